@@ -1,0 +1,49 @@
+# OptiCRM: `make run` to use it, `make test` to check it. Needs only python3 and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= opticrm.settings
+
+.PHONY: run test lint format messages venv db-stop clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall only when the pins change.
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+run: venv
+	@DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --no-input
+	@DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo
+	@echo "OptiCRM läuft auf http://127.0.0.1:$(PORT)/  (Beenden mit Strg+C)"
+	@trap '$(BIN)/python -m opticrm.embedded_db stop' EXIT INT TERM; \
+		DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: venv lint
+	DJANGO_SETTINGS_MODULE=opticrm.settings_test $(BIN)/python -m pytest
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	git ls-files -co --exclude-standard '*.py' | xargs $(BIN)/django-upgrade --target-version 5.2
+
+format: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Needs GNU gettext (apt-get install gettext); the compiled .mo is committed.
+messages: venv
+	DEBUG=true $(BIN)/python manage.py makemessages -l de --no-location --no-obsolete -i ".venv/*" -i ".data/*"
+	DEBUG=true $(BIN)/python manage.py compilemessages -l de -i ".venv" -i ".data"
+
+db-stop: venv
+	$(BIN)/python -m opticrm.embedded_db stop
+
+clean: db-stop
+	rm -rf $(VENV) staticfiles

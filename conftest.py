@@ -1,0 +1,132 @@
+"""Fixtures shared by every app's tests: users by role, and a browser."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+
+CUSTOMER_STAFF_PERMISSIONS = ["view_customer", "add_customer", "change_customer", "delete_customer"]
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent / "test-artifacts"
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls
+# the tests make next to it are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def password() -> str:
+    return "correct horse battery staple"
+
+
+@pytest.fixture
+def owner(django_user_model, password):
+    """The shop owner: superuser, everything allowed."""
+    return django_user_model.objects.create_superuser(
+        username="inhaber", password=password, first_name="Ines", last_name="Inhaber"
+    )
+
+
+@pytest.fixture
+def staff(django_user_model, password):
+    """Front desk: may view, add, change and (soft) delete customers."""
+    user = django_user_model.objects.create_user(
+        username="empfang", password=password, first_name="Anna", last_name="Schmidt"
+    )
+    group = Group.objects.create(name="Mitarbeiter")
+    group.permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="customers", codename__in=CUSTOMER_STAFF_PERMISSIONS
+        )
+    )
+    user.groups.add(group)
+    return user
+
+
+@pytest.fixture
+def outsider(django_user_model, password):
+    """Logged in, but without any permission."""
+    return django_user_model.objects.create_user(username="gast", password=password)
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
+def outsider_client(client, outsider):
+    client.force_login(outsider)
+    return client
+
+
+# --- Browser -------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright. Missing in CI is a failure."""
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"Chromium not found at {CHROMIUM}; CI must install it.")
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--lang=de-DE",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_context(browser):
+    context = browser.new_context(
+        locale="de-DE", timezone_id="Europe/Berlin", viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(10_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(browser_context):
+    return browser_context.new_page()
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    """Where browser tests save screenshots for people to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture
+def logged_in_page(page, live_server, staff, password):
+    """A page logged in as front-desk staff through the real login form."""
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", staff.username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/customers/")
+    return page

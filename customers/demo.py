@@ -1,0 +1,169 @@
+"""German demo customers for `manage.py seed_demo`: generated from a fixed
+seed, so every machine gets the same people and a second run adds nothing."""
+
+import datetime
+import random
+
+from django.utils import timezone
+
+from customers import services
+from customers.models import Customer, InsuranceProvider
+
+FIRST_NAMES = [
+    "Anna",
+    "Jürgen",
+    "Sören",
+    "Lena",
+    "Maximilian",
+    "Sophie",
+    "Björn",
+    "Jörg",
+    "Käthe",
+    "Günther",
+    "Hannah",
+    "Lukas",
+    "Marie",
+    "Felix",
+    "Emma",
+    "Paul",
+    "Mia",
+    "Jonas",
+    "Leonie",
+    "Elias",
+    "Zoë",
+    "Ömer",
+    "Ayşe",
+    "Renée",
+    "Hans-Peter",
+    "Anne-Marie",
+    "Klaus",
+    "Ursula",
+    "Wolfgang",
+    "Brigitte",
+    "Dieter",
+    "Gisela",
+    "Matthias",
+    "Sabine",
+    "Thorsten",
+    "Birgit",
+]
+LAST_NAMES = [
+    "Müller",
+    "Schmidt",
+    "Schneider",
+    "Fischer",
+    "Weber",
+    "Meyer",
+    "Wagner",
+    "Becker",
+    "Schulz",
+    "Hoffmann",
+    "Schäfer",
+    "Koch",
+    "Bauer",
+    "Richter",
+    "Klein",
+    "Wolf",
+    "Schröder",
+    "Neumann",
+    "Schwarz",
+    "Zimmermann",
+    "Braun",
+    "Krüger",
+    "Hofmann",
+    "Hartmann",
+    "Lange",
+    "Große",
+    "Weiß",
+    "Groß",
+    "Köhler",
+    "Jäger",
+    "von der Heide",
+    "van Dijk",
+    "de Vries",
+    "Müller-Lüdenscheidt",
+    "Özdemir",
+    "Yılmaz",
+    "Straßburger",
+    "Fuß",
+    "Kühn",
+    "Böhm",
+]
+MAIL_DOMAINS = ["web.de", "gmx.de", "t-online.de", "gmail.com", "posteo.de", "outlook.de"]
+NOTES = [
+    "",
+    "",
+    "Gleitsichtbrille, verträgt keine harten Nasenpads.",
+    "Trägt Monatslinsen, Pflegemittel All-in-one.",
+    "Arbeitsplatzbrille für Bildschirmarbeit gewünscht.",
+    "Sonnenbrille mit Sehstärke angefragt.",
+    "Blendempfindlich, Entspiegelung mit Blaulichtfilter.",
+]
+DEMO_CUSTOMER_COUNT = 80
+
+
+def _ascii(name: str) -> str:
+    table = str.maketrans(
+        {
+            "ä": "ae",
+            "ö": "oe",
+            "ü": "ue",
+            "ß": "ss",
+            "ë": "e",
+            "é": "e",
+            "ş": "s",
+            "ı": "i",
+            " ": "",
+            "-": "",
+        }
+    )
+    return name.lower().translate(table)
+
+
+def demo_customers(today: datetime.date) -> list[dict]:
+    rng = random.Random(20261124)
+    providers = list(InsuranceProvider.objects.order_by("name"))
+    statuses = [Customer.Status.ACTIVE] * 7 + [Customer.Status.INACTIVE, Customer.Status.PROSPECT]
+    people = []
+    for number in range(DEMO_CUSTOMER_COUNT):
+        first = rng.choice(FIRST_NAMES)
+        last = rng.choice(LAST_NAMES)
+        birth = today - datetime.timedelta(days=rng.randint(8 * 365, 88 * 365))
+        exam = None
+        if rng.random() < 0.8:
+            exam = today - datetime.timedelta(days=rng.randint(3, 4 * 365))
+        phone = ""
+        if rng.random() < 0.85:
+            prefix = rng.choice(["0151", "0160", "0171", "0176", "030", "089", "040"])
+            phone = f"{prefix} {rng.randint(20000000, 99999999)}"
+        email = ""
+        if rng.random() < 0.75:
+            email = f"{_ascii(first)}.{_ascii(last)}{number}@{rng.choice(MAIL_DOMAINS)}"
+        people.append(
+            {
+                "first_name": first,
+                "last_name": last,
+                "email": email,
+                "phone": phone,
+                "date_of_birth": birth,
+                "insurance_provider": rng.choice(providers) if providers else None,
+                "last_exam_date": exam,
+                "prescription": rng.choice(NOTES),
+                "status": rng.choice(statuses),
+            }
+        )
+    return people
+
+
+def seed_demo_customers() -> int:
+    """Create the demo customers that do not exist yet; return how many were new."""
+    existing = set(Customer.objects.values_list("first_name", "last_name", "date_of_birth"))
+    created = 0
+    for person in demo_customers(timezone.localdate()):
+        key = (person["first_name"], person["last_name"], person["date_of_birth"])
+        if key in existing:
+            continue
+        services.customer_create(data=person)
+        existing.add(key)
+        created += 1
+    return created

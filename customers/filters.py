@@ -1,0 +1,55 @@
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from customers import selectors
+from customers.models import Customer, InsuranceProvider
+
+SORT_CHOICES = [(f"{sign}{key}", key) for key in selectors.SORTS for sign in ("", "-")]
+
+
+class CustomerFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="filter_search",
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": _("Name, email or phone"),
+                "autocomplete": "off",
+            }
+        ),
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=Customer.Status.choices, empty_label=_("All statuses")
+    )
+    insurance = django_filters.ModelChoiceFilter(
+        label=_("Insurance provider"),
+        field_name="insurance_provider",
+        queryset=InsuranceProvider.objects.all(),
+        empty_label=_("All insurance providers"),
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=SORT_CHOICES, method="filter_sort", widget=forms.HiddenInput
+    )
+
+    class Meta:
+        model = Customer
+        fields = ["q", "status", "insurance", "sort"]
+
+    def filter_search(self, queryset, name, value):
+        return selectors.customer_search(queryset, value)
+
+    def filter_sort(self, queryset, name, value):
+        # Sorting is applied once in ``qs`` so the default sort also applies.
+        return queryset
+
+    @property
+    def current_sort(self) -> str:
+        if self.form.is_valid() and self.form.cleaned_data.get("sort"):
+            return self.form.cleaned_data["sort"]
+        return selectors.DEFAULT_SORT
+
+    @property
+    def qs(self):
+        return selectors.customer_sort(super().qs, self.current_sort)

@@ -1,0 +1,168 @@
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+from customers.validators import validate_date_of_birth, validate_not_in_future
+from opticrm.lib import text
+from opticrm.lib.models import TimeStampedModel
+
+ALIVE = Q(deleted_at__isnull=True)
+
+
+class InsuranceProvider(TimeStampedModel):
+    """A Krankenkasse or private insurer, chosen from a list so that filters
+    are not defeated by spelling variants."""
+
+    class Kind(models.TextChoices):
+        STATUTORY = "statutory", _("Statutory (GKV)")
+        PRIVATE = "private", _("Private (PKV)")
+        SELF_PAYING = "self_paying", _("Self-paying")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.STATUTORY)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("insurance provider")
+        verbose_name_plural = _("insurance providers")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerQuerySet(models.QuerySet):
+    def alive(self):
+        return self.filter(ALIVE)
+
+    def deleted(self):
+        return self.filter(deleted_at__isnull=False)
+
+
+class Customer(TimeStampedModel):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        INACTIVE = "inactive", _("Inactive")
+        PROSPECT = "prospect", _("Prospect")
+
+    first_name = models.CharField(
+        _("first name"), max_length=100, error_messages={"blank": _("Please enter a name.")}
+    )
+    last_name = models.CharField(
+        _("last name"), max_length=100, error_messages={"blank": _("Please enter a name.")}
+    )
+    email = models.EmailField(_("email"), blank=True)
+    phone = PhoneNumberField(_("phone"), blank=True)
+    date_of_birth = models.DateField(
+        _("date of birth"), null=True, blank=True, validators=[validate_date_of_birth]
+    )
+    insurance_provider = models.ForeignKey(
+        InsuranceProvider,
+        verbose_name=_("insurance provider"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="customers",
+    )
+    last_exam_date = models.DateField(
+        _("last exam"), null=True, blank=True, validators=[validate_not_in_future]
+    )
+    prescription = models.TextField(_("prescription notes"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE
+    )
+    # Optimistic locking: a save must name the version it was edited from.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
+    # Derived from the fields above on every save, for accent-free search and
+    # German sorting that do not depend on the database's collation.
+    sort_name = models.CharField(max_length=210, editable=False, default="")
+    search_text = models.TextField(editable=False, default="")
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sort_name", "id"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        permissions = [("purge_customer", _("Can delete customers permanently"))]
+        indexes = [
+            models.Index(fields=["sort_name", "id"], name="customer_sort_name", condition=ALIVE),
+            models.Index(fields=["email", "id"], name="customer_email", condition=ALIVE),
+            models.Index(fields=["phone", "id"], name="customer_phone", condition=ALIVE),
+            models.Index(fields=["date_of_birth", "id"], name="customer_birth", condition=ALIVE),
+            models.Index(
+                fields=["last_exam_date", "id"], name="customer_last_exam", condition=ALIVE
+            ),
+            models.Index(fields=["status", "sort_name"], name="customer_status", condition=ALIVE),
+            models.Index(
+                fields=["insurance_provider", "sort_name"],
+                name="customer_insurance",
+                condition=ALIVE,
+            ),
+            models.Index(fields=["deleted_at"], name="customer_deleted", condition=~ALIVE),
+            GinIndex(
+                fields=["search_text"], name="customer_search_trgm", opclasses=["gin_trgm_ops"]
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def clean_fields(self, exclude=None) -> None:
+        # Trim first, so that a name of only spaces counts as blank.
+        self.first_name = (self.first_name or "").strip()
+        self.last_name = (self.last_name or "").strip()
+        self.email = (self.email or "").strip().lower()
+        super().clean_fields(exclude=exclude)
+
+    def clean(self) -> None:
+        if self.date_of_birth and self.last_exam_date and self.last_exam_date < self.date_of_birth:
+            raise ValidationError(
+                {
+                    "last_exam_date": ValidationError(
+                        _("The last exam cannot be before the date of birth."),
+                        code="before_birth",
+                    )
+                }
+            )
+
+    def refresh_derived_fields(self) -> None:
+        self.sort_name = f"{text.collapse(self.last_name)}, {text.collapse(self.first_name)}"
+        names = f"{self.first_name} {self.last_name}"
+        parts = sorted(text.search_variants(names))
+        if self.email:
+            parts.append(self.email.lower())
+        if self.phone:
+            e164 = str(self.phone)
+            parts.append(text.digits(e164))
+            if e164.startswith("+49"):
+                parts.append("0" + e164[3:])
+        self.search_text = " | ".join(parts)
+
+    def save(self, *args, **kwargs) -> None:
+        self.refresh_derived_fields()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "sort_name", "search_text"}
+        super().save(*args, **kwargs)

@@ -1,0 +1,89 @@
+"""Every write to customers goes through here: views, admin, commands and
+the API call these functions, so each rule has one home."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers.models import Customer
+
+EDITABLE_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "date_of_birth",
+    "insurance_provider",
+    "last_exam_date",
+    "prescription",
+    "status",
+)
+
+
+class CustomerConflict(Exception):
+    """Someone saved the customer after the editor loaded it."""
+
+    def __init__(self, current: Customer):
+        self.current = current
+        super().__init__(_("The customer was changed by someone else in the meantime."))
+
+
+def _assign(customer: Customer, data: Mapping[str, Any]) -> None:
+    for field in EDITABLE_FIELDS:
+        if field in data:
+            setattr(customer, field, data[field])
+
+
+@transaction.atomic
+def customer_create(*, data: Mapping[str, Any], user=None) -> Customer:
+    customer = Customer()
+    _assign(customer, data)
+    customer.updated_by = user
+    customer.full_clean()
+    customer.save()
+    return customer
+
+
+@transaction.atomic
+def customer_update(
+    *, customer_id: int, data: Mapping[str, Any], user=None, expected_version: int | None = None
+) -> Customer:
+    """Save changes; with ``expected_version`` refuse to overwrite a newer save."""
+    customer = Customer.objects.alive().select_for_update().get(pk=customer_id)
+    if expected_version is not None and customer.version != expected_version:
+        raise CustomerConflict(current=customer)
+    _assign(customer, data)
+    customer.version += 1
+    customer.updated_by = user
+    customer.full_clean()
+    customer.save()
+    return customer
+
+
+@transaction.atomic
+def customer_soft_delete(*, customer_id: int, user=None) -> Customer:
+    customer = Customer.objects.alive().select_for_update().get(pk=customer_id)
+    customer.deleted_at = timezone.now()
+    customer.version += 1
+    customer.updated_by = user
+    customer.save(update_fields=["deleted_at", "version", "updated_by", "updated_at"])
+    return customer
+
+
+@transaction.atomic
+def customer_restore(*, customer_id: int, user=None) -> Customer:
+    customer = Customer.objects.deleted().select_for_update().get(pk=customer_id)
+    customer.deleted_at = None
+    customer.version += 1
+    customer.updated_by = user
+    customer.save(update_fields=["deleted_at", "version", "updated_by", "updated_at"])
+    return customer
+
+
+@transaction.atomic
+def customer_purge(*, customer_id: int) -> None:
+    """Delete a soft-deleted customer for good."""
+    Customer.objects.deleted().get(pk=customer_id).delete()

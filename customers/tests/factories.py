@@ -1,0 +1,30 @@
+import datetime
+import itertools
+
+from customers import services
+from customers.models import Customer, InsuranceProvider
+
+_counter = itertools.count(1)
+
+
+def insurance(name: str = "AOK Bayern") -> InsuranceProvider:
+    provider, _ = InsuranceProvider.objects.get_or_create(name=name)
+    return provider
+
+
+def customer(**fields) -> Customer:
+    """A valid customer made through the service, as the app makes them."""
+    number = next(_counter)
+    data = {
+        "first_name": "Erika",
+        "last_name": f"Mustermann{number}",
+        "email": "",
+        "phone": "",
+        "date_of_birth": datetime.date(1980, 5, 17),
+        "insurance_provider": None,
+        "last_exam_date": None,
+        "prescription": "",
+        "status": Customer.Status.ACTIVE,
+    }
+    data.update(fields)
+    return services.customer_create(data=data)

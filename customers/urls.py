@@ -1,0 +1,16 @@
+from django.urls import path
+
+from customers import views
+
+app_name = "customers"
+
+urlpatterns = [
+    path("", views.customer_list, name="list"),
+    path("new/", views.customer_create, name="create"),
+    path("deleted/", views.customer_deleted_list, name="deleted"),
+    path("<int:pk>/", views.customer_detail, name="detail"),
+    path("<int:pk>/edit/", views.customer_update, name="update"),
+    path("<int:pk>/delete/", views.customer_delete, name="delete"),
+    path("<int:pk>/restore/", views.customer_restore, name="restore"),
+    path("<int:pk>/purge/", views.customer_purge, name="purge"),
+]

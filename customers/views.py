@@ -1,0 +1,195 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.paginator import Paginator
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from customers import selectors, services
+from customers.filters import CustomerFilter
+from customers.forms import CustomerForm, PageSizeForm
+from customers.models import Customer
+from opticrm.lib.htmx import close_modal, render_page_or_partial
+
+SAVED_EVENT = "customerSaved"
+
+
+def _get_customer(pk: int, *, deleted: bool = False) -> Customer:
+    """The customer, or 404 if it does not exist (or is not in the asked state)."""
+    return get_object_or_404(selectors.customer_list(include_deleted=deleted), pk=pk)
+
+
+def _table_context(request: HttpRequest, *, deleted: bool) -> dict:
+    customer_filter = CustomerFilter(
+        request.GET, queryset=selectors.customer_list(include_deleted=deleted)
+    )
+    page_size = PageSizeForm(request.GET, sizes=settings.CUSTOMER_PAGE_SIZES).size
+    page = Paginator(customer_filter.qs, page_size).get_page(request.GET.get("page"))
+    return {
+        "filter": customer_filter,
+        "page": page,
+        "page_size": page_size,
+        "page_sizes": settings.CUSTOMER_PAGE_SIZES,
+        "current_sort": customer_filter.current_sort,
+        "deleted_view": deleted,
+    }
+
+
+@permission_required("customers.view_customer", raise_exception=True)
+@require_http_methods(["GET"])
+def customer_list(request: HttpRequest) -> HttpResponse:
+    context = _table_context(request, deleted=False)
+    return render_page_or_partial(request, "customers/customer_list.html", "table", context)
+
+
+@permission_required("customers.delete_customer", raise_exception=True)
+@require_http_methods(["GET"])
+def customer_deleted_list(request: HttpRequest) -> HttpResponse:
+    context = _table_context(request, deleted=True)
+    return render_page_or_partial(request, "customers/customer_list.html", "table", context)
+
+
+@permission_required("customers.view_customer", raise_exception=True)
+@require_http_methods(["GET"])
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = _get_customer(pk)
+    return render_page_or_partial(
+        request, "customers/customer_detail.html", "details", {"customer": customer}
+    )
+
+
+def _conflict_form(request: HttpRequest, customer: Customer, current: Customer) -> CustomerForm:
+    """The user's input again, now based on the current version, with the
+    values someone else saved meanwhile shown next to each field."""
+    data = request.POST.copy()
+    data["version"] = str(current.version)
+    form = CustomerForm(data, instance=current)
+    form.is_valid()
+    form.add_error(
+        None,
+        _(
+            "This customer was changed by someone else in the meantime. "
+            "The values saved now are shown below each field; check them and save again."
+        ),
+    )
+    fresh = CustomerForm(instance=current)
+    form.conflicts = {
+        name: fresh[name].value()
+        for name in services.EDITABLE_FIELDS
+        if str(fresh[name].value() or "") != str(form[name].value() or "")
+    }
+    form.conflict_display = {name: _display_value(current, name) for name in form.conflicts}
+    return form
+
+
+def _display_value(customer: Customer, field: str) -> str:
+    from django.template.defaultfilters import date as date_filter
+
+    from opticrm.lib.phone import format_phone
+
+    value = getattr(customer, field)
+    if field == "phone":
+        return format_phone(value)
+    if field == "status":
+        return customer.get_status_display()
+    if hasattr(value, "strftime"):
+        return date_filter(value, "SHORT_DATE_FORMAT")
+    return str(value) if value else "—"
+
+
+def _customer_form_view(request: HttpRequest, customer: Customer | None) -> HttpResponse:
+    template = "customers/customer_form.html"
+    if request.method == "POST":
+        form = CustomerForm(request.POST, instance=customer or Customer())
+        if form.is_valid() and not form.needs_duplicate_confirmation:
+            try:
+                if customer is None:
+                    saved = services.customer_create(data=form.service_data(), user=request.user)
+                    messages.success(request, _("Customer created successfully."))
+                else:
+                    saved = services.customer_update(
+                        customer_id=customer.pk,
+                        data=form.service_data(),
+                        user=request.user,
+                        expected_version=form.cleaned_data.get("version"),
+                    )
+                    messages.success(request, _("Customer saved successfully."))
+            except services.CustomerConflict as conflict:
+                form = _conflict_form(request, customer, conflict.current)
+            except DatabaseError:
+                form.add_error(None, _("Error while saving. Your input is kept; please try again."))
+            else:
+                if request.htmx:
+                    return close_modal(request, SAVED_EVENT)
+                return redirect("customers:detail", pk=saved.pk)
+    else:
+        form = CustomerForm(instance=customer)
+    return render_page_or_partial(request, template, "modal", {"form": form, "customer": customer})
+
+
+@permission_required("customers.add_customer", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def customer_create(request: HttpRequest) -> HttpResponse:
+    return _customer_form_view(request, None)
+
+
+@permission_required("customers.change_customer", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def customer_update(request: HttpRequest, pk: int) -> HttpResponse:
+    return _customer_form_view(request, _get_customer(pk))
+
+
+@permission_required("customers.delete_customer", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def customer_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = _get_customer(pk)
+    if request.method == "POST":
+        services.customer_soft_delete(customer_id=customer.pk, user=request.user)
+        messages.success(
+            request,
+            _("Customer %(name)s deleted. You can restore them under “Deleted customers”.")
+            % {"name": customer.full_name},
+        )
+        if request.htmx:
+            return close_modal(request, SAVED_EVENT)
+        return redirect("customers:list")
+    return render_page_or_partial(
+        request,
+        "customers/customer_confirm.html",
+        "modal",
+        {"customer": customer, "action": "delete"},
+    )
+
+
+@permission_required("customers.delete_customer", raise_exception=True)
+@require_POST
+def customer_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = _get_customer(pk, deleted=True)
+    services.customer_restore(customer_id=customer.pk, user=request.user)
+    messages.success(request, _("Customer %(name)s restored.") % {"name": customer.full_name})
+    if request.htmx:
+        return close_modal(request, SAVED_EVENT)
+    return redirect("customers:deleted")
+
+
+@permission_required("customers.purge_customer", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def customer_purge(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = _get_customer(pk, deleted=True)
+    if request.method == "POST":
+        services.customer_purge(customer_id=customer.pk)
+        messages.success(
+            request, _("Customer %(name)s deleted permanently.") % {"name": customer.full_name}
+        )
+        if request.htmx:
+            return close_modal(request, SAVED_EVENT)
+        return redirect("customers:deleted")
+    return render_page_or_partial(
+        request,
+        "customers/customer_confirm.html",
+        "modal",
+        {"customer": customer, "action": "purge"},
+    )

@@ -1,0 +1,69 @@
+// The one <dialog> every modal form uses: htmx fills #modal-content, this
+// file opens and closes the dialog and keeps focus where the user expects it.
+(function () {
+  "use strict";
+
+  const dialog = () => document.getElementById("modal");
+  const content = () => document.getElementById("modal-content");
+  let opener = null;
+
+  function close() {
+    const d = dialog();
+    if (d && d.open) d.close();
+  }
+
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    const elt = event.detail.elt;
+    if (elt && elt.hasAttribute && elt.hasAttribute("data-opens-modal")) opener = elt;
+    const error = content() && content().querySelector("[data-modal-error]");
+    if (error) error.remove();
+  });
+
+  document.addEventListener("htmx:afterSwap", (event) => {
+    if (event.detail.target !== content()) return;
+    const d = dialog();
+    if (!content().children.length) return close();
+    if (!d.open) d.showModal();
+    // After a re-render with errors, put the cursor on the first wrong field.
+    const target =
+      content().querySelector(".has-error input, .has-error select, .has-error textarea") ||
+      content().querySelector("[autofocus], input:not([type=hidden]), select, textarea, button[type=submit]");
+    if (target) target.focus();
+  });
+
+  // A failed save (server error, lost connection) keeps the modal and the input.
+  function showError(event) {
+    const d = dialog();
+    if (!d || !d.open || !d.contains(event.detail.elt)) return;
+    const body = content().querySelector(".modal-body") || content();
+    if (body.querySelector("[data-modal-error]")) return;
+    const template = document.getElementById("modal-error-template");
+    body.prepend(template.content.firstElementChild.cloneNode(true));
+  }
+  document.addEventListener("htmx:responseError", showError);
+  document.addEventListener("htmx:sendError", showError);
+
+  document.body.addEventListener("closeModal", close);
+
+  document.addEventListener("click", (event) => {
+    const d = dialog();
+    if (!d || !d.open) return;
+    // A click on the backdrop lands on the <dialog> element itself.
+    if (event.target === d) return close();
+    const closer = event.target.closest("[data-close-modal]");
+    if (closer && d.contains(closer)) {
+      event.preventDefault();
+      close();
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const d = dialog();
+    if (!d) return;
+    d.addEventListener("close", () => {
+      content().replaceChildren();
+      if (opener && document.contains(opener)) opener.focus();
+      opener = null;
+    });
+  });
+})();
