@@ -31,7 +31,8 @@ test: venv lint
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	git ls-files -co --exclude-standard '*.py' | xargs $(BIN)/django-upgrade --target-version 5.2
+	find . -name '*.py' -not -path './.venv/*' -not -path './.data/*' -print0 \
+		| xargs -0 $(BIN)/django-upgrade --target-version 5.2
 
 format: venv
 	$(BIN)/ruff check --fix .

@@ -5,6 +5,7 @@ from phonenumber_field.formfields import PhoneNumberField
 from customers import selectors
 from customers.models import Customer, InsuranceProvider
 from customers.services import EDITABLE_FIELDS
+from opticrm.lib.phone import format_phone
 
 
 class DateInput(forms.DateInput):
@@ -55,6 +56,7 @@ class CustomerForm(forms.ModelForm):
         self.fields["insurance_provider"].empty_label = _("— none —")
         if self.instance.pk and not self.is_bound:
             self.initial["version"] = self.instance.version
+            self.initial["phone"] = format_phone(self.instance.phone)
         self.duplicates: list[Customer] = []
 
     def clean(self):

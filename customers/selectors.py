@@ -2,19 +2,21 @@
 
 import datetime
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import NullIf
 
 from customers.models import Customer
 from opticrm.lib import text
 
-# Columns the table can sort by: URL name -> model fields, in order.
+# Columns the table can sort by: URL name -> sort keys, in order. Empty text
+# sorts last, like a missing date, so blanks never fill the first page.
 SORTS = {
     "name": ("sort_name",),
-    "email": ("email",),
-    "phone": ("phone",),
-    "date_of_birth": ("date_of_birth",),
+    "email": (NullIf("email", Value("")), "sort_name"),
+    "phone": (NullIf("phone", Value("")), "sort_name"),
+    "date_of_birth": ("date_of_birth", "sort_name"),
     "insurance": ("insurance_provider__name", "sort_name"),
-    "last_exam": ("last_exam_date",),
+    "last_exam": ("last_exam_date", "sort_name"),
     "status": ("status", "sort_name"),
 }
 DEFAULT_SORT = "name"
@@ -45,9 +47,9 @@ def customer_search(queryset: QuerySet[Customer], query: str) -> QuerySet[Custom
 def customer_sort(queryset: QuerySet[Customer], sort: str) -> QuerySet[Customer]:
     descending = sort.startswith("-")
     fields = SORTS.get(sort.lstrip("-"), SORTS[DEFAULT_SORT])
+    keys = [F(field) if isinstance(field, str) else field for field in fields]
     ordering = [
-        F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
-        for field in fields
+        key.desc(nulls_last=True) if descending else key.asc(nulls_last=True) for key in keys
     ]
     ordering.append(F("id").desc() if descending else F("id").asc())
     return queryset.order_by(*ordering)

@@ -5,8 +5,10 @@ from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from customers import selectors, services
 from customers.filters import CustomerFilter
@@ -61,9 +63,14 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _conflict_form(request: HttpRequest, customer: Customer, current: Customer) -> CustomerForm:
+def _conflict_form(request: HttpRequest, current: Customer) -> CustomerForm:
     """The user's input again, now based on the current version, with the
     values someone else saved meanwhile shown next to each field."""
+    # Read the saved values before binding: validating the form writes the
+    # user's input into the instance.
+    saved = CustomerForm(instance=current)
+    saved_values = {name: saved[name].value() for name in services.EDITABLE_FIELDS}
+    saved_display = {name: _display_value(current, name) for name in services.EDITABLE_FIELDS}
     data = request.POST.copy()
     data["version"] = str(current.version)
     form = CustomerForm(data, instance=current)
@@ -75,13 +82,11 @@ def _conflict_form(request: HttpRequest, customer: Customer, current: Customer) 
             "The values saved now are shown below each field; check them and save again."
         ),
     )
-    fresh = CustomerForm(instance=current)
-    form.conflicts = {
-        name: fresh[name].value()
+    form.conflict_display = {
+        name: saved_display[name]
         for name in services.EDITABLE_FIELDS
-        if str(fresh[name].value() or "") != str(form[name].value() or "")
+        if str(saved_values[name] or "") != str(form[name].value() or "")
     }
-    form.conflict_display = {name: _display_value(current, name) for name in form.conflicts}
     return form
 
 
@@ -118,7 +123,7 @@ def _customer_form_view(request: HttpRequest, customer: Customer | None) -> Http
                     )
                     messages.success(request, _("Customer saved successfully."))
             except services.CustomerConflict as conflict:
-                form = _conflict_form(request, customer, conflict.current)
+                form = _conflict_form(request, conflict.current)
             except DatabaseError:
                 form.add_error(None, _("Error while saving. Your input is kept; please try again."))
             else:
@@ -153,9 +158,13 @@ def customer_delete(request: HttpRequest, pk: int) -> HttpResponse:
             _("Customer %(name)s deleted. You can restore them under “Deleted customers”.")
             % {"name": customer.full_name},
         )
-        if request.htmx:
-            return close_modal(request, SAVED_EVENT)
-        return redirect("customers:list")
+        list_url = reverse("customers:list")
+        if not request.htmx:
+            return redirect(list_url)
+        if request.htmx.current_url_abs_path == reverse("customers:detail", args=[customer.pk]):
+            # The page the user looks at is gone: take them to the list.
+            return HttpResponseClientRedirect(list_url)
+        return close_modal(request, SAVED_EVENT)
     return render_page_or_partial(
         request,
         "customers/customer_confirm.html",

@@ -1,0 +1,33 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from customers.models import Customer, InsuranceProvider
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_is_idempotent_and_german(capsys):
+    call_command("seed_demo")
+    first = Customer.objects.count()
+    call_command("seed_demo")
+    output = capsys.readouterr().out
+    assert first >= 50
+    assert Customer.objects.count() == first
+    assert "Demo data: 0 new customers." in output
+    assert "Demo login: demo / demo" in output
+    names = " ".join(Customer.objects.values_list("last_name", flat=True))
+    assert any(letter in names for letter in "äöüß")
+    assert Customer.objects.exclude(insurance_provider=None).count() > first / 2
+
+
+def test_seed_demo_login_works(client):
+    call_command("seed_demo", "--username", "chefin", "--password", "geheim-123")
+    user = get_user_model().objects.get(username="chefin")
+    assert client.login(username="chefin", password="geheim-123")
+    assert user.is_superuser
+
+
+def test_insurers_are_seeded_by_migration():
+    names = set(InsuranceProvider.objects.values_list("name", flat=True))
+    assert {"BARMER", "DAK-Gesundheit", "Techniker Krankenkasse (TK)", "Debeka"} <= names

@@ -1,0 +1,448 @@
+"""The customer screens through Django's test client, as a browser and as htmx."""
+
+import datetime
+import json
+
+import pytest
+from django.urls import reverse
+
+from customers import services
+from customers.models import Customer
+from customers.tests import factories
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+LIST = reverse("customers:list")
+
+
+def valid_form(**overrides) -> dict:
+    data = {
+        "first_name": "Käthe",
+        "last_name": "Straßburger",
+        "email": "kaethe@example.de",
+        "phone": "0151 23456789",
+        "date_of_birth": "12.03.1965",
+        "insurance_provider": "",
+        "last_exam_date": "01.02.2026",
+        "prescription": "Gleitsicht",
+        "status": "active",
+    }
+    data.update(overrides)
+    return data
+
+
+def rows(response) -> list[str]:
+    """Last names in the order the table shows them."""
+    return [c.last_name for c in response.context["page"].object_list]
+
+
+# --- Access ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [LIST, reverse("customers:create"), reverse("customers:deleted"), "/customers/1/"],
+)
+def test_login_required(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.url.startswith("/login/?next=")
+
+
+def test_login_page_is_german(client):
+    response = client.get("/login/")
+    assert response.status_code == 200
+    assert "Anmelden" in response.content.decode()
+    assert "Benutzername" in response.content.decode()
+
+
+def test_login_and_logout(client, staff, password):
+    response = client.post("/login/", {"username": staff.username, "password": password})
+    assert response.status_code == 302 and response.url == LIST
+    assert client.post("/logout/").status_code == 302
+    assert client.get(LIST).status_code == 302
+
+
+def test_wrong_password_is_explained_in_german(client, staff):
+    response = client.post("/login/", {"username": staff.username, "password": "falsch"})
+    assert "Benutzername oder Passwort ist falsch" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("method", "name", "needs_deleted"),
+    [
+        ("get", "customers:list", False),
+        ("get", "customers:detail", False),
+        ("get", "customers:create", False),
+        ("post", "customers:update", False),
+        ("post", "customers:delete", False),
+        ("get", "customers:deleted", True),
+        ("post", "customers:restore", True),
+        ("post", "customers:purge", True),
+    ],
+)
+def test_permission_denied_without_permission(outsider_client, method, name, needs_deleted):
+    customer = factories.customer()
+    if needs_deleted:
+        services.customer_soft_delete(customer_id=customer.pk)
+    args = (
+        [] if name in ("customers:list", "customers:create", "customers:deleted") else [customer.pk]
+    )
+    response = getattr(outsider_client, method)(reverse(name, args=args))
+    assert response.status_code == 403
+    customer.refresh_from_db()
+    assert customer.version == (2 if needs_deleted else 1)
+
+
+def test_staff_may_not_delete_permanently(staff_client):
+    customer = factories.customer()
+    services.customer_soft_delete(customer_id=customer.pk)
+    response = staff_client.post(reverse("customers:purge", args=[customer.pk]))
+    assert response.status_code == 403
+    assert Customer.objects.filter(pk=customer.pk).exists()
+
+
+def test_unknown_customer_is_404(staff_client):
+    assert staff_client.get("/customers/999999/").status_code == 404
+    assert staff_client.get("/customers/999999/edit/").status_code == 404
+
+
+# --- List ------------------------------------------------------------------
+
+
+@pytest.fixture
+def shop(db):
+    aok = factories.insurance("AOK Bayern")
+    tk = factories.insurance("Techniker Krankenkasse (TK)")
+    return {
+        "mueller": factories.customer(
+            first_name="Hans",
+            last_name="Müller",
+            email="hans@example.de",
+            insurance_provider=aok,
+            date_of_birth=datetime.date(1950, 1, 1),
+            last_exam_date=datetime.date(2024, 5, 1),
+        ),
+        "grosse": factories.customer(
+            first_name="Ute",
+            last_name="Große",
+            insurance_provider=tk,
+            status=Customer.Status.PROSPECT,
+            phone="0151 23456789",
+            date_of_birth=datetime.date(1990, 1, 1),
+        ),
+        "adler": factories.customer(
+            first_name="Anna",
+            last_name="Adler",
+            status=Customer.Status.INACTIVE,
+            date_of_birth=datetime.date(1970, 1, 1),
+            last_exam_date=datetime.date(2025, 1, 1),
+        ),
+    }
+
+
+def test_list_full_page(staff_client, shop):
+    response = staff_client.get(LIST)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" in body and 'id="customer-filters"' in body and 'id="customer-table"' in body
+    assert rows(response) == ["Adler", "Große", "Müller"]
+    assert "Neuer Kunde" in body
+    assert "01512 3456789" in body  # national format, as libphonenumber groups it
+    assert "01.01.1950" in body  # German date
+
+
+def test_list_htmx_renders_only_the_table(staff_client, shop):
+    response = staff_client.get(LIST, {"q": "adler"}, **HTMX)
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="customer-table"')
+    assert "<html" not in body and "customer-filters" in body  # only as form= owner
+    assert rows(response) == ["Adler"]
+
+
+def test_history_restore_request_gets_the_whole_page(staff_client, shop):
+    response = staff_client.get(LIST, HTTP_HX_HISTORY_RESTORE_REQUEST="true", **HTMX)
+    assert "<html" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"status": "prospect"}, ["Große"]),
+        ({"status": "inactive"}, ["Adler"]),
+        ({"q": "mueller"}, ["Müller"]),
+        ({"q": "grosse"}, ["Große"]),
+        ({"q": "0151"}, ["Große"]),
+        ({"q": "nobody"}, []),
+        ({"status": "bogus"}, ["Adler", "Große", "Müller"]),
+    ],
+)
+def test_list_filters_and_search(staff_client, shop, params, expected):
+    assert rows(staff_client.get(LIST, params)) == expected
+
+
+def test_list_filter_by_insurance(staff_client, shop):
+    aok = shop["mueller"].insurance_provider
+    assert rows(staff_client.get(LIST, {"insurance": aok.pk})) == ["Müller"]
+
+
+def test_search_result_says_nothing_found(staff_client, shop):
+    assert "Keine Kunden gefunden." in staff_client.get(LIST, {"q": "xyz"}).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("name", ["Adler", "Große", "Müller"]),
+        ("-name", ["Müller", "Große", "Adler"]),
+        ("date_of_birth", ["Müller", "Adler", "Große"]),
+        ("-date_of_birth", ["Große", "Adler", "Müller"]),
+        ("last_exam", ["Müller", "Adler", "Große"]),  # no exam: last
+        ("-last_exam", ["Adler", "Müller", "Große"]),
+        ("status", ["Müller", "Adler", "Große"]),
+        ("insurance", ["Müller", "Große", "Adler"]),
+        ("email", ["Müller", "Adler", "Große"]),  # blanks last
+        ("phone", ["Große", "Adler", "Müller"]),
+        ("-phone", ["Große", "Müller", "Adler"]),
+        ("nonsense", ["Adler", "Große", "Müller"]),
+    ],
+)
+def test_list_sort(staff_client, shop, sort, expected):
+    assert rows(staff_client.get(LIST, {"sort": sort})) == expected
+
+
+def test_sort_links_keep_search_and_filters(staff_client, shop):
+    body = staff_client.get(LIST, {"q": "a", "status": "active", "sort": "name"}).content.decode()
+    assert 'href="?q=a&amp;status=active&amp;sort=-name"' in body
+    assert 'aria-sort="ascending"' in body
+
+
+def test_pagination_and_page_size(staff_client):
+    for number in range(30):
+        factories.customer(last_name=f"Kunde{number:02d}")
+    first = staff_client.get(LIST)
+    assert len(rows(first)) == 25
+    second = staff_client.get(LIST, {"page": 2})
+    assert rows(second) == [f"Kunde{n:02d}" for n in range(25, 30)]
+    assert len(rows(staff_client.get(LIST, {"page_size": 50}))) == 30
+    assert len(rows(staff_client.get(LIST, {"page_size": 7}))) == 25  # not offered
+    assert len(rows(staff_client.get(LIST, {"page": "x"}))) == 25
+    assert rows(staff_client.get(LIST, {"page": 99})) == rows(second)  # last page
+
+
+def test_list_query_count_does_not_grow(staff_client, django_assert_num_queries):
+    provider = factories.insurance()
+
+    def count_queries() -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            assert staff_client.get(LIST, {"page_size": 100}).status_code == 200
+        return len(queries)
+
+    for number in range(10):
+        factories.customer(last_name=f"A{number}", insurance_provider=provider)
+    with_ten = count_queries()
+    for number in range(190):
+        factories.customer(last_name=f"B{number}", insurance_provider=provider)
+    with_two_hundred = count_queries()
+    assert with_ten == with_two_hundred
+    with django_assert_num_queries(with_ten):
+        staff_client.get(LIST, {"page_size": 100, "q": "a", "status": "active"})
+    assert with_ten <= 8
+
+
+# --- Create and edit ----------------------------------------------------------
+
+
+def test_create_form_in_modal(staff_client):
+    response = staff_client.get(reverse("customers:create"), **HTMX)
+    body = response.content.decode()
+    assert "<html" not in body and 'id="modal-title"' in body and "Neuer Kunde" in body
+
+
+def test_create_form_as_page_without_htmx(staff_client):
+    body = staff_client.get(reverse("customers:create")).content.decode()
+    assert "<html" in body and 'name="first_name"' in body
+
+
+def test_create_via_htmx_closes_modal_and_refreshes_table(staff_client):
+    response = staff_client.post(reverse("customers:create"), valid_form(), **HTMX)
+    assert response.status_code == 200
+    assert json.loads(response["HX-Trigger"]) == {"closeModal": True, "customerSaved": True}
+    assert "Kunde erfolgreich erstellt." in response.content.decode()
+    assert 'hx-swap-oob="true"' in response.content.decode()
+    customer = Customer.objects.get()
+    assert customer.last_name == "Straßburger"
+    assert str(customer.phone) == "+4915123456789"
+    assert customer.date_of_birth == datetime.date(1965, 3, 12)
+
+
+def test_create_without_htmx_redirects_to_detail(staff_client):
+    response = staff_client.post(reverse("customers:create"), valid_form())
+    customer = Customer.objects.get()
+    assert response.status_code == 302 and response.url == f"/customers/{customer.pk}/"
+    assert "Kunde erfolgreich erstellt." in staff_client.get(response.url).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("email", "kaethe@", "Bitte geben Sie eine gültige E-Mail-Adresse ein."),
+        ("first_name", "  ", "Bitte geben Sie einen Namen ein."),
+        ("phone", "12345", "Bitte geben Sie eine gültige Telefonnummer ein"),
+        ("date_of_birth", "31.02.1990", "Bitte ein gültiges Datum eingeben."),
+        ("date_of_birth", "01.01.2999", "Das Datum darf nicht in der Zukunft liegen."),
+        ("last_exam_date", "01.01.1960", "kann nicht vor dem Geburtsdatum liegen"),
+    ],
+)
+def test_invalid_create_rerenders_form_in_modal(staff_client, field, value, message):
+    response = staff_client.post(reverse("customers:create"), valid_form(**{field: value}), **HTMX)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "HX-Trigger" not in response
+    assert message in body
+    assert 'value="Straßburger"' in body  # the input is kept
+    assert not Customer.objects.exists()
+
+
+def test_duplicate_is_a_warning_and_can_be_saved_anyway(staff_client):
+    existing = factories.customer(
+        first_name="Käthe", last_name="Straßburger", date_of_birth=datetime.date(1965, 3, 12)
+    )
+    warned = staff_client.post(reverse("customers:create"), valid_form(), **HTMX)
+    assert "Möglicher Doppeleintrag" in warned.content.decode()
+    assert f"/customers/{existing.pk}/" in warned.content.decode()
+    assert Customer.objects.count() == 1
+    saved = staff_client.post(
+        reverse("customers:create"), valid_form(confirm_duplicates="1"), **HTMX
+    )
+    assert "closeModal" in saved["HX-Trigger"]
+    assert Customer.objects.count() == 2
+
+
+def test_duplicate_by_email(staff_client):
+    factories.customer(email="kaethe@example.de")
+    warned = staff_client.post(reverse("customers:create"), valid_form(), **HTMX)
+    assert "Möglicher Doppeleintrag" in warned.content.decode()
+
+
+def test_edit_form_is_filled_in(staff_client, shop):
+    body = staff_client.get(
+        reverse("customers:update", args=[shop["grosse"].pk]), **HTMX
+    ).content.decode()
+    assert 'value="Große"' in body and 'value="01512 3456789"' in body
+    assert 'name="version" value="1"' in body
+
+
+def test_edit_saves(staff_client, staff, shop):
+    customer = shop["grosse"]
+    response = staff_client.post(
+        reverse("customers:update", args=[customer.pk]),
+        valid_form(first_name="Ute", last_name="Große", version="1"),
+        **HTMX,
+    )
+    assert "Kunde erfolgreich gespeichert." in response.content.decode()
+    customer.refresh_from_db()
+    assert (customer.email, customer.version, customer.updated_by) == (
+        "kaethe@example.de",
+        2,
+        staff,
+    )
+
+
+def test_concurrent_edit_does_not_overwrite(staff_client, shop):
+    customer = shop["grosse"]
+    # Someone else saves first, from version 1.
+    services.customer_update(
+        customer_id=customer.pk, data={"email": "neu@example.de"}, expected_version=1
+    )
+    response = staff_client.post(
+        reverse("customers:update", args=[customer.pk]),
+        valid_form(first_name="Ute", last_name="Große", email="meins@example.de", version="1"),
+        **HTMX,
+    )
+    body = response.content.decode()
+    assert "HX-Trigger" not in response
+    assert "zwischenzeitlich von jemand anderem geändert" in body
+    assert "neu@example.de" in body  # the value saved meanwhile
+    assert 'value="meins@example.de"' in body  # the user's input is kept
+    assert 'name="version" value="2"' in body  # a second save is deliberate
+    customer.refresh_from_db()
+    assert customer.email == "neu@example.de"
+
+    again = staff_client.post(
+        reverse("customers:update", args=[customer.pk]),
+        valid_form(first_name="Ute", last_name="Große", email="meins@example.de", version="2"),
+        **HTMX,
+    )
+    assert "closeModal" in again["HX-Trigger"]
+    customer.refresh_from_db()
+    assert customer.email == "meins@example.de"
+
+
+def test_database_failure_keeps_modal_open(staff_client, monkeypatch):
+    from django.db import OperationalError
+
+    def broken(**kwargs):
+        raise OperationalError("connection lost")
+
+    monkeypatch.setattr(services, "customer_create", broken)
+    response = staff_client.post(reverse("customers:create"), valid_form(), **HTMX)
+    body = response.content.decode()
+    assert "Fehler beim Speichern" in body and 'value="Straßburger"' in body
+    assert "HX-Trigger" not in response
+
+
+# --- Detail, delete, restore --------------------------------------------------
+
+
+def test_detail_shows_all_fields(staff_client, shop):
+    body = staff_client.get(f"/customers/{shop['mueller'].pk}/").content.decode()
+    for text in ["Hans Müller", "hans@example.de", "01.01.1950", "AOK Bayern", "01.05.2024"]:
+        assert text in body
+    assert "Erstellt" in body and "Zuletzt geändert" in body
+
+
+def test_soft_delete_and_restore(staff_client, shop):
+    customer = shop["mueller"]
+    confirm = staff_client.get(reverse("customers:delete", args=[customer.pk]), **HTMX)
+    assert "Hans Müller" in confirm.content.decode()
+    deleted = staff_client.post(reverse("customers:delete", args=[customer.pk]), **HTMX)
+    assert json.loads(deleted["HX-Trigger"])["customerSaved"]
+    assert "Müller" not in rows(staff_client.get(LIST))
+    assert rows(staff_client.get(reverse("customers:deleted"))) == ["Müller"]
+    assert staff_client.get(f"/customers/{customer.pk}/").status_code == 404
+
+    restored = staff_client.post(reverse("customers:restore", args=[customer.pk]))
+    assert restored.status_code == 302
+    assert "Müller" in rows(staff_client.get(LIST))
+    assert rows(staff_client.get(reverse("customers:deleted"))) == []
+
+
+def test_owner_may_purge(owner_client, shop):
+    customer = shop["mueller"]
+    services.customer_soft_delete(customer_id=customer.pk)
+    response = owner_client.post(reverse("customers:purge", args=[customer.pk]), **HTMX)
+    assert "endgültig gelöscht" in response.content.decode()
+    assert not Customer.objects.filter(pk=customer.pk).exists()
+
+
+def test_only_get_and_post(staff_client, shop):
+    assert staff_client.delete(LIST).status_code == 405
+    assert (
+        staff_client.get(reverse("customers:restore", args=[shop["adler"].pk])).status_code == 405
+    )
+
+
+def test_delete_from_detail_page_goes_back_to_list(staff_client, shop):
+    customer = shop["mueller"]
+    response = staff_client.post(
+        reverse("customers:delete", args=[customer.pk]),
+        HTTP_HX_CURRENT_URL=f"http://testserver/customers/{customer.pk}/",
+        **HTMX,
+    )
+    assert response["HX-Redirect"] == LIST
+    assert "gelöscht" in staff_client.get(LIST).content.decode()
