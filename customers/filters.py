@@ -37,6 +37,12 @@ class CustomerFilter(django_filters.FilterSet):
         model = Customer
         fields = ["q", "status", "insurance", "sort"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The filter bar shares the page with the customer modal, whose form
+        # has a "status" field too: distinct ids keep each label on its field.
+        self.form.auto_id = "filter_%s"
+
     def filter_search(self, queryset, name, value):
         return selectors.customer_search(queryset, value)
 
