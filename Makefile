@@ -18,14 +18,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 
 venv: $(VENV)/.installed
 
-# One shell, so the embedded database is stopped however the run ends.
 run: venv
-	@trap '$(BIN)/python -m opticrm.embedded_db stop' EXIT; \
-		export DEBUG=$${DEBUG:-true}; \
-		$(BIN)/python manage.py migrate --no-input && \
-		$(BIN)/python manage.py seed_demo && \
-		echo "OptiCRM läuft auf http://127.0.0.1:$(PORT)/  (Beenden mit Strg+C)" && \
-		$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	$(BIN)/python -m opticrm.run --port $(PORT)
 
 test: venv lint
 	DJANGO_SETTINGS_MODULE=opticrm.settings_test $(BIN)/python -m pytest

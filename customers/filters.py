@@ -3,9 +3,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from customers import selectors
-from customers.models import Customer, InsuranceProvider
+from customers.models import SORT_KEYS, Customer, InsuranceProvider
 
-SORT_CHOICES = [(f"{sign}{key}", key) for key in selectors.SORTS for sign in ("", "-")]
+SORT_CHOICES = [(f"{sign}{key}", key) for key in SORT_KEYS for sign in ("", "-")]
 
 
 class CustomerFilter(django_filters.FilterSet):

@@ -2,7 +2,8 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import NullIf
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -11,6 +12,50 @@ from opticrm.lib import text
 from opticrm.lib.models import TimeStampedModel
 
 ALIVE = Q(deleted_at__isnull=True)
+
+# Sort keys of the customer table: column -> expressions, then by id. Blank
+# text sorts last like a missing date, so blanks never fill the first page.
+SORT_KEYS = {
+    "name": (F("sort_name"),),
+    "email": (NullIf(F("email"), Value("")), F("sort_name")),
+    "phone": (NullIf(F("phone"), Value("")), F("sort_name")),
+    "date_of_birth": (F("date_of_birth"), F("sort_name")),
+    "insurance": (F("insurance_provider__name"), F("sort_name")),
+    "last_exam": (F("last_exam_date"), F("sort_name")),
+    "status": (F("status"), F("sort_name")),
+}
+# Short names for the index of each direction (PostgreSQL allows 30 characters).
+_SORT_INDEX_NAMES = {
+    "name": "name",
+    "email": "email",
+    "phone": "phone",
+    "date_of_birth": "birth",
+    "last_exam": "exam",
+    "status": "status",
+}
+
+
+def sort_ordering(column: str, *, descending: bool) -> list:
+    """ORDER BY expressions for a table column, ties broken by id."""
+    keys = [*SORT_KEYS[column], F("id")]
+    if descending:
+        return [key.desc(nulls_last=True) for key in keys]
+    return [key.asc(nulls_last=True) for key in keys]
+
+
+def sort_indexes() -> list[models.Index]:
+    """One index per column and direction, matching sort_ordering() exactly so
+    that a sorted page is read from the index. Sorting by insurer crosses a
+    join and cannot have one."""
+    return [
+        models.Index(
+            *sort_ordering(column, descending=descending),
+            name=f"customer_sort_{short}_{'d' if descending else 'a'}",
+            condition=ALIVE,
+        )
+        for column, short in _SORT_INDEX_NAMES.items()
+        for descending in (False, True)
+    ]
 
 
 class InsuranceProvider(TimeStampedModel):
@@ -100,20 +145,20 @@ class Customer(TimeStampedModel):
         verbose_name_plural = _("customers")
         permissions = [("purge_customer", _("Can delete customers permanently"))]
         indexes = [
-            models.Index(fields=["sort_name", "id"], name="customer_sort_name", condition=ALIVE),
-            models.Index(fields=["email", "id"], name="customer_email", condition=ALIVE),
-            models.Index(fields=["phone", "id"], name="customer_phone", condition=ALIVE),
-            models.Index(fields=["date_of_birth", "id"], name="customer_birth", condition=ALIVE),
+            *sort_indexes(),
+            # Filtering by status reads customer_sort_status_a.
             models.Index(
-                fields=["last_exam_date", "id"], name="customer_last_exam", condition=ALIVE
-            ),
-            models.Index(fields=["status", "sort_name"], name="customer_status", condition=ALIVE),
-            models.Index(
-                fields=["insurance_provider", "sort_name"],
-                name="customer_insurance",
-                condition=ALIVE,
+                "insurance_provider", "sort_name", "id", name="customer_insurance", condition=ALIVE
             ),
             models.Index(fields=["deleted_at"], name="customer_deleted", condition=~ALIVE),
+            models.Index(
+                "first_name",
+                "last_name",
+                "date_of_birth",
+                name="customer_duplicate",
+                condition=ALIVE,
+            ),
+            models.Index(fields=["email"], name="customer_email", condition=ALIVE),
             GinIndex(
                 fields=["search_text"], name="customer_search_trgm", opclasses=["gin_trgm_ops"]
             ),

@@ -2,23 +2,11 @@
 
 import datetime
 
-from django.db.models import F, Q, QuerySet, Value
-from django.db.models.functions import NullIf
+from django.db.models import Q, QuerySet
 
-from customers.models import Customer
+from customers.models import SORT_KEYS, Customer, sort_ordering
 from opticrm.lib import text
 
-# Columns the table can sort by: URL name -> sort keys, in order. Empty text
-# sorts last, like a missing date, so blanks never fill the first page.
-SORTS = {
-    "name": ("sort_name",),
-    "email": (NullIf("email", Value("")), "sort_name"),
-    "phone": (NullIf("phone", Value("")), "sort_name"),
-    "date_of_birth": ("date_of_birth", "sort_name"),
-    "insurance": ("insurance_provider__name", "sort_name"),
-    "last_exam": ("last_exam_date", "sort_name"),
-    "status": ("status", "sort_name"),
-}
 DEFAULT_SORT = "name"
 _PHONE_CHARS = set("0123456789+/-() ")
 
@@ -45,14 +33,10 @@ def customer_search(queryset: QuerySet[Customer], query: str) -> QuerySet[Custom
 
 
 def customer_sort(queryset: QuerySet[Customer], sort: str) -> QuerySet[Customer]:
-    descending = sort.startswith("-")
-    fields = SORTS.get(sort.lstrip("-"), SORTS[DEFAULT_SORT])
-    keys = [F(field) if isinstance(field, str) else field for field in fields]
-    ordering = [
-        key.desc(nulls_last=True) if descending else key.asc(nulls_last=True) for key in keys
-    ]
-    ordering.append(F("id").desc() if descending else F("id").asc())
-    return queryset.order_by(*ordering)
+    column = sort.lstrip("-")
+    if column not in SORT_KEYS:
+        column, sort = DEFAULT_SORT, DEFAULT_SORT
+    return queryset.order_by(*sort_ordering(column, descending=sort.startswith("-")))
 
 
 def customer_possible_duplicates(

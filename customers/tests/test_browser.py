@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from customers import services
+from customers.models import Customer
 from customers.tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -424,3 +425,65 @@ def test_create_customer_at_phone_width(logged_in_page, artifacts):
     expect(row_for(page, "Müller-Lüdenscheidt, Jürgen")).to_be_visible()
     expect(table_rows(page)).to_have_count(2)
     assert_no_navigation(page)
+
+
+def test_focus_returns_to_the_edit_button_after_saving(logged_in_page):
+    page = logged_in_page
+    make_juergen()
+    page.reload()
+
+    dialog = open_row_modal(page, "Müller-Lüdenscheidt", "Bearbeiten")
+    fill_customer_form(dialog, {"Vorname": "Jürgen Karl"})
+    with table_swap(page):
+        click_save(dialog)
+
+    expect(dialog).to_be_hidden()
+    expect(row_for(page, "Jürgen Karl").get_by_role("link", name="Bearbeiten")).to_be_focused()
+
+
+@pytest.mark.parametrize("failure", ["server_error", "connection_lost"])
+def test_failed_save_keeps_modal_and_input(logged_in_page, failure):
+    page = logged_in_page
+    dialog = open_new_customer_modal(page)
+    fill_customer_form(dialog, {**NEW_CUSTOMER, "E-Mail": "juergen@example.de"})
+
+    def fail(route):
+        if failure == "server_error":
+            route.fulfill(status=500, body="Internal Server Error")
+        else:
+            route.abort("connectionreset")
+
+    page.route("**/customers/new/", fail)
+    click_save(dialog)
+
+    expect(dialog.get_by_role("alert")).to_contain_text("Fehler beim Speichern")
+    expect(dialog).to_be_visible()
+    expect(field(dialog, "Nachname")).to_have_value("Müller-Lüdenscheidt")
+    assert not Customer.objects.exists()
+
+    page.unroute("**/customers/new/")
+    click_save(dialog)
+    expect(dialog).to_be_hidden()
+    expect(row_for(page, "Müller-Lüdenscheidt")).to_be_visible()
+
+
+def test_concurrent_edit_shows_conflict_and_loses_nothing(logged_in_page):
+    page = logged_in_page
+    juergen = make_juergen(email="alt@example.de")
+    page.reload()
+
+    dialog = open_row_modal(page, "Müller-Lüdenscheidt", "Bearbeiten")
+    # A colleague saves while the modal is open.
+    services.customer_update(
+        customer_id=juergen.pk, data={"email": "kollegin@example.de"}, expected_version=1
+    )
+    fill_customer_form(dialog, {"E-Mail": "meine@example.de"})
+    click_save(dialog)
+
+    expect(dialog.get_by_role("alert")).to_contain_text("zwischenzeitlich")
+    expect(dialog).to_contain_text("kollegin@example.de")
+    expect(field(dialog, "E-Mail")).to_have_value("meine@example.de")
+
+    click_save(dialog)
+    expect(dialog).to_be_hidden()
+    expect(row_for(page, "Müller-Lüdenscheidt")).to_contain_text("meine@example.de")

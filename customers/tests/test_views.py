@@ -446,3 +446,11 @@ def test_delete_from_detail_page_goes_back_to_list(staff_client, shop):
     )
     assert response["HX-Redirect"] == LIST
     assert "gelöscht" in staff_client.get(LIST).content.decode()
+
+
+def test_german_by_default_and_english_selectable(staff_client):
+    assert "Neuer Kunde" in staff_client.get(LIST).content.decode()
+    response = staff_client.post("/i18n/setlang/", {"language": "en", "next": LIST})
+    assert response.status_code == 302 and response.url == LIST
+    body = staff_client.get(LIST).content.decode()
+    assert "New customer" in body and '<html lang="en">' in body

@@ -6,6 +6,9 @@
   const dialog = () => document.getElementById("modal");
   const content = () => document.getElementById("modal-content");
   let opener = null;
+  // After a save the table is swapped and the opening button replaced: focus
+  // its successor (same hx-get) once the new table is in.
+  let refocus = null;
 
   function close() {
     const d = dialog();
@@ -17,6 +20,15 @@
     if (elt && elt.hasAttribute && elt.hasAttribute("data-opens-modal")) opener = elt;
     const error = content() && content().querySelector("[data-modal-error]");
     if (error) error.remove();
+  });
+
+  document.addEventListener("htmx:afterSettle", () => {
+    if (!refocus || (document.activeElement && document.activeElement !== document.body)) return;
+    const successor = [...document.querySelectorAll("[hx-get]")].find(
+      (element) => element.getAttribute("hx-get") === refocus,
+    );
+    refocus = null;
+    if (successor) successor.focus();
   });
 
   document.addEventListener("htmx:afterSwap", (event) => {
@@ -63,6 +75,7 @@
     d.addEventListener("close", () => {
       content().replaceChildren();
       if (opener && document.contains(opener)) opener.focus();
+      refocus = opener && opener.getAttribute("hx-get");
       opener = null;
     });
   });
