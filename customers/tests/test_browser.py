@@ -14,7 +14,10 @@ from customers import services
 from customers.models import Customer
 from customers.tests import factories
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+]
 
 PHONE = {"width": 390, "height": 844}
 NEW_CUSTOMER = {

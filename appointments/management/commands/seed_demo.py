@@ -5,14 +5,21 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from appointments.demo import seed_demo_appointments
 from customers.demo import seed_demo_customers
 
 STAFF_GROUP = "Mitarbeiter"
-STAFF_PERMISSIONS = ["view_customer", "add_customer", "change_customer", "delete_customer"]
+STAFF_PERMISSIONS = {
+    "customers": ["view_customer", "add_customer", "change_customer", "delete_customer"],
+    "appointments": ["view_appointment", "add_appointment", "change_appointment"],
+}
 
 
 class Command(BaseCommand):
-    help = "Create German demo data and a demo login. Safe to run again: it adds nothing twice."
+    help = (
+        "Create German demo data (customers, a week of appointments) and a demo login. "
+        "Safe to run again: it adds nothing twice."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--username", default=os.environ.get("DEMO_USERNAME", "demo"))
@@ -21,11 +28,12 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, username: str, password: str, **options):
         group, _ = Group.objects.get_or_create(name=STAFF_GROUP)
-        group.permissions.add(
-            *Permission.objects.filter(
-                content_type__app_label="customers", codename__in=STAFF_PERMISSIONS
+        for app_label, codenames in STAFF_PERMISSIONS.items():
+            group.permissions.add(
+                *Permission.objects.filter(
+                    content_type__app_label=app_label, codename__in=codenames
+                )
             )
-        )
         user, _ = get_user_model().objects.get_or_create(
             username=username,
             defaults={
@@ -39,5 +47,8 @@ class Command(BaseCommand):
         user.set_password(password)
         user.save()
         count = seed_demo_customers()
-        self.stdout.write(self.style.SUCCESS(f"Demo data: {count} new customers."))
+        booked = seed_demo_appointments(owner=user)
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data: {count} new customers, {booked} new appointments.")
+        )
         self.stdout.write(f"Demo login: {username} / {password}")

@@ -1,0 +1,59 @@
+"""When the shop is open: opening hours, closed days and public holidays."""
+
+import datetime
+from functools import lru_cache
+
+import holidays
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from appointments.models import ClosedDay, OpeningHours
+
+
+@lru_cache(maxsize=32)
+def _public_holidays(state: str, year: int) -> dict[datetime.date, str]:
+    return dict(holidays.country_holidays("DE", subdiv=state, years=year, language="de"))
+
+
+def public_holiday(day: datetime.date) -> str | None:
+    """The name of the public holiday in the shop's federal state, if any."""
+    return _public_holidays(settings.SHOP_FEDERAL_STATE, day.year).get(day)
+
+
+def closed_reason(day: datetime.date) -> str | None:
+    """Why the shop is closed all day, or None when it is not."""
+    holiday = public_holiday(day)
+    if holiday:
+        return holiday
+    closed = ClosedDay.objects.filter(first_day__lte=day, last_day__gte=day).first()
+    return closed.reason if closed else None
+
+
+def opening_intervals(day: datetime.date) -> list[tuple[datetime.time, datetime.time]]:
+    return [
+        (hours.opens, hours.closes)
+        for hours in OpeningHours.objects.filter(weekday=day.weekday()).order_by("opens")
+    ]
+
+
+def outside_hours_reason(start: datetime.datetime, end: datetime.datetime) -> str | None:
+    """A German sentence saying why [start, end) is outside opening hours, or None."""
+    start, end = timezone.localtime(start), timezone.localtime(end)
+    day = start.date()
+    reason = closed_reason(day)
+    if reason:
+        return _("The shop is closed on %(day)s (%(reason)s).") % {
+            "day": day.strftime("%d.%m.%Y"),
+            "reason": reason,
+        }
+    intervals = opening_intervals(day)
+    if not intervals:
+        return _("The shop is closed on %(day)s.") % {"day": day.strftime("%d.%m.%Y")}
+    if end.date() == day or end.time() == datetime.time(0):
+        end_time = end.time() if end.date() == day else datetime.time.max
+        for opens, closes in intervals:
+            if opens <= start.time() and end_time <= closes:
+                return None
+    hours = ", ".join(f"{opens:%H:%M}–{closes:%H:%M}" for opens, closes in intervals)
+    return _("Outside opening hours (%(hours)s).") % {"hours": hours}

@@ -1,0 +1,169 @@
+"""Every write to appointments goes through here (views, admin, commands, API)."""
+
+import datetime
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from appointments import schedule
+from appointments.models import BLOCKING_STATUSES, Appointment, StaffCalendar, new_feed_token
+from customers.models import Customer
+
+EDITABLE_FIELDS = ("customer", "staff", "type", "start", "end", "status", "notes")
+DOUBLE_BOOKING_CONSTRAINT = "appointment_no_double_booking"
+
+
+class AppointmentConflict(Exception):
+    """Someone saved the appointment after the editor loaded it."""
+
+    def __init__(self, current: Appointment):
+        self.current = current
+        super().__init__(_("The appointment was changed by someone else in the meantime."))
+
+
+def _overlapping(appointment: Appointment):
+    return (
+        Appointment.objects.filter(
+            staff_id=appointment.staff_id,
+            status__in=BLOCKING_STATUSES,
+            start__lt=appointment.end,
+            end__gt=appointment.start,
+        )
+        .exclude(pk=appointment.pk)
+        .select_related("customer", "type")
+        .order_by("start")
+        .first()
+    )
+
+
+def double_booking_error(conflict: Appointment) -> ValidationError:
+    start = timezone.localtime(conflict.start)
+    end = timezone.localtime(conflict.end)
+    return ValidationError(
+        {
+            "start": _(
+                "Double booking: %(staff)s already has “%(type)s” with %(customer)s "
+                "on %(day)s from %(start)s to %(end)s."
+            )
+            % {
+                "staff": conflict.staff.get_full_name() or conflict.staff.get_username(),
+                "type": conflict.type.name,
+                "customer": conflict.customer.full_name,
+                "day": formats.date_format(start, "SHORT_DATE_FORMAT"),
+                "start": start.strftime("%H:%M"),
+                "end": end.strftime("%H:%M"),
+            }
+        },
+        code="double_booking",
+    )
+
+
+def _validate_and_save(appointment: Appointment, *, allow_outside_hours: bool) -> Appointment:
+    if appointment.start and appointment.type_id and not appointment.end:
+        appointment.end = appointment.start + appointment.type.duration
+    # The exclusion constraint is checked below with a message naming the
+    # other appointment, and by PostgreSQL on save.
+    appointment.full_clean(validate_constraints=False)
+    if appointment.end <= appointment.start:
+        raise ValidationError({"end": _("The end must be after the start.")}, code="end_order")
+    if appointment.customer.deleted_at is not None:
+        raise ValidationError({"customer": _("This customer has been deleted.")})
+    if appointment.is_blocking:
+        if not allow_outside_hours:
+            reason = schedule.outside_hours_reason(appointment.start, appointment.end)
+            if reason:
+                raise ValidationError({"start": reason}, code="outside_hours")
+        conflict = _overlapping(appointment)
+        if conflict:
+            raise double_booking_error(conflict)
+    try:
+        with transaction.atomic():
+            appointment.save()
+    except IntegrityError as error:
+        # Lost a race against a booking made at the same moment.
+        if DOUBLE_BOOKING_CONSTRAINT not in str(error):
+            raise
+        conflict = _overlapping(appointment)
+        if conflict is None:
+            raise
+        raise double_booking_error(conflict) from error
+    return appointment
+
+
+def _assign(appointment: Appointment, data: Mapping[str, Any]) -> None:
+    for field in EDITABLE_FIELDS:
+        if field in data:
+            setattr(appointment, field, data[field])
+
+
+@transaction.atomic
+def appointment_book(
+    *, data: Mapping[str, Any], user=None, allow_outside_hours: bool = False
+) -> Appointment:
+    """Book an appointment; the end defaults to start plus the type's duration."""
+    appointment = Appointment(created_by=user, updated_by=user)
+    _assign(appointment, data)
+    return _validate_and_save(appointment, allow_outside_hours=allow_outside_hours)
+
+
+@transaction.atomic
+def appointment_update(
+    *,
+    appointment_id: int,
+    data: Mapping[str, Any],
+    user=None,
+    expected_version: int | None = None,
+    allow_outside_hours: bool = False,
+) -> Appointment:
+    appointment = Appointment.objects.select_for_update().get(pk=appointment_id)
+    if expected_version is not None and appointment.version != expected_version:
+        raise AppointmentConflict(current=appointment)
+    was_done = appointment.status == Appointment.Status.DONE
+    _assign(appointment, data)
+    appointment.version += 1
+    appointment.updated_by = user
+    _validate_and_save(appointment, allow_outside_hours=allow_outside_hours)
+    if not was_done:
+        _record_exam(appointment)
+    return appointment
+
+
+@transaction.atomic
+def appointment_set_status(*, appointment_id: int, status: str, user=None) -> Appointment:
+    """One-click status change; opening hours are not re-checked for it."""
+    appointment = Appointment.objects.select_for_update().get(pk=appointment_id)
+    was_done = appointment.status == Appointment.Status.DONE
+    appointment.status = status
+    appointment.version += 1
+    appointment.updated_by = user
+    _validate_and_save(appointment, allow_outside_hours=True)
+    if not was_done:
+        _record_exam(appointment)
+    return appointment
+
+
+def _record_exam(appointment: Appointment) -> None:
+    """A completed eye test is the customer's latest exam."""
+    if appointment.status != Appointment.Status.DONE or not appointment.type.is_eye_exam:
+        return
+    exam_day: datetime.date = timezone.localtime(appointment.start).date()
+    if exam_day > timezone.localdate():
+        return
+    # The version moves on, so an editor who loaded the customer before does
+    # not silently overwrite the new exam date.
+    Customer.objects.filter(pk=appointment.customer_id).exclude(
+        last_exam_date__gte=exam_day
+    ).update(last_exam_date=exam_day, version=F("version") + 1, updated_at=timezone.now())
+
+
+def calendar_renew_feed_token(*, calendar_id: int) -> str:
+    """Revoke a staff member's feed URL by giving it a new token."""
+    calendar = StaffCalendar.objects.get(pk=calendar_id)
+    calendar.feed_token = new_feed_token()
+    calendar.save(update_fields=["feed_token", "updated_at"])
+    return calendar.feed_token
