@@ -25,10 +25,16 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 
 # Settings need SECRET_KEY and DATABASE_URL at import; these values exist only
-# for this command (collectstatic does not connect to the database).
-# The German .mo files are committed, so no gettext is needed.
-RUN SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/build \
-    python manage.py collectstatic --noinput
+# for these commands (neither connects to the database). The translations are
+# compiled afresh from the .po files; gettext is removed again in the same layer.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gettext \
+    && SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/build \
+       python manage.py compilemessages --ignore ".venv" \
+    && SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/build \
+       python manage.py collectstatic --noinput \
+    && apt-get purge -y --auto-remove gettext \
+    && rm -rf /var/lib/apt/lists/*
 
 USER opticrm
 

@@ -6,9 +6,9 @@ from importlib import import_module
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 
-CUSTOMER_STAFF_PERMISSIONS = ["view_customer", "add_customer", "change_customer", "delete_customer"]
+from opticrm.lib.roles import staff_group
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "test-artifacts"
 
@@ -62,17 +62,11 @@ def owner(django_user_model, password):
 
 @pytest.fixture
 def staff(django_user_model, password):
-    """Front desk: may view, add, change and (soft) delete customers."""
+    """Front desk: the shop's staff group (see opticrm.lib.roles)."""
     user = django_user_model.objects.create_user(
         username="empfang", password=password, first_name="Anna", last_name="Schmidt"
     )
-    group = Group.objects.create(name="Mitarbeiter")
-    group.permissions.set(
-        Permission.objects.filter(
-            content_type__app_label="customers", codename__in=CUSTOMER_STAFF_PERMISSIONS
-        )
-    )
-    user.groups.add(group)
+    user.groups.add(staff_group())
     return user
 
 

@@ -2,8 +2,9 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from customers import services
+from customers import selectors, services
 from customers.models import Customer, InsuranceProvider
+from opticrm.lib.phone import format_phone
 
 
 @admin.register(InsuranceProvider)
@@ -34,7 +35,7 @@ class CustomerAdmin(admin.ModelAdmin):
         "last_name",
         "first_name",
         "email",
-        "phone",
+        "phone_national",
         "date_of_birth",
         "insurance_provider",
         "last_exam_date",
@@ -62,11 +63,25 @@ class CustomerAdmin(admin.ModelAdmin):
         ),
     ]
 
+    @admin.display(description=_("phone"), ordering="phone")
+    def phone_national(self, customer: Customer) -> str:
+        return format_phone(customer.phone)
+
     def get_search_results(self, request, queryset, search_term):
         # The same accent-insensitive search as the customer list.
-        from customers.selectors import customer_search
+        return selectors.customer_search(queryset, search_term), False
 
-        return customer_search(queryset, search_term), False
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        # Bulk deletion would skip the rule that only deleted customers are purged.
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_change_permission(self, request, obj=None):
+        # A deleted customer is read-only until restored.
+        if obj is not None and obj.is_deleted:
+            return False
+        return super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS}
@@ -77,11 +92,20 @@ class CustomerAdmin(admin.ModelAdmin):
         obj.pk = saved.pk
 
     def has_delete_permission(self, request, obj=None):
-        # Deleting for good is the purge permission; everyday deletion is soft.
+        # Deleting for good needs the purge permission and a customer that was
+        # soft-deleted first; everyday deletion is the soft-delete action.
+        if obj is not None and not obj.is_deleted:
+            return False
         return request.user.has_perm("customers.purge_customer")
 
+    def has_soft_delete_permission(self, request) -> bool:
+        return request.user.has_perm("customers.delete_customer")
+
+    def delete_model(self, request, obj):
+        services.customer_purge(customer_id=obj.pk)
+
     @admin.action(
-        description=_("Delete selected customers (can be restored)"), permissions=["change"]
+        description=_("Delete selected customers (can be restored)"), permissions=["soft_delete"]
     )
     def soft_delete(self, request, queryset):
         count = 0
@@ -95,7 +119,7 @@ class CustomerAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description=_("Restore selected customers"), permissions=["change"])
+    @admin.action(description=_("Restore selected customers"), permissions=["soft_delete"])
     def restore(self, request, queryset):
         count = 0
         for customer in queryset.deleted():

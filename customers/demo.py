@@ -4,8 +4,6 @@ seed, so every machine gets the same people and a second run adds nothing."""
 import datetime
 import random
 
-from django.utils import timezone
-
 from customers import services
 from customers.models import Customer, InsuranceProvider
 
@@ -100,6 +98,9 @@ NOTES = [
     "Blendempfindlich, Entspiegelung mit Blaulichtfilter.",
 ]
 DEMO_CUSTOMER_COUNT = 80
+# Dates are drawn relative to a fixed day, not today, so that a run tomorrow
+# generates the same people and finds them already there.
+REFERENCE_DAY = datetime.date(2026, 11, 1)
 
 
 def _ascii(name: str) -> str:
@@ -120,7 +121,7 @@ def _ascii(name: str) -> str:
     return name.lower().translate(table)
 
 
-def demo_customers(today: datetime.date) -> list[dict]:
+def demo_customers(today: datetime.date = REFERENCE_DAY) -> list[dict]:
     rng = random.Random(20261124)
     providers = list(InsuranceProvider.objects.order_by("name"))
     statuses = [Customer.Status.ACTIVE] * 7 + [Customer.Status.INACTIVE, Customer.Status.PROSPECT]
@@ -146,7 +147,11 @@ def demo_customers(today: datetime.date) -> list[dict]:
                 "email": email,
                 "phone": phone,
                 "date_of_birth": birth,
-                "insurance_provider": rng.choice(providers) if providers else None,
+                # One draw whatever the list's length: an insurer added in the
+                # admin must not shift everyone after it.
+                "insurance_provider": (
+                    providers[int(rng.random() * len(providers))] if providers else None
+                ),
                 "last_exam_date": exam,
                 "prescription": rng.choice(NOTES),
                 "status": rng.choice(statuses),
@@ -159,7 +164,7 @@ def seed_demo_customers() -> int:
     """Create the demo customers that do not exist yet; return how many were new."""
     existing = set(Customer.objects.values_list("first_name", "last_name", "date_of_birth"))
     created = 0
-    for person in demo_customers(timezone.localdate()):
+    for person in demo_customers():
         key = (person["first_name"], person["last_name"], person["date_of_birth"])
         if key in existing:
             continue

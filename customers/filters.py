@@ -52,9 +52,10 @@ class CustomerFilter(django_filters.FilterSet):
 
     @property
     def current_sort(self) -> str:
-        if self.form.is_valid() and self.form.cleaned_data.get("sort"):
-            return self.form.cleaned_data["sort"]
-        return selectors.DEFAULT_SORT
+        # Validating fills cleaned_data with the valid fields even when another
+        # filter is bad, so a mistyped filter does not lose the sort order.
+        self.form.is_valid()
+        return self.form.cleaned_data.get("sort") or selectors.DEFAULT_SORT
 
     @property
     def qs(self):

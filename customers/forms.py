@@ -61,6 +61,17 @@ class CustomerForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if self.instance.pk and cleaned.get("version") is None:
+            # Without the version, a save could silently overwrite a colleague's.
+            raise forms.ValidationError(
+                _("This form is outdated. Please close it and open the customer again."),
+                code="no_version",
+            )
+        identity = {"first_name", "last_name", "date_of_birth", "email"}
+        if self.instance.pk and not identity & set(self.changed_data):
+            # Already saved with these details: asking again on every edit
+            # would only teach people to click past the warning.
+            return cleaned
         self.duplicates = list(
             selectors.customer_possible_duplicates(
                 first_name=cleaned.get("first_name") or "",

@@ -3,7 +3,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q, Value
-from django.db.models.functions import NullIf
+from django.db.models.functions import NullIf, Upper
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -134,8 +134,8 @@ class Customer(TimeStampedModel):
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
     # Derived from the fields above on every save, for accent-free search and
     # German sorting that do not depend on the database's collation.
-    sort_name = models.CharField(max_length=210, editable=False, default="")
-    search_text = models.TextField(editable=False, default="")
+    sort_name = models.TextField(_("sort name"), editable=False, default="")
+    search_text = models.TextField(_("search text"), editable=False, default="")
 
     objects = CustomerQuerySet.as_manager()
 
@@ -144,6 +144,25 @@ class Customer(TimeStampedModel):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         permissions = [("purge_customer", _("Can delete customers permanently"))]
+        # The rules the database can hold itself, whatever path writes.
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(first_name="") & ~Q(last_name=""),
+                name="customer_names_not_blank",
+                violation_error_message=_("Please enter a name."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "inactive", "prospect"]),
+                name="customer_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(last_exam_date__isnull=True)
+                | Q(date_of_birth__isnull=True)
+                | Q(last_exam_date__gte=F("date_of_birth")),
+                name="customer_exam_after_birth",
+                violation_error_message=_("The last exam cannot be before the date of birth."),
+            ),
+        ]
         indexes = [
             *sort_indexes(),
             # Filtering by status reads customer_sort_status_a.
@@ -151,10 +170,11 @@ class Customer(TimeStampedModel):
                 "insurance_provider", "sort_name", "id", name="customer_insurance", condition=ALIVE
             ),
             models.Index(fields=["deleted_at"], name="customer_deleted", condition=~ALIVE),
+            # The duplicate warning compares names case-insensitively (UPPER).
             models.Index(
-                "first_name",
-                "last_name",
-                "date_of_birth",
+                Upper("first_name"),
+                Upper("last_name"),
+                F("date_of_birth"),
                 name="customer_duplicate",
                 condition=ALIVE,
             ),

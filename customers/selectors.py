@@ -27,8 +27,12 @@ def customer_search(queryset: QuerySet[Customer], query: str) -> QuerySet[Custom
         number = text.digits(query)
         return queryset.filter(search_text__contains=number)
     condition = Q()
-    for term in text.search_terms(query):
-        condition &= Q(search_text__contains=term)
+    for term in query.split():
+        # "Müller" must also find a customer stored as "Mueller".
+        spellings = Q()
+        for spelling in {text.fold(term), text.fold_transliterated(term)}:
+            spellings |= Q(search_text__contains=spelling)
+        condition &= spellings
     return queryset.filter(condition)
 
 

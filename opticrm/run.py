@@ -19,21 +19,25 @@ def main() -> int:
     parser.add_argument("--port", default="8000")
     port = parser.parse_args().port
     os.environ.setdefault("DEBUG", "true")
+    embedded = not os.environ.get("DATABASE_URL")
     # A container or process manager stops with SIGTERM: clean up as for Ctrl+C.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         manage("migrate", "--no-input")
-        manage("seed_demo")
-        print(f"OptiCRM läuft auf http://127.0.0.1:{port}/  (Beenden mit Strg+C)", flush=True)
+        # Demo data and the demo/demo superuser only go into the local
+        # database, never into one DATABASE_URL points at (production, say).
+        if embedded or os.environ.get("SEED_DEMO", "").lower() == "true":
+            manage("seed_demo")
+        print(f"OptiCRM runs on http://127.0.0.1:{port}/  (stop with Ctrl+C)", flush=True)
         manage("runserver", f"127.0.0.1:{port}")
     except KeyboardInterrupt:
         pass
     except subprocess.CalledProcessError as error:
         return error.returncode
     finally:
-        if not os.environ.get("DATABASE_URL"):
+        if embedded:
             embedded_db.stop()
-            print("Eingebettete PostgreSQL-Datenbank gestoppt.")
+            print("Embedded PostgreSQL stopped.")
     return 0
 
 

@@ -31,3 +31,25 @@ def test_seed_demo_login_works(client):
 def test_insurers_are_seeded_by_migration():
     names = set(InsuranceProvider.objects.values_list("name", flat=True))
     assert {"BARMER", "DAK-Gesundheit", "Techniker Krankenkasse (TK)", "Debeka"} <= names
+
+
+def test_seed_demo_on_the_next_day_adds_no_customers(monkeypatch):
+    import datetime
+
+    from django.utils import timezone
+
+    call_command("seed_demo")
+    first = Customer.objects.count()
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: tomorrow)
+    call_command("seed_demo")
+    assert Customer.objects.count() == first
+
+
+def test_seed_demo_books_a_week_of_appointments():
+    from appointments.models import Appointment, StaffCalendar
+
+    call_command("seed_demo")
+    assert StaffCalendar.objects.filter(active=True).count() == 3
+    assert Appointment.objects.count() > 20
+    assert Appointment.objects.values("type").distinct().count() >= 4

@@ -490,3 +490,30 @@ def test_concurrent_edit_shows_conflict_and_loses_nothing(logged_in_page):
     click_save(dialog)
     expect(dialog).to_be_hidden()
     expect(row_for(page, "Müller-Lüdenscheidt")).to_contain_text("meine@example.de")
+
+
+def test_selecting_text_and_releasing_over_backdrop_keeps_modal_open(logged_in_page):
+    page = logged_in_page
+    dialog = open_new_customer_modal(page)
+    first_name = field(dialog, "Vorname")
+    first_name.fill("Jürgen")
+    box = first_name.bounding_box()
+    page.mouse.move(box["x"] + 5, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(5, 5)  # over the backdrop
+    page.mouse.up()
+    expect(dialog).to_be_visible()
+    expect(first_name).to_have_value("Jürgen")
+
+
+def test_editing_on_the_detail_page_updates_its_heading(logged_in_page, live_server):
+    page = logged_in_page
+    juergen = make_juergen()
+    page.goto(f"{live_server.url}/customers/{juergen.pk}/")
+    page.get_by_role("link", name="Bearbeiten").click()
+    dialog = modal(page)
+    fill_customer_form(dialog, {"Nachname": "Lüdenscheidt"})
+    click_save(dialog)
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Jürgen Lüdenscheidt")
+    expect(page.locator(".breadcrumbs")).to_contain_text("Jürgen Lüdenscheidt")

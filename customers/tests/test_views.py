@@ -454,3 +454,127 @@ def test_german_by_default_and_english_selectable(staff_client):
     assert response.status_code == 302 and response.url == LIST
     body = staff_client.get(LIST).content.decode()
     assert "New customer" in body and '<html lang="en">' in body
+
+
+# --- Findings of the first review ---------------------------------------------
+
+
+def test_expired_session_sends_htmx_to_the_login_page(client):
+    response = client.post(reverse("customers:create"), valid_form(), **HTMX)
+    assert response.status_code == 200
+    assert response["HX-Redirect"].startswith("/login/?next=")
+
+
+def test_browser_language_does_not_switch_to_english(staff_client):
+    body = staff_client.get(LIST, HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "Neuer Kunde" in body and '<html lang="de">' in body
+
+
+def test_german_error_pages(client, staff, outsider):
+    client.force_login(staff)
+    not_found = client.get("/customers/999999/")
+    assert not_found.status_code == 404 and "Nicht gefunden" in not_found.content.decode()
+    client.force_login(outsider)
+    denied = client.get(LIST)
+    assert denied.status_code == 403 and "Zugriff verweigert" in denied.content.decode()
+    assert "Abmelden" in denied.content.decode()  # the layout, with a way out
+
+
+def test_two_digit_years_are_refused(staff_client):
+    response = staff_client.post(
+        reverse("customers:create"), valid_form(date_of_birth="01.01.25"), **HTMX
+    )
+    assert "Bitte ein gültiges Datum eingeben." in response.content.decode()
+    assert not Customer.objects.exists()
+
+
+def test_conflict_marks_only_fields_that_really_differ(staff_client, shop):
+    customer = shop["mueller"]
+    services.customer_update(
+        customer_id=customer.pk, data={"email": "neu@example.de"}, expected_version=1
+    )
+    response = staff_client.post(
+        reverse("customers:update", args=[customer.pk]),
+        {
+            "first_name": "Hans",
+            "last_name": "Müller",
+            "email": "meins@example.de",
+            "phone": "",
+            "date_of_birth": "01.01.1950",
+            "insurance_provider": customer.insurance_provider_id,
+            "last_exam_date": "01.05.2024",
+            "prescription": "",
+            "status": "active",
+            "version": "1",
+        },
+        **HTMX,
+    )
+    assert set(response.context["form"].conflict_display) == {"email"}
+
+
+@pytest.mark.parametrize("version", [None, "abc"])
+def test_edit_without_a_valid_version_is_refused(staff_client, shop, version):
+    customer = shop["grosse"]
+    data = valid_form(first_name="Ute", last_name="Große")
+    if version is not None:
+        data["version"] = version
+    response = staff_client.post(reverse("customers:update", args=[customer.pk]), data, **HTMX)
+    assert "Dieses Formular ist veraltet" in response.content.decode()
+    customer.refresh_from_db()
+    assert customer.version == 1
+
+
+def test_duplicate_warning_is_not_repeated_for_unrelated_edits(staff_client):
+    factories.customer(email="familie@example.de", last_name="Vater")
+    child = factories.customer(email="familie@example.de", last_name="Kind")
+    response = staff_client.post(
+        reverse("customers:update", args=[child.pk]),
+        valid_form(
+            first_name="Erika",
+            last_name="Kind",
+            email="familie@example.de",
+            phone="",
+            date_of_birth="17.05.1980",
+            last_exam_date="",
+            prescription="neue Notiz",
+            version="1",
+        ),
+        **HTMX,
+    )
+    assert "closeModal" in response["HX-Trigger"]
+
+
+def test_search_with_umlaut_finds_transliterated_name(staff_client):
+    factories.customer(last_name="Mueller")
+    assert rows(staff_client.get(LIST, {"q": "Müller"})) == ["Mueller"]
+
+
+def test_delete_with_garbled_current_url_header(staff_client, shop):
+    customer = shop["adler"]
+    response = staff_client.post(
+        reverse("customers:delete", args=[customer.pk]),
+        HTTP_HX_CURRENT_URL="http://[broken",
+        **HTMX,
+    )
+    assert "closeModal" in response["HX-Trigger"]
+
+
+def test_very_long_names_with_sharp_s_are_saved(staff_client):
+    response = staff_client.post(
+        reverse("customers:create"), valid_form(first_name="ß" * 100, last_name="ß" * 100), **HTMX
+    )
+    assert "closeModal" in response["HX-Trigger"]
+    assert Customer.objects.get().last_name == "ß" * 100
+
+
+def test_invalid_filter_keeps_the_sort(staff_client, shop):
+    assert rows(staff_client.get(LIST, {"sort": "-name", "insurance": "abc"})) == [
+        "Müller",
+        "Große",
+        "Adler",
+    ]
+
+
+def test_empty_table_has_no_range_line(staff_client):
+    body = staff_client.get(LIST).content.decode()
+    assert "0–0" not in body and "Noch keine Kunden angelegt." in body

@@ -6,7 +6,7 @@ def format_phone(number) -> str:
     all others (+33 1 23 45 67 89), as staff dial them from the shop."""
     if not number:
         return ""
-    parsed = getattr(number, "_phone_number", None) or number
+    parsed = number
     if not isinstance(parsed, phonenumbers.PhoneNumber):
         try:
             parsed = phonenumbers.parse(str(number), "DE")

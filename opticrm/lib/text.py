@@ -36,10 +36,5 @@ def search_variants(text: str) -> set[str]:
     return {fold(text), fold_transliterated(text), collapse(text)}
 
 
-def search_terms(query: str) -> list[str]:
-    """Split a typed query into folded terms that must all match."""
-    return [term for term in (fold(t) for t in query.split()) if term]
-
-
 def digits(text: str) -> str:
     return "".join(c for c in text if c.isdigit())

@@ -57,11 +57,18 @@
 
   document.body.addEventListener("closeModal", close);
 
+  // Where the mouse went down: selecting text in a field and letting go over
+  // the backdrop also ends as a click on the <dialog>, and must not close it.
+  let pressedOn = null;
+  document.addEventListener("mousedown", (event) => {
+    pressedOn = event.target;
+  });
+
   document.addEventListener("click", (event) => {
     const d = dialog();
     if (!d || !d.open) return;
     // A click on the backdrop lands on the <dialog> element itself.
-    if (event.target === d) return close();
+    if (event.target === d && pressedOn === d) return close();
     const closer = event.target.closest("[data-close-modal]");
     if (closer && d.contains(closer)) {
       event.preventDefault();

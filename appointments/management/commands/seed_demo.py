@@ -1,18 +1,12 @@
 import os
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from appointments.demo import seed_demo_appointments
 from customers.demo import seed_demo_customers
-
-STAFF_GROUP = "Mitarbeiter"
-STAFF_PERMISSIONS = {
-    "customers": ["view_customer", "add_customer", "change_customer", "delete_customer"],
-    "appointments": ["view_appointment", "add_appointment", "change_appointment"],
-}
+from opticrm.lib.roles import staff_group
 
 
 class Command(BaseCommand):
@@ -27,13 +21,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, username: str, password: str, **options):
-        group, _ = Group.objects.get_or_create(name=STAFF_GROUP)
-        for app_label, codenames in STAFF_PERMISSIONS.items():
-            group.permissions.add(
-                *Permission.objects.filter(
-                    content_type__app_label=app_label, codename__in=codenames
-                )
-            )
+        staff_group()
         user, _ = get_user_model().objects.get_or_create(
             username=username,
             defaults={

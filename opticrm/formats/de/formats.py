@@ -7,7 +7,8 @@ SHORT_DATETIME_FORMAT = "d.m.Y H:i"
 MONTH_DAY_FORMAT = "j. F"
 YEAR_MONTH_FORMAT = "F Y"
 FIRST_DAY_OF_WEEK = 1
-DATE_INPUT_FORMATS = ["%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d"]
+# Four-digit years only: "01.01.25" would silently mean 2025, not 1925.
+DATE_INPUT_FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
 DATETIME_INPUT_FORMATS = [
     "%d.%m.%Y %H:%M:%S",
     "%d.%m.%Y %H:%M",
