@@ -44,23 +44,19 @@ def _overlapping(appointment: Appointment):
 def double_booking_error(conflict: Appointment) -> ValidationError:
     start = timezone.localtime(conflict.start)
     end = timezone.localtime(conflict.end)
-    return ValidationError(
-        {
-            "start": _(
-                "Double booking: %(staff)s already has “%(type)s” with %(customer)s "
-                "on %(day)s from %(start)s to %(end)s."
-            )
-            % {
-                "staff": conflict.staff.get_full_name() or conflict.staff.get_username(),
-                "type": conflict.type.name,
-                "customer": conflict.customer.full_name,
-                "day": formats.date_format(start, "SHORT_DATE_FORMAT"),
-                "start": start.strftime("%H:%M"),
-                "end": end.strftime("%H:%M"),
-            }
-        },
-        code="double_booking",
-    )
+    message = _(
+        "Double booking: %(staff)s already has “%(type)s” with %(customer)s "
+        "on %(day)s from %(start)s to %(end)s."
+    ) % {
+        "staff": conflict.staff.get_full_name() or conflict.staff.get_username(),
+        "type": conflict.type.name,
+        "customer": conflict.customer.full_name,
+        "day": formats.date_format(start, "SHORT_DATE_FORMAT"),
+        "start": start.strftime("%H:%M"),
+        "end": end.strftime("%H:%M"),
+    }
+    # The code sits on the inner error: a dict's own code is dropped.
+    return ValidationError({"start": ValidationError(message, code="double_booking")})
 
 
 def _validate_and_save(appointment: Appointment, *, allow_outside_hours: bool) -> Appointment:
@@ -70,14 +66,16 @@ def _validate_and_save(appointment: Appointment, *, allow_outside_hours: bool) -
     # other appointment, and by PostgreSQL on save.
     appointment.full_clean(validate_constraints=False)
     if appointment.end <= appointment.start:
-        raise ValidationError({"end": _("The end must be after the start.")}, code="end_order")
+        raise ValidationError(
+            {"end": ValidationError(_("The end must be after the start."), code="end_order")}
+        )
     if appointment.customer.deleted_at is not None:
         raise ValidationError({"customer": _("This customer has been deleted.")})
     if appointment.is_blocking:
         if not allow_outside_hours:
             reason = schedule.outside_hours_reason(appointment.start, appointment.end)
             if reason:
-                raise ValidationError({"start": reason}, code="outside_hours")
+                raise ValidationError({"start": ValidationError(reason, code="outside_hours")})
         conflict = _overlapping(appointment)
         if conflict:
             raise double_booking_error(conflict)

@@ -7,6 +7,8 @@ from customers.models import Customer, InsuranceProvider
 from customers.services import EDITABLE_FIELDS
 from opticrm.lib.phone import format_phone
 
+DATE_INPUT_FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
+
 
 class DateInput(forms.DateInput):
     """A text field for dates typed the German way (12.03.1965): faster at the
@@ -53,6 +55,9 @@ class CustomerForm(forms.ModelForm):
                 active=True
             ) | InsuranceProvider.objects.filter(pk=self.instance.insurance_provider_id)
         self.fields["insurance_provider"].queryset = providers.order_by("name")
+        for name in ("date_of_birth", "last_exam_date"):
+            # The field shows 12.03.1965 in every language, so it must read it back too.
+            self.fields[name].input_formats = DATE_INPUT_FORMATS
         self.fields["insurance_provider"].empty_label = _("— none —")
         if self.instance.pk and not self.is_bound:
             self.initial["version"] = self.instance.version

@@ -23,6 +23,8 @@ SORT_KEYS = {
     "insurance": (F("insurance_provider__name"), F("sort_name")),
     "last_exam": (F("last_exam_date"), F("sort_name")),
     "status": (F("status"), F("sort_name")),
+    # An annotation of selectors.customer_table(): computed per page, not indexed.
+    "next_appointment": (F("next_appointment"), F("sort_name")),
 }
 # Short names for the index of each direction (PostgreSQL allows 30 characters).
 _SORT_INDEX_NAMES = {
@@ -33,6 +35,9 @@ _SORT_INDEX_NAMES = {
     "last_exam": "exam",
     "status": "status",
 }
+
+
+INDEXED_SORTS = tuple(_SORT_INDEX_NAMES)
 
 
 def sort_ordering(column: str, *, descending: bool) -> list:
@@ -46,7 +51,7 @@ def sort_ordering(column: str, *, descending: bool) -> list:
 def sort_indexes() -> list[models.Index]:
     """One index per column and direction, matching sort_ordering() exactly so
     that a sorted page is read from the index. Sorting by insurer crosses a
-    join and cannot have one."""
+    join, and the next appointment is computed, so neither can have one."""
     return [
         models.Index(
             *sort_ordering(column, descending=descending),
@@ -56,6 +61,12 @@ def sort_indexes() -> list[models.Index]:
         for column, short in _SORT_INDEX_NAMES.items()
         for descending in (False, True)
     ]
+
+
+def sort_name(last_name: str, first_name: str) -> str:
+    """Folded last name, a tab, folded first name: the tab sorts before any
+    letter or space, so "Müller, Hans" comes before "Müller-Lüdenscheidt"."""
+    return f"{text.collapse(last_name)}\t{text.collapse(first_name)}"
 
 
 class InsuranceProvider(TimeStampedModel):
@@ -134,7 +145,9 @@ class Customer(TimeStampedModel):
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
     # Derived from the fields above on every save, for accent-free search and
     # German sorting that do not depend on the database's collation.
-    sort_name = models.TextField(_("sort name"), editable=False, default="")
+    # Byte order ("C") on folded text: German dictionary order on any server,
+    # whatever collation the database was created with.
+    sort_name = models.TextField(_("sort name"), editable=False, default="", db_collation="C")
     search_text = models.TextField(_("search text"), editable=False, default="")
 
     objects = CustomerQuerySet.as_manager()
@@ -214,7 +227,7 @@ class Customer(TimeStampedModel):
             )
 
     def refresh_derived_fields(self) -> None:
-        self.sort_name = f"{text.collapse(self.last_name)}, {text.collapse(self.first_name)}"
+        self.sort_name = sort_name(self.last_name, self.first_name)
         names = f"{self.first_name} {self.last_name}"
         parts = sorted(text.search_variants(names))
         if self.email:

@@ -2,7 +2,10 @@
 
 import datetime
 
-from django.db.models import Q, QuerySet
+from django.apps import apps
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Now
+from django.utils import timezone
 
 from customers.models import SORT_KEYS, Customer, sort_ordering
 from opticrm.lib import text
@@ -14,6 +17,36 @@ _PHONE_CHARS = set("0123456789+/-() ")
 def customer_list(*, include_deleted: bool = False) -> QuerySet[Customer]:
     customers = Customer.objects.select_related("insurance_provider")
     return customers.deleted() if include_deleted else customers.alive()
+
+
+def customer_table(*, include_deleted: bool = False) -> QuerySet[Customer]:
+    """Customers with what the table shows, the next appointment included,
+    in one query."""
+    return with_next_appointment(customer_list(include_deleted=include_deleted))
+
+
+def with_next_appointment(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
+    """Annotate ``next_appointment``: the start of the earliest future
+    appointment that is still planned or confirmed."""
+    # Looked up by name: the appointments app depends on customers, not back.
+    appointment = apps.get_model("appointments", "Appointment")
+    upcoming = appointment.objects.filter(
+        customer=OuterRef("pk"),
+        start__gte=Now(),
+        status__in=[appointment.Status.PLANNED, appointment.Status.CONFIRMED],
+    ).order_by("start")
+    return queryset.annotate(next_appointment=Subquery(upcoming.values("start")[:1]))
+
+
+def customer_appointments(customer: Customer) -> dict[str, list]:
+    """Upcoming and past appointments of one customer, for the detail page."""
+    appointment = apps.get_model("appointments", "Appointment")
+    appointments = appointment.objects.filter(customer=customer).select_related("type", "staff")
+    now = timezone.now()
+    return {
+        "upcoming": list(appointments.filter(start__gte=now).order_by("start")),
+        "past": list(appointments.filter(start__lt=now).order_by("-start")[:50]),
+    }
 
 
 def customer_search(queryset: QuerySet[Customer], query: str) -> QuerySet[Customer]:

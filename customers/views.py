@@ -33,15 +33,15 @@ def _get_customer(pk: int, *, deleted: bool = False) -> Customer:
 
 def _table_context(request: HttpRequest, *, deleted: bool) -> dict:
     customer_filter = CustomerFilter(
-        request.GET, queryset=selectors.customer_list(include_deleted=deleted)
+        request.GET, queryset=selectors.customer_table(include_deleted=deleted)
     )
-    page_size = PageSizeForm(request.GET, sizes=settings.CUSTOMER_PAGE_SIZES).size
+    page_size = PageSizeForm(request.GET, sizes=settings.TABLE_PAGE_SIZES).size
     page = Paginator(customer_filter.qs, page_size).get_page(request.GET.get("page"))
     return {
         "filter": customer_filter,
         "page": page,
         "page_size": page_size,
-        "page_sizes": settings.CUSTOMER_PAGE_SIZES,
+        "page_sizes": settings.TABLE_PAGE_SIZES,
         "current_sort": customer_filter.current_sort,
         "deleted_view": deleted,
     }
@@ -65,9 +65,8 @@ def customer_deleted_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     customer = _get_customer(pk)
-    return render_page_or_partial(
-        request, "customers/customer_detail.html", "details", {"customer": customer}
-    )
+    context = {"customer": customer, **selectors.customer_appointments(customer)}
+    return render_page_or_partial(request, "customers/customer_detail.html", "details", context)
 
 
 def _conflict_form(request: HttpRequest, current: Customer) -> CustomerForm:

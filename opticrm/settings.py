@@ -157,7 +157,7 @@ LOGGING = {
 }
 
 # Page sizes the tables offer; the first is the default.
-CUSTOMER_PAGE_SIZES = (25, 50, 100)
+TABLE_PAGE_SIZES = (25, 50, 100)
 
 # The shop's federal state (ISO 3166-2 code without "DE-", e.g. BY, NW, BE):
 # its public holidays count as closed days.

@@ -578,3 +578,62 @@ def test_invalid_filter_keeps_the_sort(staff_client, shop):
 def test_empty_table_has_no_range_line(staff_client):
     body = staff_client.get(LIST).content.decode()
     assert "0–0" not in body and "Noch keine Kunden angelegt." in body
+
+
+# --- Appointments on customer screens --------------------------------------------
+
+
+def test_next_appointment_column_and_sort(staff_client, staff, shop):
+    from appointments.tests.factories import appointment, at
+
+    appointment(staff=staff, customer=shop["grosse"], start=at(10))
+    appointment(staff=staff, customer=shop["adler"], start=at(11))
+    later = at(12, day=at(10).date().replace(day=2))
+    appointment(staff=staff, customer=shop["adler"], start=later)
+    response = staff_client.get(LIST, {"sort": "next_appointment"})
+    assert rows(response) == ["Große", "Adler", "Müller"]  # none: last
+    body = response.content.decode()
+    assert '01.03.2027 <span class="time">10:00' in body
+    assert '01.03.2027 <span class="time">11:00' in body
+    assert "02.03.2027" not in body  # only the earliest per customer
+
+
+def test_next_appointment_costs_no_extra_queries(
+    staff_client, staff, django_assert_max_num_queries
+):
+    from appointments.tests.factories import appointment, at
+
+    for hour in range(9, 18):
+        appointment(staff=staff, start=at(hour))
+    with django_assert_max_num_queries(8):
+        staff_client.get(LIST)
+
+
+def test_detail_lists_appointments_and_offers_booking(staff_client, staff, shop):
+    from appointments.tests.factories import appointment, at
+
+    customer = shop["mueller"]
+    appointment(staff=staff, customer=customer, start=at(10))
+    body = staff_client.get(f"/customers/{customer.pk}/").content.decode()
+    assert "Mo 01.03.2027, 10:00" in body and "Sehtest" in body
+    assert f"/appointments/new/?customer={customer.pk}" in body
+
+
+def test_names_sort_in_german_dictionary_order(staff_client):
+    for first, last in [
+        ("Jürgen", "Müller-Lüdenscheidt"),
+        ("Hans", "Müller"),
+        ("Ömer", "Özdemir"),
+        ("Otto", "Ostermann"),
+        ("Anna", "Zander"),
+        ("Jan", "van der Berg"),
+    ]:
+        factories.customer(first_name=first, last_name=last)
+    assert rows(staff_client.get(LIST)) == [
+        "Müller",
+        "Müller-Lüdenscheidt",
+        "Ostermann",
+        "Özdemir",
+        "van der Berg",
+        "Zander",
+    ]

@@ -36,6 +36,12 @@
     const d = dialog();
     if (!content().children.length) return close();
     if (!d.open) d.showModal();
+  });
+
+  // Focus once htmx has wired up the new content (it does so at settle, a
+  // moment after the swap): a user typing at once must meet working fields.
+  document.addEventListener("htmx:afterSettle", (event) => {
+    if (event.detail.target !== content() || !dialog().open) return;
     // After a re-render with errors, put the cursor on the first wrong field.
     const target =
       content().querySelector(".has-error input, .has-error select, .has-error textarea") ||

@@ -1,0 +1,168 @@
+"""Day and week calendars: the grid views of appointments."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from appointments import calendar, schedule, selectors
+from appointments.models import BLOCKING_STATUSES
+from opticrm.lib.htmx import render_page_or_partial
+
+
+@dataclass
+class Column:
+    """One column of the grid: a staff member (day view) or a day (week view)."""
+
+    title: str
+    day: datetime.date
+    staff_id: int | None = None
+    blocks: list[calendar.Block] = field(default_factory=list)
+    closed: str | None = None
+    open_rows: set[int] = field(default_factory=set)
+
+
+def _requested_day(request: HttpRequest) -> datetime.date:
+    """The day in ?date=YYYY-MM-DD, or today; nonsense falls back to today."""
+    try:
+        return datetime.date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        return timezone.localdate()
+
+
+def _open_rows(
+    slots: list[datetime.datetime], intervals: list[tuple[datetime.time, datetime.time]]
+) -> set[int]:
+    return {
+        row
+        for row, slot in enumerate(slots)
+        if any(opens <= slot.time() < closes for opens, closes in intervals)
+    }
+
+
+def _grid(days: list[datetime.date], appointments: list) -> dict:
+    """Rows shared by all columns: the hours any of the days needs."""
+    opening = {day: schedule.opening_intervals(day) for day in days}
+    closed = {day: schedule.closed_reason(day) for day in days}
+    first, last = calendar.visible_hours(
+        [interval for day in days if not closed[day] for interval in opening[day]],
+        [(timezone.localtime(a.start), timezone.localtime(a.end)) for a in appointments],
+    )
+    tz = timezone.get_current_timezone()
+    slots = {day: calendar.slot_times(day, first, last, tz) for day in days}
+    return {"opening": opening, "closed": closed, "slots": slots}
+
+
+def _now_marker(day: datetime.date, slots: list[datetime.datetime]) -> float | None:
+    now = timezone.localtime()
+    if not slots or now.date() != day or not slots[0] <= now < slots[-1] + calendar.SLOT:
+        return None
+    return (now - slots[0]) / calendar.SLOT
+
+
+def _place(column: Column, appointments: list, slots: list[datetime.datetime]) -> None:
+    if slots:
+        column.blocks = calendar.layout(
+            appointments,
+            grid_start=slots[0],
+            grid_end=slots[-1] + calendar.SLOT,
+            interval=lambda a: (timezone.localtime(a.start), timezone.localtime(a.end)),
+        )
+
+
+def _day_appointments(first_day: datetime.date, last_day: datetime.date, staff_ids=None):
+    appointments = selectors.appointment_between(
+        selectors.appointment_list(), first_day=first_day, last_day=last_day
+    ).order_by("start", "id")
+    if staff_ids is not None:
+        appointments = appointments.filter(staff_id__in=staff_ids)
+    return list(appointments)
+
+
+@permission_required("appointments.view_appointment", raise_exception=True)
+@require_GET
+def day_view(request: HttpRequest) -> HttpResponse:
+    day = _requested_day(request)
+    staff = list(selectors.bookable_staff())
+    appointments = _day_appointments(day, day, [member.pk for member in staff])
+    active = [a for a in appointments if a.status in BLOCKING_STATUSES]
+    grid = _grid([day], active)
+    slots = grid["slots"][day]
+    open_rows = set() if grid["closed"][day] else _open_rows(slots, grid["opening"][day])
+    columns = []
+    for member in staff:
+        column = Column(
+            title=member.get_full_name() or member.get_username(),
+            day=day,
+            staff_id=member.pk,
+            closed=grid["closed"][day],
+            open_rows=open_rows,
+        )
+        _place(column, [a for a in active if a.staff_id == member.pk], slots)
+        columns.append(column)
+    context = {
+        "view": "day",
+        "day": day,
+        "previous": day - datetime.timedelta(days=1),
+        "next": day + datetime.timedelta(days=1),
+        "today": timezone.localdate(),
+        "columns": columns,
+        "slots": slots,
+        "closed": grid["closed"][day],
+        "now_row": _now_marker(day, slots),
+        "inactive": [a for a in appointments if a.status not in BLOCKING_STATUSES],
+    }
+    return render_page_or_partial(request, "appointments/calendar.html", "grid", context)
+
+
+@permission_required("appointments.view_appointment", raise_exception=True)
+@require_GET
+def week_view(request: HttpRequest) -> HttpResponse:
+    day = _requested_day(request)
+    monday = day - datetime.timedelta(days=day.weekday())
+    staff = list(selectors.bookable_staff())
+    chosen = next((m for m in staff if str(m.pk) == request.GET.get("staff")), None)
+    staff_ids = [chosen.pk] if chosen else [member.pk for member in staff]
+    week = [monday + datetime.timedelta(days=offset) for offset in range(7)]
+    appointments = _day_appointments(week[0], week[-1], staff_ids)
+    active = [a for a in appointments if a.status in BLOCKING_STATUSES]
+    grid = _grid(week, active)
+    columns = []
+    for current in week:
+        todays = [a for a in active if timezone.localtime(a.start).date() == current]
+        # Sunday only when the shop opens or something is booked.
+        if current.weekday() == 6 and not todays and not grid["opening"][current]:
+            continue
+        slots = grid["slots"][current]
+        column = Column(
+            title="",
+            day=current,
+            staff_id=chosen.pk if chosen else None,
+            closed=grid["closed"][current] or (None if grid["opening"][current] else _("Closed")),
+            open_rows=set()
+            if grid["closed"][current]
+            else _open_rows(slots, grid["opening"][current]),
+        )
+        _place(column, todays, slots)
+        columns.append(column)
+    slots = grid["slots"][monday]
+    today = timezone.localdate()
+    context = {
+        "view": "week",
+        "day": day,
+        "week": week,
+        "previous": monday - datetime.timedelta(days=7),
+        "next": monday + datetime.timedelta(days=7),
+        "today": today,
+        "columns": columns,
+        "slots": slots,
+        "staff": staff,
+        "chosen": chosen,
+        "now_row": _now_marker(today, grid["slots"].get(today, [])) if today in week else None,
+        "now_column": today,
+    }
+    return render_page_or_partial(request, "appointments/calendar.html", "grid", context)

@@ -1,0 +1,173 @@
+import datetime
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from appointments import schedule, selectors
+from appointments.models import Appointment, AppointmentType
+from customers.forms import DateInput
+from customers.models import Customer
+
+# Typed at the counter: 14:30, 14.30 or 1430. Dates the German way whatever
+# the interface language, since the input shows them that way.
+DATE_INPUT_FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
+TIME_INPUT_FORMATS = ["%H:%M", "%H.%M", "%H%M", "%H:%M:%S"]
+# Service errors name model fields; the form splits start and end into date and times.
+SERVICE_FIELDS = {"start": "start_time", "end": "end_time"}
+
+
+class TimeInput(forms.TimeInput):
+    def __init__(self, attrs=None):
+        attrs = {
+            "placeholder": _("HH:MM"),
+            "inputmode": "numeric",
+            "autocomplete": "off",
+            **(attrs or {}),
+        }
+        super().__init__(attrs=attrs, format="%H:%M")
+
+
+def staff_name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    """Staff members by name, not by user name."""
+
+    def label_from_instance(self, obj) -> str:
+        return staff_name(obj)
+
+
+class AppointmentForm(forms.Form):
+    """Booking and editing: the service decides; the form turns the typed
+    date and times into the instants it expects."""
+
+    customer = forms.ModelChoiceField(
+        label=_("Customer"),
+        queryset=Customer.objects.none(),
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("Please choose a customer."),
+            "invalid_choice": _("Please choose a customer."),
+        },
+    )
+    staff = StaffChoiceField(label=_("Staff member"), queryset=get_user_model().objects.none())
+    type = forms.ModelChoiceField(label=_("Type"), queryset=AppointmentType.objects.none())
+    date = forms.DateField(label=_("Date"), widget=DateInput(), input_formats=DATE_INPUT_FORMATS)
+    start_time = forms.TimeField(
+        label=_("Start"), widget=TimeInput(), input_formats=TIME_INPUT_FORMATS
+    )
+    end_time = forms.TimeField(
+        label=_("End"),
+        required=False,
+        widget=TimeInput(attrs={"placeholder": _("automatic")}),
+        input_formats=TIME_INPUT_FORMATS,
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), choices=Appointment.Status.choices, initial=Appointment.Status.PLANNED
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    allow_outside_hours = forms.BooleanField(label=_("Book outside opening hours"), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, appointment: Appointment | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.appointment = appointment
+        customers = Customer.objects.alive()
+        staff = selectors.bookable_staff(including=appointment and appointment.staff_id)
+        types = AppointmentType.objects.filter(active=True)
+        if appointment is not None:
+            # What the appointment already has stays choosable, even if it
+            # would not be offered for a new booking any more.
+            customers = customers | Customer.objects.filter(pk=appointment.customer_id)
+            types = types | AppointmentType.objects.filter(pk=appointment.type_id)
+            if not self.is_bound:
+                self.initial.update(self.values_of(appointment))
+        self.fields["customer"].queryset = customers
+        self.fields["staff"].queryset = staff
+        self.fields["type"].queryset = types.order_by("position", "name")
+        self.fields["staff"].empty_label = _("— please choose —")
+        self.fields["type"].empty_label = _("— please choose —")
+        self.conflict_display: dict[str, str] = {}
+        self.suggest_override = False
+        self.start: datetime.datetime | None = None
+        self.end: datetime.datetime | None = None
+
+    @staticmethod
+    def values_of(appointment: Appointment) -> dict:
+        start = timezone.localtime(appointment.start)
+        end = timezone.localtime(appointment.end)
+        return {
+            "customer": appointment.customer_id,
+            "staff": appointment.staff_id,
+            "type": appointment.type_id,
+            "date": start.date(),
+            "start_time": start.time(),
+            "end_time": end.time(),
+            "status": appointment.status,
+            "notes": appointment.notes,
+            "version": appointment.version,
+        }
+
+    @property
+    def chosen_customer(self) -> Customer | None:
+        """The customer the picker shows as chosen, from the input or the initial value."""
+        if not hasattr(self, "_chosen_customer"):
+            value = self["customer"].value()
+            customer = None
+            if isinstance(value, Customer):
+                customer = value
+            elif value:
+                try:
+                    customer = self.fields["customer"].queryset.get(pk=value)
+                except (Customer.DoesNotExist, ValueError, TypeError, ValidationError):
+                    customer = None
+            self._chosen_customer = customer
+        return self._chosen_customer
+
+    def clean(self):
+        cleaned = super().clean()
+        day, start_time = cleaned.get("date"), cleaned.get("start_time")
+        if day and start_time:
+            self.start = timezone.make_aware(datetime.datetime.combine(day, start_time))
+            if cleaned.get("end_time"):
+                self.end = timezone.make_aware(datetime.datetime.combine(day, cleaned["end_time"]))
+        return cleaned
+
+    def service_data(self) -> dict:
+        """The appointment's fields as the service takes them; no end means
+        start plus the type's duration."""
+        return {
+            "customer": self.cleaned_data["customer"],
+            "staff": self.cleaned_data["staff"],
+            "type": self.cleaned_data["type"],
+            "start": self.start,
+            "end": self.end,
+            "status": self.cleaned_data["status"],
+            "notes": self.cleaned_data["notes"],
+        }
+
+    def add_service_error(self, error: ValidationError) -> None:
+        """Show a service's refusal next to the field it is about."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for field, errors in error.error_dict.items():
+            name = SERVICE_FIELDS.get(field, field)
+            self.add_error(name if name in self.fields else None, errors)
+        # Point at the override when the opening hours were the reason.
+        appointment_type = self.cleaned_data.get("type")
+        if "start" in error.error_dict and self.start and appointment_type:
+            end = self.end or self.start + appointment_type.duration
+            self.suggest_override = schedule.outside_hours_reason(self.start, end) is not None
+
+
+class StatusForm(forms.Form):
+    """A one-click status change."""
+
+    status = forms.ChoiceField(choices=Appointment.Status.choices)

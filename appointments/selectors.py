@@ -1,0 +1,120 @@
+"""Reads of appointments that are more than one ORM call."""
+
+import datetime
+import re
+
+from django.contrib.auth import get_user_model
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from appointments.models import Appointment
+from customers import selectors as customer_selectors
+from customers.models import Customer
+
+DEFAULT_SORT = "start"
+CUSTOMER_CHOICES_LIMIT = 10
+
+# Statuses sort in the order an appointment goes through them, not by their codes.
+_STATUS_ORDER = Case(
+    *[When(status=status, then=Value(order)) for order, status in enumerate(Appointment.Status)],
+    output_field=IntegerField(),
+)
+# Sort keys of the appointment table: column -> expressions, then by id.
+SORT_KEYS = {
+    "start": (F("start"),),
+    "customer": (F("customer__sort_name"), F("start")),
+    "staff": (F("staff__first_name"), F("staff__last_name"), F("staff__username"), F("start")),
+    "type": (F("type__name"), F("start")),
+    "status": (_STATUS_ORDER, F("start")),
+}
+
+_FULL_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DAY_MONTH = re.compile(r"^(\d{1,2})\.(\d{1,2})\.?$")
+
+
+def appointment_list() -> QuerySet[Appointment]:
+    """Appointments with everything a table row shows, in one query."""
+    return Appointment.objects.select_related("customer", "staff", "type")
+
+
+def start_of_day(day: datetime.date) -> datetime.datetime:
+    """Midnight at the start of a day in the shop's time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def appointment_between(
+    queryset: QuerySet[Appointment],
+    *,
+    first_day: datetime.date | None = None,
+    last_day: datetime.date | None = None,
+) -> QuerySet[Appointment]:
+    """Appointments starting on one of the days (local time); both ends included.
+    Compared as instants so that the index on ``start`` is used."""
+    if first_day:
+        queryset = queryset.filter(start__gte=start_of_day(first_day))
+    if last_day:
+        queryset = queryset.filter(start__lt=start_of_day(last_day + datetime.timedelta(days=1)))
+    return queryset
+
+
+def appointment_sort(queryset: QuerySet[Appointment], sort: str) -> QuerySet[Appointment]:
+    column = sort.lstrip("-")
+    if column not in SORT_KEYS:
+        column, sort = DEFAULT_SORT, DEFAULT_SORT
+    keys = [*SORT_KEYS[column], F("id")]
+    if sort.startswith("-"):
+        return queryset.order_by(*[key.desc(nulls_last=True) for key in keys])
+    return queryset.order_by(*[key.asc(nulls_last=True) for key in keys])
+
+
+def bookable_staff(*, including: int | None = None) -> QuerySet:
+    """Users who take appointments (an active staff calendar), in calendar
+    order; ``including`` adds one more user, e.g. the one an appointment has."""
+    condition = Q(is_active=True, calendar__active=True)
+    if including is not None:
+        condition |= Q(pk=including)
+    return (
+        get_user_model()
+        .objects.filter(condition)
+        .order_by("calendar__position", "first_name", "last_name", "username")
+    )
+
+
+def _birth_date_condition(word: str) -> Q | None:
+    """A condition on the date of birth if the word is a date (12.03.1965,
+    1965-03-12) or a day and month (12.03.), else None."""
+    if match := _FULL_DATE.match(word):
+        day, month, year = (int(part) for part in match.groups())
+    elif match := _ISO_DATE.match(word):
+        year, month, day = (int(part) for part in match.groups())
+    elif match := _DAY_MONTH.match(word):
+        day, month = (int(part) for part in match.groups())
+        if not (1 <= month <= 12 and 1 <= day <= 31):
+            return Q(pk__in=[])
+        return Q(date_of_birth__month=month, date_of_birth__day=day)
+    else:
+        return None
+    try:
+        return Q(date_of_birth=datetime.date(year, month, day))
+    except ValueError:
+        return Q(pk__in=[])
+
+
+def customer_choices(query: str, *, limit: int = CUSTOMER_CHOICES_LIMIT) -> list[Customer]:
+    """Customers for the search-as-you-type picker: the words must match the
+    name, phone or email (as in the customer search) and a date in the query
+    the date of birth. At most ``limit`` + 1, so the caller can tell there are more."""
+    query = (query or "").strip()
+    if not query:
+        return []
+    customers = Customer.objects.alive()
+    words = []
+    for word in query.split():
+        condition = _birth_date_condition(word)
+        if condition is None:
+            words.append(word)
+        else:
+            customers = customers.filter(condition)
+    customers = customer_selectors.customer_search(customers, " ".join(words))
+    return list(customers.order_by("sort_name", "id")[: limit + 1])

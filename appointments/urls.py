@@ -1,0 +1,17 @@
+from django.urls import path
+
+from appointments import calendar_views, views
+
+app_name = "appointments"
+
+urlpatterns = [
+    path("", views.appointment_list, name="list"),
+    path("day/", calendar_views.day_view, name="day"),
+    path("week/", calendar_views.week_view, name="week"),
+    path("new/", views.appointment_create, name="create"),
+    path("<int:pk>/edit/", views.appointment_update, name="update"),
+    path("<int:pk>/status/", views.appointment_set_status, name="status"),
+    path("<int:pk>/ics/", views.appointment_ics, name="ics"),
+    path("customer-picker/", views.customer_picker, name="customer_picker"),
+    path("customer-picker/search/", views.customer_search, name="customer_search"),
+]

@@ -1,0 +1,301 @@
+import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http.request import split_domain_port
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import date as date_filter
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from appointments import ics, selectors, services
+from appointments.filters import AppointmentFilter
+from appointments.forms import AppointmentForm, StatusForm, staff_name
+from appointments.models import Appointment
+from customers.forms import PageSizeForm
+from opticrm.lib.htmx import close_modal, render_page_or_partial
+
+SAVED_EVENT = "appointmentSaved"
+PAGE_SIZES = settings.TABLE_PAGE_SIZES
+# The statuses one click sets; "planned" is where an appointment starts.
+QUICK_STATUSES = [
+    Appointment.Status.CONFIRMED,
+    Appointment.Status.DONE,
+    Appointment.Status.CANCELLED,
+    Appointment.Status.NO_SHOW,
+]
+# The next steps offered right in a table row; the edit modal offers all.
+NEXT_STATUSES = {
+    Appointment.Status.PLANNED: [Appointment.Status.CONFIRMED, Appointment.Status.DONE],
+    Appointment.Status.CONFIRMED: [Appointment.Status.DONE],
+}
+ICS_STATUS = {
+    Appointment.Status.PLANNED: "TENTATIVE",
+    Appointment.Status.CONFIRMED: "CONFIRMED",
+    Appointment.Status.DONE: "CONFIRMED",
+    Appointment.Status.CANCELLED: "CANCELLED",
+    Appointment.Status.NO_SHOW: "CANCELLED",
+}
+
+
+def _get_appointment(pk: int) -> Appointment:
+    """The appointment, or 404 if it does not exist."""
+    return get_object_or_404(selectors.appointment_list(), pk=pk)
+
+
+# --- List --------------------------------------------------------------------
+
+
+def _table_context(request: HttpRequest) -> dict:
+    data = request.GET.copy()
+    # Without a start date in the URL the list begins today; an empty one shows all.
+    data.setdefault("date_from", timezone.localdate().strftime("%d.%m.%Y"))
+    appointment_filter = AppointmentFilter(data, queryset=selectors.appointment_list())
+    page_size = PageSizeForm(request.GET, sizes=PAGE_SIZES).size
+    page = Paginator(appointment_filter.qs, page_size).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for appointment in page.object_list:
+        appointment.next_statuses = NEXT_STATUSES.get(appointment.status, [])
+    return {
+        "filter": appointment_filter,
+        "page": page,
+        "page_size": page_size,
+        "page_sizes": PAGE_SIZES,
+        "current_sort": appointment_filter.current_sort,
+    }
+
+
+@permission_required("appointments.view_appointment", raise_exception=True)
+@require_http_methods(["GET"])
+def appointment_list(request: HttpRequest) -> HttpResponse:
+    context = _table_context(request)
+    return render_page_or_partial(request, "appointments/appointment_list.html", "table", context)
+
+
+# --- Create and edit ------------------------------------------------------------
+
+
+def _parse_start(value: str) -> datetime.datetime | None:
+    """An ISO datetime from the URL; "+01:00" may arrive as " 01:00"."""
+    for candidate in (value, value.replace(" ", "+")):
+        try:
+            start = datetime.datetime.fromisoformat(candidate)
+        except ValueError:
+            continue
+        if timezone.is_naive(start):
+            start = timezone.make_aware(start)
+        return timezone.localtime(start)
+    return None
+
+
+def _prefill(request: HttpRequest) -> dict:
+    """Initial values of a new appointment: ?start=<ISO datetime>&staff=<id>&customer=<id>
+    as the calendar and the customer page send them; the user books for themself
+    if they take appointments."""
+    initial: dict = {"date": timezone.localdate()}
+    start = _parse_start(request.GET.get("start", "").strip())
+    if start:
+        initial["date"] = start.date()
+        initial["start_time"] = start.time().replace(second=0, microsecond=0)
+    for name in ("staff", "customer"):
+        value = request.GET.get(name, "")
+        if value.isdigit():
+            initial[name] = int(value)
+    if "staff" not in initial and selectors.bookable_staff().filter(pk=request.user.pk).exists():
+        initial["staff"] = request.user.pk
+    return initial
+
+
+def _conflict_form(request: HttpRequest, current: Appointment) -> AppointmentForm:
+    """The user's input again, now based on the current version, with the
+    values someone else saved meanwhile shown next to each field."""
+    saved_values = AppointmentForm.values_of(current)
+    data = request.POST.copy()
+    data["version"] = str(current.version)
+    form = AppointmentForm(data, appointment=current)
+    form.is_valid()
+    form.add_error(
+        None,
+        _(
+            "This appointment was changed by someone else in the meantime. "
+            "The values saved now are shown below each field; check them and save again."
+        ),
+    )
+    for name, saved in saved_values.items():
+        if name == "version" or name not in form.cleaned_data:
+            continue  # a field with an error shows that first
+        typed = form.cleaned_data[name]
+        if _comparable(saved) != _comparable(getattr(typed, "pk", typed)):
+            form.conflict_display[name] = _display_value(current, name, saved)
+    return form
+
+
+def _comparable(value) -> str:
+    if isinstance(value, datetime.time):
+        return value.strftime("%H:%M")
+    return str(value if value is not None else "")
+
+
+def _display_value(appointment: Appointment, name: str, value) -> str:
+    if name == "customer":
+        return appointment.customer.full_name
+    if name == "staff":
+        return staff_name(appointment.staff)
+    if name == "type":
+        return appointment.type.name
+    if name == "status":
+        return appointment.get_status_display()
+    if isinstance(value, datetime.date):
+        return date_filter(value, "SHORT_DATE_FORMAT")
+    if isinstance(value, datetime.time):
+        return value.strftime("%H:%M")
+    return str(value) if value else "—"
+
+
+def _appointment_form_view(request: HttpRequest, appointment: Appointment | None) -> HttpResponse:
+    template = "appointments/appointment_form.html"
+    if request.method == "POST":
+        form = AppointmentForm(request.POST, appointment=appointment)
+        if form.is_valid():
+            allow_outside_hours = form.cleaned_data["allow_outside_hours"]
+            try:
+                if appointment is None:
+                    services.appointment_book(
+                        data=form.service_data(),
+                        user=request.user,
+                        allow_outside_hours=allow_outside_hours,
+                    )
+                    messages.success(request, _("Appointment booked."))
+                else:
+                    services.appointment_update(
+                        appointment_id=appointment.pk,
+                        data=form.service_data(),
+                        user=request.user,
+                        expected_version=form.cleaned_data.get("version"),
+                        allow_outside_hours=allow_outside_hours,
+                    )
+                    messages.success(request, _("Appointment saved."))
+            except services.AppointmentConflict as conflict:
+                form = _conflict_form(request, conflict.current)
+            except ValidationError as error:
+                form.add_service_error(error)
+            except DatabaseError:
+                form.add_error(None, _("Error while saving. Your input is kept; please try again."))
+            else:
+                if request.htmx:
+                    return close_modal(request, SAVED_EVENT)
+                return redirect("appointments:list")
+    else:
+        initial = _prefill(request) if appointment is None else None
+        form = AppointmentForm(appointment=appointment, initial=initial)
+    context = {"form": form, "appointment": appointment, "quick_statuses": QUICK_STATUSES}
+    return render_page_or_partial(request, template, "modal", context)
+
+
+@permission_required("appointments.add_appointment", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def appointment_create(request: HttpRequest) -> HttpResponse:
+    return _appointment_form_view(request, None)
+
+
+@permission_required("appointments.change_appointment", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def appointment_update(request: HttpRequest, pk: int) -> HttpResponse:
+    return _appointment_form_view(request, _get_appointment(pk))
+
+
+# --- One-click status -------------------------------------------------------------
+
+
+@permission_required("appointments.change_appointment", raise_exception=True)
+@require_POST
+def appointment_set_status(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = _get_appointment(pk)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest()
+    try:
+        saved = services.appointment_set_status(
+            appointment_id=appointment.pk, status=form.cleaned_data["status"], user=request.user
+        )
+    except ValidationError as error:
+        # E.g. an appointment taken back from "cancelled" whose slot is booked meanwhile.
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("Appointment of %(customer)s set to “%(status)s”.")
+            % {"customer": saved.customer.full_name, "status": saved.get_status_display()},
+        )
+    if request.htmx:
+        return close_modal(request, SAVED_EVENT)
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(next_url)
+    return redirect("appointments:list")
+
+
+# --- iCalendar --------------------------------------------------------------------
+
+
+def appointment_ics_event(appointment: Appointment, *, domain: str) -> ics.Event:
+    """The appointment as a calendar event; the UID stays the same across
+    downloads and feeds, so a phone updates its copy instead of adding one."""
+    return ics.Event(
+        uid=f"appointment-{appointment.pk}@{domain}",
+        start=appointment.start,
+        end=appointment.end,
+        summary=f"{appointment.type.name} – {appointment.customer.full_name}",
+        stamp=timezone.now(),
+        status=ICS_STATUS.get(appointment.status, ""),
+        sequence=appointment.version,
+        modified=appointment.updated_at,
+    )
+
+
+@permission_required("appointments.view_appointment", raise_exception=True)
+@require_http_methods(["GET"])
+def appointment_ics(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = _get_appointment(pk)
+    domain = split_domain_port(request.get_host())[0] or "opticrm"
+    body = ics.calendar([appointment_ics_event(appointment, domain=domain)])
+    start = timezone.localtime(appointment.start)
+    filename = f"{slugify(appointment.type.name) or 'termin'}-{start:%Y-%m-%d-%H%M}.ics"
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- Customer picker ----------------------------------------------------------------
+
+
+@permission_required("customers.view_customer", raise_exception=True)
+@require_http_methods(["GET"])
+def customer_search(request: HttpRequest) -> HttpResponse:
+    """The picker's result list: at most ten customers matching name, phone or
+    birth date. Only ever a fragment, as the picker needs htmx anyway."""
+    query = request.GET.get("customer_query", "").strip()
+    found = selectors.customer_choices(query)
+    limit = selectors.CUSTOMER_CHOICES_LIMIT
+    context = {"query": query, "customers": found[:limit], "more": len(found) > limit}
+    return render(request, "appointments/_customer_picker.html#results", context)
+
+
+@permission_required("customers.view_customer", raise_exception=True)
+@require_http_methods(["GET"])
+def customer_picker(request: HttpRequest) -> HttpResponse:
+    """The picker with a customer chosen (?customer=<id>), or empty again to search."""
+    form = AppointmentForm(initial={"customer": request.GET.get("customer", "")})
+    return render(
+        request, "appointments/_customer_picker.html#picker", {"form": form, "picked": True}
+    )
