@@ -118,3 +118,19 @@ def customer_choices(query: str, *, limit: int = CUSTOMER_CHOICES_LIMIT) -> list
             customers = customers.filter(condition)
     customers = customer_selectors.customer_search(customers, " ".join(words))
     return list(customers.order_by("sort_name", "id")[: limit + 1])
+
+
+# How much of a staff member's calendar the subscription feed carries.
+FEED_PAST = datetime.timedelta(days=30)
+FEED_FUTURE = datetime.timedelta(days=366)
+
+
+def staff_feed_appointments(calendar) -> QuerySet[Appointment]:
+    """A staff member's appointments for their calendar subscription: the last
+    month and the coming year, cancelled ones included so that phones drop them."""
+    now = timezone.now()
+    return (
+        appointment_list()
+        .filter(staff_id=calendar.staff_id, start__gte=now - FEED_PAST, start__lt=now + FEED_FUTURE)
+        .order_by("start", "id")
+    )

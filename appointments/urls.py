@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appointments import calendar_views, views
+from appointments import calendar_views, feed_views, views
 
 app_name = "appointments"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.appointment_list, name="list"),
     path("day/", calendar_views.day_view, name="day"),
     path("week/", calendar_views.week_view, name="week"),
+    path("subscription/", feed_views.my_feed, name="my_feed"),
+    path("feed/<str:token>.ics", feed_views.feed, name="feed"),
     path("new/", views.appointment_create, name="create"),
     path("<int:pk>/edit/", views.appointment_update, name="update"),
     path("<int:pk>/status/", views.appointment_set_status, name="status"),
