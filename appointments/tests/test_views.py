@@ -157,8 +157,9 @@ def test_only_get_and_post(staff_client, staff):
 
 def test_navigation_link_only_with_permission(client, staff_client, django_user_model):
     body = staff_client.get(LIST).content.decode()
-    assert f'<a href="{LIST}" aria-current="page">Termine</a>' in body
-    assert f'<a href="{LIST}" >Termine</a>' in staff_client.get("/customers/").content.decode()
+    assert '<a href="/appointments/day/" aria-current="page">Termine</a>' in body
+    customers_page = staff_client.get("/customers/").content.decode()
+    assert '<a href="/appointments/day/" >Termine</a>' in customers_page
 
     reception = django_user_model.objects.create_user(username="nur-kunden")
     reception.user_permissions.set(Permission.objects.filter(codename="view_customer"))
