@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "customers",
     "appointments",
+    "products",
 ]
 
 MIDDLEWARE = [

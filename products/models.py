@@ -1,0 +1,199 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from opticrm.lib.models import TimeStampedModel
+from products import gtin
+
+
+def validate_gtin(value: str) -> None:
+    if value and not gtin.is_valid(value):
+        raise ValidationError(
+            _("This is not a valid EAN/GTIN: 8, 12, 13 or 14 digits with a correct check digit."),
+            code="invalid_gtin",
+        )
+
+
+class Supplier(TimeStampedModel):
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    customer_number = models.CharField(_("our customer number"), max_length=60, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("supplier")
+        verbose_name_plural = _("suppliers")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.TextChoices):
+    FRAME = "frame", _("Frame")
+    SPECTACLE_LENS = "spectacle_lens", _("Spectacle lens")
+    CONTACT_LENS = "contact_lens", _("Contact lens")
+    CARE = "care", _("Care product")
+    SUNGLASSES = "sunglasses", _("Sunglasses")
+    ACCESSORY = "accessory", _("Accessory")
+
+
+class VatRate(models.IntegerChoices):
+    STANDARD = 19, _("19 %")
+    REDUCED = 7, _("7 %")
+
+
+MONEY = {"max_digits": 10, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
+
+
+class Product(TimeStampedModel):
+    category = models.CharField(_("category"), max_length=20, choices=Category)
+    article_number = models.CharField(_("article number"), max_length=40, unique=True)
+    ean = models.CharField(_("EAN/GTIN"), max_length=14, blank=True, validators=[validate_gtin])
+    name = models.CharField(_("name"), max_length=160)
+    brand = models.CharField(_("brand"), max_length=80, blank=True)
+    model = models.CharField(_("model"), max_length=80, blank=True)
+    colour = models.CharField(_("colour"), max_length=60, blank=True)
+    # Frame size as printed on the temple: 52□18 140.
+    lens_width = models.PositiveSmallIntegerField(_("lens width (mm)"), null=True, blank=True)
+    bridge_width = models.PositiveSmallIntegerField(_("bridge (mm)"), null=True, blank=True)
+    temple_length = models.PositiveSmallIntegerField(_("temple length (mm)"), null=True, blank=True)
+    supplier = models.ForeignKey(
+        Supplier,
+        verbose_name=_("supplier"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="products",
+    )
+    purchase_price = models.DecimalField(_("purchase price (gross)"), **MONEY)
+    sale_price = models.DecimalField(_("sale price (gross)"), **MONEY)
+    vat_rate = models.PositiveSmallIntegerField(
+        _("VAT rate"), choices=VatRate, default=VatRate.STANDARD
+    )
+    minimum_stock = models.PositiveIntegerField(_("minimum stock"), default=0)
+    # Kept equal to the sum of the ledger by services.stock_move, under a row lock.
+    stock = models.IntegerField(_("stock"), default=0, editable=False)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        constraints = [
+            models.CheckConstraint(condition=Q(stock__gte=0), name="product_stock_not_negative"),
+            models.UniqueConstraint(
+                fields=["ean"],
+                condition=~Q(ean=""),
+                name="product_unique_ean",
+                violation_error_message=_("Another product already has this EAN."),
+            ),
+            models.CheckConstraint(
+                condition=Q(vat_rate__in=[19, 7]), name="product_vat_rate_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(purchase_price__gte=0) & Q(sale_price__gte=0),
+                name="product_prices_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(category="frame")
+                | (
+                    Q(lens_width__isnull=True)
+                    & Q(bridge_width__isnull=True)
+                    & Q(temple_length__isnull=True)
+                ),
+                name="product_frame_size_only_for_frames",
+                violation_error_message=_("A frame size only belongs to frames."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["category", "name"], name="product_category"),
+            models.Index(fields=["brand", "name"], name="product_brand"),
+            models.Index(fields=["supplier", "name"], name="product_supplier"),
+            models.Index(fields=["active", "name"], name="product_active"),
+            models.Index(
+                F("stock"), F("name"), name="product_below_minimum", condition=Q(active=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.article_number})"
+
+    @property
+    def frame_size(self) -> str:
+        """52□18 140, as printed on the temple."""
+        if not (self.lens_width and self.bridge_width):
+            return ""
+        size = f"{self.lens_width}□{self.bridge_width}"
+        return f"{size} {self.temple_length}" if self.temple_length else size
+
+    @property
+    def margin(self) -> Decimal | None:
+        """Gross margin in euros: sale minus purchase price."""
+        if self.sale_price is None or self.purchase_price is None:
+            return None
+        return self.sale_price - self.purchase_price
+
+    @property
+    def below_minimum(self) -> bool:
+        return self.stock < self.minimum_stock
+
+    def clean(self) -> None:
+        if self.ean and Product.objects.filter(ean=self.ean).exclude(pk=self.pk).exists():
+            raise ValidationError(
+                {"ean": _("Another product already has this EAN.")}, code="duplicate_ean"
+            )
+        if self.category != Category.FRAME and any(
+            (self.lens_width, self.bridge_width, self.temple_length)
+        ):
+            raise ValidationError(
+                {"lens_width": _("A frame size only belongs to frames.")}, code="not_a_frame"
+            )
+
+
+class StockMovement(models.Model):
+    """One line of the stock ledger; rows are never changed or deleted."""
+
+    class Kind(models.TextChoices):
+        RECEIPT = "receipt", _("Goods received")
+        SALE = "sale", _("Sale")
+        RETURN = "return", _("Return")
+        CORRECTION = "correction", _("Correction")
+        INVENTORY = "inventory", _("Stock-taking")
+
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="movements"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    quantity = models.IntegerField(_("quantity"))
+    stock_after = models.PositiveIntegerField(_("stock afterwards"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("stock movement")
+        verbose_name_plural = _("stock movements")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(quantity=0) | Q(kind="inventory"), name="movement_quantity_not_zero"
+            ),
+        ]
+        indexes = [models.Index(fields=["product", "-created_at"], name="movement_product")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.quantity:+d} – {self.product}"
