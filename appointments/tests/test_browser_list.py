@@ -8,7 +8,6 @@ import datetime
 import re
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
@@ -22,19 +21,6 @@ pytestmark = [
 ]
 
 PHONE = {"width": 390, "height": 844}
-APPOINTMENT_PERMISSIONS = ["view_appointment", "add_appointment", "change_appointment"]
-
-
-@pytest.fixture
-def staff(staff):
-    """Front desk as in the shared fixture, also booking appointments and taking them."""
-    staff.groups.get().permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="appointments", codename__in=APPOINTMENT_PERMISSIONS
-        )
-    )
-    calendar_for(staff)
-    return staff
 
 
 @pytest.fixture

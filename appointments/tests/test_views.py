@@ -29,28 +29,8 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 LIST = reverse("appointments:list")
 CREATE = reverse("appointments:create")
-APPOINTMENT_PERMISSIONS = ["view_appointment", "add_appointment", "change_appointment"]
 # The Monday of the factories, as the forms show and take it.
 DAY = "01.03.2027"
-
-
-@pytest.fixture
-def staff(staff):
-    """Front desk as in the shared fixture, also booking appointments and taking them."""
-    staff.groups.get().permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="appointments", codename__in=APPOINTMENT_PERMISSIONS
-        )
-    )
-    calendar_for(staff)
-    return staff
-
-
-@pytest.fixture
-def colleague(owner):
-    """A second person with a calendar: the owner, Ines Inhaber."""
-    calendar_for(owner)
-    return owner
 
 
 def update_url(booked: Appointment) -> str:
