@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from appointments import services
@@ -27,8 +29,31 @@ class AppointmentTypeAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+class AppointmentAdminForm(forms.ModelForm):
+    """The admin's form, refusing what the booking service refuses (double
+    bookings, deleted customers) as form errors instead of failing on save."""
+
+    class Meta:
+        model = Appointment
+        fields = "__all__"
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors:
+            return
+        try:
+            services.appointment_validate(
+                self.instance,
+                allow_outside_hours=True,
+                check_customer="customer" in self.changed_data,
+            )
+        except ValidationError as error:
+            self._update_errors(error)
+
+
 @admin.register(Appointment)
 class AppointmentAdmin(admin.ModelAdmin):
+    form = AppointmentAdminForm
     list_display = ["start", "end", "customer", "staff", "type", "status"]
     list_filter = ["status", "type", "staff"]
     list_select_related = ["customer", "staff", "type"]

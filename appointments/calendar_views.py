@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from appointments import calendar, schedule, selectors
 from appointments.models import BLOCKING_STATUSES
+from opticrm.lib.dates import parse_iso_day
 from opticrm.lib.htmx import render_page_or_partial
 
 
@@ -28,10 +29,7 @@ class Column:
 
 def _requested_day(request: HttpRequest) -> datetime.date:
     """The day in ?date=YYYY-MM-DD, or today; nonsense falls back to today."""
-    try:
-        return datetime.date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        return timezone.localdate()
+    return parse_iso_day(request.GET.get("date", "")) or timezone.localdate()
 
 
 def _open_rows(
@@ -46,8 +44,7 @@ def _open_rows(
 
 def _grid(days: list[datetime.date], appointments: list) -> dict:
     """Rows shared by all columns: the hours any of the days needs."""
-    opening = {day: schedule.opening_intervals(day) for day in days}
-    closed = {day: schedule.closed_reason(day) for day in days}
+    opening, closed = schedule.days_schedule(days)
     first, last = calendar.visible_hours(
         [interval for day in days if not closed[day] for interval in opening[day]],
         [(timezone.localtime(a.start), timezone.localtime(a.end)) for a in appointments],
@@ -87,9 +84,16 @@ def _day_appointments(first_day: datetime.date, last_day: datetime.date, staff_i
 @require_GET
 def day_view(request: HttpRequest) -> HttpResponse:
     day = _requested_day(request)
-    staff = list(selectors.bookable_staff())
-    appointments = _day_appointments(day, day, [member.pk for member in staff])
+    appointments = _day_appointments(day, day)
     active = [a for a in appointments if a.status in BLOCKING_STATUSES]
+    staff = list(selectors.bookable_staff())
+    # Someone whose calendar was switched off may still have bookings that day:
+    # they get a column too, rather than their customers vanishing.
+    shown = {member.pk for member in staff}
+    for booked in active:
+        if booked.staff_id not in shown:
+            shown.add(booked.staff_id)
+            staff.append(booked.staff)
     grid = _grid([day], active)
     slots = grid["slots"][day]
     open_rows = set() if grid["closed"][day] else _open_rows(slots, grid["opening"][day])
@@ -126,9 +130,8 @@ def week_view(request: HttpRequest) -> HttpResponse:
     monday = day - datetime.timedelta(days=day.weekday())
     staff = list(selectors.bookable_staff())
     chosen = next((m for m in staff if str(m.pk) == request.GET.get("staff")), None)
-    staff_ids = [chosen.pk] if chosen else [member.pk for member in staff]
     week = [monday + datetime.timedelta(days=offset) for offset in range(7)]
-    appointments = _day_appointments(week[0], week[-1], staff_ids)
+    appointments = _day_appointments(week[0], week[-1], [chosen.pk] if chosen else None)
     active = [a for a in appointments if a.status in BLOCKING_STATUSES]
     grid = _grid(week, active)
     columns = []

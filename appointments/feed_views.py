@@ -17,7 +17,12 @@ from appointments.views import appointment_ics_event
 @login_not_required  # phone calendars cannot log in; the secret token is the key
 @require_GET
 def feed(request: HttpRequest, token: str) -> HttpResponse:
-    calendar = StaffCalendar.objects.select_related("staff").filter(feed_token=token).first()
+    # A deactivated user or calendar loses the feed at once.
+    calendar = (
+        StaffCalendar.objects.select_related("staff")
+        .filter(feed_token=token, active=True, staff__is_active=True)
+        .first()
+    )
     if calendar is None:
         raise Http404
     domain = split_domain_port(request.get_host())[0] or "opticrm"

@@ -1,20 +1,22 @@
 import django_filters
-from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from appointments import selectors
-from appointments.forms import DATE_INPUT_FORMATS, StaffChoiceField
+from appointments.forms import StaffChoiceField
 from appointments.models import Appointment, AppointmentType
 from customers.forms import DateInput
-
-SORT_CHOICES = [(f"{sign}{key}", key) for key in selectors.SORT_KEYS for sign in ("", "-")]
+from opticrm.lib.dates import DATE_INPUT_FORMATS, is_plausible
+from opticrm.lib.filters import SortedFilterSet, sort_filter
 
 
 class StaffFilter(django_filters.ModelChoiceFilter):
     field_class = StaffChoiceField
 
 
-class AppointmentFilter(django_filters.FilterSet):
+class AppointmentFilter(SortedFilterSet):
+    default_sort = selectors.DEFAULT_SORT
+    sort_with = staticmethod(selectors.appointment_sort)
+
     date_from = django_filters.DateFilter(
         label=_("From"),
         method="filter_date_from",
@@ -38,35 +40,19 @@ class AppointmentFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=Appointment.Status.choices, empty_label=_("All statuses")
     )
-    sort = django_filters.ChoiceFilter(
-        choices=SORT_CHOICES, method="filter_sort", widget=forms.HiddenInput
-    )
+    sort = sort_filter(selectors.SORT_KEYS)
 
     class Meta:
         model = Appointment
         fields = ["date_from", "date_to", "staff", "type", "status", "sort"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # The appointment modal on the same page has fields of the same names.
-        self.form.auto_id = "filter_%s"
-
+    # Dates beyond 1900–2199 are ignored rather than overflowing.
     def filter_date_from(self, queryset, name, value):
+        if not is_plausible(value):
+            return queryset
         return selectors.appointment_between(queryset, first_day=value)
 
     def filter_date_to(self, queryset, name, value):
+        if not is_plausible(value):
+            return queryset
         return selectors.appointment_between(queryset, last_day=value)
-
-    def filter_sort(self, queryset, name, value):
-        # Sorting is applied once in ``qs`` so the default sort also applies.
-        return queryset
-
-    @property
-    def current_sort(self) -> str:
-        if self.form.is_valid() and self.form.cleaned_data.get("sort"):
-            return self.form.cleaned_data["sort"]
-        return selectors.DEFAULT_SORT
-
-    @property
-    def qs(self):
-        return selectors.appointment_sort(super().qs, self.current_sort)

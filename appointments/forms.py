@@ -6,14 +6,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from appointments import schedule, selectors
+from appointments import selectors
 from appointments.models import Appointment, AppointmentType
 from customers.forms import DateInput
 from customers.models import Customer
+from opticrm.lib.dates import DATE_INPUT_FORMATS, is_plausible
 
-# Typed at the counter: 14:30, 14.30 or 1430. Dates the German way whatever
-# the interface language, since the input shows them that way.
-DATE_INPUT_FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
+# Typed at the counter: 14:30, 14.30 or 1430.
 TIME_INPUT_FORMATS = ["%H:%M", "%H.%M", "%H%M", "%H:%M:%S"]
 # Service errors name model fields; the form splits start and end into date and times.
 SERVICE_FIELDS = {"start": "start_time", "end": "end_time"}
@@ -88,6 +87,9 @@ class AppointmentForm(forms.Form):
             types = types | AppointmentType.objects.filter(pk=appointment.type_id)
             if not self.is_bound:
                 self.initial.update(self.values_of(appointment))
+            else:
+                # Bound forms need the saved values too: changed_data compares with them.
+                self.initial = {**self.values_of(appointment), **self.initial}
         self.fields["customer"].queryset = customers
         self.fields["staff"].queryset = staff
         self.fields["type"].queryset = types.order_by("position", "name")
@@ -130,14 +132,54 @@ class AppointmentForm(forms.Form):
             self._chosen_customer = customer
         return self._chosen_customer
 
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        if day and not is_plausible(day):
+            raise ValidationError(_("Please enter a date between 1900 and 2199."), code="range")
+        return day
+
     def clean(self):
         cleaned = super().clean()
+        if self.initial.get("version") is not None and cleaned.get("version") is None:
+            # Without the version, a save could silently overwrite a colleague's.
+            raise ValidationError(
+                _("This form is outdated. Please close it and open the appointment again."),
+                code="no_version",
+            )
         day, start_time = cleaned.get("date"), cleaned.get("start_time")
         if day and start_time:
-            self.start = timezone.make_aware(datetime.datetime.combine(day, start_time))
-            if cleaned.get("end_time"):
-                self.end = timezone.make_aware(datetime.datetime.combine(day, cleaned["end_time"]))
+            self.start = self._instant(day, start_time, "start_time")
+            if cleaned.get("end_time") and not self._type_changed_with_old_end():
+                self.end = self._instant(day, cleaned["end_time"], "end_time")
         return cleaned
+
+    def _instant(self, day: datetime.date, time: datetime.time, field: str):
+        """The local wall-clock time as an instant; a time the clock change
+        skips (02:30 on the last Sunday of March) does not exist."""
+        wall_clock = datetime.datetime.combine(day, time)
+        local = timezone.make_aware(wall_clock)
+        # Through UTC and back: a skipped time comes back an hour off.
+        round_trip = local.astimezone(datetime.UTC).astimezone(local.tzinfo)
+        if round_trip.replace(tzinfo=None) != wall_clock:
+            self.add_error(
+                field,
+                ValidationError(
+                    _("This time does not exist on %(day)s because of the clock change.")
+                    % {"day": day.strftime("%d.%m.%Y")},
+                    code="skipped_time",
+                ),
+            )
+            return None
+        return local
+
+    def _type_changed_with_old_end(self) -> bool:
+        """A new type with the end still as the old type made it: let the new
+        type's duration decide instead."""
+        return (
+            "type" in self.changed_data
+            and "end_time" not in self.changed_data
+            and self.initial.get("end_time") is not None
+        )
 
     def service_data(self) -> dict:
         """The appointment's fields as the service takes them; no end means
@@ -161,10 +203,9 @@ class AppointmentForm(forms.Form):
             name = SERVICE_FIELDS.get(field, field)
             self.add_error(name if name in self.fields else None, errors)
         # Point at the override when the opening hours were the reason.
-        appointment_type = self.cleaned_data.get("type")
-        if "start" in error.error_dict and self.start and appointment_type:
-            end = self.end or self.start + appointment_type.duration
-            self.suggest_override = schedule.outside_hours_reason(self.start, end) is not None
+        self.suggest_override = any(
+            item.code == "outside_hours" for item in error.error_dict.get("start", [])
+        )
 
 
 class StatusForm(forms.Form):

@@ -66,18 +66,21 @@ class Appointment(TimeStampedModel):
         verbose_name=_("customer"),
         on_delete=models.PROTECT,
         related_name="appointments",
+        db_index=False,  # covered by a composite index below
     )
     staff = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("staff member"),
         on_delete=models.PROTECT,
         related_name="appointments",
+        db_index=False,  # covered by a composite index below
     )
     type = models.ForeignKey(
         AppointmentType,
         verbose_name=_("type"),
         on_delete=models.PROTECT,
         related_name="appointments",
+        db_index=False,  # covered by a composite index below
     )
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
@@ -131,6 +134,8 @@ class Appointment(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["start", "id"], name="appointment_start"),
+            # Day and week views, the feed and the staff filter: one staff member's range.
+            models.Index(fields=["staff", "start"], name="appointment_staff"),
             models.Index(fields=["customer", "start"], name="appointment_customer"),
             models.Index(fields=["status", "start"], name="appointment_status"),
             models.Index(fields=["type", "start"], name="appointment_type"),

@@ -30,11 +30,42 @@ def closed_reason(day: datetime.date) -> str | None:
     return closed.reason if closed else None
 
 
-def opening_intervals(day: datetime.date) -> list[tuple[datetime.time, datetime.time]]:
-    return [
-        (hours.opens, hours.closes)
-        for hours in OpeningHours.objects.filter(weekday=day.weekday()).order_by("opens")
-    ]
+Interval = tuple[datetime.time, datetime.time]
+
+
+def _merged(intervals: list[Interval]) -> list[Interval]:
+    """Touching or overlapping intervals as one: 09–12 and 12–18:30 is 09–18:30."""
+    merged: list[Interval] = []
+    for opens, closes in sorted(intervals):
+        if merged and opens <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(closes, merged[-1][1]))
+        else:
+            merged.append((opens, closes))
+    return merged
+
+
+def opening_intervals(day: datetime.date) -> list[Interval]:
+    return _merged(
+        [(h.opens, h.closes) for h in OpeningHours.objects.filter(weekday=day.weekday())]
+    )
+
+
+def days_schedule(
+    days: list[datetime.date],
+) -> tuple[dict[datetime.date, list[Interval]], dict[datetime.date, str | None]]:
+    """Opening intervals and closed reasons for several days in two queries."""
+    by_weekday: dict[int, list[Interval]] = {}
+    for hours in OpeningHours.objects.all():
+        by_weekday.setdefault(hours.weekday, []).append((hours.opens, hours.closes))
+    closed_days = list(ClosedDay.objects.filter(first_day__lte=max(days), last_day__gte=min(days)))
+    opening = {day: _merged(by_weekday.get(day.weekday(), [])) for day in days}
+    closed = {}
+    for day in days:
+        reason = public_holiday(day)
+        if not reason:
+            reason = next((c.reason for c in closed_days if c.first_day <= day <= c.last_day), None)
+        closed[day] = reason
+    return opening, closed
 
 
 def outside_hours_reason(start: datetime.datetime, end: datetime.datetime) -> str | None:

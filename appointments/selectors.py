@@ -105,7 +105,7 @@ def customer_choices(query: str, *, limit: int = CUSTOMER_CHOICES_LIMIT) -> list
     """Customers for the search-as-you-type picker: the words must match the
     name, phone or email (as in the customer search) and a date in the query
     the date of birth. At most ``limit`` + 1, so the caller can tell there are more."""
-    query = (query or "").strip()
+    query = (query or "").replace("\x00", "").strip()
     if not query:
         return []
     customers = Customer.objects.alive()

@@ -21,6 +21,7 @@ from appointments.filters import AppointmentFilter
 from appointments.forms import AppointmentForm, StatusForm, staff_name
 from appointments.models import Appointment
 from customers.forms import PageSizeForm
+from opticrm.lib.dates import is_plausible
 from opticrm.lib.htmx import close_modal, render_page_or_partial
 
 SAVED_EVENT = "appointmentSaved"
@@ -90,6 +91,8 @@ def _parse_start(value: str) -> datetime.datetime | None:
             start = datetime.datetime.fromisoformat(candidate)
         except ValueError:
             continue
+        if not is_plausible(start.date()):
+            return None
         if timezone.is_naive(start):
             start = timezone.make_aware(start)
         return timezone.localtime(start)
@@ -107,7 +110,7 @@ def _prefill(request: HttpRequest) -> dict:
         initial["start_time"] = start.time().replace(second=0, microsecond=0)
     for name in ("staff", "customer"):
         value = request.GET.get(name, "")
-        if value.isdigit():
+        if value.isascii() and value.isdigit():
             initial[name] = int(value)
     if "staff" not in initial and selectors.bookable_staff().filter(pk=request.user.pk).exists():
         initial["staff"] = request.user.pk

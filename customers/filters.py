@@ -4,11 +4,13 @@ from django.utils.translation import gettext_lazy as _
 
 from customers import selectors
 from customers.models import SORT_KEYS, Customer, InsuranceProvider
+from opticrm.lib.filters import SortedFilterSet, sort_filter
 
-SORT_CHOICES = [(f"{sign}{key}", key) for key in SORT_KEYS for sign in ("", "-")]
 
+class CustomerFilter(SortedFilterSet):
+    default_sort = selectors.DEFAULT_SORT
+    sort_with = staticmethod(selectors.customer_sort)
 
-class CustomerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
         method="filter_search",
@@ -29,34 +31,11 @@ class CustomerFilter(django_filters.FilterSet):
         queryset=InsuranceProvider.objects.all(),
         empty_label=_("All insurance providers"),
     )
-    sort = django_filters.ChoiceFilter(
-        choices=SORT_CHOICES, method="filter_sort", widget=forms.HiddenInput
-    )
+    sort = sort_filter(SORT_KEYS)
 
     class Meta:
         model = Customer
         fields = ["q", "status", "insurance", "sort"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # The filter bar shares the page with the customer modal, whose form
-        # has a "status" field too: distinct ids keep each label on its field.
-        self.form.auto_id = "filter_%s"
-
     def filter_search(self, queryset, name, value):
         return selectors.customer_search(queryset, value)
-
-    def filter_sort(self, queryset, name, value):
-        # Sorting is applied once in ``qs`` so the default sort also applies.
-        return queryset
-
-    @property
-    def current_sort(self) -> str:
-        # Validating fills cleaned_data with the valid fields even when another
-        # filter is bad, so a mistyped filter does not lose the sort order.
-        self.form.is_valid()
-        return self.form.cleaned_data.get("sort") or selectors.DEFAULT_SORT
-
-    @property
-    def qs(self):
-        return selectors.customer_sort(super().qs, self.current_sort)

@@ -5,9 +5,8 @@ from phonenumber_field.formfields import PhoneNumberField
 from customers import selectors
 from customers.models import Customer, InsuranceProvider
 from customers.services import EDITABLE_FIELDS
+from opticrm.lib.dates import DATE_INPUT_FORMATS
 from opticrm.lib.phone import format_phone
-
-DATE_INPUT_FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
 
 
 class DateInput(forms.DateInput):

@@ -53,7 +53,7 @@ def customer_search(queryset: QuerySet[Customer], query: str) -> QuerySet[Custom
     """Every word must match a name (accent- and umlaut-insensitive), the
     email or the phone number; a query that looks like a phone number is
     matched on its digits."""
-    query = (query or "").strip()
+    query = (query or "").replace("\x00", "").strip()  # PostgreSQL text cannot hold NUL
     if not query:
         return queryset
     if set(query) <= _PHONE_CHARS and len(text.digits(query)) >= 3:

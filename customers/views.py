@@ -65,7 +65,9 @@ def customer_deleted_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     customer = _get_customer(pk)
-    context = {"customer": customer, **selectors.customer_appointments(customer)}
+    context = {"customer": customer, "appointments_shown": False}
+    if request.user.has_perm("appointments.view_appointment"):
+        context.update(appointments_shown=True, **selectors.customer_appointments(customer))
     return render_page_or_partial(request, "customers/customer_detail.html", "details", context)
 
 

@@ -1,10 +1,12 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models.functions import NullIf, Upper
 from django.utils.translation import gettext_lazy as _
 
 from opticrm.lib.models import TimeStampedModel
@@ -47,6 +49,62 @@ class Category(models.TextChoices):
 class VatRate(models.IntegerChoices):
     STANDARD = 19, _("19 %")
     REDUCED = 7, _("7 %")
+
+
+# Sort keys of the product table: column -> expressions, then by id. Blank
+# brands sort last, so blanks never fill the first page.
+_CATEGORY_ORDER = Case(
+    *[When(category=category, then=Value(order)) for order, category in enumerate(Category)],
+    output_field=IntegerField(),
+)
+_STATUS_ORDER = Case(
+    When(active=True, then=Value(0)), default=Value(1), output_field=IntegerField()
+)
+SORT_KEYS = {
+    "article_number": (F("article_number"),),
+    "name": (F("name"),),
+    "brand": (NullIf(F("brand"), Value("")), F("name")),
+    # Categories and statuses in the order of their choices, not by their codes.
+    "category": (_CATEGORY_ORDER, F("name")),
+    "sale_price": (F("sale_price"), F("name")),
+    "stock": (F("stock"), F("name")),
+    "status": (_STATUS_ORDER, F("name")),
+}
+# Short names for the index of each direction (PostgreSQL allows 30 characters).
+_SORT_INDEX_NAMES = {
+    "article_number": "article",
+    "name": "name",
+    "brand": "brand",
+    "category": "category",
+    "sale_price": "price",
+    "stock": "stock",
+    "status": "status",
+}
+INDEXED_SORTS = tuple(_SORT_INDEX_NAMES)
+# Searched with icontains, which PostgreSQL runs as UPPER(column) LIKE UPPER(…).
+SEARCH_FIELDS = ("name", "brand", "article_number", "ean")
+
+
+def sort_ordering(column: str, *, descending: bool) -> list:
+    """ORDER BY expressions for a table column, ties broken by id."""
+    keys = [*SORT_KEYS[column], F("id")]
+    if descending:
+        return [key.desc(nulls_last=True) for key in keys]
+    return [key.asc(nulls_last=True) for key in keys]
+
+
+def sort_indexes() -> list[models.Index]:
+    """One index per column and direction, matching sort_ordering() exactly so
+    that a sorted page is read from the index. Not partial: the list shows
+    inactive products too when asked."""
+    return [
+        models.Index(
+            *sort_ordering(column, descending=descending),
+            name=f"product_sort_{short}_{'d' if descending else 'a'}",
+        )
+        for column, short in _SORT_INDEX_NAMES.items()
+        for descending in (False, True)
+    ]
 
 
 MONEY = {"max_digits": 10, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
@@ -119,6 +177,12 @@ class Product(TimeStampedModel):
             models.Index(fields=["active", "name"], name="product_active"),
             models.Index(
                 F("stock"), F("name"), name="product_below_minimum", condition=Q(active=True)
+            ),
+            *sort_indexes(),
+            # Search by any part of name, brand, article number or EAN.
+            GinIndex(
+                *[OpClass(Upper(field), name="gin_trgm_ops") for field in SEARCH_FIELDS],
+                name="product_search_trgm",
             ),
         ]
 

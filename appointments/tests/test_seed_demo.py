@@ -14,7 +14,7 @@ def test_seed_demo_is_idempotent_and_german(capsys):
     output = capsys.readouterr().out
     assert first >= 50
     assert Customer.objects.count() == first
-    assert "Demo data: 0 new customers, 0 new appointments." in output
+    assert "Demo data: 0 new customers, 0 new appointments, 0 new products." in output
     assert "Demo login: demo / demo" in output
     names = " ".join(Customer.objects.values_list("last_name", flat=True))
     assert any(letter in names for letter in "äöüß")

@@ -637,3 +637,28 @@ def test_names_sort_in_german_dictionary_order(staff_client):
         "van der Berg",
         "Zander",
     ]
+
+
+def test_detail_query_count_does_not_grow_with_appointments(staff_client, staff, shop):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from appointments.tests.factories import appointment, at
+
+    customer = shop["mueller"]
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            staff_client.get(f"/customers/{customer.pk}/")
+        return len(captured)
+
+    appointment(staff=staff, customer=customer, start=at(9))
+    few = queries()
+    for hour in range(10, 18):
+        appointment(staff=staff, customer=customer, start=at(hour))
+    assert queries() == few
+
+
+def test_detail_refreshes_after_an_appointment_is_saved(staff_client, shop):
+    body = staff_client.get(f"/customers/{shop['adler'].pk}/").content.decode()
+    assert 'hx-trigger="customerSaved from:body, appointmentSaved from:body"' in body

@@ -8,6 +8,13 @@ STAFF_GROUP = "Mitarbeiter"
 STAFF_PERMISSIONS = {
     "customers": ["view_customer", "add_customer", "change_customer", "delete_customer"],
     "appointments": ["view_appointment", "add_appointment", "change_appointment"],
+    "products": [
+        "view_product",
+        "add_product",
+        "change_product",
+        "view_stockmovement",
+        "add_stockmovement",
+    ],
 }
 
 

@@ -7,11 +7,13 @@ from django.db import transaction
 from appointments.demo import seed_demo_appointments
 from customers.demo import seed_demo_customers
 from opticrm.lib.roles import staff_group
+from products.demo import seed_demo_products
 
 
 class Command(BaseCommand):
     help = (
-        "Create German demo data (customers, a week of appointments) and a demo login. "
+        "Create German demo data (customers, a week of appointments, an assortment of "
+        "products with stock) and a demo login. "
         "Safe to run again: it adds nothing twice."
     )
 
@@ -36,7 +38,11 @@ class Command(BaseCommand):
         user.save()
         count = seed_demo_customers()
         booked = seed_demo_appointments(owner=user)
+        products = seed_demo_products(user=user)
         self.stdout.write(
-            self.style.SUCCESS(f"Demo data: {count} new customers, {booked} new appointments.")
+            self.style.SUCCESS(
+                f"Demo data: {count} new customers, {booked} new appointments, "
+                f"{products} new products."
+            )
         )
         self.stdout.write(f"Demo login: {username} / {password}")

@@ -1,0 +1,49 @@
+"""The filter bar of a sortable table, shared by every list screen."""
+
+from collections.abc import Callable, Iterable
+
+import django_filters
+from django import forms
+from django.db.models import QuerySet
+
+
+def sort_choices(columns: Iterable[str]) -> list[tuple[str, str]]:
+    """?sort= values: each column ascending and, with a minus, descending."""
+    return [(f"{sign}{column}", column) for column in columns for sign in ("", "-")]
+
+
+def sort_filter(columns: Iterable[str]) -> django_filters.ChoiceFilter:
+    return django_filters.ChoiceFilter(
+        choices=sort_choices(columns), method="filter_sort", widget=forms.HiddenInput
+    )
+
+
+class SortedFilterSet(django_filters.FilterSet):
+    """Filters plus a ``sort`` filter that is applied last, with a default.
+
+    Subclasses declare ``sort = sort_filter(columns)``, ``default_sort`` and
+    ``sort_with`` (a selector taking a queryset and a sort value)."""
+
+    default_sort: str
+    sort_with: Callable[[QuerySet, str], QuerySet]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The page's modal form may have fields of the same names ("status"):
+        # distinct ids keep each label on its own field.
+        self.form.auto_id = "filter_%s"
+
+    def filter_sort(self, queryset, name, value):
+        # Sorting happens once in ``qs``, so that the default sort applies too.
+        return queryset
+
+    @property
+    def current_sort(self) -> str:
+        # Validating fills cleaned_data with the valid fields even when another
+        # filter is bad, so a mistyped filter does not lose the sort order.
+        self.form.is_valid()
+        return self.form.cleaned_data.get("sort") or self.default_sort
+
+    @property
+    def qs(self):
+        return type(self).sort_with(super().qs, self.current_sort)

@@ -1,0 +1,210 @@
+import re
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from products.models import Category, Product, StockMovement, Supplier
+from products.services import EDITABLE_FIELDS
+
+Kind = StockMovement.Kind
+FRAME_FIELDS = ("lens_width", "bridge_width", "temple_length")
+# "1.234,56": points group the thousands of a German amount.
+_GERMAN_THOUSANDS = re.compile(r"[1-9]\d{0,2}(\.\d{3})+")
+_DIGITS = re.compile(r"\d*")
+
+
+def normalise_amount(text: str) -> str:
+    """An amount typed as 1.234,56 / 1234,56 / 49,90 / 49.90 / 1.234 € in the
+    form Decimal reads (1234.56); anything else is returned unchanged, so that
+    the field reports it as invalid."""
+    value = re.sub(r"[\s\u00a0\u202f€]", "", text)
+    sign = ""
+    if value and value[0] in "-−":
+        sign, value = "-", value[1:]
+    if "," in value:
+        integer, _, fraction = value.rpartition(",")
+    elif _GERMAN_THOUSANDS.fullmatch(value):
+        integer, fraction = value, ""
+    else:
+        integer, _, fraction = value.partition(".")
+    if _GERMAN_THOUSANDS.fullmatch(integer):
+        integer = integer.replace(".", "")
+    if not (integer or fraction) or not _DIGITS.fullmatch(integer):
+        return text
+    if not _DIGITS.fullmatch(fraction):
+        return text
+    return f"{sign}{integer or '0'}.{fraction or '0'}"
+
+
+class MoneyField(forms.DecimalField):
+    """Euros typed the German way (49,90 or 1.234,56) or with a point (49.90),
+    shown with a decimal comma."""
+
+    default_error_messages = {"invalid": _("Please enter an amount such as 49,90.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("localize", True)
+        kwargs.setdefault("min_value", Decimal("0"))
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip():
+            value = normalise_amount(value)
+        return super().to_python(value)
+
+
+def margin(purchase: Decimal | None, sale: Decimal | None) -> dict:
+    """The gross margin in euros and in per cent of the sale price."""
+    if purchase is None or sale is None:
+        return {"amount": None, "percent": None}
+    amount = sale - purchase
+    percent = (amount * 100 / sale).quantize(Decimal("0.1")) if sale else None
+    return {"amount": amount, "percent": percent}
+
+
+class ProductForm(forms.ModelForm):
+    class Meta:
+        model = Product
+        fields = EDITABLE_FIELDS
+        field_classes = {"purchase_price": MoneyField, "sale_price": MoneyField}
+        widgets = {
+            "article_number": forms.TextInput(attrs={"autocomplete": "off"}),
+            "ean": forms.TextInput(
+                attrs={
+                    "inputmode": "numeric",
+                    "autocomplete": "off",
+                    # A barcode scanner ends with Enter: that must not save a half-filled form.
+                    "hx-on:keydown": "if (event.key === 'Enter') event.preventDefault()",
+                }
+            ),
+            "lens_width": forms.NumberInput(attrs={"placeholder": "52"}),
+            "bridge_width": forms.NumberInput(attrs={"placeholder": "18"}),
+            "temple_length": forms.NumberInput(attrs={"placeholder": "140"}),
+        }
+        error_messages = {
+            "name": {"required": _("Please enter a name.")},
+            "article_number": {"required": _("Please enter an article number.")},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        suppliers = Supplier.objects.filter(active=True)
+        if self.instance.supplier_id:
+            # A supplier no longer active stays choosable for its products.
+            suppliers = suppliers | Supplier.objects.filter(pk=self.instance.supplier_id)
+        self.fields["supplier"].queryset = suppliers.order_by("name")
+        self.fields["supplier"].empty_label = _("— none —")
+        self.fields["category"].choices = [("", _("— please choose —")), *Category.choices]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("category") == Category.FRAME:
+            lens, bridge = cleaned.get("lens_width"), cleaned.get("bridge_width")
+            if (lens is None) != (bridge is None):
+                self.add_error(
+                    "lens_width" if lens is None else "bridge_width",
+                    _("Please enter lens width and bridge together."),
+                )
+        return cleaned
+
+    @property
+    def frame_size_refused(self) -> bool:
+        """A frame size typed for another category: its fields are shown
+        again, so that it can be seen and cleared."""
+        return (
+            self.is_bound
+            and bool(self.errors)
+            and self["category"].value() != Category.FRAME
+            and any(self[name].value() not in (None, "") for name in FRAME_FIELDS)
+        )
+
+    @property
+    def margin(self) -> dict:
+        """The margin of the prices shown: the input if it is valid, else the saved ones."""
+        if self.is_bound:
+            data = getattr(self, "cleaned_data", {})
+            return margin(data.get("purchase_price"), data.get("sale_price"))
+        return margin(self.initial.get("purchase_price"), self.initial.get("sale_price"))
+
+    def service_data(self) -> dict:
+        return {field: self.cleaned_data[field] for field in EDITABLE_FIELDS}
+
+    def add_service_error(self, error: ValidationError) -> None:
+        """Show a service's refusal next to the field it is about."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for field, errors in error.error_dict.items():
+            self.add_error(field if field in self.fields else None, errors)
+
+
+class MarginForm(forms.Form):
+    """The two prices of the product form, for the live margin."""
+
+    purchase_price = MoneyField(required=False)
+    sale_price = MoneyField(required=False)
+
+    @property
+    def margin(self) -> dict:
+        if not self.is_valid():
+            return margin(None, None)
+        return margin(self.cleaned_data["purchase_price"], self.cleaned_data["sale_price"])
+
+
+QUANTITY_LABELS = {
+    Kind.RECEIPT: _("Quantity received"),
+    Kind.SALE: _("Quantity sold"),
+    Kind.RETURN: _("Quantity returned"),
+    Kind.CORRECTION: _("Change (+/−)"),
+    Kind.INVENTORY: _("Counted stock"),
+}
+QUANTITY_HELP = {
+    Kind.CORRECTION: _("Positive adds to the stock, negative takes from it, e.g. −1 for breakage."),
+    Kind.INVENTORY: _("The stock counted on the shelf; the difference is booked."),
+}
+
+
+class QuantityField(forms.IntegerField):
+    """A whole number; "−2" with a typographic minus counts as -2."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace("−", "-").replace("+", "")
+        return super().to_python(value)
+
+
+class StockMoveForm(forms.Form):
+    """One movement of the ledger; services.stock_move decides what is allowed."""
+
+    quantity = QuantityField(
+        min_value=-99_999,
+        max_value=99_999,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        error_messages={"required": _("Please enter a quantity.")},
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=StockMovement._meta.get_field("note").max_length,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.fields["quantity"].label = QUANTITY_LABELS[kind]
+        self.fields["quantity"].help_text = QUANTITY_HELP.get(kind, "")
+        self.fields["quantity"].widget.attrs["autofocus"] = True
+        if kind == Kind.CORRECTION:
+            # A phone's numeric keypad has no minus sign.
+            self.fields["quantity"].widget.attrs.update({"placeholder": "−1", "inputmode": "text"})
+
+    def add_service_error(self, error: ValidationError) -> None:
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for field, errors in error.error_dict.items():
+            self.add_error(field if field in self.fields else None, errors)

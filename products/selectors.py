@@ -1,0 +1,85 @@
+"""Reads of products and stock that are more than one ORM call."""
+
+from itertools import groupby
+
+from django.db.models import F, Q, QuerySet
+
+from products.models import SEARCH_FIELDS, SORT_KEYS, Product, StockMovement, sort_ordering
+
+DEFAULT_SORT = "name"
+
+
+def product_list() -> QuerySet[Product]:
+    return Product.objects.all()
+
+
+def product_search(queryset: QuerySet[Product], query: str) -> QuerySet[Product]:
+    """Every word must be part of the name, brand, article number or EAN,
+    in any case (read from the trigram index on UPPER(…))."""
+    condition = Q()
+    for term in (query or "").split():
+        matches = Q()
+        for field in SEARCH_FIELDS:
+            matches |= Q(**{f"{field}__icontains": term})
+        condition &= matches
+    return queryset.filter(condition)
+
+
+def product_sort(queryset: QuerySet[Product], sort: str) -> QuerySet[Product]:
+    column = sort.lstrip("-")
+    if column not in SORT_KEYS:
+        column, sort = DEFAULT_SORT, DEFAULT_SORT
+    return queryset.order_by(*sort_ordering(column, descending=sort.startswith("-")))
+
+
+def below_minimum(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    return queryset.filter(stock__lt=F("minimum_stock"))
+
+
+def product_by_code(code: str) -> Product | None:
+    """The one product whose EAN or article number is exactly the code (a
+    scanned barcode, a typed article number in any case), else None."""
+    code = (code or "").strip()
+    if not code:
+        return None
+    found = list(Product.objects.filter(Q(ean=code) | Q(article_number__iexact=code))[:2])
+    return found[0] if len(found) == 1 else None
+
+
+def brand_choices() -> list[tuple[str, str]]:
+    """The brands products have, for the filter's select."""
+    brands = (
+        Product.objects.exclude(brand="")
+        .order_by("brand")
+        .values_list("brand", flat=True)
+        .distinct()
+    )
+    return [(brand, brand) for brand in brands]
+
+
+def product_ledger(product: Product) -> QuerySet[StockMovement]:
+    """The product's stock movements, newest first, with who booked them."""
+    return (
+        StockMovement.objects.filter(product=product)
+        .select_related("created_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def reorder_list(*, supplier_id: int | None = None) -> list[Product]:
+    """Active products below their minimum stock, by supplier (none last) and
+    name, each with ``missing``: how many to order to reach the minimum."""
+    products = below_minimum(Product.objects.filter(active=True)).select_related("supplier")
+    if supplier_id is not None:
+        products = products.filter(supplier_id=supplier_id)
+    products = products.annotate(missing=F("minimum_stock") - F("stock")).order_by(
+        F("supplier__name").asc(nulls_last=True), "name", "id"
+    )
+    return list(products)
+
+
+def reorder_groups(products: list[Product]) -> list[tuple]:
+    """The reorder list split by supplier: [(supplier or None, [products])]."""
+    return [
+        (supplier, list(group)) for supplier, group in groupby(products, key=lambda p: p.supplier)
+    ]

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from products import views
+
+app_name = "products"
+
+urlpatterns = [
+    path("", views.product_list, name="list"),
+    path("new/", views.product_create, name="create"),
+    path("margin/", views.product_margin, name="margin"),
+    path("reorder/", views.reorder, name="reorder"),
+    path("reorder.csv", views.reorder_csv, name="reorder_csv"),
+    path("<int:pk>/", views.product_detail, name="detail"),
+    path("<int:pk>/edit/", views.product_update, name="update"),
+    path("<int:pk>/delete/", views.product_delete, name="delete"),
+    path("<int:pk>/stock/<str:kind>/", views.stock_move, name="stock_move"),
+]

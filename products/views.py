@@ -1,0 +1,323 @@
+import csv
+import logging
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import DatabaseError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
+
+from customers.forms import PageSizeForm
+from opticrm.lib.htmx import close_modal, render_page_or_partial
+from products import gtin, selectors, services
+from products.filters import ProductFilter
+from products.forms import MarginForm, ProductForm, StockMoveForm, margin
+from products.models import Product, StockMovement, Supplier
+
+logger = logging.getLogger(__name__)
+
+SAVED_EVENT = "productSaved"
+MOVED_EVENT = "stockMoved"
+LEDGER_PAGE_SIZE = 25
+Kind = StockMovement.Kind
+# The buttons on the product page, in the order of a product's life.
+STOCK_KINDS = [Kind.RECEIPT, Kind.SALE, Kind.RETURN, Kind.CORRECTION, Kind.INVENTORY]
+
+
+def _get_product(pk: int) -> Product:
+    """The product, or 404 if it does not exist."""
+    return get_object_or_404(Product.objects.select_related("supplier"), pk=pk)
+
+
+def _htmx_current_path(request: HttpRequest) -> str:
+    """The path of the page an htmx request came from; "" if the header is garbled."""
+    try:
+        return urlsplit(request.htmx.current_url or "").path
+    except ValueError:
+        return ""
+
+
+# --- List ---------------------------------------------------------------------
+
+
+def _table_context(request: HttpRequest) -> dict:
+    product_filter = ProductFilter(request.GET, queryset=selectors.product_list())
+    page_size = PageSizeForm(request.GET, sizes=settings.TABLE_PAGE_SIZES).size
+    page = Paginator(product_filter.qs, page_size).get_page(request.GET.get("page"))
+    context = {
+        "filter": product_filter,
+        "page": page,
+        "page_size": page_size,
+        "page_sizes": settings.TABLE_PAGE_SIZES,
+        "current_sort": product_filter.current_sort,
+    }
+    if not page.object_list and not product_filter.is_filtered:
+        # Only inactive products, or none at all: say which.
+        context["no_products"] = not Product.objects.exists()
+    return context
+
+
+def _scanned_product(request: HttpRequest) -> Product | None:
+    """A barcode scanner types the EAN and Enter into the search box. A query
+    that is exactly a product's EAN opens that product, as does an article
+    number sent with Enter (``open``); while someone is still typing, "F-10"
+    on the way to "F-100" must not jump away."""
+    query = request.GET.get("q", "").strip()
+    if not query or not (gtin.is_valid(query) or request.GET.get("open")):
+        return None
+    return selectors.product_by_code(query)
+
+
+@permission_required("products.view_product", raise_exception=True)
+@require_http_methods(["GET"])
+def product_list(request: HttpRequest) -> HttpResponse:
+    scanned = _scanned_product(request)
+    if scanned is not None:
+        url = reverse("products:detail", args=[scanned.pk])
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    context = _table_context(request)
+    return render_page_or_partial(request, "products/product_list.html", "table", context)
+
+
+# --- Detail -------------------------------------------------------------------
+
+
+@permission_required("products.view_product", raise_exception=True)
+@require_http_methods(["GET"])
+def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    product = _get_product(pk)
+    context = {
+        "product": product,
+        "margin": margin(product.purchase_price, product.sale_price),
+        "stock_kinds": STOCK_KINDS,
+        "has_movements": product.movements.exists(),
+        "missing": max(product.minimum_stock - product.stock, 0),
+        "show_ledger": request.user.has_perm("products.view_stockmovement"),
+    }
+    if context["show_ledger"]:
+        ledger = Paginator(selectors.product_ledger(product), LEDGER_PAGE_SIZE)
+        context["page"] = ledger.get_page(request.GET.get("page"))
+    # The ledger's page links swap only the ledger.
+    partial = "ledger" if request.htmx and request.htmx.target == "product-ledger" else "details"
+    return render_page_or_partial(request, "products/product_detail.html", partial, context)
+
+
+# --- Create and edit ------------------------------------------------------------
+
+
+def _product_form_view(request: HttpRequest, product: Product | None) -> HttpResponse:
+    if request.method == "POST":
+        form = ProductForm(request.POST, instance=product or Product())
+        if form.is_valid():
+            try:
+                if product is None:
+                    saved = services.product_create(data=form.service_data())
+                    messages.success(request, _("Product created."))
+                else:
+                    saved = services.product_update(product_id=product.pk, data=form.service_data())
+                    messages.success(request, _("Product saved."))
+            except ValidationError as error:
+                form.add_service_error(error)
+            except DatabaseError:
+                logger.exception("Saving product %s failed", product.pk if product else "(new)")
+                form.add_error(None, _("Error while saving. Your input is kept; please try again."))
+            else:
+                if request.htmx:
+                    return close_modal(request, SAVED_EVENT)
+                return redirect("products:detail", pk=saved.pk)
+    else:
+        form = ProductForm(instance=product)
+    return render_page_or_partial(
+        request, "products/product_form.html", "modal", {"form": form, "product": product}
+    )
+
+
+@permission_required("products.add_product", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def product_create(request: HttpRequest) -> HttpResponse:
+    return _product_form_view(request, None)
+
+
+@permission_required("products.change_product", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def product_update(request: HttpRequest, pk: int) -> HttpResponse:
+    return _product_form_view(request, _get_product(pk))
+
+
+@permission_required("products.view_product", raise_exception=True)
+@require_http_methods(["GET"])
+def product_margin(request: HttpRequest) -> HttpResponse:
+    """The margin line of the product form, recomputed while prices are typed."""
+    form = MarginForm(request.GET)
+    return render(request, "products/_margin.html", {"margin": form.margin})
+
+
+# --- Deactivate or delete ---------------------------------------------------------
+
+
+@permission_required("products.change_product", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def product_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete a product without history; one with stock movements is only
+    deactivated (services.product_delete decides). Deleting cannot be undone,
+    so it takes the delete permission; deactivating is a change."""
+    product = _get_product(pk)
+    has_movements = product.movements.exists()
+    if not has_movements and not request.user.has_perm("products.delete_product"):
+        raise PermissionDenied
+    if request.method == "POST":
+        deleted = services.product_delete(product_id=product.pk)
+        if deleted:
+            messages.success(request, _("Product %(name)s deleted.") % {"name": product.name})
+        else:
+            messages.success(
+                request,
+                _(
+                    "Product %(name)s deactivated. Its stock ledger is kept; "
+                    "edit it to sell it again."
+                )
+                % {"name": product.name},
+            )
+        detail_url = reverse("products:detail", args=[product.pk])
+        list_url = reverse("products:list")
+        if not request.htmx:
+            return redirect(list_url if deleted else detail_url)
+        if deleted and _htmx_current_path(request) == detail_url:
+            # The page the user looks at is gone: take them to the list.
+            return HttpResponseClientRedirect(list_url)
+        return close_modal(request, SAVED_EVENT)
+    return render_page_or_partial(
+        request,
+        "products/product_confirm.html",
+        "modal",
+        {"product": product, "has_movements": has_movements},
+    )
+
+
+# --- Stock movements ----------------------------------------------------------------
+
+
+@permission_required("products.add_stockmovement", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def stock_move(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    if kind not in Kind.values:
+        raise Http404
+    product = _get_product(pk)
+    if request.method == "POST":
+        form = StockMoveForm(request.POST, kind=kind)
+        if form.is_valid():
+            try:
+                movement = services.stock_move(
+                    product_id=product.pk,
+                    kind=kind,
+                    quantity=form.cleaned_data["quantity"],
+                    note=form.cleaned_data["note"],
+                    user=request.user,
+                )
+            except ValidationError as error:
+                form.add_service_error(error)
+            except DatabaseError:
+                logger.exception("Booking a movement of product %s failed", product.pk)
+                form.add_error(None, _("Error while saving. Your input is kept; please try again."))
+            else:
+                messages.success(
+                    request,
+                    _("%(kind)s booked (%(quantity)s). Stock now: %(stock)d.")
+                    % {
+                        "kind": movement.get_kind_display(),
+                        "quantity": f"{movement.quantity:+d}",
+                        "stock": movement.stock_after,
+                    },
+                )
+                if request.htmx:
+                    return close_modal(request, MOVED_EVENT)
+                return redirect("products:detail", pk=product.pk)
+    else:
+        form = StockMoveForm(kind=kind)
+    context = {"form": form, "product": product, "kind": Kind(kind)}
+    return render_page_or_partial(request, "products/stock_form.html", "modal", context)
+
+
+# --- Reorder ----------------------------------------------------------------------
+
+
+def _reorder_supplier(request: HttpRequest) -> Supplier | None:
+    """The supplier chosen with ?supplier=<id>, or None for all."""
+    value = request.GET.get("supplier", "")
+    if not value.isdigit():
+        return None
+    return Supplier.objects.filter(pk=value).first()
+
+
+@permission_required("products.view_product", raise_exception=True)
+@require_http_methods(["GET"])
+def reorder(request: HttpRequest) -> HttpResponse:
+    supplier = _reorder_supplier(request)
+    products = selectors.reorder_list(supplier_id=supplier.pk if supplier else None)
+    context = {
+        "groups": selectors.reorder_groups(products),
+        "count": len(products),
+        "supplier": supplier,
+    }
+    return render(request, "products/reorder.html", context)
+
+
+def _decimal_comma(value: Decimal) -> str:
+    """49.9 -> "49,90": Excel in Germany reads a decimal comma."""
+    return f"{value:.2f}".replace(".", ",")
+
+
+@permission_required("products.view_product", raise_exception=True)
+@require_http_methods(["GET"])
+def reorder_csv(request: HttpRequest) -> HttpResponse:
+    """The reorder list for the supplier order: semicolons, UTF-8 with BOM and
+    decimal commas, as Excel in Germany opens it with a double click."""
+    supplier = _reorder_supplier(request)
+    products = selectors.reorder_list(supplier_id=supplier.pk if supplier else None)
+    field = Product._meta.get_field
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    # Translators: the start of the CSV file's name, lower case without spaces.
+    name = _("reorder")
+    filename = f"{name}-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow(
+        [
+            capfirst(field("supplier").verbose_name),
+            capfirst(field("article_number").verbose_name),
+            _("EAN"),
+            capfirst(field("name").verbose_name),
+            capfirst(field("brand").verbose_name),
+            capfirst(field("stock").verbose_name),
+            capfirst(field("minimum_stock").verbose_name),
+            _("Quantity missing"),
+            capfirst(field("purchase_price").verbose_name),
+        ]
+    )
+    for product in products:
+        writer.writerow(
+            [
+                product.supplier.name if product.supplier else "",
+                product.article_number,
+                product.ean,
+                product.name,
+                product.brand,
+                product.stock,
+                product.minimum_stock,
+                product.missing,
+                _decimal_comma(product.purchase_price),
+            ]
+        )
+    return response
