@@ -2,16 +2,19 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from opticrm.lib.filters import SortedFilterSet, sort_filter
 from products import selectors
 from products.models import SORT_KEYS, Category, Product, Supplier
 
-SORT_CHOICES = [(f"{sign}{key}", key) for key in SORT_KEYS for sign in ("", "-")]
 # Without a choice in the URL the list shows active products only.
 ACTIVE_DEFAULT = "yes"
 ACTIVE_CHOICES = [("yes", _("Active")), ("no", _("Inactive")), ("all", _("All statuses"))]
 
 
-class ProductFilter(django_filters.FilterSet):
+class ProductFilter(SortedFilterSet):
+    default_sort = selectors.DEFAULT_SORT
+    sort_with = staticmethod(selectors.product_sort)
+
     q = django_filters.CharFilter(
         label=_("Search"),
         method="filter_search",
@@ -42,9 +45,7 @@ class ProductFilter(django_filters.FilterSet):
     below_minimum = django_filters.BooleanFilter(
         label=_("Below minimum stock"), widget=forms.CheckboxInput, method="filter_below_minimum"
     )
-    sort = django_filters.ChoiceFilter(
-        choices=SORT_CHOICES, method="filter_sort", widget=forms.HiddenInput
-    )
+    sort = sort_filter(SORT_KEYS)
 
     class Meta:
         model = Product
@@ -55,8 +56,6 @@ class ProductFilter(django_filters.FilterSet):
             data = data.copy()
             data["active"] = ACTIVE_DEFAULT
         super().__init__(data, *args, **kwargs)
-        # The product modal on the same page has fields of the same names.
-        self.form.auto_id = "filter_%s"
 
     def filter_search(self, queryset, name, value):
         return selectors.product_search(queryset, value)
@@ -68,17 +67,6 @@ class ProductFilter(django_filters.FilterSet):
 
     def filter_below_minimum(self, queryset, name, value):
         return selectors.below_minimum(queryset) if value else queryset
-
-    def filter_sort(self, queryset, name, value):
-        # Sorting is applied once in ``qs`` so the default sort also applies.
-        return queryset
-
-    @property
-    def current_sort(self) -> str:
-        # Validating fills cleaned_data with the valid fields even when another
-        # filter is bad, so a mistyped filter does not lose the sort order.
-        self.form.is_valid()
-        return self.form.cleaned_data.get("sort") or selectors.DEFAULT_SORT
 
     @property
     def is_filtered(self) -> bool:
@@ -93,7 +81,3 @@ class ProductFilter(django_filters.FilterSet):
             or data.get("below_minimum")
             or data.get("active") != ACTIVE_DEFAULT
         )
-
-    @property
-    def qs(self):
-        return selectors.product_sort(super().qs, self.current_sort)

@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.functions import NullIf, Upper
@@ -107,6 +107,10 @@ def sort_indexes() -> list[models.Index]:
     ]
 
 
+def _between(low: int, high: int) -> list:
+    return [MinValueValidator(low), MaxValueValidator(high)]
+
+
 MONEY = {"max_digits": 10, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 
 
@@ -119,9 +123,16 @@ class Product(TimeStampedModel):
     model = models.CharField(_("model"), max_length=80, blank=True)
     colour = models.CharField(_("colour"), max_length=60, blank=True)
     # Frame size as printed on the temple: 52□18 140.
-    lens_width = models.PositiveSmallIntegerField(_("lens width (mm)"), null=True, blank=True)
-    bridge_width = models.PositiveSmallIntegerField(_("bridge (mm)"), null=True, blank=True)
-    temple_length = models.PositiveSmallIntegerField(_("temple length (mm)"), null=True, blank=True)
+    # Plausible ranges of frames on the market, children's included.
+    lens_width = models.PositiveSmallIntegerField(
+        _("lens width (mm)"), null=True, blank=True, validators=_between(30, 75)
+    )
+    bridge_width = models.PositiveSmallIntegerField(
+        _("bridge (mm)"), null=True, blank=True, validators=_between(10, 30)
+    )
+    temple_length = models.PositiveSmallIntegerField(
+        _("temple length (mm)"), null=True, blank=True, validators=_between(100, 170)
+    )
     supplier = models.ForeignKey(
         Supplier,
         verbose_name=_("supplier"),
@@ -213,9 +224,8 @@ class Product(TimeStampedModel):
             raise ValidationError(
                 {"ean": _("Another product already has this EAN.")}, code="duplicate_ean"
             )
-        if self.category != Category.FRAME and any(
-            (self.lens_width, self.bridge_width, self.temple_length)
-        ):
+        sizes = (self.lens_width, self.bridge_width, self.temple_length)
+        if self.category != Category.FRAME and any(size is not None for size in sizes):
             raise ValidationError(
                 {"lens_width": _("A frame size only belongs to frames.")}, code="not_a_frame"
             )

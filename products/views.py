@@ -278,6 +278,12 @@ def _decimal_comma(value: Decimal) -> str:
     return f"{value:.2f}".replace(".", ",")
 
 
+def _csv_text(value: str) -> str:
+    """Typed text for a spreadsheet: a leading = + - @ would make Excel run it
+    as a formula, so such a cell starts with an apostrophe."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
+
+
 @permission_required("products.view_product", raise_exception=True)
 @require_http_methods(["GET"])
 def reorder_csv(request: HttpRequest) -> HttpResponse:
@@ -309,11 +315,11 @@ def reorder_csv(request: HttpRequest) -> HttpResponse:
     for product in products:
         writer.writerow(
             [
-                product.supplier.name if product.supplier else "",
-                product.article_number,
+                _csv_text(product.supplier.name if product.supplier else ""),
+                _csv_text(product.article_number),
                 product.ean,
-                product.name,
-                product.brand,
+                _csv_text(product.name),
+                _csv_text(product.brand),
                 product.stock,
                 product.minimum_stock,
                 product.missing,

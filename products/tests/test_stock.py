@@ -182,3 +182,19 @@ def test_hundred_concurrent_sales_leave_exactly_zero():
     assert item.movements.filter(kind=Kind.SALE).count() == 100
     assert ledger_sum(item) == 0
     connection.close()
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"lens_width": 12, "bridge_width": 18}, "lens_width"),
+        ({"lens_width": 52, "bridge_width": 45}, "bridge_width"),
+        ({"lens_width": 52, "bridge_width": 18, "temple_length": 250}, "temple_length"),
+    ],
+)
+def test_frame_sizes_are_plausible(fields, field):
+    assert field in errors_of(**fields)
+
+
+def test_zero_frame_size_on_a_non_frame_is_refused_on_the_field():
+    assert "lens_width" in errors_of(category=Category.CARE, lens_width=0)

@@ -845,3 +845,11 @@ def test_demo_assortment_is_idempotent_and_realistic():
     assert 3 <= len(below) < created / 2
     for item in products:
         assert item.stock == sum(item.movements.values_list("quantity", flat=True))
+
+
+def test_reorder_csv_defuses_spreadsheet_formulas(staff_client):
+    from products.tests.factories import product as make_product
+
+    make_product(name='=HYPERLINK("http://example.invalid")', minimum_stock=3)
+    body = staff_client.get("/products/reorder.csv").content.decode("utf-8-sig")
+    assert ";\"'=HYPERLINK" in body  # quoted by the csv module, apostrophe first
