@@ -9,6 +9,8 @@
   // After a save the table is swapped and the opening button replaced: focus
   // its successor (same hx-get) once the new table is in.
   let refocus = null;
+  // What had focus right after the modal content arrived (see afterSettle).
+  let focusedBySwap = null;
 
   function close() {
     const d = dialog();
@@ -36,12 +38,15 @@
     const d = dialog();
     if (!content().children.length) return close();
     if (!d.open) d.showModal();
+    focusedBySwap = document.activeElement;
   });
 
   // Focus once htmx has wired up the new content (it does so at settle, a
   // moment after the swap): a user typing at once must meet working fields.
   document.addEventListener("htmx:afterSettle", (event) => {
     if (event.detail.target !== content() || !dialog().open) return;
+    // Someone already clicked or typed into a field: never pull focus away.
+    if (document.activeElement !== focusedBySwap) return;
     // After a re-render with errors, put the cursor on the first wrong field.
     const target =
       content().querySelector(".has-error input, .has-error select, .has-error textarea") ||
