@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from customers.validators import validate_date_of_birth, validate_not_in_future
-from opticrm.lib import text
+from opticrm.lib import sorting, text
 from opticrm.lib.models import TimeStampedModel
 
 ALIVE = Q(deleted_at__isnull=True)
@@ -41,26 +41,13 @@ INDEXED_SORTS = tuple(_SORT_INDEX_NAMES)
 
 
 def sort_ordering(column: str, *, descending: bool) -> list:
-    """ORDER BY expressions for a table column, ties broken by id."""
-    keys = [*SORT_KEYS[column], F("id")]
-    if descending:
-        return [key.desc(nulls_last=True) for key in keys]
-    return [key.asc(nulls_last=True) for key in keys]
+    return sorting.ordering(SORT_KEYS[column], descending=descending)
 
 
 def sort_indexes() -> list[models.Index]:
-    """One index per column and direction, matching sort_ordering() exactly so
-    that a sorted page is read from the index. Sorting by insurer crosses a
-    join, and the next appointment is computed, so neither can have one."""
-    return [
-        models.Index(
-            *sort_ordering(column, descending=descending),
-            name=f"customer_sort_{short}_{'d' if descending else 'a'}",
-            condition=ALIVE,
-        )
-        for column, short in _SORT_INDEX_NAMES.items()
-        for descending in (False, True)
-    ]
+    """Sorting by insurer crosses a join, and the next appointment is computed,
+    so neither can have an index."""
+    return sorting.indexes(SORT_KEYS, _SORT_INDEX_NAMES, prefix="customer_sort", condition=ALIVE)
 
 
 def sort_name(last_name: str, first_name: str) -> str:

@@ -9,6 +9,7 @@ from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.functions import NullIf, Upper
 from django.utils.translation import gettext_lazy as _
 
+from opticrm.lib import sorting
 from opticrm.lib.models import TimeStampedModel
 from products import gtin
 
@@ -86,25 +87,12 @@ SEARCH_FIELDS = ("name", "brand", "article_number", "ean")
 
 
 def sort_ordering(column: str, *, descending: bool) -> list:
-    """ORDER BY expressions for a table column, ties broken by id."""
-    keys = [*SORT_KEYS[column], F("id")]
-    if descending:
-        return [key.desc(nulls_last=True) for key in keys]
-    return [key.asc(nulls_last=True) for key in keys]
+    return sorting.ordering(SORT_KEYS[column], descending=descending)
 
 
 def sort_indexes() -> list[models.Index]:
-    """One index per column and direction, matching sort_ordering() exactly so
-    that a sorted page is read from the index. Not partial: the list shows
-    inactive products too when asked."""
-    return [
-        models.Index(
-            *sort_ordering(column, descending=descending),
-            name=f"product_sort_{short}_{'d' if descending else 'a'}",
-        )
-        for column, short in _SORT_INDEX_NAMES.items()
-        for descending in (False, True)
-    ]
+    """Not partial: the list shows inactive products too when asked."""
+    return sorting.indexes(SORT_KEYS, _SORT_INDEX_NAMES, prefix="product_sort")
 
 
 def _between(low: int, high: int) -> list:
