@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from appointments import calendar, schedule, selectors
-from appointments.models import BLOCKING_STATUSES
+from appointments.models import BLOCKING_STATUSES, staff_display_name
 from opticrm.lib.dates import parse_iso_day
 from opticrm.lib.htmx import render_page_or_partial
 
@@ -100,7 +100,7 @@ def day_view(request: HttpRequest) -> HttpResponse:
     columns = []
     for member in staff:
         column = Column(
-            title=member.get_full_name() or member.get_username(),
+            title=staff_display_name(member),
             day=day,
             staff_id=member.pk,
             closed=grid["closed"][day],

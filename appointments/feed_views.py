@@ -9,9 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from appointments import ics, selectors, services
+from appointments import ics, ics_events, selectors, services
 from appointments.models import StaffCalendar
-from appointments.views import appointment_ics_event
 
 
 @login_not_required  # phone calendars cannot log in; the secret token is the key
@@ -27,7 +26,7 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     domain = split_domain_port(request.get_host())[0] or "opticrm"
     events = [
-        appointment_ics_event(appointment, domain=domain)
+        ics_events.appointment_event(appointment, domain=domain)
         for appointment in selectors.staff_feed_appointments(calendar)
     ]
     body = ics.calendar(events, name=f"OptiCRM – {calendar}")

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from appointments import selectors
-from appointments.models import Appointment, AppointmentType
+from appointments.models import Appointment, AppointmentType, staff_display_name
 from customers.forms import DateInput
 from customers.models import Customer
 from opticrm.lib.dates import DATE_INPUT_FORMATS, is_plausible
@@ -29,15 +29,11 @@ class TimeInput(forms.TimeInput):
         super().__init__(attrs=attrs, format="%H:%M")
 
 
-def staff_name(user) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 class StaffChoiceField(forms.ModelChoiceField):
     """Staff members by name, not by user name."""
 
     def label_from_instance(self, obj) -> str:
-        return staff_name(obj)
+        return staff_display_name(obj)
 
 
 class AppointmentForm(forms.Form):

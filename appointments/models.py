@@ -58,6 +58,25 @@ class AppointmentStatus(models.TextChoices):
 BLOCKING_STATUSES = (AppointmentStatus.PLANNED, AppointmentStatus.CONFIRMED, AppointmentStatus.DONE)
 
 
+# The statuses one click sets; "planned" is where an appointment starts.
+QUICK_STATUSES = [
+    AppointmentStatus.CONFIRMED,
+    AppointmentStatus.DONE,
+    AppointmentStatus.CANCELLED,
+    AppointmentStatus.NO_SHOW,
+]
+# The next steps offered right in a table row; the edit modal offers all.
+NEXT_STATUSES = {
+    AppointmentStatus.PLANNED: [AppointmentStatus.CONFIRMED, AppointmentStatus.DONE],
+    AppointmentStatus.CONFIRMED: [AppointmentStatus.DONE],
+}
+
+
+def staff_display_name(user) -> str:
+    """How a staff member appears in calendars, forms and messages."""
+    return user.get_full_name() or user.get_username()
+
+
 class Appointment(TimeStampedModel):
     Status = AppointmentStatus
 
@@ -227,4 +246,4 @@ class StaffCalendar(TimeStampedModel):
         verbose_name_plural = _("staff calendars")
 
     def __str__(self) -> str:
-        return self.staff.get_full_name() or self.staff.get_username()
+        return staff_display_name(self.staff)

@@ -11,7 +11,13 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from appointments import schedule
-from appointments.models import BLOCKING_STATUSES, Appointment, StaffCalendar, new_feed_token
+from appointments.models import (
+    BLOCKING_STATUSES,
+    Appointment,
+    StaffCalendar,
+    new_feed_token,
+    staff_display_name,
+)
 from customers.models import Customer
 
 EDITABLE_FIELDS = ("customer", "staff", "type", "start", "end", "status", "notes")
@@ -48,7 +54,7 @@ def double_booking_error(conflict: Appointment) -> ValidationError:
         "Double booking: %(staff)s already has “%(type)s” with %(customer)s "
         "on %(day)s from %(start)s to %(end)s."
     ) % {
-        "staff": conflict.staff.get_full_name() or conflict.staff.get_username(),
+        "staff": staff_display_name(conflict.staff),
         "type": conflict.type.name,
         "customer": conflict.customer.full_name,
         "day": formats.date_format(start, "SHORT_DATE_FORMAT"),

@@ -16,35 +16,16 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from appointments import ics, selectors, services
+from appointments import ics, ics_events, selectors, services
 from appointments.filters import AppointmentFilter
-from appointments.forms import AppointmentForm, StatusForm, staff_name
-from appointments.models import Appointment
+from appointments.forms import AppointmentForm, StatusForm
+from appointments.models import NEXT_STATUSES, QUICK_STATUSES, Appointment, staff_display_name
 from customers.forms import PageSizeForm
 from opticrm.lib.dates import is_plausible
 from opticrm.lib.htmx import close_modal, render_page_or_partial
 
 SAVED_EVENT = "appointmentSaved"
 PAGE_SIZES = settings.TABLE_PAGE_SIZES
-# The statuses one click sets; "planned" is where an appointment starts.
-QUICK_STATUSES = [
-    Appointment.Status.CONFIRMED,
-    Appointment.Status.DONE,
-    Appointment.Status.CANCELLED,
-    Appointment.Status.NO_SHOW,
-]
-# The next steps offered right in a table row; the edit modal offers all.
-NEXT_STATUSES = {
-    Appointment.Status.PLANNED: [Appointment.Status.CONFIRMED, Appointment.Status.DONE],
-    Appointment.Status.CONFIRMED: [Appointment.Status.DONE],
-}
-ICS_STATUS = {
-    Appointment.Status.PLANNED: "TENTATIVE",
-    Appointment.Status.CONFIRMED: "CONFIRMED",
-    Appointment.Status.DONE: "CONFIRMED",
-    Appointment.Status.CANCELLED: "CANCELLED",
-    Appointment.Status.NO_SHOW: "CANCELLED",
-}
 
 
 def _get_appointment(pk: int) -> Appointment:
@@ -151,7 +132,7 @@ def _display_value(appointment: Appointment, name: str, value) -> str:
     if name == "customer":
         return appointment.customer.full_name
     if name == "staff":
-        return staff_name(appointment.staff)
+        return staff_display_name(appointment.staff)
     if name == "type":
         return appointment.type.name
     if name == "status":
@@ -251,27 +232,12 @@ def appointment_set_status(request: HttpRequest, pk: int) -> HttpResponse:
 # --- iCalendar --------------------------------------------------------------------
 
 
-def appointment_ics_event(appointment: Appointment, *, domain: str) -> ics.Event:
-    """The appointment as a calendar event; the UID stays the same across
-    downloads and feeds, so a phone updates its copy instead of adding one."""
-    return ics.Event(
-        uid=f"appointment-{appointment.pk}@{domain}",
-        start=appointment.start,
-        end=appointment.end,
-        summary=f"{appointment.type.name} – {appointment.customer.full_name}",
-        stamp=timezone.now(),
-        status=ICS_STATUS.get(appointment.status, ""),
-        sequence=appointment.version,
-        modified=appointment.updated_at,
-    )
-
-
 @permission_required("appointments.view_appointment", raise_exception=True)
 @require_http_methods(["GET"])
 def appointment_ics(request: HttpRequest, pk: int) -> HttpResponse:
     appointment = _get_appointment(pk)
     domain = split_domain_port(request.get_host())[0] or "opticrm"
-    body = ics.calendar([appointment_ics_event(appointment, domain=domain)])
+    body = ics.calendar([ics_events.appointment_event(appointment, domain=domain)])
     start = timezone.localtime(appointment.start)
     filename = f"{slugify(appointment.type.name) or 'termin'}-{start:%Y-%m-%d-%H%M}.ics"
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
