@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from opticrm.lib.roles import staff_group
+from opticrm.lib.roles import optician_group, staff_group
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "test-artifacts"
@@ -68,6 +68,22 @@ def staff(django_user_model, password):
     )
     user.groups.add(staff_group())
     return user
+
+
+@pytest.fixture
+def optician(django_user_model, password):
+    """An optician: the staff group plus prescriptions (health data)."""
+    user = django_user_model.objects.create_user(
+        username="optik", password=password, first_name="Otto", last_name="Optiker"
+    )
+    user.groups.add(staff_group(), optician_group())
+    return user
+
+
+@pytest.fixture
+def optician_client(client, optician):
+    client.force_login(optician)
+    return client
 
 
 @pytest.fixture

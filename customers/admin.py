@@ -55,7 +55,7 @@ class CustomerAdmin(admin.ModelAdmin):
         (_("Contact"), {"fields": ["email", "phone"]}),
         (
             _("Optician"),
-            {"fields": ["date_of_birth", "insurance_provider", "last_exam_date", "prescription"]},
+            {"fields": ["date_of_birth", "insurance_provider", "last_exam_date", "notes"]},
         ),
         (
             _("Record"),

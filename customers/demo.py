@@ -153,7 +153,7 @@ def demo_customers(today: datetime.date = REFERENCE_DAY) -> list[dict]:
                     providers[int(rng.random() * len(providers))] if providers else None
                 ),
                 "last_exam_date": exam,
-                "prescription": rng.choice(NOTES),
+                "notes": rng.choice(NOTES),
                 "status": rng.choice(statuses),
             }
         )

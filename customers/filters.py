@@ -1,10 +1,12 @@
 import django_filters
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers import selectors
 from customers.models import SORT_KEYS, Customer, InsuranceProvider
 from opticrm.lib.filters import SortedFilterSet, sort_filter
+from prescriptions.selectors import recall_cutoff, refraction_older_than
 
 
 class CustomerFilter(SortedFilterSet):
@@ -31,11 +33,34 @@ class CustomerFilter(SortedFilterSet):
         queryset=InsuranceProvider.objects.all(),
         empty_label=_("All insurance providers"),
     )
+    recall = django_filters.BooleanFilter(
+        label=_("Refraction older than 2 years"), method="filter_recall", widget=forms.CheckboxInput
+    )
     sort = sort_filter(SORT_KEYS)
 
     class Meta:
         model = Customer
-        fields = ["q", "status", "insurance", "sort"]
+        fields = ["q", "status", "insurance", "recall", "sort"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = getattr(self.request, "user", None)
+        if user is None or not user.has_perm("prescriptions.view_refraction"):
+            # When someone's eyes were last measured is health data too.
+            del self.filters["recall"]
+            del self.form.fields["recall"]
+
+    @property
+    def is_filtered(self) -> bool:
+        self.form.is_valid()
+        return any(
+            self.form.cleaned_data.get(name) for name in ("q", "status", "insurance", "recall")
+        )
+
+    def filter_recall(self, queryset, name, value):
+        if not value:
+            return queryset
+        return refraction_older_than(queryset, recall_cutoff(timezone.localdate()))
 
     def filter_search(self, queryset, name, value):
         return selectors.customer_search(queryset, value)

@@ -37,7 +37,7 @@ class CustomerForm(forms.ModelForm):
         widgets = {
             "date_of_birth": DateInput(),
             "last_exam_date": DateInput(),
-            "prescription": forms.Textarea(attrs={"rows": 3}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
             "email": forms.EmailInput(attrs={"autocomplete": "off"}),
         }
         error_messages = {

@@ -114,7 +114,9 @@ class Customer(TimeStampedModel):
     last_exam_date = models.DateField(
         _("last exam"), null=True, blank=True, validators=[validate_not_in_future]
     )
-    prescription = models.TextField(_("prescription notes"), blank=True)
+    # Until issue 5 this field was the free-text "prescription"; the structured
+    # refraction now lives in the prescriptions app and the text stays here.
+    notes = models.TextField(_("notes"), blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE
     )

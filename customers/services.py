@@ -18,7 +18,7 @@ EDITABLE_FIELDS = (
     "date_of_birth",
     "insurance_provider",
     "last_exam_date",
-    "prescription",
+    "notes",
     "status",
 )
 
@@ -61,6 +61,18 @@ def customer_update(
     customer.full_clean()
     customer.save()
     return customer
+
+
+@transaction.atomic
+def customer_record_exam(*, customer_id: int, day, user=None) -> None:
+    """An eye test on ``day``: it becomes the last exam unless a later one is known."""
+    customer = Customer.objects.alive().select_for_update().get(pk=customer_id)
+    if customer.last_exam_date and customer.last_exam_date >= day:
+        return
+    customer.last_exam_date = day
+    customer.version += 1
+    customer.updated_by = user
+    customer.save(update_fields=["last_exam_date", "version", "updated_by", "updated_at"])
 
 
 @transaction.atomic

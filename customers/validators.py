@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 MAX_AGE_YEARS = 120
 
 
-def _years_before(day: datetime.date, years: int) -> datetime.date:
+def years_before(day: datetime.date, years: int) -> datetime.date:
     try:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February in a year that has none
@@ -25,7 +25,7 @@ def validate_date_of_birth(value: datetime.date) -> None:
     if not value:
         return
     validate_not_in_future(value)
-    if value < _years_before(timezone.localdate(), MAX_AGE_YEARS):
+    if value < years_before(timezone.localdate(), MAX_AGE_YEARS):
         raise ValidationError(
             _("The date of birth must not be more than %(years)d years ago."),
             code="too_old",

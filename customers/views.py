@@ -20,6 +20,7 @@ from customers.forms import CustomerForm, PageSizeForm
 from customers.models import Customer
 from opticrm.lib.htmx import close_modal, render_page_or_partial
 from opticrm.lib.phone import format_phone
+from prescriptions.selectors import customer_prescriptions
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def _get_customer(pk: int, *, deleted: bool = False) -> Customer:
 
 def _table_context(request: HttpRequest, *, deleted: bool) -> dict:
     customer_filter = CustomerFilter(
-        request.GET, queryset=selectors.customer_table(include_deleted=deleted)
+        request.GET, queryset=selectors.customer_table(include_deleted=deleted), request=request
     )
     page_size = PageSizeForm(request.GET, sizes=settings.TABLE_PAGE_SIZES).size
     page = Paginator(customer_filter.qs, page_size).get_page(request.GET.get("page"))
@@ -68,6 +69,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {"customer": customer, "appointments_shown": False}
     if request.user.has_perm("appointments.view_appointment"):
         context.update(appointments_shown=True, **selectors.customer_appointments(customer))
+    context.update(customer_prescriptions(customer, request.user))
     return render_page_or_partial(request, "customers/customer_detail.html", "details", context)
 
 

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "customers",
     "appointments",
     "products",
+    "prescriptions",
 ]
 
 MIDDLEWARE = [
@@ -163,3 +164,8 @@ TABLE_PAGE_SIZES = (25, 50, 100)
 # The shop's federal state (ISO 3166-2 code without "DE-", e.g. BY, NW, BE):
 # its public holidays count as closed days.
 SHOP_FEDERAL_STATE = env.str("SHOP_FEDERAL_STATE", default="BY")
+
+# The shop as printed on customer documents (the Brillenpass); one line each.
+SHOP_NAME = env.str("SHOP_NAME", default="Augenoptik OptiCRM")
+SHOP_ADDRESS = env.str("SHOP_ADDRESS", default="")
+SHOP_PHONE = env.str("SHOP_PHONE", default="")

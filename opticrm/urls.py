@@ -12,6 +12,7 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("appointments/", include("appointments.urls")),
     path("products/", include("products.urls")),
+    path("prescriptions/", include("prescriptions.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -47,6 +47,16 @@ def format_dioptre(value: Decimal) -> str:
     return f"{sign}{abs(value):.2f}".replace(".", ",")
 
 
+def format_equivalent(value: Decimal) -> str:
+    """A spherical equivalent: like format_dioptre, but an eighth (+0,625)
+    keeps its third decimal instead of being rounded."""
+    value = Decimal(value)
+    if value % Decimal("0.01") == 0:
+        return format_dioptre(value)
+    sign = "+" if value > 0 else MINUS
+    return f"{sign}{abs(value):.3f}".replace(".", ",")
+
+
 def is_on_step(value: Decimal, step: Decimal = QUARTER) -> bool:
     return Decimal(value) % step == 0
 
@@ -73,7 +83,7 @@ class SphCyl:
 
     @property
     def spherical_equivalent(self) -> Decimal:
-        return self.sphere + self.cylinder / 2
+        return self.sphere + Decimal(self.cylinder) / 2
 
     def in_minus_cylinder(self) -> "SphCyl":
         return self.transposed() if self.cylinder > 0 else self

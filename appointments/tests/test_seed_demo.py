@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from customers.models import Customer, InsuranceProvider
+from prescriptions.models import ContactLensFitting, Refraction
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +15,13 @@ def test_seed_demo_is_idempotent_and_german(capsys):
     output = capsys.readouterr().out
     assert first >= 50
     assert Customer.objects.count() == first
-    assert "Demo data: 0 new customers, 0 new appointments, 0 new products." in output
+    assert (
+        "Demo data: 0 new customers, 0 new appointments, 0 new products, 0 new refractions."
+        in output
+    )
+    # About half of the customers come with refractions, some with lenses.
+    assert first / 4 < Refraction.objects.values("customer").distinct().count() < first
+    assert ContactLensFitting.objects.exists()
     assert "Demo login: demo / demo" in output
     names = " ".join(Customer.objects.values_list("last_name", flat=True))
     assert any(letter in names for letter in "äöüß")

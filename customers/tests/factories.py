@@ -23,7 +23,7 @@ def customer(**fields) -> Customer:
         "date_of_birth": datetime.date(1980, 5, 17),
         "insurance_provider": None,
         "last_exam_date": None,
-        "prescription": "",
+        "notes": "",
         "status": Customer.Status.ACTIVE,
     }
     data.update(fields)

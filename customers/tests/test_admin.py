@@ -37,7 +37,7 @@ def test_admin_edit_goes_through_the_service(owner_client, owner):
             "date_of_birth": "",
             "insurance_provider": "",
             "last_exam_date": "",
-            "prescription": "",
+            "notes": "",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -16,13 +16,35 @@ STAFF_PERMISSIONS = {
         "add_stockmovement",
     ],
 }
+OPTICIAN_GROUP = "Augenoptik"
+# Refractions and fittings are health data (DSGVO Art. 9): only those who
+# measure and fit see them, in addition to the staff group.
+OPTICIAN_PERMISSIONS = {
+    "prescriptions": [
+        "view_refraction",
+        "add_refraction",
+        "change_refraction",
+        "view_contactlensfitting",
+        "add_contactlensfitting",
+        "change_contactlensfitting",
+    ],
+}
+
+
+def _group(name: str, permissions: dict[str, list[str]]) -> Group:
+    group, _ = Group.objects.get_or_create(name=name)
+    wanted = Q()
+    for app_label, codenames in permissions.items():
+        wanted |= Q(content_type__app_label=app_label, codename__in=codenames)
+    group.permissions.set(Permission.objects.filter(wanted))
+    return group
 
 
 def staff_group() -> Group:
     """The staff group with exactly its permissions, created if missing."""
-    group, _ = Group.objects.get_or_create(name=STAFF_GROUP)
-    wanted = Q()
-    for app_label, codenames in STAFF_PERMISSIONS.items():
-        wanted |= Q(content_type__app_label=app_label, codename__in=codenames)
-    group.permissions.set(Permission.objects.filter(wanted))
-    return group
+    return _group(STAFF_GROUP, STAFF_PERMISSIONS)
+
+
+def optician_group() -> Group:
+    """The opticians' group (prescriptions), created if missing."""
+    return _group(OPTICIAN_GROUP, OPTICIAN_PERMISSIONS)

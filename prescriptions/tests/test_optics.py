@@ -9,6 +9,7 @@ from prescriptions.optics import (
     SphCyl,
     contact_lens_power,
     format_dioptre,
+    format_equivalent,
     is_on_step,
     normal_axis,
     parse_dioptre,
@@ -88,3 +89,11 @@ def test_spherical_equivalent():
 )
 def test_contact_lens_power_at_12_mm(spectacle, contact):
     assert contact_lens_power(spectacle) == contact
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(D("1"), "+1,00"), (D("0.625"), "+0,625"), (D("-0.125"), "−0,125"), (D("0"), "±0,00")],
+)
+def test_spherical_equivalent_keeps_eighths(value, text):
+    assert format_equivalent(value) == text

@@ -6,14 +6,15 @@ from django.db import transaction
 
 from appointments.demo import seed_demo_appointments
 from customers.demo import seed_demo_customers
-from opticrm.lib.roles import staff_group
+from opticrm.lib.roles import optician_group, staff_group
+from prescriptions.demo import seed_demo_prescriptions
 from products.demo import seed_demo_products
 
 
 class Command(BaseCommand):
     help = (
         "Create German demo data (customers, a week of appointments, an assortment of "
-        "products with stock) and a demo login. "
+        "products with stock, refractions) and a demo login. "
         "Safe to run again: it adds nothing twice."
     )
 
@@ -24,6 +25,7 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, username: str, password: str, **options):
         staff_group()
+        optician_group()
         user, _ = get_user_model().objects.get_or_create(
             username=username,
             defaults={
@@ -39,10 +41,11 @@ class Command(BaseCommand):
         count = seed_demo_customers()
         booked = seed_demo_appointments(owner=user)
         products = seed_demo_products(user=user)
+        refractions = seed_demo_prescriptions(user=user)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data: {count} new customers, {booked} new appointments, "
-                f"{products} new products."
+                f"{products} new products, {refractions} new refractions."
             )
         )
         self.stdout.write(f"Demo login: {username} / {password}")

@@ -1,0 +1,35 @@
+from django.contrib import admin
+
+from prescriptions.models import ContactLensFitting, Refraction
+
+
+class RecordAdmin(admin.ModelAdmin):
+    """For looking up and auditing only: records are added and corrected on
+    the customer page, where the services keep the history append-only, and
+    removed only with the customer (right to erasure)."""
+
+    date_hierarchy = "date"
+    list_select_related = ["customer", "examiner"]
+    search_fields = ["customer__last_name", "customer__first_name"]
+    raw_id_fields = ["customer"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Refraction)
+class RefractionAdmin(RecordAdmin):
+    list_display = ["date", "customer", "kind", "examiner", "superseded_at"]
+    list_filter = ["kind", "date"]
+
+
+@admin.register(ContactLensFitting)
+class ContactLensFittingAdmin(RecordAdmin):
+    list_display = ["date", "customer", "examiner", "superseded_at"]
+    list_filter = ["date"]

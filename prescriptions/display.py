@@ -1,0 +1,98 @@
+"""How refraction and fitting values are written in tables: German notation,
+and for the history, which values changed against the record before."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+
+from prescriptions import optics
+from prescriptions.choices import Replacement
+from prescriptions.eyes import SIDES, EyeValues, format_plain
+
+# Column heads as opticians write them, by field name without R/L prefix.
+LABELS = {
+    "sphere": _("Sph"),
+    "cylinder": _("Cyl"),
+    "axis": _("Ax"),
+    "addition": _("Add"),
+    "prism": _("Prism"),
+    "prism_horizontal": _("Prism H"),
+    "prism_horizontal_base": _("Base"),
+    "prism_vertical": _("Prism V"),
+    "prism_vertical_base": _("Base"),
+    "visus_sc": _("Visus sc"),
+    "visus_cc": _("Visus cc"),
+    "pd": _("PD"),
+    "product": _("Lens"),
+    "base_curve": _("BC"),
+    "diameter": _("DIA"),
+    "replacement": _("Replacement"),
+}
+# The history tables; "prism" joins both components with their bases.
+REFRACTION_COLUMNS = ("sphere", "cylinder", "axis", "addition", "prism", "visus_cc", "pd")
+# A fitting's values fit in one row, so its history and its form show the same.
+FITTING_COLUMNS = (
+    "product",
+    "base_curve",
+    "diameter",
+    "sphere",
+    "cylinder",
+    "axis",
+    "addition",
+    "replacement",
+)
+PLACES = {"addition": 2, "pd": 1, "base_curve": 2, "diameter": 1}
+
+
+def visus(value: Decimal) -> str:
+    """0,8 / 1,0 / 0,63: as many decimals as needed, at least one."""
+    text = f"{value:.2f}".rstrip("0")
+    return (text + "0" if text.endswith(".") else text).replace(".", ",")
+
+
+def value_text(eye: EyeValues, name: str) -> str:
+    if name == "prism":
+        parts = [
+            f"{format_plain(eye.values[amount])} {eye.base_label(f'{amount}_base')}"
+            for amount in ("prism_horizontal", "prism_vertical")
+            if eye.values.get(amount)
+        ]
+        return "; ".join(parts)
+    value = eye.values.get(name)
+    if value in (None, ""):
+        return ""
+    if name in ("sphere", "cylinder"):
+        return optics.format_dioptre(value)
+    if name == "axis":
+        return f"{value}°"
+    if name.startswith("visus"):
+        return visus(value)
+    if name == "replacement":
+        return str(Replacement(value).label)
+    if name == "product":
+        return value.name
+    return format_plain(value, PLACES.get(name, 2))
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    changed: bool = False
+    before: str = ""
+
+
+def eye_rows(record, previous, columns) -> list[tuple[str, list[Cell]]]:
+    """Per eye: (label, cells); a cell is changed when its text differs from
+    the previous record's."""
+    rows = []
+    for side in SIDES:
+        eye = record.eye(side)
+        before = previous.eye(side) if previous is not None else None
+        cells = []
+        for name in columns:
+            text = value_text(eye, name)
+            old = value_text(before, name) if before is not None else text
+            cells.append(Cell(text, changed=old != text, before=old))
+        rows.append((eye.label, cells))
+    return rows

@@ -1,0 +1,101 @@
+"""One eye's values of a refraction or fitting, and how they are written."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from prescriptions import optics
+from prescriptions.choices import PrismBaseHorizontal, PrismBaseVertical
+
+SIDES = ("right", "left")
+SIDE_LABELS = {"right": gettext_lazy("R"), "left": gettext_lazy("L")}
+
+
+@dataclass(frozen=True)
+class EyeValues:
+    """The ``right_*`` or ``left_*`` fields of a record without the prefix:
+    ``eye.sphere`` instead of ``record.right_sphere``."""
+
+    side: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, record, side: str) -> "EyeValues":
+        prefix = f"{side}_"
+        return cls(
+            side,
+            {
+                f.name.removeprefix(prefix): getattr(record, f.name)
+                for f in record._meta.concrete_fields
+                if f.name.startswith(prefix)
+            },
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.__dict__["values"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def label(self) -> str:
+        return str(SIDE_LABELS[self.side])
+
+    @property
+    def is_filled(self) -> bool:
+        return self.values.get("sphere") is not None
+
+    @property
+    def spherical_equivalent(self) -> Decimal | None:
+        if self.values.get("sphere") is None:
+            return None
+        return optics.SphCyl(
+            self.sphere, self.values.get("cylinder") or Decimal(0), None
+        ).spherical_equivalent
+
+    @property
+    def equivalent(self) -> str:
+        """The spherical equivalent as written: +1,00; empty without sphere."""
+        value = self.spherical_equivalent
+        return "" if value is None else optics.format_equivalent(value)
+
+    @property
+    def compact(self) -> str:
+        """``R: Sph +1,25 Zyl −0,50 A 90° Add 2,00`` (shared/DOMAIN.md)."""
+        return f"{self.label}: {self.power or '—'}"
+
+    @property
+    def power(self) -> str:
+        """The same without the eye: ``Sph +1,25 Zyl −0,50 A 90° Add 2,00``."""
+        if not self.is_filled:
+            return ""
+        parts = [f"{_('Sph')} {optics.format_dioptre(self.sphere)}"]
+        if self.values.get("cylinder"):
+            parts.append(f"{_('Cyl')} {optics.format_dioptre(self.cylinder)}")
+            parts.append(f"{_('Ax')} {self.axis}°")
+        if self.values.get("addition"):
+            parts.append(f"{_('Add')} {format_plain(self.addition)}")
+        for amount, base in (
+            ("prism_horizontal", "prism_horizontal_base"),
+            ("prism_vertical", "prism_vertical_base"),
+        ):
+            if self.values.get(amount):
+                parts.append(
+                    f"{_('Pr')} {format_plain(self.values[amount])} {self.base_label(base)}"
+                )
+        return " ".join(parts)
+
+    def base_label(self, name: str) -> str:
+        choices = PrismBaseHorizontal if "horizontal" in name else PrismBaseVertical
+        value = self.values.get(name)
+        return _("base %(direction)s") % {"direction": choices(value).label} if value else ""
+
+
+def format_plain(value: Decimal | None, places: int = 2) -> str:
+    """A value without sign in German notation: 2,00 / 31,5. Empty for None."""
+    if value is None:
+        return ""
+    return f"{Decimal(value):.{places}f}".replace(".", ",")

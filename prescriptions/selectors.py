@@ -1,0 +1,99 @@
+"""Reads of refractions and fittings: the customer page's history in one
+query each, and the recall filter of the customer list."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from customers.validators import years_before
+from prescriptions import display
+from prescriptions.models import CURRENT, ContactLensFitting, Record, Refraction
+
+RECALL_YEARS = 2
+
+
+@dataclass
+class HistoryEntry:
+    record: Record
+    # The next older current record of the same kind, to show what changed.
+    previous: Record | None = None
+    # Per eye: (label, cells) in the history table's columns.
+    rows: list = field(default_factory=list)
+
+
+def _history(records: list[Record], group, columns) -> list[HistoryEntry]:
+    """Newest first. Each current record is compared with the next older
+    current record of the same group (refractions: the same kind, so an
+    autorefractor reading is not compared with a subjective refraction)."""
+    entries = [HistoryEntry(record) for record in records]
+    last_seen: dict = {}
+    for entry in reversed(entries):
+        if entry.record.is_superseded:
+            continue
+        entry.previous = last_seen.get(group(entry.record))
+        last_seen[group(entry.record)] = entry.record
+    for entry in entries:
+        entry.rows = display.eye_rows(entry.record, entry.previous, columns)
+    return entries
+
+
+def refraction_history(customer) -> list[HistoryEntry]:
+    records = list(
+        Refraction.objects.filter(customer=customer).select_related(
+            "examiner", "superseded_by", "created_by"
+        )
+    )
+    return _history(records, lambda r: r.kind, display.REFRACTION_COLUMNS)
+
+
+def fitting_history(customer) -> list[HistoryEntry]:
+    records = list(
+        ContactLensFitting.objects.filter(customer=customer).select_related(
+            "examiner", "superseded_by", "created_by", "right_product", "left_product"
+        )
+    )
+    return _history(records, lambda r: None, display.FITTING_COLUMNS)
+
+
+def latest(history: list[HistoryEntry]) -> Record | None:
+    return next((e.record for e in history if not e.record.is_superseded), None)
+
+
+def recall_cutoff(today: datetime.date) -> datetime.date:
+    return years_before(today, RECALL_YEARS)
+
+
+def refraction_older_than(queryset: QuerySet, cutoff: datetime.date) -> QuerySet:
+    """Customers whose newest refraction is from before ``cutoff``: they have
+    one, and none since (recall candidates)."""
+    current = Refraction.objects.filter(CURRENT, customer=OuterRef("pk"))
+    return queryset.filter(
+        Exists(current.filter(date__lt=cutoff)), ~Exists(current.filter(date__gte=cutoff))
+    )
+
+
+def latest_record(model, customer) -> Record | None:
+    """The newest current refraction or fitting, for "take over values"."""
+    return model.objects.filter(CURRENT, customer=customer).first()
+
+
+def customer_prescriptions(customer, user) -> dict:
+    """The customer page's refraction and contact lens sections, each only
+    for users allowed to see it (health data)."""
+    context = {}
+    if user.has_perm("prescriptions.view_refraction"):
+        history = refraction_history(customer)
+        context["refractions"] = {
+            "history": history,
+            "latest": latest(history),
+            "columns": [display.LABELS[name] for name in display.REFRACTION_COLUMNS],
+        }
+    if user.has_perm("prescriptions.view_contactlensfitting"):
+        history = fitting_history(customer)
+        context["fittings"] = {
+            "history": history,
+            "latest": latest(history),
+            "columns": [display.LABELS[name] for name in display.FITTING_COLUMNS],
+        }
+    return context
