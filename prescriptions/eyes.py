@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from prescriptions import optics
-from prescriptions.choices import PrismBaseHorizontal, PrismBaseVertical
+from prescriptions.choices import PrismBaseHorizontal, PrismBaseVertical, Replacement
 
 SIDES = ("right", "left")
 SIDE_LABELS = {"right": gettext_lazy("R"), "left": gettext_lazy("L")}
@@ -87,6 +87,24 @@ class EyeValues:
                     f"{_('Pr')} {format_plain(self.values[amount])} {self.base_label(base)}"
                 )
         return " ".join(parts)
+
+    @property
+    def lens(self) -> str:
+        """A fitted lens on one line:
+        ``Biofinity · BC 8,60 · DIA 14,2 · Sph −2,25 · Monatslinse``."""
+        if not self.is_filled:
+            return ""
+        parts = []
+        if self.values.get("product"):
+            parts.append(self.product.name)
+        if self.values.get("base_curve") is not None:
+            parts.append(f"{_('BC')} {format_plain(self.base_curve)}")
+        if self.values.get("diameter") is not None:
+            parts.append(f"{_('DIA')} {format_plain(self.diameter, 1)}")
+        parts.append(self.power)
+        if self.values.get("replacement"):
+            parts.append(str(Replacement(self.replacement).label))
+        return " · ".join(parts)
 
     def base_label(self, name: str) -> str:
         choices = PrismBaseHorizontal if "horizontal" in name else PrismBaseVertical

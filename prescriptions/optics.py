@@ -96,3 +96,14 @@ def contact_lens_power(spectacle: Decimal, vertex_mm: Decimal = Decimal(12)) -> 
     d = Decimal(vertex_mm) / 1000
     exact = spectacle / (1 - d * spectacle)
     return (exact / QUARTER).quantize(Decimal(1), rounding=ROUND_HALF_UP) * QUARTER
+
+
+def contact_lens_sphcyl(spectacle: SphCyl, vertex_mm: Decimal = Decimal(12)) -> SphCyl:
+    """A spectacle correction moved to the cornea. Each principal meridian
+    (Sph and Sph + Zyl) is converted on its own, so a toric lens keeps the
+    right cylinder: −5,00 −1,00 A 180 at 12 mm becomes −4,75 −0,75 A 180."""
+    sphere = contact_lens_power(spectacle.sphere, vertex_mm)
+    if not spectacle.cylinder:
+        return SphCyl(sphere, Decimal(0), None)
+    other = contact_lens_power(spectacle.sphere + spectacle.cylinder, vertex_mm)
+    return SphCyl(sphere, other - sphere, spectacle.axis)

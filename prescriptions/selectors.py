@@ -3,11 +3,12 @@ query each, and the recall filter of the customer list."""
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, QuerySet
 
 from customers.validators import years_before
-from prescriptions import display
+from prescriptions import display, optics
 from prescriptions.models import CURRENT, ContactLensFitting, Record, Refraction
 
 RECALL_YEARS = 2
@@ -97,3 +98,25 @@ def customer_prescriptions(customer, user) -> dict:
             "columns": [display.LABELS[name] for name in display.FITTING_COLUMNS],
         }
     return context
+
+
+def fitting_values_from_refraction(customer) -> dict:
+    """Contact lens powers from the newest refraction, moved from the
+    spectacle plane to the cornea at its vertex distance (12 mm if none)."""
+    refraction = latest_record(Refraction, customer)
+    if refraction is None:
+        return {}
+    vertex = refraction.vertex_distance or Decimal(12)
+    values = {}
+    for eye in refraction.eyes:
+        if not eye.is_filled:
+            continue
+        spectacle = optics.SphCyl(eye.sphere, eye.cylinder or Decimal(0), eye.axis)
+        lens = optics.contact_lens_sphcyl(spectacle, vertex)
+        values[f"{eye.side}_sphere"] = lens.sphere
+        if lens.cylinder:
+            values[f"{eye.side}_cylinder"] = lens.cylinder
+            values[f"{eye.side}_axis"] = lens.axis
+        if eye.addition:
+            values[f"{eye.side}_addition"] = eye.addition
+    return values

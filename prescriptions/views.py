@@ -92,6 +92,11 @@ def _current_record(model, pk: int) -> Record:
     )
 
 
+def _may_copy_refraction(request: HttpRequest, screen: Screen) -> bool:
+    """A fitting may start from the refraction, for users who may see it."""
+    return screen is FITTING and request.user.has_perm("prescriptions.view_refraction")
+
+
 def _save(request: HttpRequest, screen: Screen, form, customer, original):
     data = form.service_data()
     confirm = form.cleaned_data.get("confirm_unusual", False)
@@ -138,6 +143,10 @@ def _form_view(
         typed = {k: request.GET[k] for k in screen.form_class.head if k in request.GET}
         source = selectors.latest_record(screen.form_class._meta.model, customer)
         form = screen.form_class(source=source, initial=typed, **form_kwargs)
+    elif request.GET.get("copy") == "refraction" and _may_copy_refraction(request, screen):
+        typed = {k: request.GET[k] for k in screen.form_class.head if k in request.GET}
+        values = selectors.fitting_values_from_refraction(customer)
+        form = screen.form_class(initial={**values, **typed}, **form_kwargs)
     else:
         form = screen.form_class(**form_kwargs)
     context = {
@@ -147,6 +156,9 @@ def _form_view(
         "original": original,
         "can_copy": original is None
         and screen.form_class._meta.model.objects.filter(customer=customer).exists(),
+        "can_copy_refraction": original is None
+        and _may_copy_refraction(request, screen)
+        and Refraction.objects.filter(customer=customer).exists(),
     }
     return render_page_or_partial(request, "prescriptions/record_form.html", "modal", context)
 

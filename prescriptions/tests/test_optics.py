@@ -8,6 +8,7 @@ from prescriptions.optics import (
     NotationError,
     SphCyl,
     contact_lens_power,
+    contact_lens_sphcyl,
     format_dioptre,
     format_equivalent,
     is_on_step,
@@ -97,3 +98,16 @@ def test_contact_lens_power_at_12_mm(spectacle, contact):
 )
 def test_spherical_equivalent_keeps_eighths(value, text):
     assert format_equivalent(value) == text
+
+
+@pytest.mark.parametrize(
+    ("spectacle", "vertex", "contact"),
+    [
+        (SphCyl(D("-4"), D("0"), None), D("12"), SphCyl(D("-3.75"), D("0"), None)),
+        (SphCyl(D("-5"), D("-1"), 180), D("12"), SphCyl(D("-4.75"), D("-0.75"), 180)),
+        (SphCyl(D("2"), D("-0.5"), 90), D("14"), SphCyl(D("2"), D("-0.5"), 90)),
+        (SphCyl(D("-8"), D("-2"), 10), D("12"), SphCyl(D("-7.25"), D("-1.75"), 10)),
+    ],
+)
+def test_toric_contact_lens_power_per_meridian(spectacle, vertex, contact):
+    assert contact_lens_sphcyl(spectacle, vertex) == contact

@@ -288,6 +288,7 @@ def test_fitting_modal_saves_with_product(optician_client, optician, customer):
     )
     body = optician_client.get(f"/customers/{customer.pk}/").content.decode()
     assert "Biofinity" in body and "8,60" in body and "Monatslinse" in body
+    assert "R: Biofinity · BC 8,60 · DIA 14,2 · Sph −2,25 · Monatslinse" in body
 
 
 def test_customer_page_queries_do_not_grow_with_records(optician_client, optician, customer):
@@ -328,3 +329,43 @@ def test_recall_filter_lists_customers_whose_refraction_is_old(optician_client, 
     body = optician_client.get("/customers/?recall=on", **HTMX).content.decode()
     assert old.last_name in body
     assert recent.last_name not in body and never.last_name not in body
+
+
+def test_fitting_starts_from_the_refraction_at_the_cornea(optician_client, optician, customer):
+    refraction(
+        customer,
+        optician,
+        right_sphere=D("-5"),
+        right_cylinder=D("-1"),
+        right_axis=180,
+        left_sphere=D("-4"),
+        vertex_distance=D("12"),
+    )
+    url = f"/prescriptions/customers/{customer.pk}/fittings/new/"
+    assert "Stärken aus letzter Refraktion" in optician_client.get(url, **HTMX).content.decode()
+    form = optician_client.get(url + "?copy=refraction&date=01.06.2026", **HTMX).context["form"]
+    values = {name: form[name].value() for name in ("right_sphere", "right_cylinder", "right_axis")}
+    assert values == {"right_sphere": "−4,75", "right_cylinder": "−0,75", "right_axis": 180}
+    assert form["left_sphere"].value() == "−3,75"
+    assert form["date"].value() == "01.06.2026"
+
+
+def test_fitting_without_refraction_permission_cannot_copy_it(client, optician, customer):
+    from django.contrib.auth.models import Permission
+
+    from opticrm.lib.roles import staff_group
+
+    fitter = type(optician).objects.create_user(username="kl-only")
+    fitter.groups.add(staff_group())
+    fitter.user_permissions.add(
+        *Permission.objects.filter(
+            codename__in=["add_contactlensfitting", "view_contactlensfitting"]
+        )
+    )
+    refraction(customer, optician, right_sphere=D("-5"))
+    client.force_login(fitter)
+    url = f"/prescriptions/customers/{customer.pk}/fittings/new/"
+    body = client.get(url, **HTMX).content.decode()
+    assert "Stärken aus letzter Refraktion" not in body
+    form = client.get(url + "?copy=refraction", **HTMX).context["form"]
+    assert form["right_sphere"].value() in (None, "")
