@@ -83,7 +83,7 @@ class AxisField(forms.Field):
         text = str(value or "").strip().removesuffix("°").strip()
         if not text:
             return None
-        if not text.isdigit() or len(text) > 3:
+        if not (text.isascii() and text.isdigit()) or len(text) > 3:
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         return int(text)
 

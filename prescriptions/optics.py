@@ -33,7 +33,8 @@ def parse_dioptre(text: str) -> Decimal:
         value = Decimal(cleaned)
     except InvalidOperation as error:
         raise NotationError(text) from error
-    if not value.is_finite():
+    # Beyond any lens; also keeps Decimal arithmetic away from huge exponents.
+    if not value.is_finite() or abs(value) >= 1000:
         raise NotationError(text)
     return value
 

@@ -369,3 +369,43 @@ def test_fitting_without_refraction_permission_cannot_copy_it(client, optician, 
     assert "Stärken aus letzter Refraktion" not in body
     form = client.get(url + "?copy=refraction", **HTMX).context["form"]
     assert form["right_sphere"].value() in (None, "")
+
+
+NASTY = [
+    "1e999999",
+    "-1E-999999",
+    "NaN",
+    "Infinity",
+    "²",
+    "٣",
+    "90°°",
+    "1,2,3",
+    "+-1",
+    " ",
+    "9" * 40,
+    "\x00",
+]
+
+
+@pytest.mark.parametrize("value", NASTY)
+def test_no_input_makes_a_500(optician_client, optician, customer, value):
+    """Whatever lands in any field: a German message, never a server error."""
+    fields = [name for name in form_data(optician) if name.startswith(("right_", "left_"))]
+    fields += ["date", "examiner", "kind", "vertex_distance", "right_prism_horizontal_base"]
+    data = form_data(optician, **dict.fromkeys(fields, value))
+    for extra in ({}, {"action": "transpose"}):
+        response = optician_client.post(new_url(customer), {**data, **extra}, **HTMX)
+        assert response.status_code == 200
+    equivalents = optician_client.post("/prescriptions/refractions/equivalents/", data, **HTMX)
+    assert equivalents.status_code == 200
+    fitting_url = f"/prescriptions/customers/{customer.pk}/fittings/new/"
+    fitting_fields = ["right_product", "right_base_curve", "right_diameter", "right_replacement"]
+    response = optician_client.post(
+        fitting_url, {**data, **dict.fromkeys(fitting_fields, value)}, **HTMX
+    )
+    assert response.status_code == 200
+    assert not Refraction.objects.exists() and not ContactLensFitting.objects.exists()
+    copied = optician_client.get(
+        new_url(customer), {"copy": value, "date": value, "examiner": value}, **HTMX
+    )
+    assert copied.status_code == 200
