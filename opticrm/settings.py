@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "appointments",
     "products",
     "prescriptions",
+    "ninja",
+    "api",
 ]
 
 MIDDLEWARE = [

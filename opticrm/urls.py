@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
+from api.urls import urlpatterns as api_v1
 from opticrm.health import health
 
 urlpatterns = [
@@ -13,6 +14,7 @@ urlpatterns = [
     path("appointments/", include("appointments.urls")),
     path("products/", include("products.urls")),
     path("prescriptions/", include("prescriptions.urls")),
+    path("api/v1/", api_v1),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

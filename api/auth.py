@@ -1,0 +1,23 @@
+"""Bearer authentication with API keys, and the rule that read-only keys
+only read."""
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja.errors import HttpError
+from ninja.security import HttpBearer
+
+from api import services
+from api.models import ApiKey
+
+
+class ApiKeyAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
+        key = services.api_key_for(token.strip())
+        if key is not None:
+            request.api_key = key
+        return key
+
+
+def require_write(request: HttpRequest) -> None:
+    if request.auth.read_only:
+        raise HttpError(403, _("This API key may only read."))

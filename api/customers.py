@@ -1,0 +1,295 @@
+"""/api/v1/customers: the original customer API's contract. Validation goes
+through the customer form and the services, so rules and messages are the
+same as in the user interface."""
+
+import datetime
+from typing import Literal
+
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+
+from api.auth import require_write
+from api.errors import field_errors
+from customers import selectors, services
+from customers.forms import CustomerForm
+from customers.models import Customer, InsuranceProvider
+
+router = Router(tags=["customers"])
+
+CustomerStatus = Literal["active", "inactive", "prospect"]
+# API field → the table's sort key (index-backed) or a plain column.
+ORDERINGS = {
+    "last_name": "name",
+    "email": "email",
+    "phone": "phone",
+    "date_of_birth": "date_of_birth",
+    "insurance_provider": "insurance",
+    "last_exam_date": "last_exam",
+    "status": "status",
+    "next_appointment": "next_appointment",
+    "id": None,
+    "created_at": None,
+    "updated_at": None,
+}
+# Where the API's names differ from the form's.
+FORM_NAMES = {"prescription": "notes"}
+API_NAMES = {form: api for api, form in FORM_NAMES.items()}
+
+
+def _text(de: str, en: str) -> str:
+    return f"{de} / {en}"
+
+
+class CustomerOut(Schema):
+    id: int
+    first_name: str = Field(description=_text("Vorname", "First name"))
+    last_name: str = Field(description=_text("Nachname", "Last name"))
+    email: str = Field(description=_text("E-Mail-Adresse oder leer", "Email address or empty"))
+    phone: str = Field(
+        description=_text("Telefon in E.164 (+49…) oder leer", "Phone in E.164 (+49…) or empty")
+    )
+    date_of_birth: datetime.date | None = Field(description=_text("Geburtsdatum", "Date of birth"))
+    insurance_provider: str | None = Field(
+        description=_text("Name der Krankenkasse", "Name of the health insurer")
+    )
+    last_exam_date: datetime.date | None = Field(
+        description=_text("Letzte Augenprüfung", "Last eye examination")
+    )
+    next_appointment: datetime.datetime | None = Field(
+        description=_text(
+            "Beginn des nächsten Termins (nur lesen)", "Start of the next appointment (read-only)"
+        )
+    )
+    prescription: str = Field(
+        description=_text(
+            "Notizen (früher Freitext-Sehstärke)", "Notes (formerly the free-text prescription)"
+        )
+    )
+    status: CustomerStatus = Field(description=_text("Status", "Status"))
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+    @staticmethod
+    def resolve_phone(obj: Customer) -> str:
+        return str(obj.phone) if obj.phone else ""
+
+    @staticmethod
+    def resolve_insurance_provider(obj: Customer) -> str | None:
+        return obj.insurance_provider.name if obj.insurance_provider_id else None
+
+    @staticmethod
+    def resolve_prescription(obj: Customer) -> str:
+        return obj.notes
+
+    @staticmethod
+    def resolve_next_appointment(obj: Customer) -> datetime.datetime | None:
+        return getattr(obj, "next_appointment", None)
+
+
+class CustomerIn(Schema):
+    first_name: str = Field(description=_text("Vorname", "First name"))
+    last_name: str = Field(description=_text("Nachname", "Last name"))
+    email: str = ""
+    phone: str = Field(
+        "", description=_text("Telefon, z. B. 030 1234567", "Phone, e.g. +49 30 1234567")
+    )
+    date_of_birth: datetime.date | None = None
+    insurance_provider: str | None = Field(
+        None,
+        description=_text("Name einer bekannten Krankenkasse", "Name of a known health insurer"),
+    )
+    last_exam_date: datetime.date | None = None
+    prescription: str = ""
+    status: CustomerStatus = "active"
+
+
+class CustomerUpdate(Schema):
+    """Fields left out keep their value."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    date_of_birth: datetime.date | None = None
+    insurance_provider: str | None = None
+    last_exam_date: datetime.date | None = None
+    prescription: str | None = None
+    status: CustomerStatus | None = None
+    updated_at: datetime.datetime | None = Field(
+        None,
+        description=_text(
+            "Stand, von dem die Änderung ausgeht; älter als gespeichert → 409",
+            "The version the change is based on; older than stored → 409",
+        ),
+    )
+
+
+class CustomerPage(Schema):
+    items: list[CustomerOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class CustomerQuery(Schema):
+    page: int = Field(1, ge=1, le=1_000_000)
+    page_size: int = Field(25, ge=1, le=100)
+    status: CustomerStatus | None = None
+    insurance_provider: str | None = None
+    search: str | None = Field(None, max_length=200)
+    ordering: str | None = Field(
+        None, description=_text("Feldname, '-' für absteigend", "Field name, '-' for descending")
+    )
+
+
+class Detail(Schema):
+    detail: str
+
+
+class FieldError(Schema):
+    field: str | None
+    message: str
+
+
+class Errors(Schema):
+    detail: list[FieldError]
+
+
+def _etag(customer: Customer) -> str:
+    return f'"{customer.version}"'
+
+
+def _read(customer_id: int) -> Customer:
+    return get_object_or_404(selectors.customer_table(), pk=customer_id)
+
+
+def _form_data(values: dict) -> dict:
+    """API values as the customer form reads them."""
+    data = {}
+    for name, value in values.items():
+        if isinstance(value, datetime.date):
+            value = value.isoformat()
+        data[FORM_NAMES.get(name, name)] = "" if value is None else value
+    return data
+
+
+def _provider_errors(data: dict) -> list[dict]:
+    """The insurer by name, as the original API had it; its id for the form."""
+    name = (data.get("insurance_provider") or "").strip()
+    if not name:
+        data["insurance_provider"] = ""
+        return []
+    provider = InsuranceProvider.objects.filter(name__iexact=name).first()
+    if provider is None:
+        message = _("Unknown insurance provider “%(name)s”.") % {"name": name}
+        return [{"field": "insurance_provider", "message": message}]
+    data["insurance_provider"] = str(provider.pk)
+    return []
+
+
+def _validated(data: dict, customer: Customer | None = None) -> CustomerForm | list[dict]:
+    errors = _provider_errors(data)
+    if customer is not None:
+        data["version"] = str(customer.version)
+    form = CustomerForm(data=data, instance=customer)
+    if not form.is_valid() or errors:
+        messages = {API_NAMES.get(k, k): v for k, v in form.errors.items()}
+        return errors + field_errors(messages)
+    return form
+
+
+@router.get("", response={200: CustomerPage, 422: Errors}, summary="List customers")
+def list_customers(request: HttpRequest, filters: Query[CustomerQuery]):
+    customers = selectors.customer_table()
+    if filters.status:
+        customers = customers.filter(status=filters.status)
+    if filters.insurance_provider:
+        customers = customers.filter(insurance_provider__name__iexact=filters.insurance_provider)
+    if filters.search:
+        customers = selectors.customer_search(customers, filters.search)
+    ordering = filters.ordering or "last_name"
+    field = ordering.removeprefix("-")
+    if field not in ORDERINGS:
+        allowed = ", ".join(ORDERINGS)
+        message = _("Sorting is possible by: %(fields)s.") % {"fields": allowed}
+        return Status(422, {"detail": [{"field": "ordering", "message": message}]})
+    if ORDERINGS[field]:
+        customers = selectors.customer_sort(customers, ordering.replace(field, ORDERINGS[field]))
+    else:
+        column = F(field).desc() if ordering.startswith("-") else F(field).asc()
+        customers = customers.order_by(column, "id")
+    total = customers.count()
+    start = (filters.page - 1) * filters.page_size
+    items = list(customers[start : start + filters.page_size])
+    return {"items": items, "total": total, "page": filters.page, "page_size": filters.page_size}
+
+
+@router.post("", response={201: CustomerOut, 422: Errors}, summary="Create a customer")
+def create_customer(request: HttpRequest, payload: CustomerIn):
+    require_write(request)
+    form = _validated(_form_data(payload.dict()))
+    if isinstance(form, list):
+        return Status(422, {"detail": form})
+    customer = services.customer_create(data=form.service_data())
+    return Status(201, _read(customer.pk))
+
+
+@router.get("/{int:customer_id}", response={200: CustomerOut, 404: Detail}, summary="One customer")
+def get_customer(request: HttpRequest, customer_id: int, response: HttpResponse):
+    customer = _read(customer_id)
+    response["ETag"] = _etag(customer)
+    return customer
+
+
+def _if_match(request: HttpRequest) -> int | None:
+    """The version an If-Match header names ("3" or W/"3"), None without one."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
+        return None
+    digits = header.removeprefix("W/").strip('"')
+    return int(digits) if digits.isascii() and digits.isdigit() and len(digits) < 10 else -1
+
+
+@router.put(
+    "/{int:customer_id}",
+    response={200: CustomerOut, 404: Detail, 409: Detail, 422: Errors},
+    summary="Change a customer",
+)
+def update_customer(
+    request: HttpRequest, customer_id: int, payload: CustomerUpdate, response: HttpResponse
+):
+    require_write(request)
+    customer = _read(customer_id)
+    conflict = {"detail": _("The customer was changed by someone else in the meantime.")}
+    expected = _if_match(request)
+    if expected is not None and expected != customer.version:
+        return Status(409, conflict)
+    if payload.updated_at is not None and payload.updated_at < customer.updated_at:
+        return Status(409, conflict)
+    current = CustomerOut.from_orm(customer).dict()
+    changes = payload.dict(exclude_unset=True, exclude={"updated_at"})
+    form = _validated(_form_data({**current, **changes}), customer)
+    if isinstance(form, list):
+        return Status(422, {"detail": form})
+    try:
+        services.customer_update(
+            customer_id=customer.pk, data=form.service_data(), expected_version=customer.version
+        )
+    except services.CustomerConflict:
+        return Status(409, conflict)
+    saved = _read(customer.pk)
+    response["ETag"] = _etag(saved)
+    return saved
+
+
+@router.delete(
+    "/{int:customer_id}", response={204: None, 404: Detail}, summary="Delete a customer (soft)"
+)
+def delete_customer(request: HttpRequest, customer_id: int):
+    require_write(request)
+    customer = _read(customer_id)
+    services.customer_soft_delete(customer_id=customer.pk)
+    return Status(204, None)

@@ -1,0 +1,70 @@
+"""Every API error answers with ``{"detail": ...}``; validation errors as a
+list of ``{"field", "message"}``, with the forms' German messages."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as NinjaValidationError
+
+# Pydantic's error types in words staff and integrators understand.
+_MESSAGES = {
+    "missing": lambda: _("This field is required."),
+    "date_from_datetime_parsing": lambda: _("Please enter a date as YYYY-MM-DD."),
+    "date_parsing": lambda: _("Please enter a date as YYYY-MM-DD."),
+    "date_type": lambda: _("Please enter a date as YYYY-MM-DD."),
+    "datetime_parsing": lambda: _("Please enter a date and time as ISO 8601."),
+    "datetime_from_date_parsing": lambda: _("Please enter a date and time as ISO 8601."),
+    "int_parsing": lambda: _("Please enter a whole number."),
+    "literal_error": lambda: _("Please choose one of the allowed values."),
+    "enum": lambda: _("Please choose one of the allowed values."),
+}
+
+
+def field_errors(errors: dict) -> list[dict]:
+    """A Django ``error_dict`` (field → messages) as the API's list."""
+    return [
+        {"field": None if field == "__all__" else field, "message": message}
+        for field, messages in errors.items()
+        for message in messages
+    ]
+
+
+def unprocessable(api: NinjaAPI, request: HttpRequest, errors: list[dict]) -> HttpResponse:
+    return api.create_response(request, {"detail": errors}, status=422)
+
+
+def _field_name(location: list) -> str | None:
+    # ("body", "payload", "first_name") → "first_name"; ("query", "page") → "page"
+    names = [str(part) for part in location if part not in ("body", "query", "path", "payload")]
+    return ".".join(names) or None
+
+
+def install(api: NinjaAPI) -> None:
+    @api.exception_handler(NinjaValidationError)
+    def validation_error(request, exc):
+        errors = []
+        for error in exc.errors:
+            message = _MESSAGES.get(error.get("type"))
+            errors.append(
+                {
+                    "field": _field_name(list(error.get("loc", []))),
+                    "message": message() if message else _("Invalid value."),
+                }
+            )
+        return unprocessable(api, request, errors)
+
+    @api.exception_handler(DjangoValidationError)
+    def service_error(request, exc):
+        if hasattr(exc, "error_dict"):
+            return unprocessable(api, request, field_errors(exc.message_dict))
+        return unprocessable(api, request, [{"field": None, "message": m} for m in exc.messages])
+
+    @api.exception_handler(AuthenticationError)
+    def unauthorized(request, exc):
+        response = api.create_response(
+            request, {"detail": _("A valid API key is required.")}, status=401
+        )
+        response["WWW-Authenticate"] = "Bearer"
+        return response

@@ -1,0 +1,60 @@
+"""API keys: created, looked up and revoked only here (admin, command and
+the API's authentication call these)."""
+
+import datetime
+import hashlib
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from api.models import ApiKey
+
+KEY_PREFIX = "ocrm_"
+# last_used_at is written at most this often, not on every request.
+USE_RESOLUTION = datetime.timedelta(minutes=1)
+
+
+def _hash(raw: str) -> str:
+    # The key is 256 random bits: a plain SHA-256 cannot be brute-forced, and
+    # unlike a password hash it lets every request find its key by index.
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_key_create(*, name: str, read_only: bool = False, user=None) -> tuple[ApiKey, str]:
+    """The new key and its secret, which is not stored and cannot be shown again."""
+    raw = KEY_PREFIX + secrets.token_urlsafe(32)
+    key = ApiKey(
+        name=name.strip(),
+        read_only=read_only,
+        created_by=user,
+        prefix=raw[: len(KEY_PREFIX) + 6],
+        key_hash=_hash(raw),
+    )
+    key.full_clean()
+    key.save()
+    return key, raw
+
+
+@transaction.atomic
+def api_key_revoke(*, key_id: int) -> ApiKey:
+    key = ApiKey.objects.select_for_update().get(pk=key_id)
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+    return key
+
+
+def api_key_for(raw: str) -> ApiKey | None:
+    """The active key with this secret, or None; notes when it was used."""
+    if not raw or not raw.startswith(KEY_PREFIX) or len(raw) > 200:
+        return None
+    key = ApiKey.objects.filter(key_hash=_hash(raw), revoked_at__isnull=True).first()
+    if key is None:
+        return None
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at > USE_RESOLUTION:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+    return key

@@ -1,0 +1,30 @@
+"""The REST API v1: django-ninja (Pydantic schemas, OpenAPI from the code)."""
+
+from django.contrib.auth.decorators import login_not_required
+from ninja import NinjaAPI
+
+from api import customers, errors
+from api.auth import ApiKeyAuth
+
+api = NinjaAPI(
+    title="OptiCRM API",
+    version="1",
+    description=(
+        "Kunden, Termine und Artikel eines Augenoptikers. Anmeldung mit "
+        "`Authorization: Bearer <API-Schlüssel>`. / Customers, appointments and "
+        "products of an optician shop. Authenticate with `Authorization: Bearer <API key>`."
+    ),
+    auth=ApiKeyAuth(),
+    urls_namespace="api-v1",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+errors.install(api)
+api.add_router("/customers", customers.router)
+
+patterns, app_name, namespace = api.urls
+for pattern in patterns:
+    # Keys, not sessions: the login redirect of LoginRequiredMiddleware does
+    # not apply; every operation checks its key itself.
+    login_not_required(pattern.callback)
+urlpatterns = (patterns, app_name, namespace)
