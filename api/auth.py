@@ -3,18 +3,22 @@ only read."""
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja.errors import HttpError
+from ninja.errors import HttpError, Throttled
 from ninja.security import HttpBearer
 
 from api import services
 from api.models import ApiKey
+from api.throttling import FailedKeyThrottle
 
 
 class ApiKeyAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
+        failures = FailedKeyThrottle()
+        if failures.would_block(request):
+            raise Throttled(wait=failures.wait())
         key = services.api_key_for(token.strip())
-        if key is not None:
-            request.api_key = key
+        if key is None:
+            failures.allow_request(request)  # counts the failure
         return key
 
 

@@ -13,6 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from api.auth import require_write
 from api.errors import field_errors
+from api.schemas import Detail, Errors, describe, if_match
 from customers import selectors, services
 from customers.forms import CustomerForm
 from customers.models import Customer, InsuranceProvider
@@ -39,36 +40,34 @@ FORM_NAMES = {"prescription": "notes"}
 API_NAMES = {form: api for api, form in FORM_NAMES.items()}
 
 
-def _text(de: str, en: str) -> str:
-    return f"{de} / {en}"
-
-
 class CustomerOut(Schema):
     id: int
-    first_name: str = Field(description=_text("Vorname", "First name"))
-    last_name: str = Field(description=_text("Nachname", "Last name"))
-    email: str = Field(description=_text("E-Mail-Adresse oder leer", "Email address or empty"))
+    first_name: str = Field(description=describe("Vorname", "First name"))
+    last_name: str = Field(description=describe("Nachname", "Last name"))
+    email: str = Field(description=describe("E-Mail-Adresse oder leer", "Email address or empty"))
     phone: str = Field(
-        description=_text("Telefon in E.164 (+49…) oder leer", "Phone in E.164 (+49…) or empty")
+        description=describe("Telefon in E.164 (+49…) oder leer", "Phone in E.164 (+49…) or empty")
     )
-    date_of_birth: datetime.date | None = Field(description=_text("Geburtsdatum", "Date of birth"))
+    date_of_birth: datetime.date | None = Field(
+        description=describe("Geburtsdatum", "Date of birth")
+    )
     insurance_provider: str | None = Field(
-        description=_text("Name der Krankenkasse", "Name of the health insurer")
+        description=describe("Name der Krankenkasse", "Name of the health insurer")
     )
     last_exam_date: datetime.date | None = Field(
-        description=_text("Letzte Augenprüfung", "Last eye examination")
+        description=describe("Letzte Augenprüfung", "Last eye examination")
     )
     next_appointment: datetime.datetime | None = Field(
-        description=_text(
+        description=describe(
             "Beginn des nächsten Termins (nur lesen)", "Start of the next appointment (read-only)"
         )
     )
     prescription: str = Field(
-        description=_text(
+        description=describe(
             "Notizen (früher Freitext-Sehstärke)", "Notes (formerly the free-text prescription)"
         )
     )
-    status: CustomerStatus = Field(description=_text("Status", "Status"))
+    status: CustomerStatus = Field(description=describe("Status", "Status"))
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -90,16 +89,16 @@ class CustomerOut(Schema):
 
 
 class CustomerIn(Schema):
-    first_name: str = Field(description=_text("Vorname", "First name"))
-    last_name: str = Field(description=_text("Nachname", "Last name"))
+    first_name: str = Field(description=describe("Vorname", "First name"))
+    last_name: str = Field(description=describe("Nachname", "Last name"))
     email: str = ""
     phone: str = Field(
-        "", description=_text("Telefon, z. B. 030 1234567", "Phone, e.g. +49 30 1234567")
+        "", description=describe("Telefon, z. B. 030 1234567", "Phone, e.g. +49 30 1234567")
     )
     date_of_birth: datetime.date | None = None
     insurance_provider: str | None = Field(
         None,
-        description=_text("Name einer bekannten Krankenkasse", "Name of a known health insurer"),
+        description=describe("Name einer bekannten Krankenkasse", "Name of a known health insurer"),
     )
     last_exam_date: datetime.date | None = None
     prescription: str = ""
@@ -120,7 +119,7 @@ class CustomerUpdate(Schema):
     status: CustomerStatus | None = None
     updated_at: datetime.datetime | None = Field(
         None,
-        description=_text(
+        description=describe(
             "Stand, von dem die Änderung ausgeht; älter als gespeichert → 409",
             "The version the change is based on; older than stored → 409",
         ),
@@ -141,21 +140,8 @@ class CustomerQuery(Schema):
     insurance_provider: str | None = None
     search: str | None = Field(None, max_length=200)
     ordering: str | None = Field(
-        None, description=_text("Feldname, '-' für absteigend", "Field name, '-' for descending")
+        None, description=describe("Feldname, '-' für absteigend", "Field name, '-' for descending")
     )
-
-
-class Detail(Schema):
-    detail: str
-
-
-class FieldError(Schema):
-    field: str | None
-    message: str
-
-
-class Errors(Schema):
-    detail: list[FieldError]
 
 
 def _etag(customer: Customer) -> str:
@@ -244,15 +230,6 @@ def get_customer(request: HttpRequest, customer_id: int, response: HttpResponse)
     return customer
 
 
-def _if_match(request: HttpRequest) -> int | None:
-    """The version an If-Match header names ("3" or W/"3"), None without one."""
-    header = request.headers.get("If-Match", "").strip()
-    if not header or header == "*":
-        return None
-    digits = header.removeprefix("W/").strip('"')
-    return int(digits) if digits.isascii() and digits.isdigit() and len(digits) < 10 else -1
-
-
 @router.put(
     "/{int:customer_id}",
     response={200: CustomerOut, 404: Detail, 409: Detail, 422: Errors},
@@ -264,7 +241,7 @@ def update_customer(
     require_write(request)
     customer = _read(customer_id)
     conflict = {"detail": _("The customer was changed by someone else in the meantime.")}
-    expected = _if_match(request)
+    expected = if_match(request)
     if expected is not None and expected != customer.version:
         return Status(409, conflict)
     if payload.updated_at is not None and payload.updated_at < customer.updated_at:

@@ -1,11 +1,13 @@
 """Every API error answers with ``{"detail": ...}``; validation errors as a
 list of ``{"field", "message"}``, with the forms' German messages."""
 
+import math
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
 # Pydantic's error types in words staff and integrators understand.
@@ -60,6 +62,14 @@ def install(api: NinjaAPI) -> None:
         if hasattr(exc, "error_dict"):
             return unprocessable(api, request, field_errors(exc.message_dict))
         return unprocessable(api, request, [{"field": None, "message": m} for m in exc.messages])
+
+    @api.exception_handler(Throttled)
+    def throttled(request, exc):
+        response = api.create_response(
+            request, {"detail": _("Too many requests; please wait a moment.")}, status=429
+        )
+        response["Retry-After"] = str(math.ceil(exc.wait or 60))
+        return response
 
     @api.exception_handler(AuthenticationError)
     def unauthorized(request, exc):

@@ -3,8 +3,9 @@
 from django.contrib.auth.decorators import login_not_required
 from ninja import NinjaAPI
 
-from api import customers, errors
+from api import appointments, customers, errors, products
 from api.auth import ApiKeyAuth
+from api.throttling import KeyRateThrottle
 
 api = NinjaAPI(
     title="OptiCRM API",
@@ -15,12 +16,15 @@ api = NinjaAPI(
         "products of an optician shop. Authenticate with `Authorization: Bearer <API key>`."
     ),
     auth=ApiKeyAuth(),
+    throttle=[KeyRateThrottle()],
     urls_namespace="api-v1",
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
 errors.install(api)
 api.add_router("/customers", customers.router)
+api.add_router("/appointments", appointments.router)
+api.add_router("/products", products.router)
 
 patterns, app_name, namespace = api.urls
 for pattern in patterns:

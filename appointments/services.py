@@ -62,7 +62,10 @@ def double_booking_error(conflict: Appointment) -> ValidationError:
         "end": end.strftime("%H:%M"),
     }
     # The code sits on the inner error: a dict's own code is dropped.
-    return ValidationError({"start": ValidationError(message, code="double_booking")})
+    error = ValidationError({"start": ValidationError(message, code="double_booking")})
+    # The API answers 409 naming the appointment in the way.
+    error.conflict_id = conflict.pk
+    return error
 
 
 def appointment_validate(

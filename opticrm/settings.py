@@ -42,12 +42,15 @@ INSTALLED_APPS = [
     "products",
     "prescriptions",
     "ninja",
+    "corsheaders",
     "api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the login middleware: a CORS preflight carries no credentials.
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "opticrm.lib.middleware.ShopLanguageMiddleware",
@@ -171,3 +174,15 @@ SHOP_FEDERAL_STATE = env.str("SHOP_FEDERAL_STATE", default="BY")
 SHOP_NAME = env.str("SHOP_NAME", default="Augenoptik OptiCRM")
 SHOP_ADDRESS = env.str("SHOP_ADDRESS", default="")
 SHOP_PHONE = env.str("SHOP_PHONE", default="")
+
+# REST API (api/): requests per API key, and failed keys per client address
+# ("number/period", period s, min, hour or day).
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/min")
+API_FAILED_AUTH_LIMIT = env.str("API_FAILED_AUTH_LIMIT", default="20/min")
+# Proxies in front of the app that append to X-Forwarded-For; 0 trusts only
+# the socket's address (a client could otherwise claim any address).
+NINJA_NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+# Browser apps on other origins (e.g. the shop's website) that may call the API.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/"
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After"]

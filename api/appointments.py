@@ -1,0 +1,225 @@
+"""/api/v1/appointments: the booking rules of the calendar (opening hours,
+no double booking) through the same services; a double booking answers 409
+with the id of the appointment in the way."""
+
+import datetime
+from typing import Literal
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+
+from api.auth import require_write
+from api.errors import field_errors
+from api.schemas import Detail, Errors, describe, if_match
+from appointments import selectors, services
+from appointments.models import Appointment, AppointmentType
+from customers.models import Customer
+
+router = Router(tags=["appointments"])
+
+AppointmentStatus = Literal["planned", "confirmed", "done", "cancelled", "no_show"]
+
+
+class AppointmentOut(Schema):
+    id: int
+    customer: int = Field(description=describe("Kunden-ID", "Customer id"))
+    customer_name: str
+    staff: int = Field(description=describe("Mitarbeiter-ID", "Staff member id"))
+    staff_name: str
+    type: int = Field(description=describe("Terminart-ID", "Appointment type id"))
+    type_name: str = Field(description=describe("Terminart, z. B. Sehtest", "Type, e.g. eye test"))
+    start: datetime.datetime
+    end: datetime.datetime
+    status: AppointmentStatus
+    notes: str
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+    @staticmethod
+    def resolve_customer(obj: Appointment) -> int:
+        return obj.customer_id
+
+    @staticmethod
+    def resolve_customer_name(obj: Appointment) -> str:
+        return obj.customer.full_name
+
+    @staticmethod
+    def resolve_staff(obj: Appointment) -> int:
+        return obj.staff_id
+
+    @staticmethod
+    def resolve_staff_name(obj: Appointment) -> str:
+        return obj.staff.get_full_name() or obj.staff.get_username()
+
+    @staticmethod
+    def resolve_type(obj: Appointment) -> int:
+        return obj.type_id
+
+    @staticmethod
+    def resolve_type_name(obj: Appointment) -> str:
+        return obj.type.name
+
+
+class AppointmentIn(Schema):
+    customer: int
+    staff: int
+    type: int
+    start: datetime.datetime = Field(description=describe("Mit Zeitzone", "With time zone offset"))
+    end: datetime.datetime | None = Field(
+        None, description=describe("Leer: Dauer der Terminart", "Empty: the type's duration")
+    )
+    status: AppointmentStatus = "planned"
+    notes: str = ""
+    allow_outside_hours: bool = Field(
+        False, description=describe("Außerhalb der Öffnungszeiten", "Outside opening hours")
+    )
+
+
+class AppointmentUpdate(Schema):
+    customer: int | None = None
+    staff: int | None = None
+    type: int | None = None
+    start: datetime.datetime | None = None
+    end: datetime.datetime | None = None
+    status: AppointmentStatus | None = None
+    notes: str | None = None
+    allow_outside_hours: bool = False
+    updated_at: datetime.datetime | None = None
+
+
+class AppointmentPage(Schema):
+    items: list[AppointmentOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class AppointmentQuery(Schema):
+    page: int = Field(1, ge=1, le=1_000_000)
+    page_size: int = Field(25, ge=1, le=100)
+    date_from: datetime.date | None = Field(None, description=describe("Ab Tag", "From day"))
+    date_to: datetime.date | None = Field(None, description=describe("Bis Tag", "To day"))
+    staff: int | None = None
+    customer: int | None = None
+    status: AppointmentStatus | None = None
+
+
+class Conflict(Schema):
+    detail: str
+    conflicting_appointment: int | None = None
+
+
+def _read(appointment_id: int) -> Appointment:
+    return get_object_or_404(selectors.appointment_list(), pk=appointment_id)
+
+
+def _references(values: dict) -> list[dict]:
+    """Customer, staff and type by id; unknown ids are field errors."""
+    errors = []
+    lookups = {
+        "customer": (Customer.objects.alive(), _("Unknown customer.")),
+        "staff": (selectors.bookable_staff(), _("Unknown staff member.")),
+        "type": (AppointmentType.objects.all(), _("Unknown appointment type.")),
+    }
+    for name, (queryset, message) in lookups.items():
+        if name in values and values[name] is not None:
+            found = queryset.filter(pk=values[name]).first()
+            if found is None:
+                errors.append({"field": name, "message": message})
+            values[name] = found
+    return errors
+
+
+def _refused(error: ValidationError):
+    conflict_id = getattr(error, "conflict_id", None)
+    if conflict_id is not None:
+        return Status(409, {"detail": error.messages[0], "conflicting_appointment": conflict_id})
+    return Status(422, {"detail": field_errors(error.message_dict)})
+
+
+@router.get("", response={200: AppointmentPage, 422: Errors}, summary="List appointments")
+def list_appointments(request: HttpRequest, filters: Query[AppointmentQuery]):
+    appointments = selectors.appointment_between(
+        selectors.appointment_list(), first_day=filters.date_from, last_day=filters.date_to
+    )
+    for name in ("staff", "customer", "status"):
+        value = getattr(filters, name)
+        if value is not None:
+            appointments = appointments.filter(
+                **{f"{name}_id" if name != "status" else name: value}
+            )
+    appointments = appointments.order_by("start", "id")
+    total = appointments.count()
+    start = (filters.page - 1) * filters.page_size
+    items = list(appointments[start : start + filters.page_size])
+    return {"items": items, "total": total, "page": filters.page, "page_size": filters.page_size}
+
+
+@router.post(
+    "", response={201: AppointmentOut, 409: Conflict, 422: Errors}, summary="Book an appointment"
+)
+def create_appointment(request: HttpRequest, payload: AppointmentIn):
+    require_write(request)
+    values = payload.dict()
+    allow_outside_hours = values.pop("allow_outside_hours")
+    errors = _references(values)
+    if errors:
+        return Status(422, {"detail": errors})
+    try:
+        appointment = services.appointment_book(
+            data=values, allow_outside_hours=allow_outside_hours
+        )
+    except ValidationError as error:
+        return _refused(error)
+    return Status(201, _read(appointment.pk))
+
+
+@router.get(
+    "/{int:appointment_id}", response={200: AppointmentOut, 404: Detail}, summary="One appointment"
+)
+def get_appointment(request: HttpRequest, appointment_id: int, response: HttpResponse):
+    appointment = _read(appointment_id)
+    response["ETag"] = f'"{appointment.version}"'
+    return appointment
+
+
+@router.put(
+    "/{int:appointment_id}",
+    response={200: AppointmentOut, 404: Detail, 409: Conflict, 422: Errors},
+    summary="Change, move or cancel an appointment",
+)
+def update_appointment(
+    request: HttpRequest, appointment_id: int, payload: AppointmentUpdate, response: HttpResponse
+):
+    require_write(request)
+    appointment = _read(appointment_id)
+    conflict = {"detail": _("The appointment was changed by someone else in the meantime.")}
+    expected = if_match(request)
+    if expected is not None and expected != appointment.version:
+        return Status(409, conflict)
+    if payload.updated_at is not None and payload.updated_at < appointment.updated_at:
+        return Status(409, conflict)
+    values = payload.dict(exclude_unset=True, exclude={"updated_at", "allow_outside_hours"})
+    if "start" in values and "end" not in values:
+        # Moved without a new end: keep the length.
+        values["end"] = values["start"] + (appointment.end - appointment.start)
+    errors = _references(values)
+    if errors:
+        return Status(422, {"detail": errors})
+    try:
+        saved = services.appointment_update(
+            appointment_id=appointment.pk,
+            data=values,
+            expected_version=appointment.version,
+            allow_outside_hours=payload.allow_outside_hours,
+        )
+    except services.AppointmentConflict:
+        return Status(409, conflict)
+    except ValidationError as error:
+        return _refused(error)
+    saved = _read(saved.pk)
+    response["ETag"] = f'"{saved.version}"'
+    return saved

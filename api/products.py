@@ -1,0 +1,223 @@
+"""/api/v1/products: the assortment; stock changes only through the stock
+ledger (POST …/stock-movements), never by writing ``stock``."""
+
+import datetime
+from decimal import Decimal
+from typing import Literal
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+
+from api.auth import require_write
+from api.errors import field_errors
+from api.schemas import Detail, Errors, describe
+from products import selectors, services
+from products.models import Category, Product, StockMovement, Supplier
+
+router = Router(tags=["products"])
+
+CategoryName = Literal[tuple(Category.values)]
+MovementKind = Literal[tuple(StockMovement.Kind.values)]
+
+
+class ProductOut(Schema):
+    id: int
+    category: CategoryName
+    article_number: str
+    ean: str
+    name: str
+    brand: str
+    model: str
+    colour: str
+    lens_width: int | None
+    bridge_width: int | None
+    temple_length: int | None
+    supplier: str | None = Field(description=describe("Lieferant", "Supplier"))
+    purchase_price: Decimal | None = Field(
+        description=describe("EK brutto", "Purchase price, gross")
+    )
+    sale_price: Decimal | None = Field(description=describe("VK brutto", "Sale price, gross"))
+    vat_rate: int
+    minimum_stock: int
+    stock: int = Field(description=describe("Bestand (nur lesen)", "Stock (read-only)"))
+    active: bool
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+    @staticmethod
+    def resolve_supplier(obj: Product) -> str | None:
+        return obj.supplier.name if obj.supplier_id else None
+
+
+class ProductIn(Schema):
+    category: CategoryName
+    article_number: str
+    ean: str = ""
+    name: str
+    brand: str = ""
+    model: str = ""
+    colour: str = ""
+    lens_width: int | None = None
+    bridge_width: int | None = None
+    temple_length: int | None = None
+    supplier: str | None = Field(
+        None, description=describe("Name des Lieferanten", "Supplier name")
+    )
+    purchase_price: Decimal = Field(description=describe("EK brutto", "Purchase price, gross"))
+    sale_price: Decimal = Field(description=describe("VK brutto", "Sale price, gross"))
+    vat_rate: int = 19
+    minimum_stock: int = 0
+    active: bool = True
+
+
+class ProductPage(Schema):
+    items: list[ProductOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class ProductQuery(Schema):
+    page: int = Field(1, ge=1, le=1_000_000)
+    page_size: int = Field(25, ge=1, le=100)
+    category: CategoryName | None = None
+    active: bool | None = None
+    below_minimum: bool | None = Field(
+        None, description=describe("Unter Mindestbestand", "Below minimum stock")
+    )
+    search: str | None = Field(None, max_length=200)
+
+
+class MovementIn(Schema):
+    kind: MovementKind = Field(
+        description=describe(
+            "receipt/sale/return: Menge > 0; correction: Änderung mit Vorzeichen; "
+            "inventory: gezählter Bestand",
+            "receipt/sale/return: quantity > 0; correction: signed change; "
+            "inventory: counted stock",
+        )
+    )
+    quantity: int = Field(ge=-1_000_000, le=1_000_000)
+    note: str = Field("", max_length=200)
+
+
+class MovementOut(Schema):
+    id: int
+    kind: MovementKind
+    quantity: int = Field(description=describe("Änderung des Bestands", "Change of stock"))
+    stock_after: int
+    note: str
+    created_at: datetime.datetime
+
+
+class MovementPage(Schema):
+    items: list[MovementOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class PageQuery(Schema):
+    page: int = Field(1, ge=1, le=1_000_000)
+    page_size: int = Field(25, ge=1, le=100)
+
+
+def _page(queryset, query) -> dict:
+    total = queryset.count()
+    start = (query.page - 1) * query.page_size
+    items = list(queryset[start : start + query.page_size])
+    return {"items": items, "total": total, "page": query.page, "page_size": query.page_size}
+
+
+def _read(product_id: int) -> Product:
+    return get_object_or_404(selectors.product_list().select_related("supplier"), pk=product_id)
+
+
+def _data(payload: Schema, **options) -> tuple[dict, list[dict]]:
+    values = payload.dict(**options)
+    if values.get("supplier"):
+        supplier = Supplier.objects.filter(name__iexact=values["supplier"].strip()).first()
+        if supplier is None:
+            return values, [{"field": "supplier", "message": _("Unknown supplier.")}]
+        values["supplier"] = supplier
+    return values, []
+
+
+@router.get("", response={200: ProductPage, 422: Errors}, summary="List products")
+def list_products(request: HttpRequest, filters: Query[ProductQuery]):
+    products = selectors.product_list().select_related("supplier")
+    if filters.category:
+        products = products.filter(category=filters.category)
+    if filters.active is not None:
+        products = products.filter(active=filters.active)
+    if filters.below_minimum:
+        products = selectors.below_minimum(products)
+    if filters.search:
+        products = selectors.product_search(products, filters.search)
+    return _page(selectors.product_sort(products, "name"), filters)
+
+
+@router.post("", response={201: ProductOut, 422: Errors}, summary="Create a product")
+def create_product(request: HttpRequest, payload: ProductIn):
+    require_write(request)
+    values, errors = _data(payload)
+    if errors:
+        return Status(422, {"detail": errors})
+    try:
+        product = services.product_create(data=values)
+    except ValidationError as error:
+        return Status(422, {"detail": field_errors(error.message_dict)})
+    return Status(201, _read(product.pk))
+
+
+@router.get("/{int:product_id}", response={200: ProductOut, 404: Detail}, summary="One product")
+def get_product(request: HttpRequest, product_id: int):
+    return _read(product_id)
+
+
+@router.put(
+    "/{int:product_id}",
+    response={200: ProductOut, 404: Detail, 422: Errors},
+    summary="Change a product (not its stock)",
+)
+def update_product(request: HttpRequest, product_id: int, payload: ProductIn):
+    require_write(request)
+    product = _read(product_id)
+    values, errors = _data(payload)
+    if errors:
+        return Status(422, {"detail": errors})
+    try:
+        services.product_update(product_id=product.pk, data=values)
+    except ValidationError as error:
+        return Status(422, {"detail": field_errors(error.message_dict)})
+    return _read(product.pk)
+
+
+@router.get(
+    "/{int:product_id}/stock-movements",
+    response={200: MovementPage, 404: Detail, 422: Errors},
+    summary="The stock ledger of a product, newest first",
+)
+def list_movements(request: HttpRequest, product_id: int, query: Query[PageQuery]):
+    product = _read(product_id)
+    return _page(selectors.product_ledger(product), query)
+
+
+@router.post(
+    "/{int:product_id}/stock-movements",
+    response={201: MovementOut, 404: Detail, 422: Errors},
+    summary="Book a stock movement",
+)
+def create_movement(request: HttpRequest, product_id: int, payload: MovementIn):
+    require_write(request)
+    product = _read(product_id)
+    try:
+        movement = services.stock_move(
+            product_id=product.pk, kind=payload.kind, quantity=payload.quantity, note=payload.note
+        )
+    except ValidationError as error:
+        return Status(422, {"detail": field_errors(error.message_dict)})
+    return Status(201, movement)
