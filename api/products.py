@@ -138,11 +138,12 @@ def _read(product_id: int) -> Product:
 
 def _data(payload: Schema, **options) -> tuple[dict, list[dict]]:
     values = payload.dict(**options)
-    if values.get("supplier"):
-        supplier = Supplier.objects.filter(name__iexact=values["supplier"].strip()).first()
-        if supplier is None:
+    name = (values.get("supplier") or "").strip()
+    values["supplier"] = None
+    if name:
+        values["supplier"] = Supplier.objects.filter(name__iexact=name).first()
+        if values["supplier"] is None:
             return values, [{"field": "supplier", "message": _("Unknown supplier.")}]
-        values["supplier"] = supplier
     return values, []
 
 

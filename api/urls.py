@@ -1,6 +1,8 @@
 """The REST API v1: django-ninja (Pydantic schemas, OpenAPI from the code)."""
 
 from django.contrib.auth.decorators import login_not_required
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
 from api import appointments, customers, errors, products
@@ -32,3 +34,10 @@ for pattern in patterns:
     # not apply; every operation checks its key itself.
     login_not_required(pattern.callback)
 urlpatterns = (patterns, app_name, namespace)
+
+
+@login_not_required
+def not_found(request, path=""):
+    """Any other address under /api/ (e.g. a non-numeric id): a JSON 404 like
+    the API's own, not the HTML page meant for people."""
+    return JsonResponse({"detail": _("Not found.")}, status=404)

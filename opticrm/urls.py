@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
+from api.urls import not_found as api_not_found
 from api.urls import urlpatterns as api_v1
 from opticrm.health import health
 
@@ -15,6 +16,7 @@ urlpatterns = [
     path("products/", include("products.urls")),
     path("prescriptions/", include("prescriptions.urls")),
     path("api/v1/", api_v1),
+    re_path(r"^api/(?P<path>.*)$", api_not_found),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

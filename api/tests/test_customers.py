@@ -126,6 +126,7 @@ def test_detail_and_404(api):
     assert response["ETag"] == f'"{customer.version}"'
     assert api.get(f"{URL}/999999").status_code == 404
     assert api.get(f"{URL}/abc").status_code == 404
+    assert api.get(f"{URL}/abc").json() == {"detail": "Nicht gefunden."}
 
 
 def test_next_appointment_is_derived(api, staff):
