@@ -13,7 +13,17 @@ from ninja import Field, Query, Router, Schema, Status
 
 from api.auth import require_write
 from api.errors import field_errors
-from api.schemas import Detail, Errors, describe, if_match
+from api.schemas import (
+    AwareDateTime,
+    Detail,
+    Errors,
+    Input,
+    LocalDateTime,
+    describe,
+    document,
+    etag,
+    if_match,
+)
 from appointments import selectors, services
 from appointments.models import Appointment, AppointmentType
 from customers.models import Customer
@@ -26,17 +36,17 @@ AppointmentStatus = Literal["planned", "confirmed", "done", "cancelled", "no_sho
 class AppointmentOut(Schema):
     id: int
     customer: int = Field(description=describe("Kunden-ID", "Customer id"))
-    customer_name: str
+    customer_name: str = Field(description=describe("Name des Kunden", "Customer's name"))
     staff: int = Field(description=describe("Mitarbeiter-ID", "Staff member id"))
-    staff_name: str
+    staff_name: str = Field(description=describe("Name im Kalender", "Name in the calendar"))
     type: int = Field(description=describe("Terminart-ID", "Appointment type id"))
     type_name: str = Field(description=describe("Terminart, z. B. Sehtest", "Type, e.g. eye test"))
-    start: datetime.datetime
-    end: datetime.datetime
+    start: LocalDateTime
+    end: LocalDateTime
     status: AppointmentStatus
     notes: str
-    created_at: datetime.datetime
-    updated_at: datetime.datetime
+    created_at: LocalDateTime
+    updated_at: LocalDateTime
 
     @staticmethod
     def resolve_customer(obj: Appointment) -> int:
@@ -63,12 +73,12 @@ class AppointmentOut(Schema):
         return obj.type.name
 
 
-class AppointmentIn(Schema):
+class AppointmentIn(Input):
     customer: int
     staff: int
     type: int
-    start: datetime.datetime = Field(description=describe("Mit Zeitzone", "With time zone offset"))
-    end: datetime.datetime | None = Field(
+    start: AwareDateTime = Field(description=describe("Mit Zeitzone", "With time zone offset"))
+    end: AwareDateTime | None = Field(
         None, description=describe("Leer: Dauer der Terminart", "Empty: the type's duration")
     )
     status: AppointmentStatus = "planned"
@@ -78,16 +88,20 @@ class AppointmentIn(Schema):
     )
 
 
-class AppointmentUpdate(Schema):
+class AppointmentUpdate(Input):
     customer: int | None = None
     staff: int | None = None
     type: int | None = None
-    start: datetime.datetime | None = None
-    end: datetime.datetime | None = None
+    start: AwareDateTime | None = None
+    end: AwareDateTime | None = None
     status: AppointmentStatus | None = None
     notes: str | None = None
     allow_outside_hours: bool = False
-    updated_at: datetime.datetime | None = None
+    updated_at: AwareDateTime | None = None
+
+
+for _schema in (AppointmentOut, AppointmentIn, AppointmentUpdate):
+    document(_schema, Appointment)
 
 
 class AppointmentPage(Schema):
@@ -97,7 +111,7 @@ class AppointmentPage(Schema):
     page_size: int
 
 
-class AppointmentQuery(Schema):
+class AppointmentQuery(Input):
     page: int = Field(1, ge=1, le=1_000_000)
     page_size: int = Field(25, ge=1, le=100)
     date_from: datetime.date | None = Field(None, description=describe("Ab Tag", "From day"))
@@ -182,7 +196,7 @@ def create_appointment(request: HttpRequest, payload: AppointmentIn):
 )
 def get_appointment(request: HttpRequest, appointment_id: int, response: HttpResponse):
     appointment = _read(appointment_id)
-    response["ETag"] = f'"{appointment.version}"'
+    response["ETag"] = etag(appointment.version)
     return appointment
 
 
@@ -221,5 +235,5 @@ def update_appointment(
     except ValidationError as error:
         return _refused(error)
     saved = _read(saved.pk)
-    response["ETag"] = f'"{saved.version}"'
+    response["ETag"] = etag(saved.version)
     return saved

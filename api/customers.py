@@ -13,7 +13,17 @@ from ninja import Field, Query, Router, Schema, Status
 
 from api.auth import require_write
 from api.errors import field_errors
-from api.schemas import Detail, Errors, describe, if_match
+from api.schemas import (
+    AwareDateTime,
+    Detail,
+    Errors,
+    Input,
+    LocalDateTime,
+    describe,
+    document,
+    etag,
+    if_match,
+)
 from customers import selectors, services
 from customers.forms import CustomerForm
 from customers.models import Customer, InsuranceProvider
@@ -57,7 +67,7 @@ class CustomerOut(Schema):
     last_exam_date: datetime.date | None = Field(
         description=describe("Letzte Augenprüfung", "Last eye examination")
     )
-    next_appointment: datetime.datetime | None = Field(
+    next_appointment: LocalDateTime | None = Field(
         description=describe(
             "Beginn des nächsten Termins (nur lesen)", "Start of the next appointment (read-only)"
         )
@@ -68,8 +78,8 @@ class CustomerOut(Schema):
         )
     )
     status: CustomerStatus = Field(description=describe("Status", "Status"))
-    created_at: datetime.datetime
-    updated_at: datetime.datetime
+    created_at: LocalDateTime
+    updated_at: LocalDateTime
 
     @staticmethod
     def resolve_phone(obj: Customer) -> str:
@@ -88,7 +98,7 @@ class CustomerOut(Schema):
         return getattr(obj, "next_appointment", None)
 
 
-class CustomerIn(Schema):
+class CustomerIn(Input):
     first_name: str = Field(description=describe("Vorname", "First name"))
     last_name: str = Field(description=describe("Nachname", "Last name"))
     email: str = ""
@@ -101,11 +111,16 @@ class CustomerIn(Schema):
         description=describe("Name einer bekannten Krankenkasse", "Name of a known health insurer"),
     )
     last_exam_date: datetime.date | None = None
-    prescription: str = ""
+    prescription: str = Field(
+        "",
+        description=describe(
+            "Notizen (früher Freitext-Sehstärke)", "Notes (formerly the free-text prescription)"
+        ),
+    )
     status: CustomerStatus = "active"
 
 
-class CustomerUpdate(Schema):
+class CustomerUpdate(Input):
     """Fields left out keep their value."""
 
     first_name: str | None = None
@@ -117,13 +132,17 @@ class CustomerUpdate(Schema):
     last_exam_date: datetime.date | None = None
     prescription: str | None = None
     status: CustomerStatus | None = None
-    updated_at: datetime.datetime | None = Field(
+    updated_at: AwareDateTime | None = Field(
         None,
         description=describe(
             "Stand, von dem die Änderung ausgeht; älter als gespeichert → 409",
             "The version the change is based on; older than stored → 409",
         ),
     )
+
+
+for _schema in (CustomerOut, CustomerIn, CustomerUpdate):
+    document(_schema, Customer)
 
 
 class CustomerPage(Schema):
@@ -133,7 +152,7 @@ class CustomerPage(Schema):
     page_size: int
 
 
-class CustomerQuery(Schema):
+class CustomerQuery(Input):
     page: int = Field(1, ge=1, le=1_000_000)
     page_size: int = Field(25, ge=1, le=100)
     status: CustomerStatus | None = None
@@ -142,10 +161,6 @@ class CustomerQuery(Schema):
     ordering: str | None = Field(
         None, description=describe("Feldname, '-' für absteigend", "Field name, '-' for descending")
     )
-
-
-def _etag(customer: Customer) -> str:
-    return f'"{customer.version}"'
 
 
 def _read(customer_id: int) -> Customer:
@@ -226,7 +241,7 @@ def create_customer(request: HttpRequest, payload: CustomerIn):
 @router.get("/{int:customer_id}", response={200: CustomerOut, 404: Detail}, summary="One customer")
 def get_customer(request: HttpRequest, customer_id: int, response: HttpResponse):
     customer = _read(customer_id)
-    response["ETag"] = _etag(customer)
+    response["ETag"] = etag(customer.version)
     return customer
 
 
@@ -258,7 +273,7 @@ def update_customer(
     except services.CustomerConflict:
         return Status(409, conflict)
     saved = _read(customer.pk)
-    response["ETag"] = _etag(saved)
+    response["ETag"] = etag(saved.version)
     return saved
 
 

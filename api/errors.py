@@ -21,6 +21,7 @@ _MESSAGES = {
     "int_parsing": lambda: _("Please enter a whole number."),
     "literal_error": lambda: _("Please choose one of the allowed values."),
     "enum": lambda: _("Please choose one of the allowed values."),
+    "null_character": lambda: _("Null characters are not allowed."),
 }
 
 

@@ -6,14 +6,25 @@ from decimal import Decimal
 from typing import Literal
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from api.auth import require_write
 from api.errors import field_errors
-from api.schemas import Detail, Errors, describe
+from api.schemas import (
+    AwareDateTime,
+    Detail,
+    Errors,
+    Input,
+    LocalDateTime,
+    describe,
+    document,
+    etag,
+    if_match,
+)
 from products import selectors, services
 from products.models import Category, Product, StockMovement, Supplier
 
@@ -44,15 +55,15 @@ class ProductOut(Schema):
     minimum_stock: int
     stock: int = Field(description=describe("Bestand (nur lesen)", "Stock (read-only)"))
     active: bool
-    created_at: datetime.datetime
-    updated_at: datetime.datetime
+    created_at: LocalDateTime
+    updated_at: LocalDateTime
 
     @staticmethod
     def resolve_supplier(obj: Product) -> str | None:
         return obj.supplier.name if obj.supplier_id else None
 
 
-class ProductIn(Schema):
+class ProductIn(Input):
     category: CategoryName
     article_number: str
     ean: str = ""
@@ -73,6 +84,20 @@ class ProductIn(Schema):
     active: bool = True
 
 
+class ProductUpdate(ProductIn):
+    updated_at: AwareDateTime | None = Field(
+        None,
+        description=describe(
+            "Stand, von dem die Änderung ausgeht; älter als gespeichert → 409",
+            "The version the change is based on; older than stored → 409",
+        ),
+    )
+
+
+for _schema in (ProductOut, ProductIn, ProductUpdate):
+    document(_schema, Product)
+
+
 class ProductPage(Schema):
     items: list[ProductOut]
     total: int
@@ -80,7 +105,7 @@ class ProductPage(Schema):
     page_size: int
 
 
-class ProductQuery(Schema):
+class ProductQuery(Input):
     page: int = Field(1, ge=1, le=1_000_000)
     page_size: int = Field(25, ge=1, le=100)
     category: CategoryName | None = None
@@ -91,7 +116,7 @@ class ProductQuery(Schema):
     search: str | None = Field(None, max_length=200)
 
 
-class MovementIn(Schema):
+class MovementIn(Input):
     kind: MovementKind = Field(
         description=describe(
             "receipt/sale/return: Menge > 0; correction: Änderung mit Vorzeichen; "
@@ -113,6 +138,10 @@ class MovementOut(Schema):
     created_at: datetime.datetime
 
 
+document(MovementIn, StockMovement)
+document(MovementOut, StockMovement)
+
+
 class MovementPage(Schema):
     items: list[MovementOut]
     total: int
@@ -120,7 +149,7 @@ class MovementPage(Schema):
     page_size: int
 
 
-class PageQuery(Schema):
+class PageQuery(Input):
     page: int = Field(1, ge=1, le=1_000_000)
     page_size: int = Field(25, ge=1, le=100)
 
@@ -175,26 +204,41 @@ def create_product(request: HttpRequest, payload: ProductIn):
 
 
 @router.get("/{int:product_id}", response={200: ProductOut, 404: Detail}, summary="One product")
-def get_product(request: HttpRequest, product_id: int):
-    return _read(product_id)
+def get_product(request: HttpRequest, product_id: int, response: HttpResponse):
+    product = _read(product_id)
+    response["ETag"] = etag(product.updated_at)
+    return product
 
 
 @router.put(
     "/{int:product_id}",
-    response={200: ProductOut, 404: Detail, 422: Errors},
+    response={200: ProductOut, 404: Detail, 409: Detail, 422: Errors},
     summary="Change a product (not its stock)",
 )
-def update_product(request: HttpRequest, product_id: int, payload: ProductIn):
+def update_product(
+    request: HttpRequest, product_id: int, payload: ProductUpdate, response: HttpResponse
+):
     require_write(request)
-    product = _read(product_id)
-    values, errors = _data(payload)
+    _read(product_id)
+    values, errors = _data(payload, exclude={"updated_at"})
     if errors:
         return Status(422, {"detail": errors})
-    try:
-        services.product_update(product_id=product.pk, data=values)
-    except ValidationError as error:
-        return Status(422, {"detail": field_errors(error.message_dict)})
-    return _read(product.pk)
+    conflict = {"detail": _("The product was changed by someone else in the meantime.")}
+    with transaction.atomic():
+        # Locked while comparing, so no change slips in between check and save.
+        current = Product.objects.select_for_update().get(pk=product_id)
+        expected = if_match(request)
+        if expected is not None and etag(expected) != etag(current.updated_at):
+            return Status(409, conflict)
+        if payload.updated_at is not None and payload.updated_at < current.updated_at:
+            return Status(409, conflict)
+        try:
+            services.product_update(product_id=current.pk, data=values)
+        except ValidationError as error:
+            return Status(422, {"detail": field_errors(error.message_dict)})
+    saved = _read(product_id)
+    response["ETag"] = etag(saved.updated_at)
+    return saved
 
 
 @router.get(

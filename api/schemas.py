@@ -1,8 +1,14 @@
 """What every resource of the API shares: error bodies, bilingual field
 descriptions and the If-Match header."""
 
+import datetime
+from typing import Annotated
+
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Schema
+from pydantic import AfterValidator, WithJsonSchema, field_validator
+from pydantic_core import PydanticCustomError
 
 
 def describe(de: str, en: str) -> str:
@@ -24,10 +30,80 @@ class Errors(Schema):
 
 
 def if_match(request: HttpRequest) -> int | None:
-    """The version an If-Match header names ("3" or W/"3"); None without one,
-    -1 for one that names no version (it can match nothing)."""
+    """The number an If-Match header names ("3" or W/"3"); None without one,
+    -1 for one that names no number (it can match nothing)."""
     header = request.headers.get("If-Match", "").strip()
     if not header or header == "*":
         return None
     digits = header.removeprefix("W/").strip('"')
-    return int(digits) if digits.isascii() and digits.isdigit() and len(digits) < 10 else -1
+    return int(digits) if digits.isascii() and digits.isdigit() and len(digits) < 20 else -1
+
+
+def _local(value: datetime.datetime) -> datetime.datetime:
+    """Out: the shop's local time with its offset (2026-11-24T15:30:00+01:00)."""
+    return timezone.localtime(value) if timezone.is_aware(value) else value
+
+
+def _aware(value: datetime.datetime) -> datetime.datetime:
+    """In: a time without offset is the shop's local time, not the server's."""
+    return value if timezone.is_aware(value) else timezone.make_aware(value)
+
+
+LocalDateTime = Annotated[datetime.datetime, AfterValidator(_local)]
+AwareDateTime = Annotated[
+    datetime.datetime,
+    AfterValidator(_aware),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "description": describe(
+                "ISO 8601; ohne Offset gilt die Ortszeit des Geschäfts",
+                "ISO 8601; without an offset the shop's local time applies",
+            ),
+        }
+    ),
+]
+
+
+def etag(value: int | datetime.datetime) -> str:
+    """A strong ETag from a version number or a change time."""
+    if isinstance(value, datetime.datetime):
+        value = int(value.timestamp() * 1_000_000)
+    return f'"{value}"'
+
+
+class Input(Schema):
+    """Base of every request body and query: PostgreSQL text cannot hold NUL,
+    so such input is refused here, as Django's forms refuse it."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def no_null_characters(cls, value):
+        if isinstance(value, str) and "\x00" in value:
+            raise PydanticCustomError("null_character", "Null characters are not allowed.")
+        return value
+
+
+def document(schema: type[Schema], model) -> type[Schema]:
+    """Give every field of ``schema`` that has no description the model
+    field's name in German and English, as the admin shows it."""
+    from django.core.exceptions import FieldDoesNotExist
+    from django.utils import translation
+
+    for name, info in schema.model_fields.items():
+        if info.description:
+            continue
+        try:
+            label = model._meta.get_field(name).verbose_name
+        except FieldDoesNotExist:
+            continue
+        with translation.override("de"):
+            german = str(label)
+        with translation.override("en"):
+            english = str(label)
+        info.description = describe(
+            german[:1].upper() + german[1:], english[:1].upper() + english[1:]
+        )
+    schema.model_rebuild(force=True)
+    return schema

@@ -37,7 +37,7 @@ urlpatterns = (patterns, app_name, namespace)
 
 
 @login_not_required
-def not_found(request, path=""):
+def not_found(request):
     """Any other address under /api/ (e.g. a non-numeric id): a JSON 404 like
     the API's own, not the HTML page meant for people."""
     return JsonResponse({"detail": _("Not found.")}, status=404)

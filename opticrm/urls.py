@@ -16,7 +16,7 @@ urlpatterns = [
     path("products/", include("products.urls")),
     path("prescriptions/", include("prescriptions.urls")),
     path("api/v1/", api_v1),
-    re_path(r"^api/(?P<path>.*)$", api_not_found),
+    re_path(r"^api/", api_not_found),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -127,6 +127,7 @@ def test_detail_and_404(api):
     assert api.get(f"{URL}/999999").status_code == 404
     assert api.get(f"{URL}/abc").status_code == 404
     assert api.get(f"{URL}/abc").json() == {"detail": "Nicht gefunden."}
+    assert api.get(f"{URL}/1%0A").json() == {"detail": "Nicht gefunden."}
 
 
 def test_next_appointment_is_derived(api, staff):
@@ -239,3 +240,34 @@ def test_openapi_schema_and_docs(client):
 def test_date_of_birth_today_is_fine(api):
     today = datetime.date.today().isoformat()
     assert api.post(URL, customer_body(date_of_birth=today, last_exam_date=None)).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("url", "body"),
+    [
+        (URL, customer_body(last_name="We\x00iß")),
+        (URL, customer_body(insurance_provider="BAR\x00MER")),
+        ("/api/v1/products", {"category": "frame", "article_number": "A\x00", "name": "x"}),
+    ],
+)
+def test_null_characters_answer_422_not_500(api, url, body):
+    response = api.post(url, body)
+    assert response.status_code == 422
+    assert "Nullzeichen" in json.dumps(response.json(), ensure_ascii=False)
+    assert api.get(URL, {"search": "a\x00", "insurance_provider": "\x00"}).status_code == 422
+
+
+def test_every_field_is_described_in_german_and_english(client):
+    schemas = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    for name in (
+        "CustomerOut",
+        "CustomerIn",
+        "AppointmentOut",
+        "AppointmentIn",
+        "ProductOut",
+        "ProductIn",
+    ):
+        for field, spec in schemas[name]["properties"].items():
+            if field == "id":
+                continue
+            assert " / " in spec.get("description", ""), (name, field)

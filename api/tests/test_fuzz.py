@@ -2,6 +2,8 @@
 project's own OpenAPI schema: no input makes a 500, and every answer matches
 the schema. Requests go through the WSGI application, on real PostgreSQL."""
 
+import os
+
 import pytest
 import schemathesis
 from django.core import signals
@@ -47,7 +49,7 @@ def key(db) -> str:
 
 @schema.parametrize()
 @settings(
-    max_examples=25,
+    max_examples=int(os.environ.get("API_FUZZ_EXAMPLES", "25")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -113,3 +113,29 @@ def test_filters(client, auth):
     assert names(search="air") == ["Lindberg Air"]
     assert client.get(URL, {"category": "x"}, **auth).status_code == 422
     assert Decimal(client.get(URL, **auth).json()["items"][0]["sale_price"]) > 0
+
+
+def test_outdated_product_change_answers_409(client, auth):
+    lens = product(category="contact_lens", name="Air Optix")
+    loaded = client.get(f"{URL}/{lens.pk}", **auth)
+    etag, updated_at = loaded["ETag"], loaded.json()["updated_at"]
+    body = lens_body(article_number=lens.article_number, name="Neu")
+    first = client.put(
+        f"{URL}/{lens.pk}", data=json.dumps(body), content_type="application/json",
+        HTTP_IF_MATCH=etag, **auth,
+    )  # fmt: skip
+    assert first.status_code == 200 and first["ETag"] != etag
+    for extra in ({"HTTP_IF_MATCH": etag}, {}):
+        body = lens_body(article_number=lens.article_number, name="Zu spät")
+        if not extra:
+            body["updated_at"] = updated_at
+        stale = client.put(
+            f"{URL}/{lens.pk}",
+            data=json.dumps(body),
+            content_type="application/json",
+            **extra,
+            **auth,
+        )
+        assert stale.status_code == 409
+    lens.refresh_from_db()
+    assert lens.name == "Neu"
