@@ -146,10 +146,12 @@ class Record(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # RESTRICT, not PROTECT: an old version cannot be deleted on its own, but
+    # erasing the customer (CASCADE) takes the whole history with it.
     replaces = models.OneToOneField(
         "self",
         verbose_name=_("replaces"),
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         editable=False,

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from products.models import Product, StockMovement
@@ -58,15 +59,20 @@ def product_update(*, product_id: int, data: Mapping[str, Any]) -> Product:
 
 @transaction.atomic
 def product_delete(*, product_id: int) -> bool:
-    """Delete a product without history; one with stock movements is only
-    deactivated, so the ledger keeps what it refers to. True if deleted."""
+    """Delete a product without history; one with stock movements, or one
+    named in a customer's contact lens fitting, is only deactivated, so the
+    records keep what they refer to. True if deleted."""
     product = Product.objects.select_for_update().get(pk=product_id)
-    if product.movements.exists():
-        product.active = False
-        product.save(update_fields=["active", "updated_at"])
-        return False
-    product.delete()
-    return True
+    if not product.movements.exists():
+        try:
+            with transaction.atomic():
+                product.delete()
+            return True
+        except ProtectedError:
+            pass  # a fitting refers to it
+    product.active = False
+    product.save(update_fields=["active", "updated_at"])
+    return False
 
 
 def _delta(kind: str, quantity: int, stock: int) -> int:

@@ -287,3 +287,29 @@ def test_fitting_correction(customer, owner):
     new = services.fitting_correct(fitting_id=first.pk, data=data, user=owner)
     first.refresh_from_db()
     assert first.is_superseded and new.replaces == first
+
+
+def test_a_lens_named_in_a_fitting_is_deactivated_not_deleted(customer, owner):
+    from products import services as product_services
+    from products.models import Category, Product
+    from products.tests.factories import product
+
+    lens = product(category=Category.CONTACT_LENS, name="Biofinity")
+    fitting(customer, owner, right_product=lens)
+    assert product_services.product_delete(product_id=lens.pk) is False
+    assert Product.objects.get(pk=lens.pk).active is False
+
+
+def test_purging_erases_corrected_histories_too(customer, owner):
+    first = refraction(customer, owner)
+    services.refraction_correct(refraction_id=first.pk, data=refraction_data(owner), user=owner)
+    first_fit = fitting(customer, owner)
+    services.fitting_correct(
+        fitting_id=first_fit.pk,
+        data={"date": first_fit.date, "examiner": owner, "right_sphere": D("-2")},
+        user=owner,
+    )
+    customer_services.customer_soft_delete(customer_id=customer.pk)
+    customer_services.customer_purge(customer_id=customer.pk)
+    assert not Refraction.objects.exists()
+    assert not ContactLensFitting.objects.exists()
