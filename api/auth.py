@@ -1,6 +1,7 @@
 """Bearer authentication with API keys, and the rule that read-only keys
 only read."""
 
+import pghistory
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja.errors import HttpError, Throttled
@@ -19,6 +20,9 @@ class ApiKeyAuth(HttpBearer):
         key = services.api_key_for(token.strip())
         if key is None:
             failures.allow_request(request)  # counts the failure
+        else:
+            # The change history names the integration that made a change.
+            pghistory.context(api_key=key.name)
         return key
 
 

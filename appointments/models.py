@@ -1,6 +1,7 @@
 import datetime
 import secrets
 
+import pghistory
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
@@ -77,6 +78,7 @@ def staff_display_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
+@pghistory.track(exclude=["updated_at", "version"])
 class Appointment(TimeStampedModel):
     Status = AppointmentStatus
 

@@ -1,3 +1,4 @@
+import pghistory
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
@@ -86,6 +87,7 @@ class CustomerQuerySet(models.QuerySet):
         return self.filter(deleted_at__isnull=False)
 
 
+@pghistory.track(exclude=["updated_at", "version", "sort_name", "search_text"])
 class Customer(TimeStampedModel):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")

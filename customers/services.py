@@ -4,6 +4,7 @@ the API call these functions, so each rule has one home."""
 from collections.abc import Mapping
 from typing import Any
 
+from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -95,7 +96,19 @@ def customer_restore(*, customer_id: int, user=None) -> Customer:
     return customer
 
 
+# Change histories that hold a customer's data, by the field naming the customer.
+_HISTORIES = {
+    "customers.CustomerEvent": "pgh_obj_id",
+    "prescriptions.RefractionEvent": "customer_id",
+    "prescriptions.ContactLensFittingEvent": "customer_id",
+    "appointments.AppointmentEvent": "customer_id",
+}
+
+
 @transaction.atomic
 def customer_purge(*, customer_id: int) -> None:
-    """Delete a soft-deleted customer for good."""
+    """Delete a soft-deleted customer for good, with the change history of
+    the customer's data (right to erasure)."""
     Customer.objects.deleted().get(pk=customer_id).delete()
+    for model, field in _HISTORIES.items():
+        apps.get_model(model).objects.filter(**{field: customer_id}).delete()

@@ -18,6 +18,7 @@ from customers import selectors, services
 from customers.filters import CustomerFilter
 from customers.forms import CustomerForm, PageSizeForm
 from customers.models import Customer
+from opticrm.lib.history import record_history
 from opticrm.lib.htmx import close_modal, render_page_or_partial
 from opticrm.lib.phone import format_phone
 from prescriptions.selectors import customer_prescriptions
@@ -70,6 +71,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.user.has_perm("appointments.view_appointment"):
         context.update(appointments_shown=True, **selectors.customer_appointments(customer))
     context.update(customer_prescriptions(customer, request.user))
+    context["history"] = record_history(customer)
     return render_page_or_partial(request, "customers/customer_detail.html", "details", context)
 
 

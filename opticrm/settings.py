@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "prescriptions",
     "ninja",
     "corsheaders",
+    "pgtrigger",
+    "pghistory",
+    "pghistory.admin",
     "api",
 ]
 
@@ -57,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who changed what: the user and URL go with every change the triggers record.
+    "pghistory.middleware.HistoryMiddleware",
     "opticrm.lib.middleware.HtmxLoginRedirectMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

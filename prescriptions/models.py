@@ -2,6 +2,7 @@
 an append-only history. A correction is a new record that replaces the old
 one; the old one stays, marked as superseded by whom and when."""
 
+import pghistory
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -277,3 +278,6 @@ for _side in SIDES:
         Refraction.add_to_class(_name, _field)
     for _name, _field in fitting_eye_fields(_side).items():
         ContactLensFitting.add_to_class(_name, _field)
+# Tracked after the eye fields exist, so the history copies them too.
+pghistory.track(exclude=["updated_at"])(Refraction)
+pghistory.track(exclude=["updated_at"])(ContactLensFitting)

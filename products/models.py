@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+import pghistory
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
@@ -102,6 +103,7 @@ def _between(low: int, high: int) -> list:
 MONEY = {"max_digits": 10, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 
 
+@pghistory.track(exclude=["updated_at"])
 class Product(TimeStampedModel):
     category = models.CharField(_("category"), max_length=20, choices=Category)
     article_number = models.CharField(_("article number"), max_length=40, unique=True)
@@ -219,6 +221,7 @@ class Product(TimeStampedModel):
             )
 
 
+@pghistory.track()
 class StockMovement(models.Model):
     """One line of the stock ledger; rows are never changed or deleted."""
 

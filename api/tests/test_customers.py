@@ -271,3 +271,13 @@ def test_every_field_is_described_in_german_and_english(client):
             if field == "id":
                 continue
             assert " / " in spec.get("description", ""), (name, field)
+
+
+def test_api_changes_name_the_key_in_the_history(api):
+    from opticrm.lib.history import record_history
+
+    created = api.post(URL, customer_body()).json()
+    api.put(f"{URL}/{created['id']}", {"last_name": "Weiss"})
+    change = record_history(Customer.objects.get(pk=created["id"]))[0]
+    assert change.who == "API: Online-Terminbuchung"
+    assert ("Nachname", "Weiß", "Weiss") in change.fields

@@ -1,0 +1,110 @@
+"""The change history: recorded by triggers, read as people read it."""
+
+import pghistory
+import pytest
+from django.apps import apps
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from pghistory.models import Events
+
+from customers import services
+from customers.models import Customer
+from customers.tests import factories
+from opticrm.lib.history import record_history
+from prescriptions.tests.factories import refraction
+
+pytestmark = pytest.mark.django_db
+
+
+def edit(client, customer, **changes):
+    data = {
+        "first_name": customer.first_name, "last_name": customer.last_name, "email": customer.email,
+        "phone": "", "date_of_birth": customer.date_of_birth.strftime("%d.%m.%Y"),
+        "insurance_provider": "", "last_exam_date": "",
+        "notes": customer.notes, "status": customer.status, "version": customer.version,
+    }  # fmt: skip
+    data.update(changes)
+    response = client.post(f"/customers/{customer.pk}/edit/", data)
+    assert response.status_code in (200, 302), response.content
+    customer.refresh_from_db()
+
+
+def test_changes_are_recorded_field_by_field_with_the_user(staff_client, staff):
+    customer = factories.customer(first_name="Anna", notes="")
+    edit(staff_client, customer, first_name="Anne", notes="Gleitsicht", status="inactive")
+    history = record_history(customer)
+    assert [change.created for change in history] == [False, True]
+    latest = history[0]
+    assert latest.who == "Anna Schmidt"
+    assert sorted(latest.fields) == [
+        ("Notizen", "—", "Gleitsicht"),
+        ("Status", "Aktiv", "Inaktiv"),
+        ("Vorname", "Anna", "Anne"),
+    ]
+
+
+def test_history_survives_soft_delete_and_restore(owner):
+    customer = factories.customer()
+    services.customer_update(customer_id=customer.pk, data={"first_name": "Berta"})
+    services.customer_soft_delete(customer_id=customer.pk)
+    services.customer_restore(customer_id=customer.pk)
+    labels = [label for change in record_history(customer) for label, _, _ in change.fields]
+    assert labels.count("gelöscht am") == 2  # deleted, then restored
+    assert "Vorname" in labels
+
+
+def test_changes_outside_the_app_are_recorded_too():
+    customer = factories.customer(first_name="Carla")
+    Customer.objects.filter(pk=customer.pk).update(first_name="Karla")
+    change = record_history(customer)[0]
+    assert change.fields == [("Vorname", "Carla", "Karla")]
+    assert change.who == "System"
+
+
+def test_purge_erases_the_history_of_the_customers_data(owner):
+    customer = factories.customer()
+    refraction(customer, owner)
+    services.customer_update(customer_id=customer.pk, data={"first_name": "Dora"})
+    services.customer_soft_delete(customer_id=customer.pk)
+    services.customer_purge(customer_id=customer.pk)
+    for model in ("customers.CustomerEvent", "prescriptions.RefractionEvent"):
+        assert not apps.get_model(model).objects.exists(), model
+    assert not Events.objects.filter(pgh_obj_model="customers.Customer").exists()
+
+
+def test_customer_page_shows_the_history_in_constant_queries(staff_client, staff):
+    customer = factories.customer(
+        first_name="Eva", insurance_provider=factories.insurance("AOK Bayern")
+    )
+
+    def queries() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as captured:
+            body = staff_client.get(f"/customers/{customer.pk}/").content.decode()
+        return len(captured), body
+
+    # As in requests: every change made under a user's context.
+    with pghistory.context(user=staff.pk):
+        services.customer_update(customer_id=customer.pk, data={"first_name": "Evi"}, user=staff)
+        services.customer_update(
+            customer_id=customer.pk, data={"insurance_provider": factories.insurance("hkk")}
+        )
+    few, body = queries()
+    assert "Verlauf" in body and "Evi" in body and "Anna Schmidt" in body
+    with pghistory.context(user=staff.pk):
+        for number in range(10):
+            provider = factories.insurance(f"BKK {number}")
+            services.customer_update(customer_id=customer.pk, data={"insurance_provider": provider})
+    many, body = queries()
+    assert many == few
+    assert "BKK 8" in body and "BKK 9" in body
+
+
+def test_owner_sees_events_in_the_admin_and_front_desk_does_not(owner_client, staff):
+    factories.customer(first_name="Frida")
+    response = owner_client.get("/admin/pghistory/events/")
+    assert response.status_code == 200
+    assert "customers.Customer" in response.content.decode()
+    front_desk = Client()
+    front_desk.force_login(staff)
+    assert front_desk.get("/admin/pghistory/events/").status_code == 302
