@@ -22,7 +22,8 @@ from api.schemas import (
     describe,
     document,
     etag,
-    if_match,
+    is_outdated,
+    page_of,
 )
 from appointments import selectors, services
 from appointments.models import Appointment, AppointmentType
@@ -165,11 +166,7 @@ def list_appointments(request: HttpRequest, filters: Query[AppointmentQuery]):
             appointments = appointments.filter(
                 **{f"{name}_id" if name != "status" else name: value}
             )
-    appointments = appointments.order_by("start", "id")
-    total = appointments.count()
-    start = (filters.page - 1) * filters.page_size
-    items = list(appointments[start : start + filters.page_size])
-    return {"items": items, "total": total, "page": filters.page, "page_size": filters.page_size}
+    return page_of(appointments.order_by("start", "id"), filters)
 
 
 @router.post(
@@ -211,10 +208,10 @@ def update_appointment(
     require_write(request)
     appointment = _read(appointment_id)
     conflict = {"detail": _("The appointment was changed by someone else in the meantime.")}
-    expected = if_match(request)
-    if expected is not None and expected != appointment.version:
-        return Status(409, conflict)
-    if payload.updated_at is not None and payload.updated_at < appointment.updated_at:
+    tag = etag(appointment.version)
+    if is_outdated(
+        request, tag=tag, updated_at=appointment.updated_at, based_on=payload.updated_at
+    ):
         return Status(409, conflict)
     values = payload.dict(exclude_unset=True, exclude={"updated_at", "allow_outside_hours"})
     if "start" in values and "end" not in values:

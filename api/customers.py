@@ -22,7 +22,8 @@ from api.schemas import (
     describe,
     document,
     etag,
-    if_match,
+    is_outdated,
+    page_of,
 )
 from customers import selectors, services
 from customers.forms import CustomerForm
@@ -222,10 +223,7 @@ def list_customers(request: HttpRequest, filters: Query[CustomerQuery]):
     else:
         column = F(field).desc() if ordering.startswith("-") else F(field).asc()
         customers = customers.order_by(column, "id")
-    total = customers.count()
-    start = (filters.page - 1) * filters.page_size
-    items = list(customers[start : start + filters.page_size])
-    return {"items": items, "total": total, "page": filters.page, "page_size": filters.page_size}
+    return page_of(customers, filters)
 
 
 @router.post("", response={201: CustomerOut, 422: Errors}, summary="Create a customer")
@@ -256,10 +254,8 @@ def update_customer(
     require_write(request)
     customer = _read(customer_id)
     conflict = {"detail": _("The customer was changed by someone else in the meantime.")}
-    expected = if_match(request)
-    if expected is not None and expected != customer.version:
-        return Status(409, conflict)
-    if payload.updated_at is not None and payload.updated_at < customer.updated_at:
+    tag = etag(customer.version)
+    if is_outdated(request, tag=tag, updated_at=customer.updated_at, based_on=payload.updated_at):
         return Status(409, conflict)
     current = CustomerOut.from_orm(customer).dict()
     changes = payload.dict(exclude_unset=True, exclude={"updated_at"})

@@ -23,7 +23,8 @@ from api.schemas import (
     describe,
     document,
     etag,
-    if_match,
+    is_outdated,
+    page_of,
 )
 from products import selectors, services
 from products.models import Category, Product, StockMovement, Supplier
@@ -154,13 +155,6 @@ class PageQuery(Input):
     page_size: int = Field(25, ge=1, le=100)
 
 
-def _page(queryset, query) -> dict:
-    total = queryset.count()
-    start = (query.page - 1) * query.page_size
-    items = list(queryset[start : start + query.page_size])
-    return {"items": items, "total": total, "page": query.page, "page_size": query.page_size}
-
-
 def _read(product_id: int) -> Product:
     return get_object_or_404(selectors.product_list().select_related("supplier"), pk=product_id)
 
@@ -187,7 +181,7 @@ def list_products(request: HttpRequest, filters: Query[ProductQuery]):
         products = selectors.below_minimum(products)
     if filters.search:
         products = selectors.product_search(products, filters.search)
-    return _page(selectors.product_sort(products, "name"), filters)
+    return page_of(selectors.product_sort(products, "name"), filters)
 
 
 @router.post("", response={201: ProductOut, 422: Errors}, summary="Create a product")
@@ -227,10 +221,10 @@ def update_product(
     with transaction.atomic():
         # Locked while comparing, so no change slips in between check and save.
         current = Product.objects.select_for_update().get(pk=product_id)
-        expected = if_match(request)
-        if expected is not None and etag(expected) != etag(current.updated_at):
-            return Status(409, conflict)
-        if payload.updated_at is not None and payload.updated_at < current.updated_at:
+        tag = etag(current.updated_at)
+        if is_outdated(
+            request, tag=tag, updated_at=current.updated_at, based_on=payload.updated_at
+        ):
             return Status(409, conflict)
         try:
             services.product_update(product_id=current.pk, data=values)
@@ -248,7 +242,7 @@ def update_product(
 )
 def list_movements(request: HttpRequest, product_id: int, query: Query[PageQuery]):
     product = _read(product_id)
-    return _page(selectors.product_ledger(product), query)
+    return page_of(selectors.product_ledger(product), query)
 
 
 @router.post(

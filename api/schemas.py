@@ -107,3 +107,23 @@ def document(schema: type[Schema], model) -> type[Schema]:
         )
     schema.model_rebuild(force=True)
     return schema
+
+
+def page_of(queryset, query) -> dict:
+    """One page of a list as the API answers it: items, total, page, page_size."""
+    start = (query.page - 1) * query.page_size
+    return {
+        "items": list(queryset[start : start + query.page_size]),
+        "total": queryset.count(),
+        "page": query.page,
+        "page_size": query.page_size,
+    }
+
+
+def is_outdated(request: HttpRequest, *, tag: str, updated_at, based_on) -> bool:
+    """True if the client edited an older state than the stored one: its
+    If-Match names another ETag, or its ``updated_at`` is older."""
+    expected = if_match(request)
+    if expected is not None and etag(expected) != tag:
+        return True
+    return based_on is not None and based_on < updated_at
