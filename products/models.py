@@ -103,7 +103,8 @@ def _between(low: int, high: int) -> list:
 MONEY = {"max_digits": 10, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 
 
-@pghistory.track(exclude=["updated_at"])
+# The stock has its own history, the ledger (StockMovement, tracked too).
+@pghistory.track(exclude=["updated_at", "stock"])
 class Product(TimeStampedModel):
     category = models.CharField(_("category"), max_length=20, choices=Category)
     article_number = models.CharField(_("article number"), max_length=40, unique=True)

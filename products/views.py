@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from customers.forms import PageSizeForm
+from opticrm.lib.history import record_history
 from opticrm.lib.htmx import close_modal, render_page_or_partial
 from products import gtin, selectors, services
 from products.filters import ProductFilter
@@ -104,6 +105,7 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "has_movements": product.movements.exists(),
         "missing": max(product.minimum_stock - product.stock, 0),
         "show_ledger": request.user.has_perm("products.view_stockmovement"),
+        "history": record_history(product),
     }
     if context["show_ledger"]:
         ledger = Paginator(selectors.product_ledger(product), LEDGER_PAGE_SIZE)

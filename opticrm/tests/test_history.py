@@ -108,3 +108,21 @@ def test_owner_sees_events_in_the_admin_and_front_desk_does_not(owner_client, st
     front_desk = Client()
     front_desk.force_login(staff)
     assert front_desk.get("/admin/pghistory/events/").status_code == 302
+
+
+def test_product_page_shows_changes_but_not_stock_which_has_its_ledger(owner_client, owner):
+    from decimal import Decimal
+
+    from products import services as product_services
+    from products.tests.factories import product
+
+    frame = product(name="Lindberg Air", sale_price=Decimal("249.00"))
+    with pghistory.context(user=owner.pk):
+        product_services.product_update(product_id=frame.pk, data={"sale_price": Decimal("279.00")})
+        product_services.stock_move(product_id=frame.pk, kind="receipt", quantity=5, user=owner)
+    history = record_history(frame)
+    assert [change.fields for change in history if not change.created] == [
+        [("Verkaufspreis (brutto)", "249,00", "279,00")]
+    ]
+    body = owner_client.get(f"/products/{frame.pk}/").content.decode()
+    assert "Verlauf" in body and "279,00" in body and "Ines Inhaber" in body
