@@ -27,6 +27,17 @@ def default_language(settings):
         yield
 
 
+@pytest.fixture(autouse=True)
+def fresh_change_counters():
+    """Live updates cache the change counters per process for half a second;
+    a test starts from what its own database holds, not the last test's."""
+    from live.selectors import forget_change_counters
+
+    forget_change_counters()
+    yield
+    forget_change_counters()
+
+
 # Data migrations that fill reference tables the app relies on.
 REFERENCE_DATA = [
     "customers.migrations.0002_seed_insurance_providers",

@@ -22,6 +22,7 @@ from appointments.forms import AppointmentForm, StatusForm
 from appointments.models import NEXT_STATUSES, QUICK_STATUSES, Appointment, staff_display_name
 from customers.forms import PageSizeForm
 from opticrm.lib.dates import is_plausible
+from opticrm.lib.history import record_history
 from opticrm.lib.htmx import close_modal, render_page_or_partial
 
 SAVED_EVENT = "appointmentSaved"
@@ -181,6 +182,9 @@ def _appointment_form_view(request: HttpRequest, appointment: Appointment | None
         initial = _prefill(request) if appointment is None else None
         form = AppointmentForm(appointment=appointment, initial=initial)
     context = {"form": form, "appointment": appointment, "quick_statuses": QUICK_STATUSES}
+    if appointment is not None:
+        # The appointment has no page of its own: its history is part of the form.
+        context["history"] = record_history(appointment)
     return render_page_or_partial(request, template, "modal", context)
 
 

@@ -18,6 +18,7 @@ from customers import selectors, services
 from customers.filters import CustomerFilter
 from customers.forms import CustomerForm, PageSizeForm
 from customers.models import Customer
+from opticrm.lib.conflicts import conflict_form
 from opticrm.lib.history import record_history
 from opticrm.lib.htmx import close_modal, render_page_or_partial
 from opticrm.lib.phone import format_phone
@@ -76,30 +77,18 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _conflict_form(request: HttpRequest, current: Customer) -> CustomerForm:
-    """The user's input again, now based on the current version, with the
-    values someone else saved meanwhile shown next to each field."""
-    # Read the saved values before binding: validating the form writes the
-    # user's input into the instance.
-    saved_values = {name: getattr(current, name) for name in services.EDITABLE_FIELDS}
-    saved_display = {name: _display_value(current, name) for name in services.EDITABLE_FIELDS}
-    data = request.POST.copy()
-    data["version"] = str(current.version)
-    form = CustomerForm(data, instance=current)
-    form.is_valid()
-    form.add_error(
-        None,
-        _(
+    return conflict_form(
+        request,
+        current,
+        make_form=lambda data, instance: CustomerForm(data, instance=instance),
+        version=current.version,
+        fields=services.EDITABLE_FIELDS,
+        display=_display_value,
+        message=_(
             "This customer was changed by someone else in the meantime. "
             "The values saved now are shown below each field; check them and save again."
         ),
     )
-    # Compare cleaned values: "01.01.1990" typed is the same as 1990-01-01 saved.
-    form.conflict_display = {
-        name: saved_display[name]
-        for name in services.EDITABLE_FIELDS
-        if name not in form.cleaned_data or form.cleaned_data[name] != saved_values[name]
-    }
-    return form
 
 
 def _display_value(customer: Customer, field: str) -> str:

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",
     "api",
+    "live",
 ]
 
 MIDDLEWARE = [
@@ -60,10 +61,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Who changed what: the user and URL go with every change the triggers record.
-    "pghistory.middleware.HistoryMiddleware",
+    # Who changed what: the user, URL and browser tab go with every change the
+    # triggers record (the tab, so a tab is not told about its own changes).
+    "live.middleware.LiveHistoryMiddleware",
     "opticrm.lib.middleware.HtmxLoginRedirectMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "opticrm.lib.middleware.LoginRequiredMiddleware",
+    "live.middleware.LiveCountersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -191,3 +194,12 @@ NINJA_NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/"
 CORS_EXPOSE_HEADERS = ["ETag", "Retry-After"]
+
+# History: only requests that can change data need the user in the trigger
+# context; a GET (the live poll above all) then never loads the session.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+# Live updates (live/): how often an open page asks whether anything changed,
+# and how old the counters one process hands out may be (see live.selectors).
+LIVE_POLL_INTERVAL_MS = env.int("LIVE_POLL_INTERVAL_MS", default=1000)
+LIVE_COUNTER_MAX_AGE = env.float("LIVE_COUNTER_MAX_AGE", default=0.5)

@@ -22,3 +22,7 @@ if os.environ.get("TEST_DATABASE_NAME"):
 # Serve static files from the source folders; tests never run collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Every page reads the live-update counters afresh, so that query counts do
+# not depend on how fast the previous request ran (live/tests set it back).
+LIVE_COUNTER_MAX_AGE = 0

@@ -15,6 +15,7 @@ urlpatterns = [
     path("appointments/", include("appointments.urls")),
     path("products/", include("products.urls")),
     path("prescriptions/", include("prescriptions.urls")),
+    path("live/", include("live.urls")),
     path("api/v1/", api_v1),
     re_path(r"^api/", api_not_found),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

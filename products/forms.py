@@ -5,6 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from opticrm.lib.history import latest_event_id
 from products.models import Category, Product, StockMovement, Supplier
 from products.services import EDITABLE_FIELDS
 
@@ -66,6 +67,10 @@ def margin(purchase: Decimal | None, sale: Decimal | None) -> dict:
 
 
 class ProductForm(forms.ModelForm):
+    # The product's newest history event when the form was opened (see
+    # services.product_update): a save on top of a colleague's is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = Product
         fields = EDITABLE_FIELDS
@@ -98,9 +103,18 @@ class ProductForm(forms.ModelForm):
         self.fields["supplier"].queryset = suppliers.order_by("name")
         self.fields["supplier"].empty_label = _("— none —")
         self.fields["category"].choices = [("", _("— please choose —")), *Category.choices]
+        if self.instance.pk and not self.is_bound:
+            self.initial["version"] = latest_event_id(self.instance)
+        self.conflict_display: dict[str, str] = {}
 
     def clean(self):
         cleaned = super().clean()
+        if self.instance.pk and cleaned.get("version") is None:
+            # Without the version, a save could silently overwrite a colleague's.
+            raise forms.ValidationError(
+                _("This form is outdated. Please close it and open the product again."),
+                code="no_version",
+            )
         if cleaned.get("category") == Category.FRAME:
             lens, bridge = cleaned.get("lens_width"), cleaned.get("bridge_width")
             if (lens is None) != (bridge is None):

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
+from opticrm.lib.history import latest_event_id
 from products.models import Product, StockMovement
 
 EDITABLE_FIELDS = (
@@ -48,9 +49,24 @@ def product_create(*, data: Mapping[str, Any]) -> Product:
     return product
 
 
+class ProductConflict(Exception):
+    """Someone else saved the product after the form was opened."""
+
+    def __init__(self, current: Product):
+        super().__init__(f"Product {current.pk} was changed meanwhile")
+        self.current = current
+
+
 @transaction.atomic
-def product_update(*, product_id: int, data: Mapping[str, Any]) -> Product:
+def product_update(
+    *, product_id: int, data: Mapping[str, Any], expected_version: int | None = None
+) -> Product:
+    """Save changes; with ``expected_version`` (the product's newest history
+    event when the form was opened) refuse to overwrite a newer save. Stock
+    movements do not count: they never touch the fields a form edits."""
     product = Product.objects.select_for_update().get(pk=product_id)
+    if expected_version is not None and latest_event_id(product) != expected_version:
+        raise ProductConflict(product)
     _assign(product, data)
     product.full_clean()
     product.save()

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -19,7 +20,8 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from customers.forms import PageSizeForm
-from opticrm.lib.history import record_history
+from opticrm.lib.conflicts import conflict_form
+from opticrm.lib.history import latest_event_id, record_history
 from opticrm.lib.htmx import close_modal, render_page_or_partial
 from products import gtin, selectors, services
 from products.filters import ProductFilter
@@ -118,6 +120,35 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Create and edit ------------------------------------------------------------
 
 
+def _display_value(product: Product, name: str) -> str:
+    model_field = Product._meta.get_field(name)
+    value = getattr(product, name)
+    if value in (None, ""):
+        return "—"
+    if model_field.choices:
+        return getattr(product, f"get_{name}_display")()
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if name in ("purchase_price", "sale_price"):
+        return f"{floatformat(value, '2g')}\u00a0€"
+    return str(value)
+
+
+def _conflict_form(request: HttpRequest, current: Product) -> ProductForm:
+    return conflict_form(
+        request,
+        current,
+        make_form=lambda data, instance: ProductForm(data, instance=instance),
+        version=latest_event_id(current),
+        fields=services.EDITABLE_FIELDS,
+        display=_display_value,
+        message=_(
+            "This product was changed by someone else in the meantime. "
+            "The values saved now are shown below each field; check them and save again."
+        ),
+    )
+
+
 def _product_form_view(request: HttpRequest, product: Product | None) -> HttpResponse:
     if request.method == "POST":
         form = ProductForm(request.POST, instance=product or Product())
@@ -127,8 +158,14 @@ def _product_form_view(request: HttpRequest, product: Product | None) -> HttpRes
                     saved = services.product_create(data=form.service_data())
                     messages.success(request, _("Product created."))
                 else:
-                    saved = services.product_update(product_id=product.pk, data=form.service_data())
+                    saved = services.product_update(
+                        product_id=product.pk,
+                        data=form.service_data(),
+                        expected_version=form.cleaned_data.get("version"),
+                    )
                     messages.success(request, _("Product saved."))
+            except services.ProductConflict as conflict:
+                form = _conflict_form(request, conflict.current)
             except ValidationError as error:
                 form.add_service_error(error)
             except DatabaseError:

@@ -382,3 +382,25 @@ def test_list_and_modal_at_phone_width(logged_in_page, live_server, staff, custo
     dialog = open_edit(page, "Mustermann")
     expect(dialog.locator(".status-group")).to_be_visible()
     page.screenshot(path=artifacts / "appointment-modal-edit-390.png")
+
+
+def test_the_edit_form_shows_the_history(logged_in_page, live_server, staff, customers, artifacts):
+    page = logged_in_page
+    calendar_for(staff)
+    booked = appointment(staff=staff, start=at(10), customer=customers["erika"])
+    open_list(page, live_server)
+    dialog = open_edit(page, "Mustermann")
+    dialog.get_by_label("Notizen").fill("Bringt die alte Brille mit")
+    dialog.get_by_role("button", name="Speichern").click()
+    expect(dialog).to_be_hidden()
+
+    dialog = open_edit(page, "Mustermann")
+    history = dialog.locator("#record-history")
+    history.get_by_text("Verlauf").click()
+    expect(history).to_contain_text("Notizen: — → Bringt die alte Brille mit")
+    expect(history).to_contain_text("Anna Schmidt")
+    page.screenshot(path=artifacts / "appointment-modal-history-1280.png")
+    page.set_viewport_size(PHONE)
+    history.scroll_into_view_if_needed()
+    page.screenshot(path=artifacts / "appointment-modal-history-390.png")
+    assert Appointment.objects.get(pk=booked.pk).notes == "Bringt die alte Brille mit"

@@ -12,6 +12,9 @@ from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from pghistory.models import Events
+from phonenumber_field.modelfields import PhoneNumberField
+
+from opticrm.lib.phone import format_phone
 
 # Bookkeeping the triggers see but people do not need to read.
 HIDDEN = {"updated_by", "created_by", "id"}
@@ -32,6 +35,8 @@ def _display(model_field: models.Field, value, related: dict) -> str:
         return str(dict(model_field.flatchoices).get(value, value))
     if isinstance(model_field, models.ForeignKey):
         return related.get((model_field.name, value), str(value))
+    if isinstance(model_field, PhoneNumberField):
+        return format_phone(value)
     if isinstance(model_field, models.BooleanField):
         return _("yes") if value else _("no")
     if isinstance(model_field, models.DateTimeField):
@@ -66,12 +71,38 @@ def _related_names(model, events) -> dict:
     return names
 
 
+def latest_event_id(obj: models.Model) -> int:
+    """The id of the newest recorded change of ``obj`` (0 if none): a version
+    that moves with every change people make, and not with bookkeeping such
+    as the stock that the history leaves out."""
+    return obj.events.order_by("-pgh_id").values_list("pgh_id", flat=True).first() or 0
+
+
+def _user_name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def who_changed(context: dict, users: dict | None = None) -> str:
+    """The name people know for whoever made a change: the user, the API
+    key, or "system" for changes made outside the app. ``users`` maps ids to
+    names when the caller has them; otherwise the user is looked up."""
+    user_id = context.get("user")
+    if user_id is not None:
+        if users is None:
+            user = get_user_model().objects.filter(pk=user_id).first()
+            return _user_name(user) if user else "—"
+        return users.get(user_id, "—")
+    if context.get("api_key"):
+        return _("API: %(key)s") % {"key": context["api_key"]}
+    return _("system")
+
+
 def record_history(obj: models.Model, *, limit: int = 100) -> list[Change]:
     """The newest ``limit`` changes of ``obj``, newest first."""
     model = type(obj)
     events = list(Events.objects.tracks(obj).order_by("-pgh_created_at", "-pgh_id")[:limit])
     users = {
-        user.pk: user.get_full_name() or user.get_username()
+        user.pk: _user_name(user)
         for user in get_user_model().objects.filter(
             pk__in={(e.pgh_context or {}).get("user") for e in events} - {None}
         )
@@ -79,17 +110,9 @@ def record_history(obj: models.Model, *, limit: int = 100) -> list[Change]:
     related = _related_names(model, events)
     changes = []
     for event in events:
-        context = event.pgh_context or {}
-        user_id = context.get("user")
-        if user_id is not None:
-            who = users.get(user_id, "—")
-        elif context.get("api_key"):
-            who = _("API: %(key)s") % {"key": context["api_key"]}
-        else:
-            who = _("system")
         change = Change(
             when=event.pgh_created_at,
-            who=who,
+            who=who_changed(event.pgh_context or {}, users),
             created=event.pgh_label == "insert",
         )
         for name, (before, after) in (event.pgh_diff or {}).items():

@@ -1,6 +1,7 @@
 """Small request/response rules that hold for every page."""
 
 from django.conf import settings
+from django.contrib.auth import middleware as auth_middleware
 from django.shortcuts import resolve_url
 from django.utils import translation
 from django_htmx.http import HttpResponseClientRedirect
@@ -44,3 +45,14 @@ class HtmxLoginRedirectMiddleware:
         ):
             return HttpResponseClientRedirect(response.url)
         return response
+
+
+class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
+    """Django's, but a view open to everyone is let through before the
+    session is read: the live poll (live.views.changes) runs every second in
+    every tab and checks its own signed pass without the database."""
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not getattr(view_func, "login_required", True):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)

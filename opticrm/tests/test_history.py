@@ -32,7 +32,14 @@ def edit(client, customer, **changes):
 
 def test_changes_are_recorded_field_by_field_with_the_user(staff_client, staff):
     customer = factories.customer(first_name="Anna", notes="")
-    edit(staff_client, customer, first_name="Anne", notes="Gleitsicht", status="inactive")
+    edit(
+        staff_client,
+        customer,
+        first_name="Anne",
+        notes="Gleitsicht",
+        status="inactive",
+        phone="030 1234567",
+    )
     history = record_history(customer)
     assert [change.created for change in history] == [False, True]
     latest = history[0]
@@ -40,6 +47,7 @@ def test_changes_are_recorded_field_by_field_with_the_user(staff_client, staff):
     assert sorted(latest.fields) == [
         ("Notizen", "—", "Gleitsicht"),
         ("Status", "Aktiv", "Inaktiv"),
+        ("Telefon", "—", "030 1234567"),  # as staff dial it, not as stored (+49…)
         ("Vorname", "Anna", "Anne"),
     ]
 

@@ -533,11 +533,25 @@ def test_frame_size_is_refused_for_other_categories(staff_client):
     assert "closeModal" in staff_client.post(CREATE, without_size, **HTMX)["HX-Trigger"]
 
 
+def opened_version(client, item: Product) -> int:
+    """The version the edit form carries, as a browser would send it back."""
+    return (
+        client.get(reverse("products:update", args=[item.pk]), **HTMX)
+        .context["form"]["version"]
+        .value()
+    )
+
+
 def test_edit_saves(staff_client, shop):
     frame = shop["frame"]
     response = staff_client.post(
         reverse("products:update", args=[frame.pk]),
-        valid_form(article_number="F-1", ean=EAN, name="Ray-Ban Clubmaster Optics"),
+        valid_form(
+            article_number="F-1",
+            ean=EAN,
+            name="Ray-Ban Clubmaster Optics",
+            version=opened_version(staff_client, frame),
+        ),
         **HTMX,
     )
     assert json.loads(response["HX-Trigger"]) == {"closeModal": True, "productSaved": True}
@@ -548,10 +562,55 @@ def test_edit_saves(staff_client, shop):
 
 def test_edit_cannot_change_the_stock(staff_client, shop):
     frame = shop["frame"]
-    data = valid_form(article_number="F-1", ean=EAN, stock="99")
+    data = valid_form(
+        article_number="F-1", ean=EAN, stock="99", version=opened_version(staff_client, frame)
+    )
     staff_client.post(reverse("products:update", args=[frame.pk]), data, **HTMX)
     frame.refresh_from_db()
     assert frame.stock == 1
+
+
+def test_concurrent_edit_shows_the_conflict_and_loses_nothing(staff_client, owner, shop):
+    frame = shop["frame"]
+    url = reverse("products:update", args=[frame.pk])
+    version = opened_version(staff_client, frame)
+    # Meanwhile a sale (not an edit) and a colleague's new price.
+    receive(frame, 2)
+    services.product_update(product_id=frame.pk, data={"sale_price": Decimal("1299.00")})
+    mine = valid_form(article_number="F-1", ean=EAN, name="Clubmaster neu", version=version)
+    response = staff_client.post(url, mine, **HTMX)
+    body = response.content.decode()
+    assert "zwischenzeitlich von jemand anderem geändert" in body
+    assert "Zwischenzeitlich gespeichert: <strong>1.299,00\u00a0€</strong>" in body
+    assert 'value="Clubmaster neu"' in body  # the input is kept
+    frame.refresh_from_db()
+    assert frame.name == "Ray-Ban Clubmaster" and frame.sale_price == Decimal("1299.00")
+    # Saving the conflict form again (now on the current version) goes through.
+    again = response.context["form"]["version"].value()
+    response = staff_client.post(url, {**mine, "version": again}, **HTMX)
+    assert json.loads(response["HX-Trigger"])["productSaved"] is True
+    frame.refresh_from_db()
+    assert frame.name == "Clubmaster neu" and frame.stock == 3
+
+
+def test_stock_movements_alone_are_no_conflict(staff_client, shop):
+    frame = shop["frame"]
+    version = opened_version(staff_client, frame)
+    receive(frame, 5)
+    data = valid_form(article_number="F-1", ean=EAN, name="Nach Wareneingang", version=version)
+    response = staff_client.post(reverse("products:update", args=[frame.pk]), data, **HTMX)
+    assert "HX-Trigger" in response
+    frame.refresh_from_db()
+    assert frame.name == "Nach Wareneingang"
+
+
+def test_an_edit_without_version_is_refused(staff_client, shop):
+    frame = shop["frame"]
+    data = valid_form(article_number="F-1", ean=EAN, name="Ohne Version")
+    body = staff_client.post(reverse("products:update", args=[frame.pk]), data, **HTMX)
+    assert "Dieses Formular ist veraltet" in body.content.decode()
+    frame.refresh_from_db()
+    assert frame.name != "Ohne Version"
 
 
 def test_margin_is_recomputed_from_typed_prices(staff_client):

@@ -1,0 +1,203 @@
+"""Live updates between two people in two browsers, and from outside the app.
+
+Every wait for a live change is 2 seconds: the promise the issue makes.
+"""
+
+import datetime
+import re
+
+import pghistory
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Locator, Page, expect
+
+from appointments.tests import factories as appointment_factories
+from customers import services
+from customers.models import Customer
+from customers.tests import factories
+from live.tests.conftest import second_connection
+from products.tests import factories as product_factories
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+LIVE = 2_000  # ms: a change shows up in every other open page within this
+
+
+@pytest.fixture
+def two_people(browser, live_server, owner, staff, password, artifacts):
+    """Ines (the owner) and Anna (front desk), each in a browser of their own."""
+    pages = {}
+    contexts = []
+    for user in (owner, staff):
+        context = browser.new_context(
+            locale="de-DE", timezone_id="Europe/Berlin", viewport={"width": 1280, "height": 900}
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/login/")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", password)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/customers/")
+        pages[user.first_name] = page
+    yield pages["Ines"], pages["Anna"]
+    for context in contexts:
+        context.close()
+
+
+def modal(page: Page) -> Locator:
+    return page.locator("dialog#modal")
+
+
+def field(dialog: Locator, label: str) -> Locator:
+    return dialog.get_by_label(re.compile(rf"^{re.escape(label)}( \*)?$"))
+
+
+def mark_page(page: Page) -> None:
+    """Leave a marker in the window; a page load would wipe it."""
+    page.evaluate("window.__notReloaded = true")
+
+
+def assert_not_reloaded(page: Page) -> None:
+    assert page.evaluate("window.__notReloaded === true"), "the page was reloaded"
+
+
+def local_time(moment: datetime.datetime) -> str:
+    return timezone.localtime(moment).strftime("%H:%M")
+
+
+def test_two_people_see_each_others_changes_and_lose_nothing(two_people, live_server, artifacts):
+    ines, anna = two_people
+    factories.customer(first_name="Maria", last_name="Müller")
+    # Anna searches and scrolls; none of it may be lost by what Ines does.
+    anna.reload()
+    anna.get_by_label("Suche").fill("Müller")
+    expect(anna.locator("#customer-table tbody tr")).to_have_count(1)
+    mark_page(anna)
+
+    # Ines creates a customer: Anna's filtered list shows him without a reload.
+    ines.get_by_role("link", name="Neuer Kunde").click()
+    dialog = modal(ines)
+    field(dialog, "Vorname").fill("Jürgen")
+    field(dialog, "Nachname").fill("Müller-Lüdenscheidt")
+    field(dialog, "Geburtsdatum").fill("12.03.1965")
+    dialog.get_by_role("button", name="Speichern").click()
+    expect(dialog).to_be_hidden()
+    expect(anna.locator("#customer-table")).to_contain_text("Müller-Lüdenscheidt", timeout=LIVE)
+    expect(anna.get_by_label("Suche")).to_have_value("Müller")
+    expect(anna.locator("#customer-table tbody tr")).to_have_count(2)
+    assert_not_reloaded(anna)
+    juergen = Customer.objects.get(last_name="Müller-Lüdenscheidt")
+
+    # Ines looks at Jürgen; Anna edits him from her list.
+    ines.goto(f"{live_server.url}/customers/{juergen.pk}/")
+    ines.get_by_text("Verlauf").click()
+    mark_page(ines)
+    anna.locator(f"#customer-{juergen.pk}").get_by_role("link", name="Bearbeiten").click()
+    dialog = modal(anna)
+    field(dialog, "Telefon").fill("030 1234567")
+    dialog.get_by_role("button", name="Speichern").click()
+    expect(dialog).to_be_hidden()
+    changed = juergen.events.latest("pgh_id").pgh_created_at
+    notice = ines.locator("[data-live-notice]")
+    expect(notice).to_have_text(
+        f"Von Anna Schmidt um {local_time(changed)} geändert.", timeout=LIVE
+    )
+    expect(ines.locator("#customer-details")).to_contain_text("030 1234567", timeout=LIVE)
+    # The history she opened is still open and names the change.
+    expect(ines.locator("#record-history")).to_contain_text("Telefon: — → 030 1234567")
+    assert_not_reloaded(ines)
+    ines.screenshot(path=artifacts / "live-detail-notice.png", full_page=True)
+
+    # Both open the edit form. Ines types; Anna saves first.
+    ines.get_by_role("link", name="Bearbeiten").click()
+    ines_form = modal(ines)
+    field(ines_form, "Notizen").fill("Gleitsicht, neue Fassung bestellt")
+    anna.locator(f"#customer-{juergen.pk}").get_by_role("link", name="Bearbeiten").click()
+    anna_form = modal(anna)
+    field(anna_form, "E-Mail").fill("juergen@example.de")
+    anna_form.get_by_role("button", name="Speichern").click()
+    expect(anna_form).to_be_hidden()
+
+    # Ines is told quietly; what she typed stays where it is.
+    changed = juergen.events.latest("pgh_id").pgh_created_at
+    form_notice = ines_form.locator("[data-live-notice]")
+    expect(form_notice).to_contain_text(
+        f"Von Anna Schmidt um {local_time(changed)} geändert — neu laden", timeout=LIVE
+    )
+    expect(field(ines_form, "Notizen")).to_have_value("Gleitsicht, neue Fassung bestellt")
+    ines.screenshot(path=artifacts / "live-modal-notice.png")
+
+    # She saves anyway: the conflict form shows Anna's value and keeps hers.
+    ines_form.get_by_role("button", name="Speichern").click()
+    expect(ines_form.get_by_role("alert")).to_contain_text("zwischenzeitlich")
+    expect(ines_form).to_contain_text("juergen@example.de")
+    expect(field(ines_form, "Notizen")).to_have_value("Gleitsicht, neue Fassung bestellt")
+    field(ines_form, "E-Mail").fill("juergen@example.de")
+    ines_form.get_by_role("button", name="Speichern").click()
+    expect(ines_form).to_be_hidden()
+
+    juergen.refresh_from_db()
+    assert juergen.email == "juergen@example.de"
+    assert juergen.notes == "Gleitsicht, neue Fassung bestellt"
+    assert str(juergen.phone) == "+49301234567"
+    # Anna's list follows Ines's save too.
+    expect(anna.locator(f"#customer-{juergen.pk}")).to_contain_text(
+        "juergen@example.de", timeout=LIVE
+    )
+
+
+def test_reload_in_the_notice_loads_the_form_again(two_people, live_server, owner):
+    ines, _anna = two_people
+    maria = factories.customer(first_name="Maria", last_name="Huber")
+    ines.goto(f"{live_server.url}/customers/{maria.pk}/")
+    ines.get_by_role("link", name="Bearbeiten").click()
+    dialog = modal(ines)
+    expect(field(dialog, "Nachname")).to_have_value("Huber")
+    # Someone else renames her meanwhile (this test is another app instance).
+    data = {name: getattr(maria, name) for name in services.EDITABLE_FIELDS}
+    with pghistory.context(user=owner.pk, tab="otherbrowser"):
+        services.customer_update(customer_id=maria.pk, data={**data, "last_name": "Huber-Kranz"})
+    dialog.get_by_role("button", name="neu laden").click(timeout=LIVE)
+    expect(field(dialog, "Nachname")).to_have_value("Huber-Kranz")
+    expect(dialog.locator("[data-live-notice]")).to_be_empty()
+
+
+def test_changes_from_a_second_database_connection_reach_the_browser(two_people, live_server):
+    _ines, anna = two_people
+    maria = factories.customer(first_name="Maria", last_name="Huber")
+    anna.reload()
+    mark_page(anna)
+    with second_connection() as other:
+        other.execute(
+            "UPDATE customers_customer SET first_name = 'Marianne' WHERE id = %s", [maria.pk]
+        )
+    expect(anna.locator(f"#customer-{maria.pk}")).to_contain_text("Marianne", timeout=LIVE)
+    assert_not_reloaded(anna)
+
+
+def test_calendar_appointment_list_and_products_follow_along(two_people, live_server, staff, owner):
+    _ines, anna = two_people
+    maria = factories.customer(first_name="Maria", last_name="Huber")
+    appointment_factories.calendar_for(staff)
+    day = appointment_factories.MONDAY
+    anna.goto(f"{live_server.url}/appointments/day/?date={day.isoformat()}")
+    mark_page(anna)
+    appointment_factories.appointment(
+        customer=maria, staff=staff, start=appointment_factories.at(10)
+    )
+    expect(anna.locator("#calendar")).to_contain_text("Huber", timeout=LIVE)
+
+    anna.goto(f"{live_server.url}/appointments/")
+    expect(anna.locator("#appointment-table")).to_contain_text("Huber")
+    mark_page(anna)
+    with pghistory.context(user=owner.pk):
+        Customer.objects.filter(pk=maria.pk).update(last_name="Huber-Kranz")
+    expect(anna.locator("#appointment-table")).to_contain_text("Huber-Kranz", timeout=LIVE)
+
+    anna.goto(f"{live_server.url}/products/")
+    mark_page(anna)
+    product_factories.product(name="Titanfassung Aurora")
+    expect(anna.locator("#product-table")).to_contain_text("Titanfassung Aurora", timeout=LIVE)
+    assert_not_reloaded(anna)

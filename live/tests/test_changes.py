@@ -1,0 +1,168 @@
+"""The change counters and the poll every open page makes."""
+
+import time
+
+import pytest
+from django.db import transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from customers.tests.factories import customer as make_customer
+from live import selectors
+from live.models import ChangeCounter
+from live.tests.conftest import live_meta
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CHANGES_URL = "/live/changes/"
+
+
+@pytest.fixture(autouse=True)
+def production_cache_age(settings):
+    """The half-second counter cache of production (the test settings turn it off)."""
+    settings.LIVE_COUNTER_MAX_AGE = 0.5
+
+
+def counters() -> dict[str, int]:
+    selectors.forget_change_counters()
+    return selectors.change_counters()
+
+
+def poll_headers(client) -> dict[str, str]:
+    """What live.js sends: the pass from the page it runs in."""
+    meta = live_meta(client.get(reverse("customers:list")).content.decode())
+    return {"X-Live-Pass": meta["pass"]}
+
+
+def test_a_committed_change_moves_its_topic_once_per_transaction():
+    before = counters()
+    with transaction.atomic():
+        first = make_customer(last_name="Becker")
+        make_customer(last_name="Weber")
+        first.notes = "Gleitsicht"
+        first.save()
+    after = counters()
+    assert after["customer"] == before["customer"] + 1
+    assert after["appointment"] == before["appointment"]
+    assert after["product"] == before["product"]
+
+
+def test_a_rolled_back_change_moves_nothing():
+    before = counters()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        make_customer()
+        raise RuntimeError
+    assert counters() == before
+
+
+def test_changes_made_outside_the_app_count_too(other_connection):
+    """A second connection (psql, another app instance) updates a row."""
+    customer = make_customer(last_name="Huber")
+    before = counters()
+    other_connection.execute(
+        "UPDATE customers_customer SET notes = 'per SQL' WHERE id = %s", [customer.pk]
+    )
+    other_connection.execute("UPDATE customers_customer SET notes = 'noch einmal'")
+    assert counters()["customer"] == before["customer"] + 2
+
+
+def test_the_counter_row_comes_back_after_a_truncate(other_connection):
+    ChangeCounter.objects.all().delete()
+    assert counters() == dict.fromkeys(counters(), 0)
+    make_customer()
+    assert counters()["customer"] == 1
+
+
+def test_the_poll_needs_the_pass_of_the_session_that_sends_it(staff_client, client):
+    headers = poll_headers(staff_client)
+    assert staff_client.get(CHANGES_URL, headers=headers).status_code == 200
+    assert staff_client.get(CHANGES_URL).status_code == 403
+    assert staff_client.get(CHANGES_URL, headers={"X-Live-Pass": "forged"}).status_code == 403
+    # Signed out: the session cookie the pass was bound to is gone.
+    staff_client.logout()
+    assert staff_client.get(CHANGES_URL, headers=headers).status_code == 403
+
+
+def test_another_session_cannot_use_a_pass(staff_client, owner, django_user_model):
+    from django.test import Client
+
+    headers = poll_headers(staff_client)
+    thief = Client()
+    thief.force_login(owner)
+    assert thief.get(CHANGES_URL, headers=headers).status_code == 403
+
+
+def test_unchanged_answers_304_without_touching_the_database(staff_client):
+    headers = poll_headers(staff_client)
+    first = staff_client.get(CHANGES_URL, headers=headers)
+    assert first.status_code == 200
+    assert set(first.json()) == {"customer", "appointment", "product", "prescription"}
+    assert first["Cache-Control"].startswith("max-age=0")
+    with CaptureQueriesContext(transaction.get_connection()) as queries:
+        again = staff_client.get(CHANGES_URL, headers={**headers, "If-None-Match": first["ETag"]})
+    assert again.status_code == 304
+    assert [
+        q["sql"] for q in queries.captured_queries
+    ] == []  # the counters came from the half-second cache, no session read
+
+
+def test_a_change_from_a_second_connection_reaches_the_poll_within_two_seconds(
+    staff_client, other_connection
+):
+    customer = make_customer(last_name="Vogel")
+    headers = poll_headers(staff_client)
+    etag = staff_client.get(CHANGES_URL, headers=headers)["ETag"]
+    changed_at = time.monotonic()
+    other_connection.execute(
+        "UPDATE customers_customer SET first_name = 'Vera' WHERE id = %s", [customer.pk]
+    )
+    # Poll as live.js does, once a second, until the answer is no longer 304.
+    while True:
+        response = staff_client.get(CHANGES_URL, headers={**headers, "If-None-Match": etag})
+        if response.status_code == 200:
+            break
+        assert time.monotonic() - changed_at < 2, "the change did not arrive within 2 s"
+        time.sleep(0.25)
+    seen_after = time.monotonic() - changed_at
+    # One poll interval on top still stays under two seconds.
+    assert seen_after + 1.0 < 2.0
+    assert response["ETag"] != etag
+
+
+def test_fifty_idle_tabs_for_a_minute_cost_two_reads_a_second(staff_client, monkeypatch):
+    """The idle cost the README states: 50 tabs, each polling once a second
+    for 60 s with nothing changing, cost at most one counter read per half
+    second in a worker process, however many tabs there are."""
+    headers = poll_headers(staff_client)
+    etag = staff_client.get(CHANGES_URL, headers=headers)["ETag"]
+    now = [1000.0]
+    monkeypatch.setattr(selectors, "clock", lambda: now[0])
+    statuses = set()
+    with CaptureQueriesContext(transaction.get_connection()) as queries:
+        for second in range(60):
+            for tab in range(50):
+                # The 50 tabs spread over the second, as real timers do.
+                now[0] = 1000.0 + second + tab / 50
+                response = staff_client.get(CHANGES_URL, headers={**headers, "If-None-Match": etag})
+                statuses.add(response.status_code)
+    assert statuses == {304}
+    assert len(queries) <= 120
+    assert all("live_changecounter" in query["sql"] for query in queries.captured_queries)
+
+
+def test_a_database_outage_answers_503_not_an_error_page(staff_client, other_connection):
+    headers = poll_headers(staff_client)
+    selectors.forget_change_counters()
+    # The table is locked away by another session: the read gives up at once.
+    other_connection.execute("BEGIN")
+    other_connection.execute("LOCK TABLE live_changecounter IN ACCESS EXCLUSIVE MODE")
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute("SET lock_timeout = '50ms'")
+    try:
+        response = staff_client.get(CHANGES_URL, headers=headers)
+    finally:
+        other_connection.execute("ROLLBACK")
+        with transaction.get_connection().cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
