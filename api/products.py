@@ -220,7 +220,7 @@ def update_product(
     conflict = {"detail": _("The product was changed by someone else in the meantime.")}
     with transaction.atomic():
         # Locked while comparing, so no change slips in between check and save.
-        current = Product.objects.select_for_update().get(pk=product_id)
+        current = Product.objects.select_for_update(no_key=True).get(pk=product_id)
         tag = etag(current.updated_at)
         if is_outdated(
             request, tag=tag, updated_at=current.updated_at, based_on=payload.updated_at

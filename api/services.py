@@ -39,7 +39,7 @@ def api_key_create(*, name: str, read_only: bool = False, user=None) -> tuple[Ap
 
 @transaction.atomic
 def api_key_revoke(*, key_id: int) -> ApiKey:
-    key = ApiKey.objects.select_for_update().get(pk=key_id)
+    key = ApiKey.objects.select_for_update(no_key=True).get(pk=key_id)
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])

@@ -146,7 +146,7 @@ def appointment_update(
     expected_version: int | None = None,
     allow_outside_hours: bool = False,
 ) -> Appointment:
-    appointment = Appointment.objects.select_for_update().get(pk=appointment_id)
+    appointment = Appointment.objects.select_for_update(no_key=True).get(pk=appointment_id)
     if expected_version is not None and appointment.version != expected_version:
         raise AppointmentConflict(current=appointment)
     was_done = appointment.status == Appointment.Status.DONE
@@ -172,7 +172,7 @@ def appointment_update(
 @transaction.atomic
 def appointment_set_status(*, appointment_id: int, status: str, user=None) -> Appointment:
     """One-click status change; opening hours are not re-checked for it."""
-    appointment = Appointment.objects.select_for_update().get(pk=appointment_id)
+    appointment = Appointment.objects.select_for_update(no_key=True).get(pk=appointment_id)
     was_done = appointment.status == Appointment.Status.DONE
     appointment.status = status
     appointment.version += 1
@@ -200,7 +200,7 @@ def _record_exam(appointment: Appointment) -> None:
 @transaction.atomic
 def calendar_renew_feed_token(*, calendar_id: int) -> str:
     """Revoke a staff member's feed URL by giving it a new token."""
-    calendar = StaffCalendar.objects.select_for_update().get(pk=calendar_id)
+    calendar = StaffCalendar.objects.select_for_update(no_key=True).get(pk=calendar_id)
     calendar.feed_token = new_feed_token()
     calendar.save(update_fields=["feed_token", "updated_at"])
     return calendar.feed_token

@@ -53,7 +53,7 @@ def customer_update(
     *, customer_id: int, data: Mapping[str, Any], user=None, expected_version: int | None = None
 ) -> Customer:
     """Save changes; with ``expected_version`` refuse to overwrite a newer save."""
-    customer = Customer.objects.alive().select_for_update().get(pk=customer_id)
+    customer = Customer.objects.alive().select_for_update(no_key=True).get(pk=customer_id)
     if expected_version is not None and customer.version != expected_version:
         raise CustomerConflict(current=customer)
     _assign(customer, data)
@@ -67,7 +67,7 @@ def customer_update(
 @transaction.atomic
 def customer_record_exam(*, customer_id: int, day, user=None) -> None:
     """An eye test on ``day``: it becomes the last exam unless a later one is known."""
-    customer = Customer.objects.alive().select_for_update().get(pk=customer_id)
+    customer = Customer.objects.alive().select_for_update(no_key=True).get(pk=customer_id)
     if customer.last_exam_date and customer.last_exam_date >= day:
         return
     customer.last_exam_date = day
@@ -78,7 +78,7 @@ def customer_record_exam(*, customer_id: int, day, user=None) -> None:
 
 @transaction.atomic
 def customer_soft_delete(*, customer_id: int, user=None) -> Customer:
-    customer = Customer.objects.alive().select_for_update().get(pk=customer_id)
+    customer = Customer.objects.alive().select_for_update(no_key=True).get(pk=customer_id)
     customer.deleted_at = timezone.now()
     customer.version += 1
     customer.updated_by = user
@@ -88,7 +88,7 @@ def customer_soft_delete(*, customer_id: int, user=None) -> Customer:
 
 @transaction.atomic
 def customer_restore(*, customer_id: int, user=None) -> Customer:
-    customer = Customer.objects.deleted().select_for_update().get(pk=customer_id)
+    customer = Customer.objects.deleted().select_for_update(no_key=True).get(pk=customer_id)
     customer.deleted_at = None
     customer.version += 1
     customer.updated_by = user

@@ -1,5 +1,6 @@
 """The browser tab behind each change, and the counters a page starts from."""
 
+import contextlib
 import re
 
 from pghistory.middleware import HistoryMiddleware
@@ -42,4 +43,6 @@ class LiveCountersMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         whole_page = request.method == "GET" and not request.headers.get("HX-Request")
         if whole_page and getattr(view_func, "login_required", True):
-            request.live_counters = selectors.change_counters()
+            # Without the counters the page works, only without live updates.
+            with contextlib.suppress(selectors.CountersUnavailable):
+                request.live_counters = selectors.change_counters()

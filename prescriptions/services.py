@@ -80,7 +80,7 @@ def _record(model, *, customer_id, data, user, confirm_unusual, fields, warnings
 
 
 def _correct(model, *, record_id, data, user, confirm_unusual, fields, warnings):
-    old = model.objects.select_for_update().select_related("customer").get(pk=record_id)
+    old = model.objects.select_for_update(no_key=True).select_related("customer").get(pk=record_id)
     if old.is_superseded:
         raise _superseded_error()
     if old.customer.is_deleted:

@@ -104,7 +104,8 @@ class ProductForm(forms.ModelForm):
         self.fields["supplier"].empty_label = _("— none —")
         self.fields["category"].choices = [("", _("— please choose —")), *Category.choices]
         if self.instance.pk and not self.is_bound:
-            self.initial["version"] = latest_event_id(self.instance)
+            version = getattr(self.instance, "history_version", None)
+            self.initial["version"] = latest_event_id(self.instance) if version is None else version
         self.conflict_display: dict[str, str] = {}
 
     def clean(self):

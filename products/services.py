@@ -52,9 +52,10 @@ def product_create(*, data: Mapping[str, Any]) -> Product:
 class ProductConflict(Exception):
     """Someone else saved the product after the form was opened."""
 
-    def __init__(self, current: Product):
+    def __init__(self, current: Product, version: int):
         super().__init__(f"Product {current.pk} was changed meanwhile")
         self.current = current
+        self.version = version  # read under the same lock as ``current``
 
 
 @transaction.atomic
@@ -64,9 +65,11 @@ def product_update(
     """Save changes; with ``expected_version`` (the product's newest history
     event when the form was opened) refuse to overwrite a newer save. Stock
     movements do not count: they never touch the fields a form edits."""
-    product = Product.objects.select_for_update().get(pk=product_id)
-    if expected_version is not None and latest_event_id(product) != expected_version:
-        raise ProductConflict(product)
+    product = Product.objects.select_for_update(no_key=True).get(pk=product_id)
+    if expected_version is not None:
+        version = latest_event_id(product)
+        if version != expected_version:
+            raise ProductConflict(product, version)
     _assign(product, data)
     product.full_clean()
     product.save()
@@ -116,7 +119,7 @@ def stock_move(
     the signed change; stock-taking takes the counted stock."""
     if kind not in Kind.values:
         raise ValidationError({"kind": _("Unknown kind of stock movement.")})
-    product = Product.objects.select_for_update().get(pk=product_id)
+    product = Product.objects.select_for_update(no_key=True).get(pk=product_id)
     delta = _delta(kind, quantity, product.stock)
     new_stock = product.stock + delta
     if new_stock < 0:

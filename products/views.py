@@ -21,7 +21,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from customers.forms import PageSizeForm
 from opticrm.lib.conflicts import conflict_form
-from opticrm.lib.history import latest_event_id, record_history
+from opticrm.lib.history import record_history, with_latest_event_id
 from opticrm.lib.htmx import close_modal, render_page_or_partial
 from products import gtin, selectors, services
 from products.filters import ProductFilter
@@ -39,8 +39,10 @@ STOCK_KINDS = [Kind.RECEIPT, Kind.SALE, Kind.RETURN, Kind.CORRECTION, Kind.INVEN
 
 
 def _get_product(pk: int) -> Product:
-    """The product, or 404 if it does not exist."""
-    return get_object_or_404(Product.objects.select_related("supplier"), pk=pk)
+    """The product with its history version, or 404 if it does not exist."""
+    return get_object_or_404(
+        with_latest_event_id(Product.objects.select_related("supplier")), pk=pk
+    )
 
 
 def _htmx_current_path(request: HttpRequest) -> str:
@@ -134,12 +136,12 @@ def _display_value(product: Product, name: str) -> str:
     return str(value)
 
 
-def _conflict_form(request: HttpRequest, current: Product) -> ProductForm:
+def _conflict_form(request: HttpRequest, current: Product, version: int) -> ProductForm:
     return conflict_form(
         request,
         current,
         make_form=lambda data, instance: ProductForm(data, instance=instance),
-        version=latest_event_id(current),
+        version=version,
         fields=services.EDITABLE_FIELDS,
         display=_display_value,
         message=_(
@@ -165,7 +167,7 @@ def _product_form_view(request: HttpRequest, product: Product | None) -> HttpRes
                     )
                     messages.success(request, _("Product saved."))
             except services.ProductConflict as conflict:
-                form = _conflict_form(request, conflict.current)
+                form = _conflict_form(request, conflict.current, conflict.version)
             except ValidationError as error:
                 form.add_service_error(error)
             except DatabaseError:

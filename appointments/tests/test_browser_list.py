@@ -395,7 +395,7 @@ def test_the_edit_form_shows_the_history(logged_in_page, live_server, staff, cus
     expect(dialog).to_be_hidden()
 
     dialog = open_edit(page, "Mustermann")
-    history = dialog.locator("#record-history")
+    history = dialog.locator("#appointment-history")
     history.get_by_text("Verlauf").click()
     expect(history).to_contain_text("Notizen: — → Bringt die alte Brille mit")
     expect(history).to_contain_text("Anna Schmidt")

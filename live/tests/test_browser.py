@@ -24,8 +24,10 @@ LIVE = 2_000  # ms: a change shows up in every other open page within this
 
 
 @pytest.fixture
-def two_people(browser, live_server, owner, staff, password, artifacts):
-    """Ines (the owner) and Anna (front desk), each in a browser of their own."""
+def two_people(browser, live_server, owner, staff, password, artifacts, settings):
+    """Ines (the owner) and Anna (front desk), each in a browser of their own,
+    against a server that caches the counters as in production."""
+    settings.LIVE_COUNTER_MAX_AGE = 0.5
     pages = {}
     contexts = []
     for user in (owner, staff):
@@ -201,3 +203,67 @@ def test_calendar_appointment_list_and_products_follow_along(two_people, live_se
     product_factories.product(name="Titanfassung Aurora")
     expect(anna.locator("#product-table")).to_contain_text("Titanfassung Aurora", timeout=LIVE)
     assert_not_reloaded(anna)
+
+
+# Delays each live reload's answer in the page, as a slow connection would.
+SLOW_RELOADS = """
+window.__reloads = 0;
+const realFetch = window.fetch;
+window.fetch = async (url, options) => {
+  const reload = options && options.headers && options.headers["HX-Current-URL"];
+  const response = await realFetch(url, options);
+  if (reload) {
+    window.__reloads += 1;  // the server has answered; the page sees it later
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+  }
+  return response;
+};
+"""
+
+
+def test_a_slow_reload_never_overwrites_a_newer_one(two_people, live_server, owner):
+    _ines, anna = two_people
+    maria = factories.customer(first_name="Maria", last_name="Huber")
+    anna.reload()
+    anna.evaluate(SLOW_RELOADS)
+    with pghistory.context(user=owner.pk):
+        Customer.objects.filter(pk=maria.pk).update(first_name="Marianne")
+    anna.wait_for_function("window.__reloads >= 1")
+    # A second change while the first reload is still on its way.
+    with pghistory.context(user=owner.pk):
+        Customer.objects.filter(pk=maria.pk).update(last_name="Huber-Kranz")
+    row = anna.locator(f"#customer-{maria.pk}")
+    expect(row).to_contain_text("Huber-Kranz", timeout=8_000)
+    expect(row).to_contain_text("Marianne")
+    anna.wait_for_timeout(3_000)  # whatever was still under way has landed
+    expect(row).to_contain_text("Huber-Kranz")
+
+
+def test_a_reload_waits_for_the_users_own_search(two_people, live_server, owner):
+    """A live reload that crosses a new search must not bring back the old results."""
+    _ines, anna = two_people
+    factories.customer(first_name="Maria", last_name="Huber")
+    factories.customer(first_name="Jens", last_name="Vogel")
+    anna.reload()
+    anna.evaluate(SLOW_RELOADS)
+    factories.customer(first_name="Karl", last_name="Kranz")
+    anna.wait_for_function("window.__reloads >= 1")
+    anna.get_by_label("Suche").fill("Vogel")
+    table = anna.locator("#customer-table tbody tr")
+    expect(table).to_have_count(1)
+    anna.wait_for_timeout(3_500)  # the slow reload has answered by now
+    expect(table).to_have_count(1)
+    expect(table).to_contain_text("Vogel")
+
+
+def test_signing_out_in_another_tab_pauses_live_updates_visibly(two_people, artifacts):
+    _ines, anna = two_people
+    other_tab = anna.context.new_page()
+    other_tab.goto(anna.url)
+    other_tab.get_by_role("button", name="Abmelden").click()
+    banner = anna.locator(".live-paused")
+    expect(banner).to_have_text("Live-Aktualisierung unterbrochen. Seite neu laden", timeout=LIVE)
+    anna.set_viewport_size({"width": 390, "height": 844})
+    anna.screenshot(path=artifacts / "live-paused-390.png")
+    banner.get_by_role("link", name="Seite neu laden").click()
+    expect(anna.get_by_label("Benutzername")).to_be_visible()  # the login, as expected

@@ -1,14 +1,20 @@
 """The quiet notice on a record someone else changed while it is open."""
 
+import datetime
 import re
 
 import pghistory
 import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from appointments.tests.factories import appointment, at
 from customers import services
+from customers.services import customer_soft_delete as delete_customer
 from customers.tests.factories import customer as make_customer
+from products.services import stock_move
 from products.tests.factories import product as make_product
 
 pytestmark = pytest.mark.django_db
@@ -123,24 +129,79 @@ def test_the_tab_of_a_save_goes_into_the_history(staff_client):
     assert latest.pgh_context.metadata["tab"] == "abc123"
 
 
-def test_a_malformed_tab_is_ignored(staff_client, owner):
+def test_a_malformed_tab_is_not_recorded(staff_client):
     customer = make_customer()
     version = customer.events.latest("pgh_id").pgh_id
-    update_notes(customer, owner, "x")
+    data = {
+        "first_name": customer.first_name,
+        "last_name": customer.last_name,
+        "date_of_birth": "17.05.1980",
+        "status": "active",
+        "notes": "mit kaputtem Tab",
+        "version": customer.version,
+    }
+    staff_client.post(
+        reverse("customers:update", args=[customer.pk]),
+        data,
+        headers={"HX-Request": "true", "X-Live-Tab": "'; DROP"},
+    )
+    latest = customer.events.select_related("pgh_context").latest("pgh_id")
+    assert latest.notes == "mit kaputtem Tab"
+    assert "tab" not in latest.pgh_context.metadata
+    # So the same garbled header cannot hide the change from anyone.
     response = staff_client.get(
         record_url("customer", customer.pk, version), headers={"X-Live-Tab": "'; DROP"}
     )
     assert response.status_code == 200
 
 
-def test_products_and_appointments_have_notices_too(owner_client, owner):
+def test_products_and_appointments_have_notices_too(staff_client, owner):
     product = make_product()
     version = product.events.latest("pgh_id").pgh_id
     with pghistory.context(user=owner.pk):
         product.name = "Titanfassung"
         product.save()
-    response = owner_client.get(record_url("product", product.pk, version))
-    assert response.status_code == 200
+    response = staff_client.get(record_url("product", product.pk, version))
+    assert "Von Ines Inhaber um" in response.content.decode()
+
+    booked = appointment(staff=owner, start=at(10))
+    version = booked.events.latest("pgh_id").pgh_id
+    with pghistory.context(user=owner.pk):
+        booked.notes = "Kommt mit Begleitung"
+        booked.save()
+    response = staff_client.get(record_url("appointment", booked.pk, version))
+    assert "Von Ines Inhaber um" in response.content.decode()
+
+
+def test_stock_movements_are_no_change_of_the_product(staff_client):
+    product = make_product()
+    version = product.events.latest("pgh_id").pgh_id
+    stock_move(product_id=product.pk, kind="receipt", quantity=3)
+    assert staff_client.get(record_url("product", product.pk, version)).status_code == 204
+
+
+def test_a_change_on_another_day_names_the_day(staff_client, owner):
+    customer = make_customer()
+    version = customer.events.latest("pgh_id").pgh_id
+    update_notes(customer, owner, "gestern")
+    customer.events.filter(pgh_id__gt=version).update(
+        pgh_created_at=timezone.make_aware(datetime.datetime(2026, 11, 23, 17, 5))
+    )
+    text = re.sub(
+        r"\s+", " ", staff_client.get(record_url("customer", customer.pk, version)).content.decode()
+    )
+    assert "Von Ines Inhaber am 23.11.2026 um 17:05 geändert." in text
+
+
+def test_deleted_customers_are_only_for_those_who_may_restore_them(outsider, staff_client):
+    outsider.user_permissions.add(Permission.objects.get(codename="view_customer"))
+    client = Client()
+    client.force_login(outsider)
+    customer = make_customer()
+    delete_customer(customer_id=customer.pk)
+    url = record_url("customer", customer.pk, 0)
+    assert client.get(url).status_code == 404
+    assert staff_client.get(url).status_code == 200
 
 
 @pytest.mark.parametrize(

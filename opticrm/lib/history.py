@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -76,6 +77,16 @@ def latest_event_id(obj: models.Model) -> int:
     that moves with every change people make, and not with bookkeeping such
     as the stock that the history leaves out."""
     return obj.events.order_by("-pgh_id").values_list("pgh_id", flat=True).first() or 0
+
+
+def with_latest_event_id(queryset: models.QuerySet) -> models.QuerySet:
+    """``queryset`` with ``history_version`` (see latest_event_id) read in the
+    same query as the rows, so a form never pairs old values with a newer version."""
+    events = queryset.model._meta.get_field("events").related_model
+    newest = events.objects.filter(pgh_obj=models.OuterRef("pk")).order_by("-pgh_id")
+    return queryset.annotate(
+        history_version=Coalesce(models.Subquery(newest.values("pgh_id")[:1]), 0)
+    )
 
 
 def _user_name(user) -> str:

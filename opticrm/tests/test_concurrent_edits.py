@@ -10,7 +10,9 @@ from django.db import connection
 from customers import services
 from customers.models import Customer
 from customers.tests import factories
-from opticrm.lib.history import record_history
+from opticrm.lib.history import latest_event_id, record_history
+from products import services as product_services
+from products.tests import factories as product_factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -80,3 +82,41 @@ def test_simultaneous_saves_of_one_version_let_one_win_and_the_rest_retry(staff)
     assert all(len(change.fields) == 1 for change in updates)
     shown = {change.fields[0][0]: change.fields[0][2] for change in updates}
     assert shown == {label: after for _field, _value, label, after in EDITS}
+
+
+def test_simultaneous_product_saves_on_one_version_let_exactly_one_win(staff):
+    """Products are locked by their history version: of several saves made
+    from the same opened form, one goes through and the others are told."""
+    item = product_factories.product(name="Titan")
+    version = latest_event_id(item)
+    names = [f"Titan {number}" for number in range(5)]
+    barrier = threading.Barrier(len(names))
+    outcome: dict[str, str] = {}
+
+    def save(name: str) -> None:
+        try:
+            barrier.wait()
+            with pghistory.context(user=staff.pk):
+                product_services.product_update(
+                    product_id=item.pk, data={"name": name}, expected_version=version
+                )
+            outcome[name] = "saved"
+        except product_services.ProductConflict as conflict:
+            # The version told to the loser is the winner's, read under the same lock.
+            assert conflict.version == latest_event_id(conflict.current)
+            outcome[name] = "conflict"
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save, args=(name,)) for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    winners = [name for name, result in outcome.items() if result == "saved"]
+    assert len(winners) == 1 and len(outcome) == len(names)
+    item.refresh_from_db()
+    assert item.name == winners[0]
+    renames = [c for c in record_history(item) if not c.created]
+    assert [change.fields for change in renames] == [[("Name", "Titan", winners[0])]]

@@ -13,58 +13,99 @@
   "use strict";
 
   const meta = document.querySelector('meta[name="opticrm-live"]');
-  if (!meta || !window.fetch) return;
+  if (!meta || !window.fetch || !window.AbortController) return;
 
   const interval = Number(meta.dataset.interval) || 1000;
   // Marks the changes this tab makes, so it is not told about them.
   const tab = Math.random().toString(36).slice(2, 12) + Date.now().toString(36);
+  let pass = meta.dataset.pass;
   let etag = meta.dataset.etag;
-  let counters = JSON.parse(meta.dataset.counters);
+  const counters = JSON.parse(meta.dataset.counters);
   const staleTopics = new Set();
-  // The user's own htmx requests still running, and a count of all they started.
-  const inFlight = new Set();
-  let generation = 0;
   let stopped = false;
+  let polling = false;
+  let resumeAt = 0;
+
+  // --- The user's own htmx requests -------------------------------------------
+  // Per region id: how many requests of the user aimed at it were started,
+  // and which are still running. A live reload of that region yields to them.
+  const started = new Map();
+  const running = new Map();
+
+  function regionIdOf(element) {
+    const region = element && element.closest && element.closest("[data-live][id]");
+    return region ? region.id : null;
+  }
 
   document.addEventListener("htmx:configRequest", (event) => {
     event.detail.headers["X-Live-Tab"] = tab;
   });
-  document.addEventListener("htmx:beforeRequest", (event) => {
-    inFlight.add(event.detail.xhr);
-    generation += 1;
-  });
-  document.addEventListener("htmx:afterRequest", (event) => {
-    inFlight.delete(event.detail.xhr);
-    if (!inFlight.size) reloadStaleRegions();
+  document.addEventListener("htmx:beforeSend", (event) => {
+    const id = regionIdOf(event.detail.target || event.detail.elt);
+    if (!id) return;
+    started.set(id, (started.get(id) || 0) + 1);
+    running.set(id, (running.get(id) || 0) + 1);
+    // "loadend" comes after success, error, abort and timeout alike.
+    event.detail.xhr.addEventListener("loadend", () => {
+      running.set(id, Math.max(0, (running.get(id) || 0) - 1));
+      window.setTimeout(reloadStaleRegions, 0);
+    });
   });
 
-  // Sections the user opened (the history) stay open when their region is
-  // replaced, by a live reload or by the refresh after a save.
+  // --- Keeping what the user had --------------------------------------------
+  // Open sections (the history) and the focused link or button survive a
+  // region being replaced, by a live reload or by the refresh after a save.
   function openSections(root) {
     return [...root.querySelectorAll("details[data-keep-open]")]
       .filter((details) => details.open)
       .map((details) => details.dataset.keepOpen);
   }
-  function reopen(keys) {
+  function reopen(root, keys) {
+    if (!root) return;
     for (const key of keys) {
-      const details = document.querySelector(`details[data-keep-open="${key}"]`);
+      const details = root.querySelector(`details[data-keep-open="${key}"]`);
       if (details) details.open = true;
     }
   }
-  let openBeforeSwap = [];
+  function focusKey(element) {
+    if (!element || element === document.body) return null;
+    return (
+      element.getAttribute("hx-get") ||
+      element.getAttribute("href") ||
+      element.getAttribute("name") ||
+      null
+    );
+  }
+  function refocus(root, key) {
+    if (!root || !key) return;
+    const match = [...root.querySelectorAll("a, button, input, select, textarea, summary")].find(
+      (element) => focusKey(element) === key,
+    );
+    if (match) match.focus({ preventScroll: true });
+  }
+
+  let beforeSwap = null;
   document.addEventListener("htmx:beforeSwap", (event) => {
-    openBeforeSwap = event.detail.target ? openSections(event.detail.target) : [];
+    const target = event.detail.target;
+    beforeSwap = target && target.id ? { id: target.id, open: openSections(target) } : null;
   });
   document.addEventListener("htmx:afterSwap", () => {
-    reopen(openBeforeSwap);
-    openBeforeSwap = [];
+    if (beforeSwap) reopen(document.getElementById(beforeSwap.id), beforeSwap.open);
+    beforeSwap = null;
+  });
+  document.addEventListener("htmx:afterRequest", () => {
+    beforeSwap = null; // an answer that was not swapped (error, 204) reopens nothing later
   });
 
-  function get(url, headers) {
+  // --- Reloading regions ------------------------------------------------------
+  const reloads = new Map(); // region id -> AbortController of the reload under way
+
+  function get(url, headers, signal) {
     return fetch(url, {
       headers: Object.assign({ "X-Live-Tab": tab }, headers),
       cache: "no-store",
       credentials: "same-origin",
+      signal: signal,
     });
   }
 
@@ -72,38 +113,58 @@
     return region.dataset.live.split(/\s+/).filter(Boolean);
   }
 
-  // A reload answered after the user started a request of their own (a new
-  // search, a save) is dropped: their answer wins, the reload comes after it.
-  async function reload(region, started) {
+  function markStale(region) {
+    topicsOf(region).forEach((topic) => staleTopics.add(topic));
+  }
+
+  async function reload(region) {
+    const id = region.id;
     const url = region.getAttribute("hx-get");
-    const retry = () => topicsOf(region).forEach((topic) => staleTopics.add(topic));
+    // A newer reload replaces one still under way: its answer would be older.
+    if (reloads.has(id)) reloads.get(id).abort();
+    const controller = new AbortController();
+    reloads.set(id, controller);
+    const userRequests = started.get(id) || 0;
     let response;
+    let html;
     try {
-      response = await get(url, { "HX-Request": "true", "HX-Current-URL": location.href });
+      response = await get(url, { "HX-Request": "true", "HX-Current-URL": location.href }, controller.signal);
+      html = response.status === 200 ? await response.text() : "";
     } catch (error) {
-      return retry();
+      if (controller.signal.aborted) return;
+      return markStale(region); // offline for a moment: the next tick tries again
+    } finally {
+      if (reloads.get(id) === controller) reloads.delete(id);
     }
-    // Signed out, or the record is gone: the next click shows why.
-    if (!response.ok || response.status !== 200 || response.headers.get("HX-Redirect")) return;
-    const html = await response.text();
-    if (generation !== started || inFlight.size) return retry();
-    if (!document.body.contains(region) || region.getAttribute("hx-get") !== url) return;
-    const select = region.getAttribute("hx-select");
-    const open = openSections(region);
-    htmx.swap(region, html, { swapStyle: "outerHTML" }, select ? { select: select } : {});
-    reopen(open);
+    if (response.headers.get("HX-Redirect")) return pause(); // signed out
+    if (response.status >= 500) return markStale(region);
+    if (response.status !== 200) return; // gone (404) or no longer allowed
+    const current = document.getElementById(id);
+    if (!current || current.getAttribute("hx-get") !== url) return; // the user moved on
+    // The user searched, sorted or saved meanwhile: their answer wins, this one is old.
+    if ((started.get(id) || 0) !== userRequests || running.get(id)) return markStale(current);
+    const select = current.getAttribute("hx-select");
+    const open = openSections(current);
+    const focused = current.contains(document.activeElement) ? focusKey(document.activeElement) : null;
+    htmx.swap(current, html, { swapStyle: "outerHTML" }, select ? { select: select } : {});
+    const fresh = document.getElementById(id);
+    reopen(fresh, open);
+    refocus(fresh, focused);
   }
 
   function reloadStaleRegions() {
-    if (!staleTopics.size || inFlight.size) return;
+    if (!staleTopics.size) return;
     const topics = new Set(staleTopics);
     staleTopics.clear();
-    const started = generation;
-    for (const region of document.querySelectorAll("[data-live][hx-get]")) {
-      if (topicsOf(region).some((topic) => topics.has(topic))) reload(region, started);
+    for (const region of document.querySelectorAll("[data-live][hx-get][id]")) {
+      if (!topicsOf(region).some((topic) => topics.has(topic))) continue;
+      // Not while the user's own request for this region is under way: after it.
+      if (running.get(region.id)) markStale(region);
+      else reload(region);
     }
   }
 
+  // --- Records open in a page or form ----------------------------------------
   async function checkRecord(marker) {
     const [kind, pk] = marker.dataset.liveRecord.split(":");
     const url =
@@ -116,6 +177,7 @@
     } catch (error) {
       return;
     }
+    if (response.headers.get("HX-Redirect")) return pause();
     if (!response.ok) return;
     const version = response.headers.get("X-Live-Version");
     if (version) marker.dataset.liveVersion = version;
@@ -130,25 +192,74 @@
     }
   }
 
-  async function poll() {
-    const response = await get(meta.dataset.url, {
-      "X-Live-Pass": meta.dataset.pass,
-      "If-None-Match": etag,
-    });
-    if (response.status === 304) return;
-    // The pass no longer fits the session (signed out): stop asking.
-    if (response.status === 403) {
-      stopped = true;
-      return;
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-live-reload]");
+    const marker = button && button.closest("[data-live-reload-url]");
+    if (!marker) return;
+    event.preventDefault();
+    if (marker.closest("#modal-content")) {
+      htmx.ajax("GET", marker.dataset.liveReloadUrl, { target: "#modal-content" });
+    } else {
+      location.reload();
     }
-    if (!response.ok) return;
-    const fresh = await response.json();
-    etag = response.headers.get("ETag") || etag;
-    const moved = new Set(Object.keys(fresh).filter((topic) => fresh[topic] !== counters[topic]));
-    counters = fresh;
-    moved.forEach((topic) => staleTopics.add(topic));
-    reloadStaleRegions();
-    checkRecords(moved);
+  });
+
+  // --- When live updates cannot go on ----------------------------------------
+  function pause() {
+    if (stopped) return;
+    stopped = true;
+    const banner = document.createElement("div");
+    banner.className = "live-paused";
+    banner.setAttribute("role", "status");
+    banner.textContent = meta.dataset.pausedText + " ";
+    const link = document.createElement("a");
+    link.href = location.href;
+    link.textContent = meta.dataset.reloadText;
+    banner.append(link);
+    document.body.append(banner);
+  }
+
+  // The pass no longer fits the session cookie: the user signed in again in
+  // another tab. A valid login gets a new pass; otherwise live updates pause.
+  async function renewPass() {
+    try {
+      const response = await get(meta.dataset.passUrl, { "HX-Request": "true" });
+      if (response.ok && !response.headers.get("HX-Redirect")) {
+        pass = (await response.json()).pass;
+        return;
+      }
+    } catch (error) {
+      return; // offline: try again next tick
+    }
+    pause();
+  }
+
+  // --- The poll ---------------------------------------------------------------
+  async function poll() {
+    if (polling || stopped || Date.now() < resumeAt) return;
+    polling = true;
+    try {
+      const response = await get(meta.dataset.url, { "X-Live-Pass": pass, "If-None-Match": etag });
+      if (response.status === 403) return await renewPass();
+      if (response.status === 503) {
+        resumeAt = Date.now() + 1000 * (Number(response.headers.get("Retry-After")) || 5);
+        return;
+      }
+      if (response.status !== 200) return; // 304: nothing changed
+      const fresh = await response.json();
+      etag = response.headers.get("ETag") || etag;
+      // Counters only grow; a process whose cache lags a moment must not
+      // make a topic look changed twice.
+      const moved = new Set(Object.keys(fresh).filter((topic) => fresh[topic] > (counters[topic] || 0)));
+      moved.forEach((topic) => {
+        counters[topic] = fresh[topic];
+        staleTopics.add(topic);
+      });
+      checkRecords(moved);
+    } finally {
+      polling = false;
+      reloadStaleRegions();
+    }
   }
 
   // A hidden tab does not ask; it catches up the moment it is shown again.
@@ -164,15 +275,7 @@
     window.setTimeout(tick, interval);
   }
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "visible" && !stopped) poll().catch(() => {});
-  });
-
-  document.addEventListener("click", (event) => {
-    const button = event.target.closest("[data-live-reload]");
-    const marker = button && button.closest("[data-live-reload-url]");
-    if (!marker) return;
-    event.preventDefault();
-    htmx.ajax("GET", marker.dataset.liveReloadUrl, { target: "#modal-content" });
+    if (document.visibilityState === "visible") poll().catch(() => {});
   });
 
   window.setTimeout(tick, interval);
