@@ -1,0 +1,321 @@
+"""German data in bulk for the benchmark and the query-plan checks (issue 8).
+
+Rows go in with COPY, triggers (history, live counters, foreign-key checks)
+switched off for the load and the indexes built once afterwards, so a chain
+of a million customers loads in minutes on two cores. The values obey the
+same rules the app enforces (names, ranges and steps of prescriptions, no
+double booking); the derived search and sort columns come from the model's
+own code. Deterministic for a given seed.
+"""
+
+import datetime
+import random
+import re
+import time
+import zoneinfo
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.utils import timezone
+
+from appointments.models import AppointmentType, StaffCalendar
+from customers.demo import FIRST_NAMES, LAST_NAMES
+from customers.models import Customer, InsuranceProvider
+from products import gtin
+from products.models import Category
+
+BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
+APPOINTMENTS_PER_DAY = 8  # per staff member, 45 minutes apart from 09:00
+APPOINTMENTS_PER_STAFF = 6_250  # about three years of working days
+BRANDS = ["Ray-Ban", "Lindberg", "Silhouette", "Marc O'Polo", "Rodenstock", "Zeiss", "Oakley"]
+COLOURS = ["Schwarz", "Havanna", "Gold", "Silber", "Blau matt", "Grün-Grau", "Bordeaux"]
+MOBILE_PREFIXES = ["151", "152", "157", "160", "170", "171", "172", "175", "176", "177", "179"]
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+_ASCII = re.compile(r"[^a-z0-9.\-]")
+STREETS_MAIL = ["web.de", "gmx.de", "t-online.de", "posteo.de", "example.de"]
+TABLES = [
+    "customers_customer",
+    "appointments_appointment",
+    "products_product",
+    "prescriptions_refraction",
+]
+
+
+@dataclass(frozen=True)
+class Sizes:
+    customers: int
+    appointments: int
+    products: int
+    refraction_share: float = 0.2
+    # The customer whose page is measured: a long-standing one.
+    detail_refractions: int = 20
+    detail_appointments: int = 50
+
+
+@dataclass
+class Loaded:
+    """What was loaded, for the benchmark to ask for."""
+
+    detail_customer_id: int = 0
+    calendar_staff_ids: list[int] = field(default_factory=list)
+    busiest_day: datetime.date | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _customer_rows(rng: random.Random, count: int, providers: list[int], now) -> Iterable[tuple]:
+    today = timezone.localdate()
+    customer = Customer()  # reused: only its derived-field code is wanted
+    for number in range(count):
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        customer.first_name, customer.last_name = first, last
+        local = _ASCII.sub("", f"{first}.{last}.{number}".lower().translate(_UMLAUTS))
+        customer.email = f"{local}@{rng.choice(STREETS_MAIL)}" if rng.random() < 0.7 else ""
+        mobile = f"+49{rng.choice(MOBILE_PREFIXES)}{rng.randint(10_000_000, 99_999_999)}"
+        customer.phone = mobile if rng.random() < 0.8 else ""
+        customer.refresh_derived_fields()
+        born = today - datetime.timedelta(days=rng.randint(6 * 365, 92 * 365))
+        exam = (
+            today - datetime.timedelta(days=rng.randint(0, 6 * 365)) if rng.random() < 0.6 else None
+        )
+        if exam and exam < born:
+            exam = None
+        status = rng.choices(["active", "inactive", "prospect"], weights=[85, 10, 5])[0]
+        deleted = (
+            now - datetime.timedelta(days=rng.randint(1, 300)) if rng.random() < 0.01 else None
+        )
+        yield (
+            now, now, first, last, customer.email, str(customer.phone), born, exam, "", status, 1,
+            deleted, customer.sort_name, customer.search_text,
+            rng.choice(providers) if rng.random() < 0.9 else None,
+        )  # fmt: skip
+
+
+CUSTOMER_COLUMNS = (
+    "created_at, updated_at, first_name, last_name, email, phone, date_of_birth, "
+    "last_exam_date, notes, status, version, deleted_at, sort_name, search_text, "
+    "insurance_provider_id"
+)
+
+
+def _product_rows(rng: random.Random, count: int, now) -> Iterable[tuple]:
+    categories = [choice.value for choice in Category]
+    for number in range(count):
+        category = rng.choice(categories)
+        body = f"40{number:010d}"
+        ean = body + str(gtin.check_digit(body))
+        brand = rng.choice(BRANDS)
+        frame = category == Category.FRAME
+        purchase = Decimal(rng.randint(500, 30000)) / 100
+        yield (
+            now, now, category, f"A-{number:06d}", ean, f"{brand} {rng.randint(1000, 9999)}",
+            brand, f"M{rng.randint(10, 99)}", rng.choice(COLOURS),
+            rng.randint(46, 58) if frame else None, rng.randint(14, 22) if frame else None,
+            rng.choice([135, 140, 145, 150]) if frame else None,
+            purchase, (purchase * Decimal("2.5")).quantize(Decimal("0.01")), 19,
+            rng.randint(0, 5), rng.randint(0, 40), rng.random() < 0.95,
+        )  # fmt: skip
+
+
+PRODUCT_COLUMNS = (
+    "created_at, updated_at, category, article_number, ean, name, brand, model, colour, "
+    "lens_width, bridge_width, temple_length, purchase_price, sale_price, vat_rate, "
+    "minimum_stock, stock, active"
+)
+
+
+def _working_days(count: int) -> list[datetime.date]:
+    """``count`` weekdays, two thirds before today and one third after."""
+    today = timezone.localdate()
+    day = today - datetime.timedelta(days=int(count * 2 / 3 * 7 / 5) + 1)
+    days = []
+    while len(days) < count:
+        if day.weekday() < 5:
+            days.append(day)
+        day += datetime.timedelta(days=1)
+    return days
+
+
+def _appointment_rows(rng, count, staff_ids, customer_ids, type_ids, days, now) -> Iterable[tuple]:
+    made = 0
+    for day in days:
+        for staff_id in staff_ids:
+            for slot in range(APPOINTMENTS_PER_DAY):
+                if made == count:
+                    return
+                start = datetime.datetime.combine(
+                    day, datetime.time(9), tzinfo=BERLIN
+                ) + datetime.timedelta(minutes=45 * slot)
+                if start < now:
+                    status = rng.choices(["done", "cancelled", "no_show"], weights=[85, 10, 5])[0]
+                else:
+                    status = rng.choice(["planned", "confirmed"])
+                yield (
+                    now, now, start, start + datetime.timedelta(minutes=30), status, "", 1,
+                    rng.choice(customer_ids), staff_id, rng.choice(type_ids),
+                )  # fmt: skip
+                made += 1
+
+
+APPOINTMENT_COLUMNS = (
+    'created_at, updated_at, start, "end", status, notes, version, customer_id, staff_id, type_id'
+)
+
+
+def _quarter(rng, low: float, high: float) -> Decimal:
+    return Decimal(rng.randint(int(low * 4), int(high * 4))) / 4
+
+
+def _refraction_row(rng, customer_id: int, examiner_id: int, day, now) -> tuple:
+    eyes = []
+    for _side in ("right", "left"):
+        cylinder = _quarter(rng, -3, -0.25) if rng.random() < 0.6 else None
+        axis = rng.randint(1, 180) if cylinder is not None else None
+        addition = _quarter(rng, 0.75, 3) if rng.random() < 0.4 else None
+        eyes.extend([_quarter(rng, -8, 6), cylinder, axis, addition])
+    return (now, now, day, "subjective", "", "", "", customer_id, examiner_id, *eyes)
+
+
+REFRACTION_COLUMNS = (
+    "created_at, updated_at, date, kind, prescriber, binocular_notes, remarks, customer_id, "
+    "examiner_id, right_sphere, right_cylinder, right_axis, right_addition, "
+    "left_sphere, left_cylinder, left_axis, left_addition, right_prism_horizontal_base, "
+    "right_prism_vertical_base, left_prism_horizontal_base, left_prism_vertical_base"
+)
+
+
+def _copy(cursor, table: str, columns: str, rows: Iterable[tuple]) -> None:
+    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _new_ids(cursor, table: str, after: int) -> list[int]:
+    cursor.execute(f"SELECT id FROM {table} WHERE id > %s ORDER BY id", [after])  # noqa: S608
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _max_id(cursor, table: str) -> int:
+    cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}")  # noqa: S608
+    return cursor.fetchone()[0]
+
+
+def _secondary_indexes(cursor, tables: list[str]) -> list[tuple[str, str]]:
+    """Indexes that back no constraint: dropped for the load, built after it."""
+    cursor.execute(
+        """
+        SELECT i.indexname, i.indexdef FROM pg_indexes i
+        WHERE i.tablename = ANY(%s) AND i.schemaname = current_schema()
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)
+        """,
+        [tables],
+    )
+    return cursor.fetchall()
+
+
+def _timed(loaded: Loaded, name: str, step: Callable[[], None]) -> None:
+    began = time.perf_counter()
+    step()
+    loaded.seconds[name] = round(time.perf_counter() - began, 2)
+
+
+def load(sizes: Sizes, *, seed: int = 8, rebuild_indexes: bool = True) -> Loaded:
+    """Load ``sizes`` worth of data into the current database (its reference
+    data, insurers and appointment types, must be there: run migrate first).
+
+    ``rebuild_indexes`` drops the secondary indexes for the load and builds
+    them afterwards, in their own transactions; without it everything runs in
+    the caller's transaction (tests)."""
+    rng = random.Random(seed)
+    loaded = Loaded()
+    now = timezone.now()
+    providers = list(InsuranceProvider.objects.values_list("id", flat=True))
+    type_ids = list(AppointmentType.objects.values_list("id", flat=True))
+    staff_count = max(8, sizes.appointments // APPOINTMENTS_PER_STAFF)
+    user_model = get_user_model()
+    taken = user_model.objects.filter(username__startswith="bench-").count()
+    users = user_model.objects.bulk_create(
+        user_model(
+            username=f"bench-{taken + number}",
+            first_name=rng.choice(FIRST_NAMES),
+            last_name=rng.choice(LAST_NAMES),
+            password="!",  # noqa: S106 (unusable: nobody signs in as these)
+        )
+        for number in range(staff_count)
+    )
+    staff_ids = [user.pk for user in users]
+    # The day calendar shows eight columns: eight of them take appointments.
+    StaffCalendar.objects.bulk_create(
+        StaffCalendar(staff_id=staff_id, position=position)
+        for position, staff_id in enumerate(staff_ids[:8])
+    )
+    loaded.calendar_staff_ids = staff_ids[:8]
+    days = _working_days(-(-sizes.appointments // (staff_count * APPOINTMENTS_PER_DAY)))
+    loaded.busiest_day = next((day for day in days if day >= timezone.localdate()), None)
+
+    with connection.cursor() as cursor:
+        indexes = _secondary_indexes(cursor, TABLES) if rebuild_indexes else []
+        with transaction.atomic():
+            cursor.execute("SET LOCAL session_replication_role = replica")
+            for name, _definition in indexes:
+                cursor.execute(f'DROP INDEX "{name}"')
+            before = _max_id(cursor, "customers_customer")
+            _timed(loaded, "customers", lambda: _copy(
+                cursor, "customers_customer", CUSTOMER_COLUMNS,
+                _customer_rows(rng, sizes.customers, providers, now),
+            ))  # fmt: skip
+            customer_ids = _new_ids(cursor, "customers_customer", before)
+            _timed(loaded, "products", lambda: _copy(
+                cursor, "products_product", PRODUCT_COLUMNS, _product_rows(rng, sizes.products, now)
+            ))  # fmt: skip
+            appointments = _appointment_rows(
+                rng, sizes.appointments, staff_ids, customer_ids, type_ids, days, now
+            )
+            _timed(loaded, "appointments", lambda: _copy(
+                cursor, "appointments_appointment", APPOINTMENT_COLUMNS, appointments
+            ))  # fmt: skip
+            detail = customer_ids[0]
+            loaded.detail_customer_id = detail
+            today = timezone.localdate()
+            with_refraction = rng.sample(
+                customer_ids[1:], int(len(customer_ids) * sizes.refraction_share)
+            )
+            refractions = [
+                _refraction_row(
+                    rng, customer_id, rng.choice(staff_ids),
+                    today - datetime.timedelta(days=rng.randint(0, 5 * 365)), now,
+                )
+                for customer_id in with_refraction
+            ] + [
+                _refraction_row(
+                    rng, detail, staff_ids[0], today - datetime.timedelta(days=120 * n), now
+                )
+                for n in range(sizes.detail_refractions)
+            ]  # fmt: skip
+            _timed(loaded, "refractions", lambda: _copy(
+                cursor, "prescriptions_refraction", REFRACTION_COLUMNS,
+                (row + ("", "", "", "") for row in refractions),
+            ))  # fmt: skip
+            # The measured customer's own appointments: at 18:00, after every other slot.
+            own = [
+                (
+                    now, now,
+                    datetime.datetime.combine(day, datetime.time(18), tzinfo=BERLIN),
+                    datetime.datetime.combine(day, datetime.time(18, 30), tzinfo=BERLIN),
+                    "done" if day < today else "planned", "", 1, detail, staff_ids[0], type_ids[0],
+                )
+                for day in days[-sizes.detail_appointments:]
+            ]  # fmt: skip
+            _copy(cursor, "appointments_appointment", APPOINTMENT_COLUMNS, own)
+            cursor.execute("SET LOCAL session_replication_role = origin")
+
+        def build_indexes() -> None:
+            for _name, definition in indexes:
+                cursor.execute(definition)
+
+        _timed(loaded, "indexes", build_indexes)
+        for table in TABLES:
+            cursor.execute(f"ANALYZE {table}")
+    return loaded
