@@ -3,7 +3,7 @@
 import datetime
 
 from django.apps import apps
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -36,6 +36,36 @@ def with_next_appointment(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
         status__in=[appointment.Status.PLANNED, appointment.Status.CONFIRMED],
     ).order_by("start")
     return queryset.annotate(next_appointment=Subquery(upcoming.values("start")[:1]))
+
+
+def table_queryset(*, include_deleted: bool, sort: str) -> QuerySet[Customer]:
+    """What the customer table filters and pages. The next appointment is
+    looked up per page afterwards (attach_next_appointment), not for every
+    row a deep page skips; only sorting by it needs it in the query."""
+    customers = customer_list(include_deleted=include_deleted)
+    if sort.lstrip("-") == "next_appointment":
+        return with_next_appointment(customers)
+    return customers
+
+
+def attach_next_appointment(customers: list[Customer]) -> list[Customer]:
+    """Set ``next_appointment`` on the customers of one page, in one query."""
+    missing = [customer for customer in customers if not hasattr(customer, "next_appointment")]
+    if missing:
+        appointment = apps.get_model("appointments", "Appointment")
+        upcoming = dict(
+            appointment.objects.filter(
+                customer_id__in=[customer.pk for customer in missing],
+                start__gte=Now(),
+                status__in=[appointment.Status.PLANNED, appointment.Status.CONFIRMED],
+            )
+            .values("customer_id")
+            .annotate(first=Min("start"))
+            .values_list("customer_id", "first")
+        )
+        for customer in missing:
+            customer.next_appointment = upcoming.get(customer.pk)
+    return customers
 
 
 def customer_appointments(customer: Customer) -> dict[str, list]:

@@ -4,7 +4,6 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -21,6 +20,7 @@ from customers.models import Customer
 from opticrm.lib.conflicts import conflict_form
 from opticrm.lib.history import record_history
 from opticrm.lib.htmx import close_modal, render_page_or_partial
+from opticrm.lib.pagination import TablePaginator, page_rows
 from opticrm.lib.phone import format_phone
 from prescriptions.selectors import customer_prescriptions
 
@@ -35,11 +35,15 @@ def _get_customer(pk: int, *, deleted: bool = False) -> Customer:
 
 
 def _table_context(request: HttpRequest, *, deleted: bool) -> dict:
-    customer_filter = CustomerFilter(
-        request.GET, queryset=selectors.customer_table(include_deleted=deleted), request=request
-    )
+    customers = selectors.table_queryset(include_deleted=deleted, sort=request.GET.get("sort", ""))
+    customer_filter = CustomerFilter(request.GET, queryset=customers, request=request)
     page_size = PageSizeForm(request.GET, sizes=settings.TABLE_PAGE_SIZES).size
-    page = Paginator(customer_filter.qs, page_size).get_page(request.GET.get("page"))
+    rows = customer_filter.qs
+    paginator = TablePaginator(
+        rows.values_list("pk", flat=True), page_size, filtered=customer_filter.is_filtered
+    )
+    page = paginator.get_page(request.GET.get("page"))
+    page.object_list = selectors.attach_next_appointment(page_rows(page, rows))
     return {
         "filter": customer_filter,
         "page": page,

@@ -23,6 +23,7 @@ from customers.forms import PageSizeForm
 from opticrm.lib.conflicts import conflict_form
 from opticrm.lib.history import record_history, with_latest_event_id
 from opticrm.lib.htmx import close_modal, render_page_or_partial
+from opticrm.lib.pagination import TablePaginator
 from products import gtin, selectors, services
 from products.filters import ProductFilter
 from products.forms import MarginForm, ProductForm, StockMoveForm, margin
@@ -59,7 +60,8 @@ def _htmx_current_path(request: HttpRequest) -> str:
 def _table_context(request: HttpRequest) -> dict:
     product_filter = ProductFilter(request.GET, queryset=selectors.product_list())
     page_size = PageSizeForm(request.GET, sizes=settings.TABLE_PAGE_SIZES).size
-    page = Paginator(product_filter.qs, page_size).get_page(request.GET.get("page"))
+    paginator = TablePaginator(product_filter.qs, page_size, filtered=product_filter.is_filtered)
+    page = paginator.get_page(request.GET.get("page"))
     context = {
         "filter": product_filter,
         "page": page,

@@ -61,7 +61,11 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunSQL(
-            sql=[FUNCTION, _create_triggers(), "INSERT INTO live_changecounter (id) VALUES (1);"],
+            sql=[
+                FUNCTION,
+                _create_triggers(),
+                "INSERT INTO live_changecounter (id) VALUES (1) ON CONFLICT DO NOTHING;",
+            ],
             reverse_sql=[_drop_triggers(), "DROP FUNCTION IF EXISTS live_count_change();"],
         ),
     ]

@@ -1,0 +1,132 @@
+"""The customer list at chain scale: no count of every row, deep pages that
+skip index entries, and plans that read indexes (issue 8).
+
+The plans are checked on generated data with fresh planner statistics, the
+way the benchmark's million customers are loaded."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from customers.models import INDEXED_SORTS, Customer
+from customers.tests import factories
+from opticrm.bench.data import Sizes, load
+from opticrm.lib import pagination
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("customers:list")
+BIG_TABLES = ("customers_customer", "appointments_appointment", "prescriptions_refraction")
+
+
+def page_info(response) -> str:
+    text = response.content.decode()
+    found = re.search(r'<span class="pagination-info">(.*?)</span>', text, re.S)
+    return re.sub(r"\s+", " ", found.group(1)).strip()
+
+
+def test_an_unfiltered_long_list_shows_an_estimate_a_filtered_one_the_exact_count(
+    staff_client, monkeypatch
+):
+    monkeypatch.setattr(pagination, "EXACT_UP_TO", 5)
+    for number in range(12):
+        factories.customer(
+            last_name=f"Kunde{number:02d}", status="inactive" if number < 7 else "active"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE customers_customer")
+    unfiltered = staff_client.get(LIST, {"page_size": 25})
+    assert page_info(unfiltered).startswith("1–12 von ca. ")
+    assert "Seite 1 von" not in unfiltered.content.decode()
+    filtered = staff_client.get(LIST, {"status": "inactive"})
+    assert page_info(filtered) == "1–7 von 7"
+
+
+def test_a_shops_list_is_counted_exactly(staff_client):
+    for number in range(3):
+        factories.customer(last_name=f"Kunde{number}")
+    assert page_info(staff_client.get(LIST)) == "1–3 von 3"
+
+
+def test_a_deep_page_has_the_right_rows_in_order_with_their_next_appointment(staff_client, staff):
+    from appointments.tests.factories import appointment, at
+
+    customers = [factories.customer(last_name=f"Kunde{number:02d}") for number in range(30)]
+    appointment(staff=staff, customer=customers[27], start=at(10))
+    response = staff_client.get(LIST, {"page": 2, "page_size": 25})
+    names = [customer.last_name for customer in response.context["page"].object_list]
+    assert names == [f"Kunde{number:02d}" for number in range(25, 30)]
+    body = response.content.decode()
+    assert "01.03.2027" in body  # Kunde27's next appointment
+
+
+LOADED_TABLES = (
+    "appointments_appointment",
+    "prescriptions_refraction",
+    "customers_customer",
+    "products_product",
+    "appointments_staffcalendar",
+)
+
+
+@pytest.fixture(scope="module")
+def chain_data(django_db_setup, django_db_blocker):
+    """50,000 customers, loaded and analysed once for this module's tests
+    (each runs in its own transaction on top) and removed afterwards."""
+    with django_db_blocker.unblock():
+        load(Sizes(customers=50_000, appointments=100_000, products=500))
+        yield
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {', '.join(LOADED_TABLES)} CASCADE")
+            cursor.execute("DELETE FROM auth_user WHERE username LIKE 'bench-%%'")
+
+
+@pytest.fixture
+def chain_cap(monkeypatch):
+    """The exact-count cap at the share it has of a chain's million customers
+    (10,000 is 1 %): the planner's choices depend on such shares."""
+    monkeypatch.setattr(pagination, "EXACT_UP_TO", 500)
+
+
+def sequential_scans(client, params: dict) -> dict[str, list[str]]:
+    """The tables read from start to end by the queries behind the list page."""
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(LIST, params).status_code == 200
+    scans = {}
+    for query in captured.captured_queries:
+        if query["sql"].startswith("EXPLAIN"):
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN " + query["sql"])
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        for table in re.findall(r"Seq Scan on (\w+)", plan):
+            if table in BIG_TABLES:
+                scans.setdefault(table, []).append(query["sql"][:120])
+    return scans
+
+
+LIST_VARIANTS = [
+    {},
+    {"page": "20"},
+    *({"sort": sort} for sort in INDEXED_SORTS),
+    *({"sort": f"-{sort}"} for sort in INDEXED_SORTS),
+    {"status": "inactive"},
+    {"q": "Müller"},
+    {"q": "Mueller"},
+    {"q": "weber"},
+    {"q": "0151"},
+]
+
+
+@pytest.mark.parametrize("params", LIST_VARIANTS, ids=lambda params: str(params) or "default")
+def test_the_list_reads_indexes_not_whole_tables(staff_client, chain_data, chain_cap, params):
+    assert Customer.objects.count() == 50_000
+    assert sequential_scans(staff_client, params) == {}
+
+
+def test_the_insurer_filter_reads_an_index(staff_client, chain_data, chain_cap):
+    provider = Customer.objects.exclude(insurance_provider=None).first().insurance_provider_id
+    assert sequential_scans(staff_client, {"insurance": provider}) == {}
