@@ -21,7 +21,7 @@ SORT_KEYS = {
     "email": (NullIf(F("email"), Value("")), F("sort_name")),
     "phone": (NullIf(F("phone"), Value("")), F("sort_name")),
     "date_of_birth": (F("date_of_birth"), F("sort_name")),
-    "insurance": (F("insurance_provider__name"), F("sort_name")),
+    "insurance": (NullIf(F("insurance_sort"), Value("")), F("sort_name")),
     "last_exam": (F("last_exam_date"), F("sort_name")),
     "status": (F("status"), F("sort_name")),
     # An annotation of selectors.customer_table(): computed per page, not indexed.
@@ -33,6 +33,7 @@ _SORT_INDEX_NAMES = {
     "email": "email",
     "phone": "phone",
     "date_of_birth": "birth",
+    "insurance": "insurer",
     "last_exam": "exam",
     "status": "status",
 }
@@ -46,9 +47,13 @@ def sort_ordering(column: str, *, descending: bool) -> list:
 
 
 def sort_indexes() -> list[models.Index]:
-    """Sorting by insurer crosses a join, and the next appointment is computed,
-    so neither can have an index."""
+    """The next appointment is computed per page, so it has no index."""
     return sorting.indexes(SORT_KEYS, _SORT_INDEX_NAMES, prefix="customer_sort", condition=ALIVE)
+
+
+def insurance_sort_name(name: str) -> str:
+    """The insurer's name folded like sort_name: the key of the insurer column."""
+    return text.collapse(name)
 
 
 def sort_name(last_name: str, first_name: str) -> str:
@@ -78,6 +83,14 @@ class InsuranceProvider(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        # Customers sort by their insurer's name: a renamed insurer moves them.
+        key = insurance_sort_name(self.name)
+        Customer.objects.filter(insurance_provider=self).exclude(insurance_sort=key).update(
+            insurance_sort=key
+        )
+
 
 class CustomerQuerySet(models.QuerySet):
     def alive(self):
@@ -87,7 +100,7 @@ class CustomerQuerySet(models.QuerySet):
         return self.filter(deleted_at__isnull=False)
 
 
-@pghistory.track(exclude=["updated_at", "version", "sort_name", "search_text"])
+@pghistory.track(exclude=["updated_at", "version", "sort_name", "search_text", "insurance_sort"])
 class Customer(TimeStampedModel):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
@@ -140,6 +153,10 @@ class Customer(TimeStampedModel):
     # whatever collation the database was created with.
     sort_name = models.TextField(_("sort name"), editable=False, default="", db_collation="C")
     search_text = models.TextField(_("search text"), editable=False, default="")
+    # The insurer's name, so that sorting by it reads an index instead of a join.
+    insurance_sort = models.TextField(
+        _("insurance sort name"), editable=False, default="", db_collation="C"
+    )
 
     objects = CustomerQuerySet.as_manager()
 
@@ -217,8 +234,15 @@ class Customer(TimeStampedModel):
                 }
             )
 
-    def refresh_derived_fields(self) -> None:
+    def refresh_derived_fields(self, *, insurer_names: dict[int, str] | None = None) -> None:
+        """``insurer_names`` (id -> name) saves the insurer's lookup in bulk loads."""
         self.sort_name = sort_name(self.last_name, self.first_name)
+        if not self.insurance_provider_id:
+            self.insurance_sort = ""
+        elif insurer_names is not None:
+            self.insurance_sort = insurance_sort_name(insurer_names[self.insurance_provider_id])
+        else:
+            self.insurance_sort = insurance_sort_name(self.insurance_provider.name)
         names = f"{self.first_name} {self.last_name}"
         parts = sorted(text.search_variants(names))
         if self.email:
@@ -233,5 +257,10 @@ class Customer(TimeStampedModel):
     def save(self, *args, **kwargs) -> None:
         self.refresh_derived_fields()
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "sort_name", "search_text"}
+            kwargs["update_fields"] = {
+                *kwargs["update_fields"],
+                "sort_name",
+                "search_text",
+                "insurance_sort",
+            }
         super().save(*args, **kwargs)

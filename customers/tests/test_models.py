@@ -130,3 +130,18 @@ def test_purge_only_removes_soft_deleted_customers():
     services.customer_soft_delete(customer_id=customer.pk)
     services.customer_purge(customer_id=customer.pk)
     assert not Customer.objects.filter(pk=customer.pk).exists()
+
+
+def test_renaming_an_insurer_moves_its_customers_in_the_insurer_sort():
+    from customers.models import insurance_sort_name
+
+    provider = factories.insurance("Techniker Krankenkasse")
+    customer = factories.customer(insurance_provider=provider)
+    assert Customer.objects.get(pk=customer.pk).insurance_sort == "techniker krankenkasse"
+    provider.name = "Ärztliche Kasse"
+    provider.save()
+    assert Customer.objects.get(pk=customer.pk).insurance_sort == insurance_sort_name(
+        "Ärztliche Kasse"
+    )
+    # No history entry: the customer's own data did not change.
+    assert customer.events.count() == 1

@@ -65,8 +65,11 @@ class Loaded:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def _customer_rows(rng: random.Random, count: int, providers: list[int], now) -> Iterable[tuple]:
+def _customer_rows(
+    rng: random.Random, count: int, providers: dict[int, str], now
+) -> Iterable[tuple]:
     today = timezone.localdate()
+    insurer_ids = list(providers)
     customer = Customer()  # reused: only its derived-field code is wanted
     for number in range(count):
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
@@ -75,7 +78,8 @@ def _customer_rows(rng: random.Random, count: int, providers: list[int], now) ->
         customer.email = f"{local}@{rng.choice(STREETS_MAIL)}" if rng.random() < 0.7 else ""
         mobile = f"+49{rng.choice(MOBILE_PREFIXES)}{rng.randint(10_000_000, 99_999_999)}"
         customer.phone = mobile if rng.random() < 0.8 else ""
-        customer.refresh_derived_fields()
+        customer.insurance_provider_id = rng.choice(insurer_ids) if rng.random() < 0.9 else None
+        customer.refresh_derived_fields(insurer_names=providers)
         born = today - datetime.timedelta(days=rng.randint(6 * 365, 92 * 365))
         exam = (
             today - datetime.timedelta(days=rng.randint(0, 6 * 365)) if rng.random() < 0.6 else None
@@ -88,15 +92,15 @@ def _customer_rows(rng: random.Random, count: int, providers: list[int], now) ->
         )
         yield (
             now, now, first, last, customer.email, str(customer.phone), born, exam, "", status, 1,
-            deleted, customer.sort_name, customer.search_text,
-            rng.choice(providers) if rng.random() < 0.9 else None,
+            deleted, customer.sort_name, customer.search_text, customer.insurance_sort,
+            customer.insurance_provider_id,
         )  # fmt: skip
 
 
 CUSTOMER_COLUMNS = (
     "created_at, updated_at, first_name, last_name, email, phone, date_of_birth, "
     "last_exam_date, notes, status, version, deleted_at, sort_name, search_text, "
-    "insurance_provider_id"
+    "insurance_sort, insurance_provider_id"
 )
 
 
@@ -231,7 +235,7 @@ def load(sizes: Sizes, *, seed: int = 8, rebuild_indexes: bool = True) -> Loaded
     rng = random.Random(seed)
     loaded = Loaded()
     now = timezone.now()
-    providers = list(InsuranceProvider.objects.values_list("id", flat=True))
+    providers = dict(InsuranceProvider.objects.values_list("id", "name"))
     type_ids = list(AppointmentType.objects.values_list("id", flat=True))
     staff_count = max(8, sizes.appointments // APPOINTMENTS_PER_STAFF)
     user_model = get_user_model()
