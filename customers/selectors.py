@@ -25,16 +25,19 @@ def customer_table(*, include_deleted: bool = False) -> QuerySet[Customer]:
     return with_next_appointment(customer_list(include_deleted=include_deleted))
 
 
-def with_next_appointment(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
-    """Annotate ``next_appointment``: the start of the earliest future
-    appointment that is still planned or confirmed."""
+def _upcoming_appointments() -> QuerySet:
+    """Appointments that count as a customer's next one: in the future and
+    still planned or confirmed."""
     # Looked up by name: the appointments app depends on customers, not back.
     appointment = apps.get_model("appointments", "Appointment")
-    upcoming = appointment.objects.filter(
-        customer=OuterRef("pk"),
-        start__gte=Now(),
-        status__in=[appointment.Status.PLANNED, appointment.Status.CONFIRMED],
-    ).order_by("start")
+    return appointment.objects.filter(
+        start__gte=Now(), status__in=[appointment.Status.PLANNED, appointment.Status.CONFIRMED]
+    )
+
+
+def with_next_appointment(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
+    """Annotate ``next_appointment``: the start of the customer's earliest upcoming appointment."""
+    upcoming = _upcoming_appointments().filter(customer=OuterRef("pk")).order_by("start")
     return queryset.annotate(next_appointment=Subquery(upcoming.values("start")[:1]))
 
 
@@ -52,13 +55,9 @@ def attach_next_appointment(customers: list[Customer]) -> list[Customer]:
     """Set ``next_appointment`` on the customers of one page, in one query."""
     missing = [customer for customer in customers if not hasattr(customer, "next_appointment")]
     if missing:
-        appointment = apps.get_model("appointments", "Appointment")
         upcoming = dict(
-            appointment.objects.filter(
-                customer_id__in=[customer.pk for customer in missing],
-                start__gte=Now(),
-                status__in=[appointment.Status.PLANNED, appointment.Status.CONFIRMED],
-            )
+            _upcoming_appointments()
+            .filter(customer_id__in=[customer.pk for customer in missing])
             .values("customer_id")
             .annotate(first=Min("start"))
             .values_list("customer_id", "first")

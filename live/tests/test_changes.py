@@ -218,3 +218,17 @@ def test_a_database_outage_answers_503_not_an_error_page(staff_client, other_con
         again = staff_client.get(CHANGES_URL, headers=headers)
     assert again.status_code == 503
     assert len(queries) == 0
+
+
+def test_the_idle_cost_command_measures_a_running_server(live_server, owner):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    options = {"url": live_server.url, "tabs": 3, "seconds": 2, "username": owner.username}
+    call_command("live_idle_cost", **options, stdout=out)
+    report = out.getvalue()
+    # Every tab's first poll gets the counters, the next ones "nothing changed".
+    assert "answers: {200: 3, 304: 3}" in report
+    assert "database:" in report and "transactions" in report

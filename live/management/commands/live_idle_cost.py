@@ -22,6 +22,7 @@ from django.db import connection
 from django.urls import reverse
 
 from live import access
+from live.topics import visible_topics
 
 STATS = """
     SELECT xact_commit + xact_rollback, sessions FROM pg_stat_database
@@ -56,7 +57,9 @@ class Command(BaseCommand):
         session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
-        return session.session_key, access.pass_for(user.pk, session.session_key)
+        return session.session_key, access.pass_for(
+            user.pk, session.session_key, visible_topics(user)
+        )
 
     def handle(self, *args, url, tabs, seconds, username, **options):
         target = urllib.parse.urlsplit(url)
