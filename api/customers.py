@@ -218,6 +218,8 @@ def list_customers(request: HttpRequest, filters: Query[CustomerQuery]):
         allowed = ", ".join(ORDERINGS)
         message = _("Sorting is possible by: %(fields)s.") % {"fields": allowed}
         return Status(422, {"detail": [{"field": "ordering", "message": message}]})
+    if selectors.sorts_by_next_appointment(ordering):
+        services.refresh_passed_next_appointments()
     if ORDERINGS[field]:
         customers = selectors.customer_sort(customers, ordering.replace(field, ORDERINGS[field]))
     else:

@@ -24,8 +24,8 @@ SORT_KEYS = {
     "insurance": (NullIf(F("insurance_sort"), Value("")), F("sort_name")),
     "last_exam": (F("last_exam_date"), F("sort_name")),
     "status": (F("status"), F("sort_name")),
-    # An annotation of selectors.customer_table(): computed per page, not indexed.
-    "next_appointment": (F("next_appointment"), F("sort_name")),
+    # Kept by a trigger on appointments (appointments migration 0005).
+    "next_appointment": (F("next_appointment_at"), F("sort_name")),
 }
 # Short names for the index of each direction (PostgreSQL allows 30 characters).
 _SORT_INDEX_NAMES = {
@@ -36,6 +36,7 @@ _SORT_INDEX_NAMES = {
     "insurance": "insurer",
     "last_exam": "exam",
     "status": "status",
+    "next_appointment": "next",
 }
 
 
@@ -47,7 +48,6 @@ def sort_ordering(column: str, *, descending: bool) -> list:
 
 
 def sort_indexes() -> list[models.Index]:
-    """The next appointment is computed per page, so it has no index."""
     return sorting.indexes(SORT_KEYS, _SORT_INDEX_NAMES, prefix="customer_sort", condition=ALIVE)
 
 
@@ -100,7 +100,11 @@ class CustomerQuerySet(models.QuerySet):
         return self.filter(deleted_at__isnull=False)
 
 
-@pghistory.track(exclude=["updated_at", "version", "sort_name", "search_text", "insurance_sort"])
+# Derived columns stay out of the history: they change with what they are derived from.
+DERIVED_FIELDS = ("sort_name", "search_text", "insurance_sort", "next_appointment_at")
+
+
+@pghistory.track(exclude=["updated_at", "version", *DERIVED_FIELDS])
 class Customer(TimeStampedModel):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
@@ -157,6 +161,11 @@ class Customer(TimeStampedModel):
     insurance_sort = models.TextField(
         _("insurance sort name"), editable=False, default="", db_collation="C"
     )
+    # The start of the earliest upcoming planned or confirmed appointment, for
+    # sorting by it from an index. A trigger on appointments keeps it (and
+    # services.refresh_passed_next_appointments once it has passed); Python
+    # never writes it, see save().
+    next_appointment_at = models.DateTimeField(_("next appointment"), null=True, editable=False)
 
     objects = CustomerQuerySet.as_manager()
 
@@ -263,4 +272,12 @@ class Customer(TimeStampedModel):
                 "search_text",
                 "insurance_sort",
             }
+        elif not self._state.adding and not kwargs.get("force_insert"):
+            # Writing back the next appointment read with the customer would
+            # undo a booking the trigger recorded since.
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "next_appointment_at"
+            ]
         super().save(*args, **kwargs)

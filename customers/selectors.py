@@ -41,14 +41,16 @@ def with_next_appointment(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
     return queryset.annotate(next_appointment=Subquery(upcoming.values("start")[:1]))
 
 
-def table_queryset(*, include_deleted: bool, sort: str) -> QuerySet[Customer]:
+def table_queryset(*, include_deleted: bool) -> QuerySet[Customer]:
     """What the customer table filters and pages. The next appointment is
     looked up per page afterwards (attach_next_appointment), not for every
-    row a deep page skips; only sorting by it needs it in the query."""
-    customers = customer_list(include_deleted=include_deleted)
-    if sort.lstrip("-") == "next_appointment":
-        return with_next_appointment(customers)
-    return customers
+    row a deep page skips; sorting by it reads the stored
+    ``next_appointment_at`` (see services.refresh_passed_next_appointments)."""
+    return customer_list(include_deleted=include_deleted)
+
+
+def sorts_by_next_appointment(sort: str) -> bool:
+    return sort.lstrip("-") == "next_appointment"
 
 
 def attach_next_appointment(customers: list[Customer]) -> list[Customer]:

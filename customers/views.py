@@ -35,8 +35,11 @@ def _get_customer(pk: int, *, deleted: bool = False) -> Customer:
 
 
 def _table_context(request: HttpRequest, *, deleted: bool) -> dict:
-    customers = selectors.table_queryset(include_deleted=deleted, sort=request.GET.get("sort", ""))
-    customer_filter = CustomerFilter(request.GET, queryset=customers, request=request)
+    customer_filter = CustomerFilter(
+        request.GET, queryset=selectors.table_queryset(include_deleted=deleted), request=request
+    )
+    if selectors.sorts_by_next_appointment(customer_filter.current_sort):
+        services.refresh_passed_next_appointments()
     page_size = PageSizeForm(request.GET, sizes=settings.TABLE_PAGE_SIZES).size
     rows = customer_filter.qs
     paginator = TablePaginator(

@@ -281,3 +281,12 @@ def test_api_changes_name_the_key_in_the_history(api):
     change = record_history(Customer.objects.get(pk=created["id"]))[0]
     assert change.who == "API: Online-Terminbuchung"
     assert ("Nachname", "Weiß", "Weiss") in change.fields
+
+
+def test_ordering_by_the_next_appointment(api, staff):
+    soon, later, none = factories.customer(), factories.customer(), factories.customer()
+    appointment(staff=staff, customer=later, start=at(12))
+    appointment(staff=staff, customer=soon, start=at(9))
+    items = api.get(URL, {"ordering": "next_appointment"}).json()["items"]
+    assert [item["id"] for item in items] == [soon.pk, later.pk, none.pk]
+    assert items[0]["next_appointment"].startswith("2027-03-01T09:00")

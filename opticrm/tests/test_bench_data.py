@@ -48,6 +48,18 @@ def test_derived_search_and_sort_columns_are_filled_as_the_app_fills_them(loaded
         assert stored == (customer.sort_name, customer.search_text)
 
 
+def test_each_next_appointment_is_stored_as_the_trigger_keeps_it(loaded):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FILTER (WHERE next_appointment_at IS NOT NULL), count(*) FILTER ("
+            "WHERE next_appointment_at IS DISTINCT FROM appointments_next_start(id)) "
+            "FROM customers_customer"
+        )
+        with_one, wrong = cursor.fetchone()
+    assert with_one > 500
+    assert wrong == 0
+
+
 def test_no_history_or_live_counter_rows_for_a_bulk_load(loaded):
     assert not Events.objects.exists()
     with connection.cursor() as cursor:
