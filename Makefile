@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= opticrm.settings
 
-.PHONY: run test lint format messages venv db-stop clean
+.PHONY: run test bench lint format messages venv db-stop clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ run: venv
 
 test: venv lint
 	DJANGO_SETTINGS_MODULE=opticrm.settings_test $(BIN)/python -m pytest
+
+# The chain-scale benchmark (README, "Benchmark"); e.g. make bench BENCH="--only search".
+bench: venv
+	DEBUG=true $(BIN)/python manage.py bench $(BENCH)
 
 lint: venv
 	$(BIN)/ruff check .

@@ -14,6 +14,7 @@ from ninja import Field, Query, Router, Schema, Status
 from api.auth import require_write
 from api.errors import field_errors
 from api.schemas import (
+    TOTAL_IS_ESTIMATE,
     AwareDateTime,
     Detail,
     Errors,
@@ -108,6 +109,7 @@ for _schema in (AppointmentOut, AppointmentIn, AppointmentUpdate):
 class AppointmentPage(Schema):
     items: list[AppointmentOut]
     total: int
+    total_is_estimate: bool = TOTAL_IS_ESTIMATE
     page: int
     page_size: int
 

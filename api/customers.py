@@ -14,6 +14,7 @@ from ninja import Field, Query, Router, Schema, Status
 from api.auth import require_write
 from api.errors import field_errors
 from api.schemas import (
+    TOTAL_IS_ESTIMATE,
     AwareDateTime,
     Detail,
     Errors,
@@ -149,6 +150,7 @@ for _schema in (CustomerOut, CustomerIn, CustomerUpdate):
 class CustomerPage(Schema):
     items: list[CustomerOut]
     total: int
+    total_is_estimate: bool = TOTAL_IS_ESTIMATE
     page: int
     page_size: int
 
@@ -225,7 +227,8 @@ def list_customers(request: HttpRequest, filters: Query[CustomerQuery]):
     else:
         column = F(field).desc() if ordering.startswith("-") else F(field).asc()
         customers = customers.order_by(column, "id")
-    return page_of(customers, filters)
+    filtered = any((filters.status, filters.insurance_provider, filters.search))
+    return page_of(customers, filters, filtered=filtered)
 
 
 @router.post("", response={201: CustomerOut, 422: Errors}, summary="Create a customer")

@@ -15,6 +15,7 @@ from ninja import Field, Query, Router, Schema, Status
 from api.auth import require_write
 from api.errors import field_errors
 from api.schemas import (
+    TOTAL_IS_ESTIMATE,
     AwareDateTime,
     Detail,
     Errors,
@@ -102,6 +103,7 @@ for _schema in (ProductOut, ProductIn, ProductUpdate):
 class ProductPage(Schema):
     items: list[ProductOut]
     total: int
+    total_is_estimate: bool = TOTAL_IS_ESTIMATE
     page: int
     page_size: int
 
@@ -146,6 +148,7 @@ document(MovementOut, StockMovement)
 class MovementPage(Schema):
     items: list[MovementOut]
     total: int
+    total_is_estimate: bool = TOTAL_IS_ESTIMATE
     page: int
     page_size: int
 

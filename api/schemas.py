@@ -6,9 +6,11 @@ from typing import Annotated
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Schema
+from ninja import Field, Schema
 from pydantic import AfterValidator, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
+
+from opticrm.lib.pagination import TablePaginator
 
 
 def describe(de: str, en: str) -> str:
@@ -109,12 +111,27 @@ def document(schema: type[Schema], model) -> type[Schema]:
     return schema
 
 
-def page_of(queryset, query) -> dict:
-    """One page of a list as the API answers it: items, total, page, page_size."""
+TOTAL_IS_ESTIMATE = Field(
+    False,
+    description=describe(
+        "Wahr, wenn ``total`` geschätzt ist: bei einer ungefilterten Liste mit mehr als "
+        "10.000 Einträgen (gefilterte Listen werden immer genau gezählt)",
+        "True when ``total`` is an estimate: for an unfiltered list of more than 10,000 "
+        "entries (filtered lists are always counted exactly)",
+    ),
+)
+
+
+def page_of(queryset, query, *, filtered: bool = True) -> dict:
+    """One page of a list as the API answers it: items, total (exact, or an
+    estimate for an unfiltered list of a chain's size, as the web tables
+    show it), page, page_size."""
     start = (query.page - 1) * query.page_size
+    paginator = TablePaginator(queryset, query.page_size, filtered=filtered)
     return {
         "items": list(queryset[start : start + query.page_size]),
-        "total": queryset.count(),
+        "total": paginator.count,
+        "total_is_estimate": paginator.estimated,
         "page": query.page,
         "page_size": query.page_size,
     }

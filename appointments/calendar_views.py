@@ -61,6 +61,15 @@ def _now_marker(day: datetime.date, slots: list[datetime.datetime]) -> float | N
     return (now - slots[0]) / calendar.SLOT
 
 
+def _label(appointments: list) -> None:
+    """What each block shows, worked out once per appointment rather than
+    by several template filters each."""
+    for appointment in appointments:
+        start, end = timezone.localtime(appointment.start), timezone.localtime(appointment.end)
+        appointment.time_range = f"{start:%H:%M}–{end:%H:%M}"
+        appointment.staff_name = staff_display_name(appointment.staff)
+
+
 def _place(column: Column, appointments: list, slots: list[datetime.datetime]) -> None:
     if slots:
         column.blocks = calendar.layout(
@@ -86,6 +95,7 @@ def day_view(request: HttpRequest) -> HttpResponse:
     day = _requested_day(request)
     appointments = _day_appointments(day, day)
     active = [a for a in appointments if a.status in BLOCKING_STATUSES]
+    _label(active)
     staff = list(selectors.bookable_staff())
     # Someone whose calendar was switched off may still have bookings that day:
     # they get a column too, rather than their customers vanishing.
@@ -133,6 +143,7 @@ def week_view(request: HttpRequest) -> HttpResponse:
     week = [monday + datetime.timedelta(days=offset) for offset in range(7)]
     appointments = _day_appointments(week[0], week[-1], [chosen.pk] if chosen else None)
     active = [a for a in appointments if a.status in BLOCKING_STATUSES]
+    _label(active)
     grid = _grid(week, active)
     columns = []
     for current in week:

@@ -57,6 +57,13 @@ class CustomerFilter(SortedFilterSet):
             self.form.cleaned_data.get(name) for name in ("q", "status", "insurance", "recall")
         )
 
+    @property
+    def qs(self):
+        rows = super().qs
+        if self.form.cleaned_data.get("q"):
+            rows = selectors.match_before_sorting(rows)
+        return rows
+
     def filter_recall(self, queryset, name, value):
         if not value:
             return queryset

@@ -3,12 +3,12 @@
 import datetime
 
 from django.apps import apps
-from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, ExpressionWrapper, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Now
 from django.utils import timezone
 
 from customers.models import SORT_KEYS, Customer, sort_ordering
-from opticrm.lib import text
+from opticrm.lib import pagination, text
 
 DEFAULT_SORT = "name"
 _PHONE_CHARS = set("0123456789+/-() ")
@@ -98,6 +98,24 @@ def customer_search(queryset: QuerySet[Customer], query: str) -> QuerySet[Custom
             spellings |= Q(search_text__contains=spelling)
         condition &= spellings
     return queryset.filter(condition)
+
+
+# A search expected to match at most this many customers is matched first
+# and then sorted; one that matches more reads the sort's index until a
+# page is full (many matches are spread through any order).
+MATCH_FIRST_UP_TO = 100_000
+
+
+def match_before_sorting(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
+    """Keep PostgreSQL from walking the name index and testing each row:
+    a surname's matches sit together in name order, so "Schmidt" read
+    640,000 index entries before the first match (2.5 s at a million).
+    A leading sort key that no index has makes it find the matches through
+    the search index and sort only those."""
+    if pagination.planner_rows(queryset) > MATCH_FIRST_UP_TO:
+        return queryset
+    not_from_an_index = ExpressionWrapper(Q(pk__gt=0), output_field=BooleanField())
+    return queryset.order_by(not_from_an_index, *queryset.query.order_by)
 
 
 def customer_sort(queryset: QuerySet[Customer], sort: str) -> QuerySet[Customer]:

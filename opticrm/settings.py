@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "pghistory.admin",
     "api",
     "live",
+    # Project-wide management commands (bench).
+    "opticrm",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +74,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "opticrm.urls"
+FORM_RENDERER = "opticrm.lib.form_renderer.FormRenderer"
 WSGI_APPLICATION = "opticrm.wsgi.application"
 
 TEMPLATES = [

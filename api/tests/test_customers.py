@@ -290,3 +290,30 @@ def test_ordering_by_the_next_appointment(api, staff):
     items = api.get(URL, {"ordering": "next_appointment"}).json()["items"]
     assert [item["id"] for item in items] == [soon.pk, later.pk, none.pk]
     assert items[0]["next_appointment"].startswith("2027-03-01T09:00")
+
+
+def test_a_chains_unfiltered_total_is_an_estimate_a_filtered_one_exact(api, monkeypatch):
+    from django.db import connection
+
+    from opticrm.lib import pagination
+
+    monkeypatch.setattr(pagination, "EXACT_UP_TO", 5)
+    for number in range(12):
+        factories.customer(
+            last_name=f"Kunde{number:02d}", status="inactive" if number < 7 else "active"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE customers_customer")
+    everyone = api.get(URL).json()
+    assert everyone["total_is_estimate"] is True
+    assert everyone["total"] >= 6
+    inactive = api.get(URL, {"status": "inactive"}).json()
+    assert (inactive["total"], inactive["total_is_estimate"]) == (7, False)
+    monkeypatch.setattr(pagination, "EXACT_UP_TO", 10_000)
+    assert api.get(URL).json() | {"items": []} == {
+        "items": [],
+        "total": 12,
+        "total_is_estimate": False,
+        "page": 1,
+        "page_size": 25,
+    }

@@ -62,3 +62,17 @@ def test_search_ignores_deleted_customers(people):
 
     services.customer_soft_delete(customer_id=Customer.objects.get(last_name="Müller").pk)
     assert found("muller") == set()
+
+
+@pytest.mark.django_db
+def test_a_selective_search_is_matched_first_and_sorted_in_name_order(monkeypatch):
+    for last in ("Schmidt", "Goldschmidt", "Adler", "Schmidtke"):
+        factories.customer(last_name=last)
+    found = selectors.customer_sort(
+        selectors.customer_search(selectors.customer_list(), "schmidt"), "name"
+    )
+    matched_first = selectors.match_before_sorting(found)
+    assert '"id" > 0 ASC' in str(matched_first.query)  # a sort key no index has
+    assert [c.last_name for c in matched_first] == ["Goldschmidt", "Schmidt", "Schmidtke"]
+    monkeypatch.setattr(selectors, "MATCH_FIRST_UP_TO", -1)
+    assert selectors.match_before_sorting(found) is found

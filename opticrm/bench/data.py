@@ -30,6 +30,7 @@ from products.models import Category
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 APPOINTMENTS_PER_DAY = 8  # per staff member, 45 minutes apart from 09:00
 APPOINTMENTS_PER_STAFF = 6_250  # about three years of working days
+FUTURE_DAYS = 60  # working days the shop is booked ahead
 BRANDS = ["Ray-Ban", "Lindberg", "Silhouette", "Marc O'Polo", "Rodenstock", "Zeiss", "Oakley"]
 COLOURS = ["Schwarz", "Havanna", "Gold", "Silber", "Blau matt", "Grün-Grau", "Bordeaux"]
 MOBILE_PREFIXES = ["151", "152", "157", "160", "170", "171", "172", "175", "176", "177", "179"]
@@ -130,21 +131,37 @@ PRODUCT_COLUMNS = (
 )
 
 
-def _working_days(count: int) -> list[datetime.date]:
-    """``count`` weekdays, two thirds before today and one third after."""
-    today = timezone.localdate()
-    day = today - datetime.timedelta(days=int(count * 2 / 3 * 7 / 5) + 1)
-    days = []
+def _weekdays(first: datetime.date, count: int, step: int) -> list[datetime.date]:
+    """``count`` weekdays from ``first`` on, forwards (step 1) or back (-1)."""
+    days, day = [], first
     while len(days) < count:
         if day.weekday() < 5:
             days.append(day)
-        day += datetime.timedelta(days=1)
+        day += datetime.timedelta(days=step)
     return days
 
 
-def _appointment_rows(rng, count, staff_ids, customer_ids, type_ids, days, now) -> Iterable[tuple]:
+def _schedule(count: int, staff_ids: list[int], calendar_ids: list[int]) -> list[tuple]:
+    """(day, staff members working that day) until ``count`` appointments:
+    the shop's calendar staff booked FUTURE_DAYS ahead; its history, and
+    that of the chain's other staff, going back from yesterday. A day of
+    the calendar therefore has the shop's eight columns, not the chain's."""
+    if count <= 0:
+        return []
+    per_day = len(calendar_ids) * APPOINTMENTS_PER_DAY
+    ahead = min(FUTURE_DAYS, -(-count // per_day) // 3 or 1)
+    today = timezone.localdate()
+    plan = [(day, calendar_ids) for day in _weekdays(today, ahead, 1)]
+    left = count - ahead * per_day
+    past_days = max(0, -(-left // (len(staff_ids) * APPOINTMENTS_PER_DAY)))
+    yesterday = today - datetime.timedelta(days=1)
+    plan += [(day, staff_ids) for day in _weekdays(yesterday, past_days, -1)]
+    return sorted(plan)
+
+
+def _appointment_rows(rng, count, customer_ids, type_ids, schedule, now) -> Iterable[tuple]:
     made = 0
-    for day in days:
+    for day, staff_ids in schedule:
         for staff_id in staff_ids:
             for slot in range(APPOINTMENTS_PER_DAY):
                 if made == count:
@@ -268,7 +285,8 @@ def load(sizes: Sizes, *, seed: int = 8, rebuild_indexes: bool = True) -> Loaded
         for position, staff_id in enumerate(staff_ids[:8])
     )
     loaded.calendar_staff_ids = staff_ids[:8]
-    days = _working_days(-(-sizes.appointments // (staff_count * APPOINTMENTS_PER_DAY)))
+    schedule = _schedule(sizes.appointments, staff_ids, loaded.calendar_staff_ids)
+    days = [day for day, _staff in schedule]
     loaded.busiest_day = next((day for day in days if day >= timezone.localdate()), None)
 
     with connection.cursor() as cursor:
@@ -287,7 +305,7 @@ def load(sizes: Sizes, *, seed: int = 8, rebuild_indexes: bool = True) -> Loaded
                 cursor, "products_product", PRODUCT_COLUMNS, _product_rows(rng, sizes.products, now)
             ))  # fmt: skip
             appointments = _appointment_rows(
-                rng, sizes.appointments, staff_ids, customer_ids, type_ids, days, now
+                rng, sizes.appointments, customer_ids, type_ids, schedule, now
             )
             _timed(loaded, "appointments", lambda: _copy(
                 cursor, "appointments_appointment", APPOINTMENT_COLUMNS, appointments
@@ -314,7 +332,14 @@ def load(sizes: Sizes, *, seed: int = 8, rebuild_indexes: bool = True) -> Loaded
                 cursor, "prescriptions_refraction", REFRACTION_COLUMNS,
                 (row + ("", "", "", "") for row in refractions),
             ))  # fmt: skip
-            # The measured customer's own appointments: at 18:00, after every other slot.
+            # The measured customer's own appointments: at 18:00, after every
+            # other slot; most of them past, a few to come.
+            today = timezone.localdate()
+            past = [day for day in days if day < today][-(sizes.detail_appointments * 4 // 5) :]
+            own_days = (
+                past
+                + [day for day in days if day >= today][: sizes.detail_appointments - len(past)]
+            )
             own = [
                 (
                     now, now,
@@ -322,7 +347,7 @@ def load(sizes: Sizes, *, seed: int = 8, rebuild_indexes: bool = True) -> Loaded
                     datetime.datetime.combine(day, datetime.time(18, 30), tzinfo=BERLIN),
                     "done" if day < today else "planned", "", 1, detail, staff_ids[0], type_ids[0],
                 )
-                for day in days[-sizes.detail_appointments:]
+                for day in own_days
             ]  # fmt: skip
             _copy(cursor, "appointments_appointment", APPOINTMENT_COLUMNS, own)
             # COPY skipped the trigger that keeps each customer's next appointment.

@@ -1,10 +1,30 @@
 """Template helpers every page may use (registered as builtins in settings)."""
 
+import functools
+
 from django import template
+from django.urls import get_script_prefix, reverse
 
 from opticrm.lib.phone import format_phone
 
 register = template.Library()
+
+_PK = 2_147_483_647  # a pk no row has, to find where the pk goes in the URL
+
+
+@functools.lru_cache(maxsize=512)
+def _around_pk(name: str, script_prefix: str) -> tuple[str, str]:
+    head, _pk, tail = reverse(name, args=[_PK]).rpartition(str(_PK))
+    return head, tail
+
+
+@register.simple_tag
+def pk_url(name: str, pk) -> str:
+    """``{% url name pk %}`` for the rows of a table: reversed once per URL
+    name, not once per row (reverse() costs some 25 µs; a table of 100 rows
+    with three links each spent 7 ms on it)."""
+    head, tail = _around_pk(name, get_script_prefix())
+    return f"{head}{int(pk)}{tail}"
 
 
 @register.filter(name="phone")

@@ -1,0 +1,181 @@
+"""The benchmark's database side, run by ``manage.py bench`` in a process of
+its own whose DATABASE_URL names the benchmark database: migrate, load the
+data unless this database already holds the same, sign in, and print what
+the HTTP clients need as one line of JSON."""
+
+import argparse
+import json
+import sys
+
+# Tables the loader fills and a reload empties.
+LOADED_TABLES = (
+    "appointments_appointment",
+    "prescriptions_refraction",
+    "customers_customer",
+    "products_product",
+    "appointments_staffcalendar",
+)
+MARKER_PREFIX = "opticrm benchmark data: "
+OWNER = "bench-owner"
+
+
+class NotABenchmarkDatabase(Exception):
+    pass
+
+
+def _marker(cursor) -> dict | None:
+    cursor.execute("SELECT obj_description('customers_customer'::regclass, 'pg_class')")
+    comment = cursor.fetchone()[0] or ""
+    return (
+        json.loads(comment.removeprefix(MARKER_PREFIX))
+        if comment.startswith(MARKER_PREFIX)
+        else None
+    )
+
+
+def _set_marker(cursor, marker: dict) -> None:
+    text = MARKER_PREFIX + json.dumps(marker)
+    cursor.execute(f"COMMENT ON TABLE customers_customer IS {_literal(cursor, text)}")
+
+
+def _literal(cursor, text: str) -> str:
+    from psycopg import sql
+
+    return sql.Literal(text).as_string(cursor.connection)
+
+
+def ensure_data(sizes, *, seed: int, reload: bool, log) -> dict:
+    """Load ``sizes`` unless the database holds them already; refuse a
+    database with customers that the benchmark did not load."""
+    from django.db import connection
+
+    from customers.models import Customer
+    from opticrm.bench.data import load
+
+    wanted = {**sizes.__dict__, "seed": seed}
+    with connection.cursor() as cursor:
+        marker = _marker(cursor)
+        if marker and marker["sizes"] == wanted and not reload:
+            log(f"Benchmark data already loaded ({marker['loaded_at']}).")
+            return marker
+        if marker is None and Customer.objects.exists():
+            raise NotABenchmarkDatabase(
+                "This database has customers that the benchmark did not load; "
+                "it only loads into an empty database or one it loaded before."
+            )
+        if marker is not None:
+            log("Removing the previous benchmark data …")
+            cursor.execute(f"TRUNCATE {', '.join(LOADED_TABLES)} CASCADE")
+            cursor.execute("DELETE FROM auth_user WHERE username LIKE 'bench-%%'")
+    log(
+        f"Loading {sizes.customers:,} customers, {sizes.appointments:,} appointments and "
+        f"{sizes.products:,} products …"
+    )
+    loaded = load(sizes, seed=seed)
+    from django.utils import timezone
+
+    marker = {
+        "sizes": wanted,
+        "loaded_at": timezone.now().isoformat(timespec="seconds"),
+        "load_seconds": loaded.seconds,
+        "detail_customer_id": loaded.detail_customer_id,
+        "calendar_staff_ids": loaded.calendar_staff_ids,
+        "busiest_day": loaded.busiest_day.isoformat() if loaded.busiest_day else None,
+    }
+    with connection.cursor() as cursor:
+        _set_marker(cursor, marker)
+    log(f"Loaded in {sum(loaded.seconds.values()):.0f} s: {loaded.seconds}")
+    return marker
+
+
+def sign_in() -> dict:
+    """A session of the shop owner (all permissions, the admin included) and
+    a fresh API key; earlier benchmark keys are revoked."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from api import services as api_services
+    from api.models import ApiKey
+
+    user, _ = get_user_model().objects.update_or_create(
+        username=OWNER,
+        defaults={
+            "is_staff": True,
+            "is_superuser": True,
+            "first_name": "Bench",
+            "last_name": "Inhaber",
+        },
+    )
+    client = Client()
+    client.force_login(user)
+    for key in ApiKey.objects.filter(name="Benchmark", revoked_at=None):
+        api_services.api_key_revoke(key_id=key.pk)
+    _key, raw = api_services.api_key_create(name="Benchmark")
+    cookie = settings.SESSION_COOKIE_NAME
+    return {
+        "session_cookie": f"{cookie}={client.cookies[cookie].value}",
+        "api_key": raw,
+        "_client": client,
+    }
+
+
+def list_page_sql(client, path: str) -> list[str]:
+    """The SQL behind one view of ``path``, as the server sends it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path, HTTP_HOST="127.0.0.1")
+    if response.status_code != 200:
+        raise RuntimeError(f"{path} answered {response.status_code}")
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--customers", type=int, required=True)
+    parser.add_argument("--appointments", type=int, required=True)
+    parser.add_argument("--products", type=int, required=True)
+    parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--reload", action="store_true")
+    args = parser.parse_args(argv)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from opticrm.bench.data import Sizes
+    from opticrm.bench.scenarios import scenarios
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    call_command("migrate", "--no-input", verbosity=0)
+    sizes = Sizes(customers=args.customers, appointments=args.appointments, products=args.products)
+    try:
+        marker = ensure_data(sizes, seed=args.seed, reload=args.reload, log=log)
+    except NotABenchmarkDatabase as error:
+        log(str(error))
+        return 2
+    signed_in = sign_in()
+    client = signed_in.pop("_client")
+    plan = scenarios(marker)
+    list_path = next(s["paths"][0] for s in plan if s["name"] == "customer list")
+    print(
+        json.dumps(
+            {
+                **signed_in,
+                "marker": marker,
+                "scenarios": plan,
+                "list_sql": list_page_sql(client, list_path),
+            }
+        ),
+        flush=True,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""The benchmark's one table: printed, and written as JSON and Markdown."""
+
+import json
+from pathlib import Path
+
+# Targets of issue 8: p95 in milliseconds by number of concurrent clients.
+P95_TARGET_MS = {1: 50.0, 16: 200.0}
+ADMIN_RATIO_TARGET = 3.0
+WORKER_RSS_TARGET_MB = 200.0
+
+
+def target_ms(clients: int) -> float | None:
+    return P95_TARGET_MS.get(clients)
+
+
+def row_ok(row: dict) -> bool | None:
+    """Met, missed, or no target (the admin list is a yardstick, not a goal)."""
+    if row["errors"]:
+        return False
+    if row["group"] == "admin" or row["target_ms"] is None:
+        return None
+    return row["p95_ms"] <= row["target_ms"]
+
+
+def _mark(ok: bool | None) -> str:
+    return {True: "ok", False: "MISSED", None: ""}[ok]
+
+
+HEADER = ("scenario", "clients", "n", "p50 ms", "p95 ms", "p99 ms", "req/s", "target", "")
+
+
+def _cells(row: dict) -> tuple:
+    target = f"p95 < {row['target_ms']:.0f}" if row["target_ms"] and row["group"] != "admin" else ""
+    return (
+        row["name"],
+        str(row["clients"]),
+        str(row["n"]),
+        f"{row['p50_ms']:.1f}",
+        f"{row['p95_ms']:.1f}",
+        f"{row['p99_ms']:.1f}",
+        f"{row['rps']:.0f}",
+        target,
+        _mark(row["ok"]) + (f" ({len(row['errors'])} errors)" if row["errors"] else ""),
+    )
+
+
+def all_met(result: dict) -> bool:
+    s = result["summary"]
+    rows_ok = all(row["ok"] is not False for row in result["rows"])
+    return rows_ok and bool(s) and s["admin_ratio_ok"] and s["worker_rss_ok"]
+
+
+def summary_lines(result: dict) -> list[str]:
+    s = result["summary"]
+    return [
+        f"Customer list vs. admin change list (p50, 1 client): {s['admin_ratio']:.1f}× faster "
+        f"(target ≥ {ADMIN_RATIO_TARGET:.0f}×) {_mark(s['admin_ratio_ok'])}",
+        f"Bare SQL behind the customer list: p50 {s['list_sql_p50_ms']:.1f} ms for "
+        f"{s['list_sql_queries']} queries; the page takes {s['list_to_sql_ratio']:.1f}× that",
+        f"Gunicorn workers after the run: {', '.join(f'{mb:.0f}' for mb in s['worker_rss_mb'])} MB "
+        f"(target < {WORKER_RSS_TARGET_MB:.0f} MB) {_mark(s['worker_rss_ok'])}",
+        f"Targets: {s['met']} of {s['with_target']} met.",
+    ]
+
+
+def text_table(result: dict) -> str:
+    rows = [HEADER, *(_cells(row) for row in result["rows"])]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
+    numeric = {1, 2, 3, 4, 5, 6}
+    lines = []
+    for number, row in enumerate(rows):
+        lines.append(
+            "  ".join(
+                cell.rjust(widths[i]) if i in numeric else cell.ljust(widths[i])
+                for i, cell in enumerate(row)
+            ).rstrip()
+        )
+        if number == 0:
+            lines.append("  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def markdown(result: dict) -> str:
+    machine = result["machine"]
+    sizes = result["sizes"]
+    lines = [
+        f"Run {result['finished_at']} on {machine['cpu']} ({machine['cores']} cores, "
+        f"{machine['memory_gb']:.0f} GiB), PostgreSQL {machine['postgres']}, "
+        f"Python {machine['python']}; {sizes['customers']:,} customers, "
+        f"{sizes['appointments']:,} appointments, {sizes['products']:,} products; "
+        f"gunicorn with {result['server']['workers']} workers.",
+        "",
+        "| " + " | ".join(HEADER[:-1]) + " | |",
+        "|" + "---|" * 3 + "---:|" * 4 + "---|---|",
+    ]
+    lines += ["| " + " | ".join(_cells(row)) + " |" for row in result["rows"]]
+    if result["summary"]:
+        lines += ["", *(f"- {line}" for line in summary_lines(result))]
+    return "\n".join(lines) + "\n"
+
+
+def write(result: dict, directory: Path) -> tuple[Path, Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    as_json = directory / "bench.json"
+    as_markdown = directory / "bench.md"
+    as_json.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    as_markdown.write_text(markdown(result))
+    return as_json, as_markdown

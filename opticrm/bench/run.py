@@ -1,0 +1,316 @@
+"""``manage.py bench`` from start to end: a database of its own, the data,
+gunicorn with the production settings, the clients, the report.
+
+Everything that touches the benchmark database runs in child processes
+whose DATABASE_URL names it, so that no setting of this process (the test
+database, say) leaks into what is measured."""
+
+import dataclasses
+import datetime
+import json
+import os
+import platform
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import psycopg
+from django.conf import settings
+from psycopg import sql
+
+from opticrm.bench import drive, report
+
+# Connection options that carry over to the benchmark database (TLS above all).
+# (django-environ puts a socket directory, ?host=/path, among them too).
+_CARRIED_OPTIONS = (
+    "host", "sslmode", "sslrootcert", "sslcert", "sslkey", "options", "connect_timeout",
+)  # fmt: skip
+
+
+@dataclasses.dataclass
+class Options:
+    customers: int
+    appointments: int
+    products: int
+    clients: tuple[int, ...]
+    requests: int
+    workers: int
+    out: Path
+    seed: int = 8
+    reload: bool = False
+    only: str = ""
+    database: str = ""  # name on the same server; default: this database's name + "_bench"
+    drop: bool = False  # drop the benchmark database afterwards (the end-to-end test)
+
+
+def database_url(settings_dict: dict, name: str) -> str:
+    """A DATABASE_URL for database ``name`` on the server of ``settings_dict``."""
+    user = quote(settings_dict.get("USER") or "", safe="")
+    password = quote(settings_dict.get("PASSWORD") or "", safe="")
+    host = settings_dict.get("HOST") or ""
+    port = settings_dict.get("PORT") or ""
+    options = settings_dict.get("OPTIONS") or {}
+    query = {key: options[key] for key in _CARRIED_OPTIONS if options.get(key)}
+    credentials = f"{user}:{password}@" if user else ""
+    if not host or host.startswith("/"):  # a Unix socket directory
+        if host:
+            query["host"] = host
+        location = credentials
+    else:
+        location = f"{credentials}{host}{f':{port}' if port else ''}"
+    return f"postgresql://{location}/{quote(name, safe='')}" + (
+        f"?{urlencode(query)}" if query else ""
+    )
+
+
+def create_database(server_url: str, name: str) -> bool:
+    """Create ``name`` unless it exists; True if it was created."""
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            return False
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return True
+
+
+def drop_database(server_url: str, name: str) -> None:
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+def child_environment(bench_url: str) -> dict[str, str]:
+    """Production settings (DEBUG off, manifest static files, no demo data)
+    on loopback over plain HTTP, as behind the TLS proxy of a deployment."""
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="opticrm.settings",
+        DATABASE_URL=bench_url,
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="false",
+        SECURE_COOKIES="false",
+        # Persistent database connections, as a deployment configures them.
+        CONN_MAX_AGE=env.get("CONN_MAX_AGE", "60"),
+        # One key sends every API request of the run.
+        API_RATE_LIMIT="1000000/min",
+        LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+    )
+    env.pop("TEST_DATABASE_NAME", None)
+    return env
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """gunicorn serving the app; ``rss_mb`` reads its workers' memory."""
+
+    def __init__(self, env: dict[str, str], workers: int, log: Path):
+        self.port = _free_port()
+        self.workers = workers
+        self._log = log.open("w")
+        self.process = subprocess.Popen(
+            [
+                sys.executable, "-m", "gunicorn", "opticrm.wsgi:application",
+                "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
+                "--worker-tmp-dir", "/dev/shm" if Path("/dev/shm").is_dir() else "/tmp",
+                "--timeout", "120",
+            ],
+            cwd=settings.BASE_DIR, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+    def wait_until_up(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/health/", headers={"Host": "127.0.0.1"}
+        )
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn ended (exit {self.process.returncode}); see its log")
+            try:
+                with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 (loopback)
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not answer /health/ in time")
+
+    def rss_mb(self) -> list[float]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        sizes = []
+        for pid in children.read_text().split():
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    sizes.append(int(line.split()[1]) / 1024)
+        return sizes
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._log.close()
+
+
+def _time_sql(bench_url: str, statements: list[str], repeat: int) -> list[float]:
+    """Each run of the SELECTs behind the list page, on one connection."""
+    selects = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+    timings = []
+    with psycopg.connect((bench_url), autocommit=True) as conn:
+        for _ in range(repeat + 3):
+            started = time.perf_counter()
+            for statement in selects:
+                conn.execute(statement).fetchall()
+            timings.append(time.perf_counter() - started)
+    return timings[3:]  # the first runs warm the connection
+
+
+def _machine(bench_url: str) -> dict:
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory_gb = 0.0
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        total_kb = int(meminfo.read_text().split("MemTotal:")[1].split()[0])
+        memory_gb = total_kb / 1024 / 1024
+    with psycopg.connect(bench_url) as conn:
+        postgres = conn.execute("SHOW server_version").fetchone()[0]
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": memory_gb,
+        "postgres": postgres.split()[0],
+        "python": platform.python_version(),
+    }
+
+
+def _row(scenario: dict, clients: int, result: drive.Result) -> dict:
+    ms = [latency * 1000 for latency in result.latencies]
+    row = {
+        "name": scenario["name"],
+        "group": scenario["group"],
+        "clients": clients,
+        "n": len(ms),
+        "p50_ms": drive.percentile(ms, 0.50),
+        "p95_ms": drive.percentile(ms, 0.95),
+        "p99_ms": drive.percentile(ms, 0.99),
+        "rps": result.rps,
+        "target_ms": report.target_ms(clients),
+        "errors": result.errors[:5],
+    }
+    row["ok"] = report.row_ok(row)
+    return row
+
+
+def _summary(rows: list[dict], sql_ms: list[float], sql_queries: int, rss: list[float]) -> dict:
+    def p50(name: str) -> float:
+        return next(r["p50_ms"] for r in rows if r["name"] == name and r["clients"] == 1)
+
+    admin_ratio = p50("admin customer list") / p50("customer list")
+    sql_p50 = drive.percentile(sql_ms, 0.5)
+    judged = [row for row in rows if row["ok"] is not None]
+    return {
+        "admin_ratio": admin_ratio,
+        "admin_ratio_ok": admin_ratio >= report.ADMIN_RATIO_TARGET,
+        "list_sql_p50_ms": sql_p50,
+        "list_sql_queries": sql_queries,
+        "list_to_sql_ratio": p50("customer list") / sql_p50,
+        "worker_rss_mb": rss,
+        "worker_rss_ok": bool(rss) and max(rss) < report.WORKER_RSS_TARGET_MB,
+        "with_target": len(judged),
+        "met": sum(1 for row in judged if row["ok"]),
+    }
+
+
+def run(options: Options, log: Callable[[str], None]) -> dict:
+    own = settings.DATABASES["default"]
+    name = options.database or f"{own['NAME']}_bench"
+    server_url = database_url(own, own["NAME"])
+    bench_url = database_url(own, name)
+    if create_database(server_url, name):
+        log(f"Created the benchmark database {name}.")
+    env = child_environment(bench_url)
+    options.out.mkdir(parents=True, exist_ok=True)
+    try:
+        # Production settings serve static files from the collected manifest.
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
+            cwd=settings.BASE_DIR, env=env, check=True,
+        )  # fmt: skip
+        log("Migrating and loading (skipped when the data is there) …")
+        prepared = subprocess.run(
+            [
+                sys.executable, "-m", "opticrm.bench.prepare",
+                "--customers", str(options.customers), "--appointments", str(options.appointments),
+                "--products", str(options.products), "--seed", str(options.seed),
+                *(["--reload"] if options.reload else []),
+            ],
+            cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, text=True, check=False,
+        )  # fmt: skip
+        if prepared.returncode != 0:
+            raise RuntimeError(
+                f"preparing the benchmark database failed (exit {prepared.returncode})"
+            )
+        plan = json.loads(prepared.stdout.strip().splitlines()[-1])
+        return _measure(options, plan, env, bench_url, log)
+    finally:
+        if options.drop:
+            drop_database(server_url, name)
+
+
+def _measure(options: Options, plan: dict, env: dict, bench_url: str, log) -> dict:
+    scenarios = [s for s in plan["scenarios"] if options.only.lower() in s["name"].lower()]
+    server = Server(env, options.workers, options.out / "gunicorn.log")
+    rows: list[dict] = []
+    sql_ms: list[float] = []
+    try:
+        server.wait_until_up()
+        for scenario in scenarios:
+            for clients in options.clients:
+                result = drive.drive(
+                    server.port, scenario, plan, clients=clients, requests=options.requests
+                )
+                row = _row(scenario, clients, result)
+                rows.append(row)
+                log(report.text_table({"rows": [row]}).splitlines()[-1])
+            if scenario["name"] == "customer list":
+                sql_ms = [
+                    t * 1000 for t in _time_sql(bench_url, plan["list_sql"], options.requests)
+                ]
+        rss = server.rss_mb()
+    finally:
+        server.stop()
+    result = {
+        "finished_at": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "sizes": plan["marker"]["sizes"],
+        "load_seconds": plan["marker"]["load_seconds"],
+        "machine": _machine(bench_url),
+        "server": {"workers": options.workers, "conn_max_age": env["CONN_MAX_AGE"]},
+        "requests_per_row": options.requests,
+        "rows": rows,
+    }
+    if sql_ms and any(r["name"] == "admin customer list" for r in rows):
+        result["summary"] = _summary(rows, sql_ms, len(plan["list_sql"]), rss)
+    else:
+        result["summary"] = None
+        result["worker_rss_mb"] = rss
+    return result

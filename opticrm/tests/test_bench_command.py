@@ -1,0 +1,66 @@
+"""``manage.py bench`` end to end on 10,000 customers: its own database,
+gunicorn with the production settings, every scenario over HTTP, the table
+as JSON and Markdown. Timings are printed, not asserted (issue 8)."""
+
+import json
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from customers.models import SORT_KEYS
+from opticrm.bench.run import database_url
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_small_benchmark_measures_every_scenario_over_http(tmp_path, capsys):
+    own = settings.DATABASES["default"]
+    name = f"{own['NAME']}_bench"
+    call_command(
+        "bench",
+        *("--customers", "10000", "--appointments", "20000", "--products", "500"),
+        *("--requests", "3", "--clients", "1,2", "--workers", "2"),
+        *("--database", name, "--out", str(tmp_path), "--drop"),
+    )
+    result = json.loads((tmp_path / "bench.json").read_text())
+    rows = result["rows"]
+    assert not [row for row in rows if row["errors"] or row["n"] != 3]
+    names = {row["name"] for row in rows}
+    expected = {
+        "customer list",
+        "customer list, page 2000",
+        *(f"customer list, sort {d}{column}" for column in SORT_KEYS for d in ("", "-")),
+        "customer list, status inactive",
+        "customer list, insurer",
+        "customer list, refraction due",
+        "customer search Müller",
+        "customer search Mueller",
+        "customer detail",
+        "day calendar, 8 staff",
+        "product list",
+        "admin customer list",
+        "API customer list",
+        "API customer detail",
+        "API customer create",
+        "API customer update",
+    }
+    assert expected <= names
+    assert {row["clients"] for row in rows} == {1, 2}
+    summary = result["summary"]
+    assert summary["list_sql_queries"] >= 3
+    assert len(summary["worker_rss_mb"]) == 2
+    assert result["sizes"]["customers"] == 10_000
+    assert "| customer list | 1 | 3 |" in (tmp_path / "bench.md").read_text()
+    assert "Targets:" in capsys.readouterr().out
+    with psycopg.connect(database_url(own, own["NAME"])) as conn:
+        gone = not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+    assert gone  # --drop
+
+
+def test_nonsense_options_are_refused_before_anything_runs():
+    with pytest.raises(CommandError, match="--clients"):
+        call_command("bench", "--clients", "1,x")
+    with pytest.raises(CommandError, match="at least 1"):
+        call_command("bench", "--customers", "0")
