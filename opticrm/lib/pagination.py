@@ -8,6 +8,8 @@ from django.db.models import QuerySet
 
 # Up to this many rows counting exactly is cheap (a few milliseconds).
 EXACT_UP_TO = 10_000
+# An estimate this many times EXACT_UP_TO is not wrong about being more.
+SURELY_MORE_THAN_EXACT = 10
 
 
 def planner_rows(queryset: QuerySet) -> int:
@@ -32,6 +34,12 @@ class TablePaginator(Paginator):
     def count(self) -> int:
         if self.filtered:
             return super().count
+        expected = planner_rows(self.object_list)
+        if expected > SURELY_MORE_THAN_EXACT * EXACT_UP_TO:
+            # A chain's list: even the capped count would read 10,000 index
+            # entries on every page view for a number shown as "ca.".
+            self.estimated = True
+            return expected
         # Counting stops after EXACT_UP_TO + 1 rows: exact for a shop, and
         # only then the estimate for a chain.
         # In the list's order, so it reads the same index the page does.
@@ -39,7 +47,7 @@ class TablePaginator(Paginator):
         if capped <= EXACT_UP_TO:
             return capped
         self.estimated = True
-        return max(planner_rows(self.object_list), capped)
+        return max(expected, capped)
 
 
 def page_rows(page, queryset: QuerySet) -> list:

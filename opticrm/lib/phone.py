@@ -1,17 +1,34 @@
 import phonenumbers
 
 
+def _parsed(number) -> phonenumbers.PhoneNumber | None:
+    """The number parsed, without asking str() of a stored PhoneNumber:
+    that validates the number anew on every call, and a table row asked
+    three times (issue 8)."""
+    if isinstance(number, phonenumbers.PhoneNumber):
+        return number if number.national_number else None
+    if not number or not str(number).strip():
+        return None
+    try:
+        return phonenumbers.parse(str(number), "DE")
+    except phonenumbers.NumberParseException:
+        return None
+
+
 def format_phone(number) -> str:
     """National format for German numbers (0151 23456789), international for
     all others (+33 1 23 45 67 89), as staff dial them from the shop."""
-    if not number:
-        return ""
-    parsed = number
-    if not isinstance(parsed, phonenumbers.PhoneNumber):
-        try:
-            parsed = phonenumbers.parse(str(number), "DE")
-        except phonenumbers.NumberParseException:
-            return str(number)
+    parsed = _parsed(number)
+    if parsed is None:
+        return (getattr(number, "raw_input", None) or str(number or "")).strip()
     if parsed.country_code == 49:
         return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def dial_target(number) -> str:
+    """What a tel: link dials: E.164 (+4915123456789)."""
+    parsed = _parsed(number)
+    if parsed is None:
+        return (getattr(number, "raw_input", None) or str(number or "")).strip()
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

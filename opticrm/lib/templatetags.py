@@ -4,8 +4,9 @@ import functools
 
 from django import template
 from django.urls import get_script_prefix, reverse
+from django.utils.html import format_html
 
-from opticrm.lib.phone import format_phone
+from opticrm.lib.phone import dial_target, format_phone
 
 register = template.Library()
 
@@ -30,6 +31,15 @@ def pk_url(name: str, pk) -> str:
 @register.filter(name="phone")
 def phone_filter(number) -> str:
     return format_phone(number)
+
+
+@register.filter
+def phone_link(number) -> str:
+    """A tel: link showing the number as staff dial it, or "" without one."""
+    shown = format_phone(number)
+    if not shown:
+        return ""
+    return format_html('<a href="tel:{}">{}</a>', dial_target(number), shown)
 
 
 @register.simple_tag(takes_context=True)
