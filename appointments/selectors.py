@@ -117,6 +117,13 @@ def customer_choices(query: str, *, limit: int = CUSTOMER_CHOICES_LIMIT) -> list
         else:
             customers = customers.filter(condition)
     customers = customer_selectors.customer_search(customers, " ".join(words))
+    if words:
+        # A surname's matches sit together in name order (see there).
+        return list(
+            customer_selectors.match_before_sorting(customers.order_by("sort_name", "id"))[
+                : limit + 1
+            ]
+        )
     return list(customers.order_by("sort_name", "id")[: limit + 1])
 
 

@@ -40,16 +40,14 @@ def _assign(customer: Customer, data: Mapping[str, Any]) -> None:
             setattr(customer, field, data[field])
 
 
-def refresh_passed_next_appointments() -> int:
+def refresh_passed_next_appointments(*, deleted: bool = False) -> int:
     """Move customers whose stored next appointment has begun on to the one
     after it; the trigger that keeps the column only sees appointment writes,
-    not the clock. Run before sorting by it; cheap when nothing has passed."""
+    not the clock. Run before sorting by it, for the customers listed (alive
+    ones read their sort index: cheap when nothing has passed)."""
     following = Func(F("id"), function="appointments_next_start", output_field=DateTimeField())
-    passed = Customer.objects.filter(next_appointment_at__lt=Now())
-    # Two statements, so that each reads its partial index.
-    return passed.alive().update(next_appointment_at=following) + passed.deleted().update(
-        next_appointment_at=following
-    )
+    customers = Customer.objects.deleted() if deleted else Customer.objects.alive()
+    return customers.filter(next_appointment_at__lt=Now()).update(next_appointment_at=following)
 
 
 @transaction.atomic

@@ -39,7 +39,7 @@ def _table_context(request: HttpRequest, *, deleted: bool) -> dict:
         request.GET, queryset=selectors.table_queryset(include_deleted=deleted), request=request
     )
     if selectors.sorts_by_next_appointment(customer_filter.current_sort):
-        services.refresh_passed_next_appointments()
+        services.refresh_passed_next_appointments(deleted=deleted)
     page_size = PageSizeForm(request.GET, sizes=settings.TABLE_PAGE_SIZES).size
     rows = customer_filter.qs
     paginator = TablePaginator(

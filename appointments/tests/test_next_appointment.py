@@ -94,6 +94,21 @@ def test_a_next_appointment_that_has_begun_moves_on_to_the_following_one(staff):
     assert customer_services.refresh_passed_next_appointments() == 0
 
 
+def test_a_deleted_customers_passed_appointment_moves_on_when_the_deleted_are_listed(
+    staff, staff_client
+):
+    customer = customer_factories.customer()
+    appointment(staff=staff, customer=customer, start=at(10))
+    customer_services.customer_soft_delete(customer_id=customer.pk)
+    Customer.objects.filter(pk=customer.pk).update(
+        next_appointment_at=timezone.now() - datetime.timedelta(minutes=5)
+    )
+    assert customer_services.refresh_passed_next_appointments() == 0  # the alive ones
+    response = staff_client.get(reverse("customers:deleted"), {"sort": "next_appointment"})
+    assert response.status_code == 200
+    assert stored(customer) == at(10)
+
+
 def test_the_customer_table_sorts_by_the_next_appointment_also_once_one_has_begun(
     staff_client, staff
 ):

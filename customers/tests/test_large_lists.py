@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from customers.models import INDEXED_SORTS, Customer
 from customers.tests import factories
-from opticrm.bench.data import Sizes, load
+from opticrm.bench.data import LOADED_TABLES, Sizes, load
 from opticrm.lib import pagination
 
 pytestmark = pytest.mark.django_db
@@ -61,15 +61,6 @@ def test_a_deep_page_has_the_right_rows_in_order_with_their_next_appointment(sta
     assert names == [f"Kunde{number:02d}" for number in range(25, 30)]
     body = response.content.decode()
     assert "01.03.2027" in body  # Kunde27's next appointment
-
-
-LOADED_TABLES = (
-    "appointments_appointment",
-    "prescriptions_refraction",
-    "customers_customer",
-    "products_product",
-    "appointments_staffcalendar",
-)
 
 
 @pytest.fixture(scope="module")

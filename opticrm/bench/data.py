@@ -37,6 +37,14 @@ MOBILE_PREFIXES = ["151", "152", "157", "160", "170", "171", "172", "175", "176"
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _ASCII = re.compile(r"[^a-z0-9.\-]")
 STREETS_MAIL = ["web.de", "gmx.de", "t-online.de", "posteo.de", "example.de"]
+# Tables the loader fills: what a reload or a test's clean-up empties.
+LOADED_TABLES = (
+    "appointments_appointment",
+    "prescriptions_refraction",
+    "customers_customer",
+    "products_product",
+    "appointments_staffcalendar",
+)
 TABLES = [
     "customers_customer",
     "appointments_appointment",

@@ -7,14 +7,6 @@ import argparse
 import json
 import sys
 
-# Tables the loader fills and a reload empties.
-LOADED_TABLES = (
-    "appointments_appointment",
-    "prescriptions_refraction",
-    "customers_customer",
-    "products_product",
-    "appointments_staffcalendar",
-)
 MARKER_PREFIX = "opticrm benchmark data: "
 OWNER = "bench-owner"
 
@@ -50,7 +42,7 @@ def ensure_data(sizes, *, seed: int, reload: bool, log) -> dict:
     from django.db import connection
 
     from customers.models import Customer
-    from opticrm.bench.data import load
+    from opticrm.bench.data import LOADED_TABLES, load
 
     wanted = {**sizes.__dict__, "seed": seed}
     with connection.cursor() as cursor:
