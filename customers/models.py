@@ -101,7 +101,15 @@ class CustomerQuerySet(models.QuerySet):
 
 
 # Derived columns stay out of the history: they change with what they are derived from.
-DERIVED_FIELDS = ("sort_name", "search_text", "insurance_sort", "next_appointment_at")
+DERIVED_FIELDS = (
+    "sort_name",
+    "search_text",
+    "insurance_sort",
+    "next_appointment_at",
+    "last_refraction_date",
+)
+# Kept by triggers on other tables; Python never writes them (see save()).
+TRIGGER_KEPT_FIELDS = ("next_appointment_at", "last_refraction_date")
 
 
 @pghistory.track(exclude=["updated_at", "version", *DERIVED_FIELDS])
@@ -166,6 +174,10 @@ class Customer(TimeStampedModel):
     # services.refresh_passed_next_appointments once it has passed); Python
     # never writes it, see save().
     next_appointment_at = models.DateTimeField(_("next appointment"), null=True, editable=False)
+    # The date of the newest current refraction, for the recall filter
+    # ("refraction older than 2 years") from an index; kept by a trigger on
+    # refractions (prescriptions migration 0004).
+    last_refraction_date = models.DateField(_("last refraction"), null=True, editable=False)
 
     objects = CustomerQuerySet.as_manager()
 
@@ -209,6 +221,10 @@ class Customer(TimeStampedModel):
                 condition=ALIVE,
             ),
             models.Index(fields=["email"], name="customer_email", condition=ALIVE),
+            # The recall filter counts and pages its customers from here.
+            models.Index(
+                fields=["last_refraction_date"], name="customer_last_refraction", condition=ALIVE
+            ),
             GinIndex(
                 fields=["search_text"], name="customer_search_trgm", opclasses=["gin_trgm_ops"]
             ),
@@ -278,6 +294,6 @@ class Customer(TimeStampedModel):
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name != "next_appointment_at"
+                if not field.primary_key and field.name not in TRIGGER_KEPT_FIELDS
             ]
         super().save(*args, **kwargs)

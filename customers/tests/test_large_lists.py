@@ -118,6 +118,11 @@ def test_the_list_reads_indexes_not_whole_tables(staff_client, chain_data, chain
     assert sequential_scans(staff_client, params) == {}
 
 
+def test_the_recall_filter_reads_an_index(optician_client, chain_data, chain_cap):
+    assert 'name="recall"' in optician_client.get(LIST).content.decode()  # may use it
+    assert sequential_scans(optician_client, {"recall": "on"}) == {}
+
+
 def test_the_insurer_filter_reads_an_index(staff_client, chain_data, chain_cap):
     provider = Customer.objects.exclude(insurance_provider=None).first().insurance_provider_id
     assert sequential_scans(staff_client, {"insurance": provider}) == {}

@@ -60,6 +60,18 @@ def test_each_next_appointment_is_stored_as_the_trigger_keeps_it(loaded):
     assert wrong == 0
 
 
+def test_each_last_refraction_date_is_stored_as_the_trigger_keeps_it(loaded):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FILTER (WHERE last_refraction_date IS NOT NULL), count(*) FILTER ("
+            "WHERE last_refraction_date IS DISTINCT FROM prescriptions_last_refraction(id)) "
+            "FROM customers_customer"
+        )
+        with_one, wrong = cursor.fetchone()
+    assert with_one == 400 + 1  # a fifth of the customers, and the measured one
+    assert wrong == 0
+
+
 def test_no_history_or_live_counter_rows_for_a_bulk_load(loaded):
     assert not Events.objects.exists()
     with connection.cursor() as cursor:

@@ -21,10 +21,13 @@ def plan(queryset) -> str:
     return queryset.explain()
 
 
-def test_recall_filter_reads_the_current_refraction_index(owner):
+def test_recall_filter_reads_the_customers_last_refraction_index(owner):
     refraction(customer_factories.customer(), owner)
-    explained = plan(refraction_older_than(Customer.objects.all(), datetime.date(2025, 1, 1)))
-    assert "refraction_current_date" in explained, explained
+    due = refraction_older_than(Customer.objects.alive(), datetime.date(2025, 1, 1))
+    # Which index wins depends on the data (customers/tests/test_large_lists.py
+    # checks the plans on 50,000 customers); here: an index path exists.
+    assert "Seq Scan" not in plan(due.order_by())
+    assert "Seq Scan" not in plan(due)
 
 
 def test_history_reads_the_customer_index(owner):
