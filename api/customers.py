@@ -227,6 +227,9 @@ def list_customers(request: HttpRequest, filters: Query[CustomerQuery]):
     else:
         column = F(field).desc() if ordering.startswith("-") else F(field).asc()
         customers = customers.order_by(column, "id")
+    if filters.search:
+        # As the customer list: a common surname must not walk the name index.
+        customers = selectors.match_before_sorting(customers)
     filtered = any((filters.status, filters.insurance_provider, filters.search))
     return page_of(customers, filters, filtered=filtered)
 

@@ -317,3 +317,10 @@ def test_a_chains_unfiltered_total_is_an_estimate_a_filtered_one_exact(api, monk
         "page": 1,
         "page_size": 25,
     }
+
+
+def test_a_search_is_matched_first_and_answered_in_name_order(api):
+    for last in ("Schmidtke", "Goldschmidt", "Schmidt", "Adler"):
+        factories.customer(last_name=last)
+    items = api.get(URL, {"search": "schmidt"}).json()["items"]
+    assert [item["last_name"] for item in items] == ["Goldschmidt", "Schmidt", "Schmidtke"]
