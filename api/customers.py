@@ -29,6 +29,7 @@ from api.schemas import (
 from customers import selectors, services
 from customers.forms import CustomerForm
 from customers.models import Customer, InsuranceProvider
+from opticrm.lib import pagination
 
 router = Router(tags=["customers"])
 
@@ -229,7 +230,7 @@ def list_customers(request: HttpRequest, filters: Query[CustomerQuery]):
         customers = customers.order_by(column, "id")
     if filters.search:
         # As the customer list: a common surname must not walk the name index.
-        customers = selectors.match_before_sorting(customers)
+        customers = pagination.match_before_sorting(customers)
     filtered = any((filters.status, filters.insurance_provider, filters.search))
     return page_of(customers, filters, filtered=filtered)
 

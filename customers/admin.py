@@ -68,8 +68,9 @@ class CustomerAdmin(admin.ModelAdmin):
         return format_phone(customer.phone)
 
     def get_search_results(self, request, queryset, search_term):
-        # The same accent-insensitive search as the customer list.
-        return selectors.customer_search(queryset, search_term), False
+        # Accent-insensitive like the customer list's, and finding deleted
+        # customers too.
+        return selectors.customer_text_search(queryset, search_term), False
 
     def get_actions(self, request):
         actions = super().get_actions(request)

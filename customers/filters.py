@@ -1,10 +1,12 @@
 import django_filters
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers import selectors
 from customers.models import SORT_KEYS, Customer, InsuranceProvider
+from opticrm.lib import pagination
 from opticrm.lib.filters import SortedFilterSet, sort_filter
 from prescriptions.selectors import recall_cutoff, refraction_older_than
 
@@ -42,8 +44,9 @@ class CustomerFilter(SortedFilterSet):
         model = Customer
         fields = ["q", "status", "insurance", "recall", "sort"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, deleted: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.deleted = deleted
         user = getattr(self.request, "user", None)
         if user is None or not user.has_perm("prescriptions.view_refraction"):
             # When someone's eyes were last measured is health data too.
@@ -61,8 +64,24 @@ class CustomerFilter(SortedFilterSet):
     def qs(self):
         rows = super().qs
         if self.form.cleaned_data.get("q"):
-            rows = selectors.match_before_sorting(rows)
+            rows = pagination.match_before_sorting(rows)
         return rows
+
+    @property
+    def page_ids(self) -> "QuerySet | selectors.SearchHits":
+        """The ids of ``qs`` in its order, to page over. A search alone in
+        name order is answered from the search-word index alone."""
+        self.form.is_valid()
+        data = self.form.cleaned_data
+        sort = self.current_sort
+        only_searched = data.get("q") and not any(
+            data.get(name) for name in ("status", "insurance", "recall")
+        )
+        if only_searched and not self.deleted and sort.lstrip("-") == "name":
+            ids = selectors.search_ids_in_name_order(data["q"], descending=sort.startswith("-"))
+            if ids is not None:
+                return ids
+        return self.qs.values_list("pk", flat=True)
 
     def filter_recall(self, queryset, name, value):
         if not value:
@@ -70,4 +89,6 @@ class CustomerFilter(SortedFilterSet):
         return refraction_older_than(queryset, recall_cutoff(timezone.localdate()))
 
     def filter_search(self, queryset, name, value):
+        if self.deleted:
+            return selectors.customer_text_search(queryset, value)
         return selectors.customer_search(queryset, value)

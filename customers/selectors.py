@@ -3,12 +3,19 @@
 import datetime
 
 from django.apps import apps
-from django.db.models import BooleanField, ExpressionWrapper, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from customers.models import SORT_KEYS, Customer, sort_ordering
-from opticrm.lib import pagination, text
+from customers.models import SORT_KEYS, Customer, CustomerSearchWord, sort_ordering
+from opticrm.lib import text
 
 DEFAULT_SORT = "name"
 _PHONE_CHARS = set("0123456789+/-() ")
@@ -72,7 +79,21 @@ def attach_next_appointment(customers: list[Customer]) -> list[Customer]:
 def customer_appointments(customer: Customer) -> dict[str, list]:
     """Upcoming and past appointments of one customer, for the detail page."""
     appointment = apps.get_model("appointments", "Appointment")
-    appointments = appointment.objects.filter(customer=customer).select_related("type", "staff")
+    # What the page shows of them; the rest of three tables' rows would be
+    # read and converted for nothing.
+    appointments = (
+        appointment.objects.filter(customer=customer)
+        .select_related("type", "staff")
+        .only(
+            "start",
+            "status",
+            "type__name",
+            "type__colour",
+            "staff__first_name",
+            "staff__last_name",
+            "staff__username",
+        )  # fmt: skip
+    )
     now = timezone.now()
     return {
         "upcoming": list(appointments.filter(start__gte=now).order_by("start")),
@@ -80,15 +101,99 @@ def customer_appointments(customer: Customer) -> dict[str, list]:
     }
 
 
+def _clean(query: str | None) -> str:
+    return (query or "").replace("\x00", "").strip()  # PostgreSQL text cannot hold NUL
+
+
+def _phone_digits(query: str) -> str | None:
+    """The digits of a query that looks like a phone number."""
+    if set(query) <= _PHONE_CHARS and len(text.digits(query)) >= 3:
+        return text.digits(query)
+    return None
+
+
+def word_matches(query: str) -> QuerySet[CustomerSearchWord] | None:
+    """The search-word rows of the customers (not deleted) in whose names,
+    email or phone every word of ``query`` begins a word ("müll" finds
+    "Mueller-Schmidt"), or None when the query has no words. The rows are
+    those of the query's longest word: the fewest to read and sort."""
+    keys = sorted(text.search_words(query), key=len, reverse=True)
+    if not keys:
+        return None
+    driving, *others = keys
+    rows = CustomerSearchWord.objects.filter(word__startswith=driving)
+    for key in others:
+        rows = rows.filter(
+            customer__in=CustomerSearchWord.objects.filter(word__startswith=key).values("customer")
+        )
+    return rows
+
+
 def customer_search(queryset: QuerySet[Customer], query: str) -> QuerySet[Customer]:
-    """Every word must match a name (accent- and umlaut-insensitive), the
+    """The customers (not deleted) of ``queryset`` the search finds: every
+    word must begin a word of the name (accent- and umlaut-insensitive), the
     email or the phone number; a query that looks like a phone number is
-    matched on its digits."""
-    query = (query or "").replace("\x00", "").strip()  # PostgreSQL text cannot hold NUL
+    matched anywhere in its digits."""
+    query = _clean(query)
     if not query:
         return queryset
-    if set(query) <= _PHONE_CHARS and len(text.digits(query)) >= 3:
-        number = text.digits(query)
+    if number := _phone_digits(query):
+        return queryset.filter(search_text__contains=number)
+    rows = word_matches(query)
+    if rows is None:
+        return queryset.none()
+    return queryset.filter(pk__in=rows.values("customer"))
+
+
+class SearchHits:
+    """The ids of the customers a word search finds, in name order, counted
+    and sliced (for a paginator) from the search-word index alone: a common
+    surname's 50,000 matches without reading a customer."""
+
+    def __init__(self, rows: QuerySet[CustomerSearchWord], *, descending: bool):
+        order = ("-sort_name", "-customer") if descending else ("sort_name", "customer")
+        self._ids = rows.order_by(*order).values_list("customer", flat=True)
+
+    def count(self) -> int:
+        return self._ids.aggregate(count=Count("customer", distinct=True))["count"]
+
+    def __getitem__(self, window: slice) -> list[int]:
+        # A customer has a row for each matching word ("Anna Annaberg" two
+        # for "ann"), next to each other in this order. Reading rows up to
+        # the window's end and dropping repeats keeps PostgreSQL's quick
+        # top-N sort; DISTINCT would sort every match.
+        wanted = window.stop
+        rows = wanted
+        while True:
+            read = list(self._ids[:rows])
+            ids = list(dict.fromkeys(read))
+            if len(ids) >= wanted or len(read) < rows:
+                return ids[window]
+            rows *= 2
+
+
+def search_ids_in_name_order(query: str, *, descending: bool = False) -> SearchHits | None:
+    """What customer_search finds, in name order, from the search-word index
+    alone (see SearchHits). None when the query is a phone number or has no
+    words (customer_search answers those)."""
+    query = _clean(query)
+    if not query or _phone_digits(query):
+        return None
+    rows = word_matches(query)
+    if rows is None:
+        return None
+    return SearchHits(rows, descending=descending)
+
+
+def customer_text_search(queryset: QuerySet[Customer], query: str) -> QuerySet[Customer]:
+    """Every word must appear anywhere in a name (accent- and
+    umlaut-insensitive), the email or the phone number: for the deleted
+    customers and the admin, which the search-word index does not cover
+    (deleted customers have no words there)."""
+    query = _clean(query)
+    if not query:
+        return queryset
+    if number := _phone_digits(query):
         return queryset.filter(search_text__contains=number)
     condition = Q()
     for term in query.split():
@@ -98,24 +203,6 @@ def customer_search(queryset: QuerySet[Customer], query: str) -> QuerySet[Custom
             spellings |= Q(search_text__contains=spelling)
         condition &= spellings
     return queryset.filter(condition)
-
-
-# A search expected to match at most this many customers is matched first
-# and then sorted; one that matches more reads the sort's index until a
-# page is full (many matches are spread through any order).
-MATCH_FIRST_UP_TO = 100_000
-
-
-def match_before_sorting(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
-    """Keep PostgreSQL from walking the name index and testing each row:
-    a surname's matches sit together in name order, so "Schmidt" read
-    640,000 index entries before the first match (2.5 s at a million).
-    A leading sort key that no index has makes it find the matches through
-    the search index and sort only those."""
-    if pagination.planner_rows(queryset) > MATCH_FIRST_UP_TO:
-        return queryset
-    not_from_an_index = ExpressionWrapper(Q(pk__gt=0), output_field=BooleanField())
-    return queryset.order_by(not_from_an_index, *queryset.query.order_by)
 
 
 def customer_sort(queryset: QuerySet[Customer], sort: str) -> QuerySet[Customer]:

@@ -36,16 +36,19 @@ def _get_customer(pk: int, *, deleted: bool = False) -> Customer:
 
 def _table_context(request: HttpRequest, *, deleted: bool) -> dict:
     customer_filter = CustomerFilter(
-        request.GET, queryset=selectors.table_queryset(include_deleted=deleted), request=request
+        request.GET,
+        queryset=selectors.table_queryset(include_deleted=deleted),
+        request=request,
+        deleted=deleted,
     )
     if selectors.sorts_by_next_appointment(customer_filter.current_sort):
         services.refresh_passed_next_appointments(deleted=deleted)
     page_size = PageSizeForm(request.GET, sizes=settings.TABLE_PAGE_SIZES).size
-    rows = customer_filter.qs
     paginator = TablePaginator(
-        rows.values_list("pk", flat=True), page_size, filtered=customer_filter.is_filtered
+        customer_filter.page_ids, page_size, filtered=customer_filter.is_filtered
     )
     page = paginator.get_page(request.GET.get("page"))
+    rows = selectors.table_queryset(include_deleted=deleted)
     page.object_list = selectors.attach_next_appointment(page_rows(page, rows))
     return {
         "filter": customer_filter,

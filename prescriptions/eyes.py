@@ -1,5 +1,6 @@
 """One eye's values of a refraction or fitting, and how they are written."""
 
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -14,6 +15,17 @@ SIDES = ("right", "left")
 SIDE_LABELS = {"right": gettext_lazy("R"), "left": gettext_lazy("L")}
 
 
+@functools.cache
+def _eye_fields(model, side: str) -> tuple[tuple[str, str], ...]:
+    """(value name, field name) of one eye's fields of a record model."""
+    prefix = f"{side}_"
+    return tuple(
+        (f.name.removeprefix(prefix), f.name)
+        for f in model._meta.concrete_fields
+        if f.name.startswith(prefix)
+    )
+
+
 @dataclass(frozen=True)
 class EyeValues:
     """The ``right_*`` or ``left_*`` fields of a record without the prefix:
@@ -24,15 +36,8 @@ class EyeValues:
 
     @classmethod
     def of(cls, record, side: str) -> "EyeValues":
-        prefix = f"{side}_"
-        return cls(
-            side,
-            {
-                f.name.removeprefix(prefix): getattr(record, f.name)
-                for f in record._meta.concrete_fields
-                if f.name.startswith(prefix)
-            },
-        )
+        fields = _eye_fields(type(record), side)
+        return cls(side, {name: getattr(record, field) for name, field in fields})
 
     def __getattr__(self, name: str) -> Any:
         try:

@@ -41,9 +41,7 @@ def _history(records: list[Record], group, columns) -> list[HistoryEntry]:
 
 def refraction_history(customer) -> list[HistoryEntry]:
     records = list(
-        Refraction.objects.filter(customer=customer).select_related(
-            "examiner", "superseded_by", "created_by"
-        )
+        Refraction.objects.filter(customer=customer).select_related("examiner", "superseded_by")
     )
     return _history(records, lambda r: r.kind, display.REFRACTION_COLUMNS)
 
@@ -51,7 +49,7 @@ def refraction_history(customer) -> list[HistoryEntry]:
 def fitting_history(customer) -> list[HistoryEntry]:
     records = list(
         ContactLensFitting.objects.filter(customer=customer).select_related(
-            "examiner", "superseded_by", "created_by", "right_product", "left_product"
+            "examiner", "superseded_by", "right_product", "left_product"
         )
     )
     return _history(records, lambda r: None, display.FITTING_COLUMNS)

@@ -2,6 +2,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from opticrm.lib import pagination
 from opticrm.lib.filters import SortedFilterSet, sort_filter
 from products import selectors
 from products.models import SORT_KEYS, Category, Product, Supplier
@@ -59,6 +60,13 @@ class ProductFilter(SortedFilterSet):
 
     def filter_search(self, queryset, name, value):
         return selectors.product_search(queryset, value)
+
+    @property
+    def qs(self):
+        rows = super().qs
+        if self.form.cleaned_data.get("q"):
+            rows = pagination.match_before_sorting(rows)
+        return rows
 
     def filter_active(self, queryset, name, value):
         if value == "all":

@@ -2,6 +2,7 @@
 
 from itertools import groupby
 
+from django.db import connection
 from django.db.models import F, Q, QuerySet
 
 from products.models import SEARCH_FIELDS, SORT_KEYS, Product, StockMovement, sort_ordering
@@ -46,15 +47,27 @@ def product_by_code(code: str) -> Product | None:
     return found[0] if len(found) == 1 else None
 
 
+# Each next brand is one step in the brand index (product_brand), so the
+# few brands of 20,000 products are found without reading them all.
+_BRANDS = """
+    WITH RECURSIVE brands (brand) AS (
+        (SELECT brand FROM products_product WHERE brand > '' ORDER BY brand LIMIT 1)
+        UNION ALL
+        SELECT (
+            SELECT p.brand FROM products_product p
+            WHERE p.brand > brands.brand ORDER BY p.brand LIMIT 1
+        )
+        FROM brands WHERE brands.brand IS NOT NULL
+    )
+    SELECT brand FROM brands WHERE brand IS NOT NULL
+"""
+
+
 def brand_choices() -> list[tuple[str, str]]:
     """The brands products have, for the filter's select."""
-    brands = (
-        Product.objects.exclude(brand="")
-        .order_by("brand")
-        .values_list("brand", flat=True)
-        .distinct()
-    )
-    return [(brand, brand) for brand in brands]
+    with connection.cursor() as cursor:
+        cursor.execute(_BRANDS)
+        return [(brand, brand) for (brand,) in cursor.fetchall()]
 
 
 def product_ledger(product: Product) -> QuerySet[StockMovement]:

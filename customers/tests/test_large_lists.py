@@ -14,12 +14,17 @@ from django.urls import reverse
 from customers.models import INDEXED_SORTS, Customer
 from customers.tests import factories
 from opticrm.bench.data import LOADED_TABLES, Sizes, load
-from opticrm.lib import pagination
+from opticrm.lib import pagination, text
 
 pytestmark = pytest.mark.django_db
 
 LIST = reverse("customers:list")
-BIG_TABLES = ("customers_customer", "appointments_appointment", "prescriptions_refraction")
+BIG_TABLES = (
+    "customers_customer",
+    "customers_customersearchword",
+    "appointments_appointment",
+    "prescriptions_refraction",
+)
 
 
 def page_info(response) -> str:
@@ -108,6 +113,9 @@ LIST_VARIANTS = [
     {"q": "Müller"},
     {"q": "Mueller"},
     {"q": "weber"},
+    {"q": "anna m", "sort": "-name"},
+    {"q": "weber", "status": "inactive"},
+    {"q": "schmidt", "sort": "date_of_birth"},
     {"q": "0151"},
 ]
 
@@ -139,3 +147,24 @@ def test_a_list_far_beyond_the_cap_is_not_counted_at_all(staff_client, monkeypat
     # (The module's 50,000 generated customers may be there too.)
     assert " von ca. " in page_info(response)
     assert not [q for q in captured.captured_queries if "COUNT(" in q["sql"]]
+
+
+def test_a_search_alone_is_counted_and_paged_from_the_word_index(
+    staff_client, chain_data, chain_cap
+):
+    with CaptureQueriesContext(connection) as captured:
+        response = staff_client.get(LIST, {"q": "Müller"})
+    expected = sum(  # by the Python rule, customer by customer
+        any(word.startswith("muller") for word in text.search_words(search_text))
+        for search_text in Customer.objects.alive().values_list("search_text", flat=True)
+    )
+    assert expected > 500  # more than the cap: counted exactly all the same
+    assert page_info(response) == f"1–25 von {expected:,}".replace(",", ".")
+    word_queries = [q["sql"] for q in captured.captured_queries if "customersearchword" in q["sql"]]
+    assert len(word_queries) == 2  # the count and the page
+    for sql in word_queries:
+        assert 'customers_customer"' not in sql.replace("customers_customersearchword", "")
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN " + sql)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "Index Only Scan using customer_word_prefix" in plan

@@ -2,9 +2,10 @@
 
 import pytest
 
-from customers import selectors
+from customers import selectors, services
+from customers.models import Customer, CustomerSearchWord
 from customers.tests import factories
-from opticrm.lib import text
+from opticrm.lib import pagination, text
 
 
 @pytest.mark.parametrize(
@@ -17,6 +18,22 @@ def test_fold(typed, expected):
 
 def test_variants_cover_both_umlaut_spellings():
     assert {"muller", "mueller"} <= text.search_variants("Müller")
+
+
+@pytest.mark.parametrize(
+    ("typed", "keys"),
+    [
+        ("Müller", ["muller"]),
+        ("Mueller", ["muller"]),
+        ("MULLER", ["muller"]),
+        ("Große", ["grosse"]),
+        ("Hans-Jürgen von der Heide-Öz", ["hans", "jurgen", "von", "der", "heide", "oz"]),
+        ("anna.schmidt_2@t-online.de", ["anna", "schmidt", "2", "t", "online", "de"]),
+        ("?!", []),
+    ],
+)
+def test_search_words(typed, keys):
+    assert text.search_words(typed) == keys
 
 
 def found(query: str) -> set[str]:
@@ -32,9 +49,27 @@ def people(db):
     factories.customer(first_name="Renée", last_name="Weiß")
 
 
-@pytest.mark.parametrize("query", ["muller", "mueller", "Müller", "MÜLLER", "müll", "hans müller"])
+@pytest.mark.parametrize(
+    "query", ["muller", "mueller", "Müller", "MÜLLER", "müll", "muell", "hans müller", "Mü Ha"]
+)
 def test_umlaut_spellings_find_mueller(people, query):
     assert found(query) == {"Müller"}
+
+
+def test_a_name_written_without_umlaut_is_found_with_one(db):
+    factories.customer(first_name="Eva", last_name="Mueller")
+    factories.customer(first_name="Jörg", last_name="Schroeder")
+    assert found("Müller") == {"Mueller"}
+    assert found("Schröder jorg") == {"Schroeder"}
+
+
+def test_each_word_must_begin_a_word(people):
+    factories.customer(first_name="Ida", last_name="Goldschmidt")
+    factories.customer(first_name="Tom", last_name="Schmidtke")
+    assert found("schmidt") == {"Schmidtke"}
+    assert found("ller") == set()
+    assert found("gold") == {"Goldschmidt"}
+    assert found("?!") == set()
 
 
 @pytest.mark.parametrize("query", ["grosse", "Große", "grose"])
@@ -57,11 +92,71 @@ def test_email_and_phone(people):
 
 
 def test_search_ignores_deleted_customers(people):
-    from customers import services
-    from customers.models import Customer
-
     services.customer_soft_delete(customer_id=Customer.objects.get(last_name="Müller").pk)
     assert found("muller") == set()
+
+
+def words_of(customer: Customer) -> set[str]:
+    return set(CustomerSearchWord.objects.filter(customer=customer).values_list("word", flat=True))
+
+
+def test_the_search_words_follow_every_change_of_a_customer(people):
+    """A trigger keeps them: a rename, a deletion, a restore and a purge."""
+    customer = Customer.objects.get(last_name="Müller")
+    assert words_of(customer) == {"hans", "muller", "example", "de"}
+    services.customer_update(customer_id=customer.pk, data={"last_name": "Meier-Lüdenscheidt"})
+    assert words_of(customer) == {"hans", "meier", "ludenscheidt", "example", "de"}
+    assert found("lüdensch") == {"Meier-Lüdenscheidt"}
+    services.customer_soft_delete(customer_id=customer.pk)
+    assert words_of(customer) == set()
+    services.customer_restore(customer_id=customer.pk)
+    assert found("meier hans") == {"Meier-Lüdenscheidt"}
+    services.customer_soft_delete(customer_id=customer.pk)
+    services.customer_purge(customer_id=customer.pk)
+    assert not Customer.objects.filter(pk=customer.pk).exists()
+    assert not CustomerSearchWord.objects.filter(customer_id=customer.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "email"),
+    [
+        ("Łukasz", "Żółć-Dvořák", "l.z@example.pl"),
+        ("Søren", "O’Brien", ""),
+        ("Anne–Marie", "Große·Weiß", "anne_marie+optik@t-online.de"),
+        ("Jürgen", "van der Heide (geb. Möller)", "JUERGEN@Example.DE"),
+    ],
+)
+def test_the_database_makes_the_words_as_python_does(db, first, last, email):
+    """The trigger's split (SQL) and text.search_words (Python) must agree,
+    or what a user types would not find what was stored."""
+    customer = factories.customer(
+        first_name=first, last_name=last, email=email, phone="0151 23456789"
+    )
+    assert words_of(customer) == set(text.search_words(customer.search_text))
+    assert {"015123456789", "4915123456789"} <= words_of(customer)
+    assert found(f"{first} {last}") == {last}
+
+
+def test_search_in_name_order_reads_one_row_per_customer(db):
+    for first, last in [("Anna", "Annaberg"), ("Bert", "Anner"), ("Anne", "Zeh"), ("Olaf", "Berg")]:
+        factories.customer(first_name=first, last_name=last)
+    hits = selectors.search_ids_in_name_order("ann")
+    names = [Customer.objects.get(pk=pk).last_name for pk in hits[0:10]]
+    assert names == ["Annaberg", "Anner", "Zeh"]  # Anna Annaberg once
+    assert hits.count() == 3
+    assert [Customer.objects.get(pk=pk).last_name for pk in hits[1:2]] == ["Anner"]
+    backwards = selectors.search_ids_in_name_order("ann", descending=True)
+    assert backwards[0:3] == list(reversed(hits[0:3]))
+    assert selectors.search_ids_in_name_order("0151 234") is None  # a phone number
+    assert selectors.search_ids_in_name_order("?!") is None
+
+
+def test_the_text_search_finds_any_part_and_deleted_customers(people):
+    customer = Customer.objects.get(last_name="Müller")
+    services.customer_soft_delete(customer_id=customer.pk)
+    deleted = selectors.customer_list(include_deleted=True)
+    assert list(selectors.customer_text_search(deleted, "ller")) == [customer]
+    assert list(selectors.customer_text_search(deleted, "Mueller")) == [customer]
 
 
 @pytest.mark.django_db
@@ -71,8 +166,8 @@ def test_a_selective_search_is_matched_first_and_sorted_in_name_order(monkeypatc
     found = selectors.customer_sort(
         selectors.customer_search(selectors.customer_list(), "schmidt"), "name"
     )
-    matched_first = selectors.match_before_sorting(found)
+    matched_first = pagination.match_before_sorting(found)
     assert '"id" > 0 ASC' in str(matched_first.query)  # a sort key no index has
-    assert [c.last_name for c in matched_first] == ["Goldschmidt", "Schmidt", "Schmidtke"]
-    monkeypatch.setattr(selectors, "MATCH_FIRST_UP_TO", -1)
-    assert selectors.match_before_sorting(found) is found
+    assert [c.last_name for c in matched_first] == ["Schmidt", "Schmidtke"]
+    monkeypatch.setattr(pagination, "MATCH_FIRST_UP_TO", -1)
+    assert pagination.match_before_sorting(found) is found

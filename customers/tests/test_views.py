@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from customers import services
 from customers.models import Customer
@@ -418,7 +419,11 @@ def test_soft_delete_and_restore(staff_client, shop):
     deleted = staff_client.post(reverse("customers:delete", args=[customer.pk]), **HTMX)
     assert json.loads(deleted["HX-Trigger"])["customerSaved"]
     assert "Müller" not in rows(staff_client.get(LIST))
-    assert rows(staff_client.get(reverse("customers:deleted"))) == ["Müller"]
+    deleted_list = staff_client.get(reverse("customers:deleted"))
+    assert rows(deleted_list) == ["Müller"]
+    when = timezone.localtime(Customer.objects.get(pk=customer.pk).deleted_at)
+    assert f"Gelöscht am {when:%d.%m.%Y %H:%M}" in deleted_list.content.decode()
+    assert 'name="csrfmiddlewaretoken"' in deleted_list.content.decode()  # the restore form
     assert staff_client.get(f"/customers/{customer.pk}/").status_code == 404
 
     restored = staff_client.post(reverse("customers:restore", args=[customer.pk]))

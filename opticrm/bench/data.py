@@ -41,12 +41,14 @@ STREETS_MAIL = ["web.de", "gmx.de", "t-online.de", "posteo.de", "example.de"]
 LOADED_TABLES = (
     "appointments_appointment",
     "prescriptions_refraction",
+    "customers_customersearchword",
     "customers_customer",
     "products_product",
     "appointments_staffcalendar",
 )
 TABLES = [
     "customers_customer",
+    "customers_customersearchword",
     "appointments_appointment",
     "products_product",
     "prescriptions_refraction",
@@ -206,6 +208,13 @@ FILL_NEXT_APPOINTMENTS = """
 
 
 # As prescriptions_last_refraction() in prescriptions migration 0004, for all at once.
+# What the trigger of customers migration 0011 does row by row, at once.
+FILL_SEARCH_WORDS = """
+    INSERT INTO customers_customersearchword (customer_id, word, sort_name)
+    SELECT c.id, key, c.sort_name
+    FROM customers_customer c, customers_search_keys(c.search_text) AS key
+    WHERE c.id > %s AND c.deleted_at IS NULL
+"""
 FILL_LAST_REFRACTIONS = """
     UPDATE customers_customer c SET last_refraction_date = newest.date
     FROM (
@@ -320,6 +329,7 @@ def load(sizes: Sizes, *, seed: int = 8, rebuild_indexes: bool = True) -> Loaded
                 _customer_rows(rng, sizes.customers, providers, now),
             ))  # fmt: skip
             customer_ids = _new_ids(cursor, "customers_customer", before)
+            _timed(loaded, "search words", lambda: cursor.execute(FILL_SEARCH_WORDS, [before]))
             _timed(loaded, "products", lambda: _copy(
                 cursor, "products_product", PRODUCT_COLUMNS, _product_rows(rng, sizes.products, now)
             ))  # fmt: skip

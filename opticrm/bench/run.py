@@ -278,7 +278,8 @@ def run(options: Options, log: Callable[[str], None]) -> dict:
 
 
 def _measure(options: Options, plan: dict, env: dict, bench_url: str, log) -> dict:
-    scenarios = [s for s in plan["scenarios"] if options.only.lower() in s["name"].lower()]
+    wanted = [part.strip().lower() for part in options.only.split("|")]
+    scenarios = [s for s in plan["scenarios"] if any(part in s["name"].lower() for part in wanted)]
     server = Server(env, options.workers, options.out / "gunicorn.log")
     rows: list[dict] = []
     sql_ms: list[float] = []

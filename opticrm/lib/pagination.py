@@ -4,7 +4,7 @@ import json
 from functools import cached_property
 
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 
 # Up to this many rows counting exactly is cheap (a few milliseconds).
 EXACT_UP_TO = 10_000
@@ -56,3 +56,22 @@ def page_rows(page, queryset: QuerySet) -> list:
     ids = list(page.object_list)
     rows = queryset.order_by().in_bulk(ids)
     return [rows[pk] for pk in ids if pk in rows]
+
+
+# A search expected to match at most this many rows is matched first and
+# then sorted; one that matches more reads the sort's index until a page is
+# full (many matches are spread through any order).
+MATCH_FIRST_UP_TO = 100_000
+
+
+def match_before_sorting(queryset: QuerySet) -> QuerySet:
+    """Keep PostgreSQL from walking the sort's index and testing each row
+    against a search: a surname's matches sit together in name order, so
+    "Schmidt" read 640,000 index entries before the first match (2.5 s at a
+    million customers), and "Ray-Ban" 8,000 products. A leading sort key
+    that no index has makes it find the matches through the search index
+    and sort only those."""
+    if planner_rows(queryset) > MATCH_FIRST_UP_TO:
+        return queryset
+    not_from_an_index = ExpressionWrapper(Q(pk__gt=0), output_field=BooleanField())
+    return queryset.order_by(not_from_an_index, *queryset.query.order_by)

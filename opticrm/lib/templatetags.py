@@ -5,6 +5,7 @@ import functools
 from django import template
 from django.urls import get_script_prefix, reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from opticrm.lib.phone import dial_target, format_phone
 
@@ -57,3 +58,28 @@ def sort_state(context, field: str) -> str:
 def next_sort(context, field: str) -> str:
     """The sort a click on a column header asks for: ascending first, then descending."""
     return f"-{field}" if context.get("current_sort") == field else field
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context, field: str, label: str) -> str:
+    """A sortable column's ``<th>``: a link that sorts by the column (again:
+    the other way round) and goes back to the first page, swapping the
+    table named by ``table_id``. A tag rather than an included template: a
+    table's eight headers took 2 ms as includes (issue 8)."""
+    state = sort_state(context, field)
+    params = context.request.GET.copy()
+    params["sort"] = next_sort(context, field)
+    params.pop("page", None)
+    url = f"?{params.urlencode()}"
+    sorted_by = {"asc": ' aria-sort="ascending"', "desc": ' aria-sort="descending"'}.get(state, "")
+    return format_html(
+        '<th scope="col"{}>\n  <a class="sort {}" href="{}" hx-get="{}" hx-target="{}" '
+        'hx-swap="outerHTML" hx-push-url="true">{}<span class="sort-icon" aria-hidden="true">'
+        "</span></a>\n</th>",
+        mark_safe(sorted_by),  # noqa: S308 (one of two fixed strings)
+        state,
+        url,
+        url,
+        context.get("table_id", ""),
+        label,
+    )

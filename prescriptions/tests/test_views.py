@@ -8,6 +8,7 @@ import pghistory
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from customers.tests import factories as customer_factories
 from prescriptions.models import ContactLensFitting, Refraction
@@ -220,6 +221,9 @@ def test_superseded_versions_stay_visible(optician_client, optician, customer):
     body = optician_client.get(f"/customers/{customer.pk}/").content.decode()
     assert "history-record superseded" in body
     assert "ersetzt am" in body and "Otto Optiker" in body
+    first.refresh_from_db()
+    when = timezone.localtime(first.superseded_at)
+    assert f"ersetzt am {when:%d.%m.%Y %H:%M} von Otto Optiker" in body
     assert "korrigierte Fassung" in body
 
 

@@ -374,7 +374,8 @@ def test_list_query_count_does_not_grow(staff_client, django_assert_num_queries)
     assert with_five == with_sixty
     with django_assert_num_queries(with_five):
         staff_client.get(LIST, {**params, "category": "frame", "below_minimum": "on"})
-    assert with_five <= 9
+    # (With a search, one of them asks the planner how many it will match.)
+    assert with_five <= 10
 
 
 @pytest.mark.parametrize("sort", [*INDEXED_SORTS, *(f"-{column}" for column in INDEXED_SORTS)])

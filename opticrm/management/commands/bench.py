@@ -40,7 +40,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn workers"
         )
-        parser.add_argument("--only", default="", help="only scenarios whose name contains this")
+        parser.add_argument(
+            "--only",
+            default="",
+            help="only scenarios whose name contains this (several: separated by |)",
+        )
         parser.add_argument(
             "--database", default="", help="benchmark database name (default: <this one>_bench)"
         )

@@ -1,0 +1,170 @@
+"""The rows of the customer table, built in Python: as a template loop a
+page of 25 customers took a third of the page's time, which at 16 users at
+once on two cores was the difference between 60 and 90 pages a second
+(issue 8). The markup is the table's; the header and the empty row stay in
+templates/customers/customer_list.html."""
+
+from django import template
+from django.middleware.csrf import get_token
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.formats import get_format
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+
+from customers.models import Customer
+from opticrm.lib.phone import dial_target, format_phone
+from opticrm.lib.templatetags import pk_url
+
+register = template.Library()
+
+_NONE = '<span class="muted">—</span>'
+
+
+class _Page:
+    """What every row of one table shares: labels, formats, URLs, rights."""
+
+    def __init__(self, context):
+        perms = context["perms"]
+        self.deleted_view = bool(context.get("deleted_view"))
+        self.can_see_appointments = perms["appointments"]["view_appointment"]
+        self.can_change = perms["customers"]["change_customer"]
+        self.can_delete = perms["customers"]["delete_customer"]
+        self.can_purge = perms["customers"]["purge_customer"]
+        self.labels = {
+            name: escape(context[f"{name}_label"])
+            for name in ("name", "email", "phone", "birth", "insurance", "exam", "status", "next")
+        }
+        self.edit = escape(gettext("Edit"))
+        self.delete = escape(gettext("Delete"))
+        self.restore = escape(gettext("Restore"))
+        self.purge = escape(gettext("Delete permanently"))
+        self.date = get_format("SHORT_DATE_FORMAT")
+        self.statuses = {value: escape(label) for value, label in Customer.Status.choices}
+        request = context.get("request")
+        self.csrf = escape(get_token(request)) if self.deleted_view and request else ""
+
+    def day(self, value) -> str:
+        return date_format(value, self.date) if value else ""
+
+
+def _cell(label: str, css: str, content: str) -> str:
+    classes = f' class="{css}"' if css else ""
+    return f'<td data-label="{label}"{classes}>{content}</td>'
+
+
+def _row(page: _Page, customer: Customer) -> str:
+    labels = page.labels
+    pk = int(customer.pk)
+    last, first = escape(customer.last_name), escape(customer.first_name)
+    if page.deleted_view:
+        when = escape(
+            gettext("Deleted on %(when)s")
+            % {
+                "when": date_format(
+                    timezone.localtime(customer.deleted_at), get_format("SHORT_DATETIME_FORMAT")
+                )
+            }
+        )
+        name = f'<strong>{last}</strong>, {first}\n<div class="muted small">{when}</div>'
+    else:
+        name = f'<a href="{pk_url("customers:detail", pk)}"><strong>{last}</strong>, {first}</a>'
+    email = escape(customer.email or "")
+    phone = format_phone(customer.phone)
+    cells = [
+        _cell(labels["name"], "cell-name", name),
+        _cell(
+            labels["email"],
+            "cell-wrap",
+            f'<a href="mailto:{email}">{email}</a>' if email else _NONE,
+        ),
+        _cell(
+            labels["phone"],
+            "nowrap",
+            f'<a href="tel:{escape(dial_target(customer.phone))}">{escape(phone)}</a>'
+            if phone
+            else _NONE,
+        ),
+        _cell(labels["birth"], "nowrap", page.day(customer.date_of_birth) or "—"),
+        _cell(
+            labels["insurance"],
+            "cell-wrap",
+            escape(customer.insurance_provider.name) if customer.insurance_provider else "—",
+        ),
+        _cell(labels["exam"], "nowrap", page.day(customer.last_exam_date) or "—"),
+        _cell(
+            labels["status"],
+            "",
+            f'<span class="badge badge-{escape(customer.status)}">'
+            f"{page.statuses.get(customer.status, escape(customer.status))}</span>",
+        ),
+    ]
+    if page.can_see_appointments:
+        upcoming = getattr(customer, "next_appointment", None)
+        when = "—"
+        if upcoming:
+            local = timezone.localtime(upcoming)
+            when = f'{page.day(local)} <span class="time">{local:%H:%M}</span>'
+        cells.append(_cell(labels["next"], "cell-when", when))
+    cells.append(f'<td class="actions">{_actions(page, pk)}</td>')
+    return f'<tr id="customer-{pk}">{"".join(cells)}</tr>'
+
+
+def _actions(page: _Page, pk: int) -> str:
+    modal = 'hx-target="#modal-content" data-opens-modal'
+    links = []
+    if page.deleted_view:
+        url = pk_url("customers:restore", pk)
+        links.append(
+            f'<form method="post" action="{url}" hx-post="{url}" hx-swap="none">'
+            f'<input type="hidden" name="csrfmiddlewaretoken" value="{page.csrf}">'
+            f'<button type="submit" class="btn btn-small">{page.restore}</button></form>'
+        )
+        if page.can_purge:
+            url = pk_url("customers:purge", pk)
+            links.append(
+                f'<a class="btn btn-small btn-danger-outline" href="{url}" hx-get="{url}" '
+                f"{modal}>{page.purge}</a>"
+            )
+        return "".join(links)
+    if page.can_change:
+        url = pk_url("customers:update", pk)
+        links.append(
+            f'<a class="btn btn-small" href="{url}" hx-get="{url}" {modal}>{page.edit}</a>'
+        )
+    if page.can_delete:
+        url = pk_url("customers:delete", pk)
+        links.append(
+            f'<a class="btn btn-small btn-danger-outline" href="{url}" hx-get="{url}" '
+            f"{modal}>{page.delete}</a>"
+        )
+    return "\n".join(links)
+
+
+@register.simple_tag(takes_context=True)
+def customer_rows(context, customers) -> SafeString:
+    """One ``<tr>`` per customer of the page, in the table's columns."""
+    page = _Page(context)
+    return mark_safe("\n".join(_row(page, customer) for customer in customers))  # noqa: S308 (every value escaped above)
+
+
+@register.simple_tag
+def appointment_items(appointments) -> SafeString:
+    """The ``<li>`` of each appointment in the customer page's lists (a
+    long-standing customer has dozens), in Python for the same reason."""
+    modal = 'hx-target="#modal-content" data-opens-modal'
+    items = []
+    for appointment in appointments:
+        url = pk_url("appointments:update", appointment.pk)
+        when = escape(date_format(timezone.localtime(appointment.start), "D d.m.Y, H:i"))
+        staff = appointment.staff
+        items.append(
+            f'<li>\n    <span class="type-dot" style="background-color: '
+            f'{escape(appointment.type.colour)}" aria-hidden="true"></span>\n'
+            f'    <a href="{url}" hx-get="{url}" {modal}>\n      {when}</a>\n'
+            f"    · {escape(appointment.type.name)} · "
+            f"{escape(staff.get_full_name() or staff.get_username())}\n"
+            f'    <span class="badge">{escape(appointment.get_status_display())}</span>\n  </li>'
+        )
+    return mark_safe("\n".join(items))  # noqa: S308 (every value escaped above)

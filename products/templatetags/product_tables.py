@@ -1,0 +1,72 @@
+"""The rows of the product table, built in Python for the same reason as
+the customer table's (customers/templatetags/customer_tables.py, issue 8).
+The header and the empty row stay in templates/products/product_list.html."""
+
+from django import template
+from django.template.defaultfilters import floatformat
+from django.utils.formats import localize
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+
+from opticrm.lib.templatetags import pk_url
+
+register = template.Library()
+
+
+def _cell(label: str, css: str, content: str) -> str:
+    classes = f' class="{css}"' if css else ""
+    return f'<td data-label="{label}"{classes}>{content}</td>'
+
+
+def _stock(product) -> str:
+    stock = localize(product.stock)
+    if product.active and product.below_minimum:
+        below = escape(gettext("Below minimum stock"))
+        minimum = escape(gettext("min. %(minimum)s") % {"minimum": localize(product.minimum_stock)})
+        return (
+            f'<span class="stock stock-low" title="{below}">{stock}</span>\n'
+            f'<span class="stock-minimum">{minimum}</span>'
+        )
+    return f'<span class="stock">{stock}</span>'
+
+
+@register.simple_tag(takes_context=True)
+def product_rows(context, products) -> SafeString:
+    """One ``<tr>`` per product of the page, in the table's columns."""
+    labels = {
+        name: escape(context[f"{name}_label"])
+        for name in ("article", "name", "brand", "category", "price", "stock", "status")
+    }
+    active = f'<span class="badge badge-active">{escape(context["active_label"])}</span>'
+    inactive = f'<span class="badge badge-inactive">{escape(context["inactive_label"])}</span>'
+    edit = escape(context["edit_label"])
+    can_change = context["perms"]["products"]["change_product"]
+    rows = []
+    for product in products:
+        pk = int(product.pk)
+        details = " · ".join(escape(part) for part in (product.colour, product.frame_size) if part)
+        name = (
+            f'<a href="{pk_url("products:detail", pk)}"><strong>{escape(product.name)}</strong></a>'
+        )
+        if details:
+            name += f'\n<div class="muted small">{details}</div>'
+        actions = ""
+        if can_change:
+            url = pk_url("products:update", pk)
+            actions = (
+                f'<a class="btn btn-small" href="{url}" hx-get="{url}" '
+                f'hx-target="#modal-content" data-opens-modal>{edit}</a>'
+            )
+        cells = [
+            _cell(labels["article"], "cell-code", escape(product.article_number)),
+            _cell(labels["name"], "cell-name", name),
+            _cell(labels["brand"], "cell-wrap", escape(product.brand) or "—"),
+            _cell(labels["category"], "nowrap", escape(product.get_category_display())),
+            _cell(labels["price"], "cell-money", f"{floatformat(product.sale_price, '2g')}&nbsp;€"),
+            _cell(labels["stock"], "cell-stock", f"<span>{_stock(product)}</span>"),
+            _cell(labels["status"], "", active if product.active else inactive),
+            f'<td class="actions">{actions}</td>',
+        ]
+        rows.append(f'<tr id="product-{pk}">{"".join(cells)}</tr>')
+    return mark_safe("\n".join(rows))  # noqa: S308 (every value escaped above)
