@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers import selectors
-from customers.models import SORT_KEYS, Customer, InsuranceProvider
+from customers.models import SORT_KEYS, Customer
 from opticrm.lib import pagination
 from opticrm.lib.filters import SortedFilterSet, sort_filter
 from prescriptions.selectors import recall_cutoff, refraction_older_than
@@ -29,10 +29,12 @@ class CustomerFilter(SortedFilterSet):
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=Customer.Status.choices, empty_label=_("All statuses")
     )
-    insurance = django_filters.ModelChoiceFilter(
+    # Choices as (id, name) pairs: one plain query per page instead of a
+    # server-side cursor and a model instance per insurer (issue 8).
+    insurance = django_filters.ChoiceFilter(
         label=_("Insurance provider"),
         field_name="insurance_provider",
-        queryset=InsuranceProvider.objects.all(),
+        choices=selectors.insurance_choices,
         empty_label=_("All insurance providers"),
     )
     recall = django_filters.BooleanFilter(

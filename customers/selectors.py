@@ -3,22 +3,26 @@
 import datetime
 
 from django.apps import apps
-from django.db.models import (
-    Count,
-    Min,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-)
+from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from customers.models import SORT_KEYS, Customer, CustomerSearchWord, sort_ordering
+from customers.models import (
+    SORT_KEYS,
+    Customer,
+    CustomerSearchWord,
+    InsuranceProvider,
+    sort_ordering,
+)
 from opticrm.lib import text
 
 DEFAULT_SORT = "name"
 _PHONE_CHARS = set("0123456789+/-() ")
+
+
+def insurance_choices() -> list[tuple[int, str]]:
+    """(id, name) of every insurer, by name, for the filter's select."""
+    return list(InsuranceProvider.objects.order_by("name").values_list("id", "name"))
 
 
 def customer_list(*, include_deleted: bool = False) -> QuerySet[Customer]:
@@ -92,7 +96,7 @@ def customer_appointments(customer: Customer) -> dict[str, list]:
             "staff__first_name",
             "staff__last_name",
             "staff__username",
-        )  # fmt: skip
+        )
     )
     now = timezone.now()
     return {

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from opticrm.lib import pagination
 from opticrm.lib.filters import SortedFilterSet, sort_filter
 from products import selectors
-from products.models import SORT_KEYS, Category, Product, Supplier
+from products.models import SORT_KEYS, Category, Product
 
 # Without a choice in the URL the list shows active products only.
 ACTIVE_DEFAULT = "yes"
@@ -35,10 +35,9 @@ class ProductFilter(SortedFilterSet):
     brand = django_filters.ChoiceFilter(
         label=_("Brand"), choices=selectors.brand_choices, empty_label=_("All brands")
     )
-    supplier = django_filters.ModelChoiceFilter(
-        label=_("Supplier"),
-        queryset=Supplier.objects.order_by("name"),
-        empty_label=_("All suppliers"),
+    # (id, name) pairs, as the customer list's insurers (issue 8).
+    supplier = django_filters.ChoiceFilter(
+        label=_("Supplier"), choices=selectors.supplier_choices, empty_label=_("All suppliers")
     )
     active = django_filters.ChoiceFilter(
         label=_("Status"), choices=ACTIVE_CHOICES, empty_label=None, method="filter_active"

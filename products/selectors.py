@@ -5,7 +5,14 @@ from itertools import groupby
 from django.db import connection
 from django.db.models import F, Q, QuerySet
 
-from products.models import SEARCH_FIELDS, SORT_KEYS, Product, StockMovement, sort_ordering
+from products.models import (
+    SEARCH_FIELDS,
+    SORT_KEYS,
+    Product,
+    StockMovement,
+    Supplier,
+    sort_ordering,
+)
 
 DEFAULT_SORT = "name"
 
@@ -61,6 +68,11 @@ _BRANDS = """
     )
     SELECT brand FROM brands WHERE brand IS NOT NULL
 """
+
+
+def supplier_choices() -> list[tuple[int, str]]:
+    """(id, name) of every supplier, by name, for the filter's select."""
+    return list(Supplier.objects.order_by("name").values_list("id", "name"))
 
 
 def brand_choices() -> list[tuple[str, str]]:
