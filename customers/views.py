@@ -48,7 +48,7 @@ def _table_context(request: HttpRequest, *, deleted: bool) -> dict:
         customer_filter.page_ids, page_size, filtered=customer_filter.is_filtered
     )
     page = paginator.get_page(request.GET.get("page"))
-    rows = selectors.table_queryset(include_deleted=deleted)
+    rows = selectors.table_rows(include_deleted=deleted)
     page.object_list = selectors.attach_next_appointment(page_rows(page, rows))
     return {
         "filter": customer_filter,

@@ -68,6 +68,26 @@ def test_a_deep_page_has_the_right_rows_in_order_with_their_next_appointment(sta
     assert "01.03.2027" in body  # Kunde27's next appointment
 
 
+def test_a_next_appointment_that_has_begun_is_looked_up_again(staff_client, staff):
+    """The list shows the stored next appointment, which its trigger keeps
+    on every appointment write; one that has begun since is stale."""
+    import datetime
+
+    from appointments.tests.factories import appointment, at
+
+    customer = factories.customer(last_name="Kunde")
+    appointment(staff=staff, customer=customer, start=at(10))
+    assert Customer.objects.get(pk=customer.pk).next_appointment_at == at(10)
+    with CaptureQueriesContext(connection) as fresh:
+        assert "01.03.2027" in staff_client.get(LIST).content.decode()
+    # As if an earlier appointment had begun since the last write.
+    stale = at(10) - datetime.timedelta(days=3650)
+    Customer.objects.filter(pk=customer.pk).update(next_appointment_at=stale)
+    with CaptureQueriesContext(connection) as looked_up:
+        assert "01.03.2027" in staff_client.get(LIST).content.decode()
+    assert len(looked_up.captured_queries) == len(fresh.captured_queries) + 1
+
+
 @pytest.fixture(scope="module")
 def chain_data(django_db_setup, django_db_blocker):
     """50,000 customers, loaded and analysed once for this module's tests
