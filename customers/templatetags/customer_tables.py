@@ -8,6 +8,7 @@ from django import template
 from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.formats import get_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -154,17 +155,25 @@ def appointment_items(appointments) -> SafeString:
     """The ``<li>`` of each appointment in the customer page's lists (a
     long-standing customer has dozens), in Python for the same reason."""
     modal = 'hx-target="#modal-content" data-opens-modal'
+    # "Mo 01.03.2027, 10:00": the weekday's short name once per day of the
+    # week, names and status labels once per page.
+    weekdays = [escape(str(WEEKDAYS_ABBR[day])) for day in range(7)]
+    names, statuses = {}, {}
     items = []
     for appointment in appointments:
         url = pk_url("appointments:update", appointment.pk)
-        when = escape(date_format(timezone.localtime(appointment.start), "D d.m.Y, H:i"))
+        start = timezone.localtime(appointment.start)
+        when = f"{weekdays[start.weekday()]} {start:%d.%m.%Y, %H:%M}"
         staff = appointment.staff
+        if staff.pk not in names:
+            names[staff.pk] = escape(staff.get_full_name() or staff.get_username())
+        if appointment.status not in statuses:
+            statuses[appointment.status] = escape(appointment.get_status_display())
         items.append(
             f'<li>\n    <span class="type-dot" style="background-color: '
             f'{escape(appointment.type.colour)}" aria-hidden="true"></span>\n'
             f'    <a href="{url}" hx-get="{url}" {modal}>\n      {when}</a>\n'
-            f"    · {escape(appointment.type.name)} · "
-            f"{escape(staff.get_full_name() or staff.get_username())}\n"
-            f'    <span class="badge">{escape(appointment.get_status_display())}</span>\n  </li>'
+            f"    · {escape(appointment.type.name)} · {names[staff.pk]}\n"
+            f'    <span class="badge">{statuses[appointment.status]}</span>\n  </li>'
         )
     return mark_safe("\n".join(items))  # noqa: S308 (every value escaped above)
