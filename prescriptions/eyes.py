@@ -83,14 +83,13 @@ class EyeValues:
             parts.append(f"{_('Ax')} {self.axis}°")
         if self.values.get("addition"):
             parts.append(f"{_('Add')} {format_plain(self.addition)}")
+        prism = _("Pr")  # outside the f-string, where xgettext finds it
         for amount, base in (
             ("prism_horizontal", "prism_horizontal_base"),
             ("prism_vertical", "prism_vertical_base"),
         ):
             if self.values.get(amount):
-                parts.append(
-                    f"{_('Pr')} {format_plain(self.values[amount])} {self.base_label(base)}"
-                )
+                parts.append(f"{prism} {format_plain(self.values[amount])} {self.base_label(base)}")
         return " ".join(parts)
 
     @property

@@ -59,7 +59,8 @@ def _record_cell(record, kind: str, date: str) -> str:
         }
         parts.append(f'<span class="superseded-note">{escape(note)}</span>')
     if record.replaces_id:
-        parts.append(f'<span class="muted small">{escape(gettext("corrected version"))}</span>')
+        corrected = escape(gettext("corrected version"))
+        parts.append(f'<span class="muted small">{corrected}</span>')
     return "\n".join(parts) + "</td>"
 
 
@@ -71,7 +72,8 @@ def _actions(record, kind: str, perms) -> str:
     links = []
     if kind == "refraction":
         card = pk_url("prescriptions:card", record.pk)
-        links.append(f'<a href="{card}">{escape(gettext("Card"))}</a>')
+        card_label = escape(gettext("Card"))
+        links.append(f'<a href="{card}">{card_label}</a>')
         if perms["prescriptions"]["change_refraction"]:
             url = pk_url("prescriptions:refraction_correct", record.pk)
             links.append(f'<a href="{url}" hx-get="{url}" {modal}>{correct}</a>')
@@ -89,7 +91,8 @@ def _notes(record, columns: int) -> str:
     remarks = getattr(record, "remarks", "")
     parts = []
     if vertex_distance:
-        parts.append(f"{escape(gettext('HSA'))} {floatformat(vertex_distance, 1)} mm")
+        vertex_label = escape(gettext("HSA"))
+        parts.append(f"{vertex_label} {floatformat(vertex_distance, 1)} mm")
     if binocular_notes:
         parts.append(f" · {escape(binocular_notes)}")
     if remarks:

@@ -225,6 +225,7 @@ def test_superseded_versions_stay_visible(optician_client, optician, customer):
     when = timezone.localtime(first.superseded_at)
     assert f"ersetzt am {when:%d.%m.%Y %H:%M} von Otto Optiker" in body
     assert "korrigierte Fassung" in body
+    assert ">Brillenpass</a>" in body  # the current version's card, in the history
 
 
 def test_front_desk_sees_no_prescriptions(staff_client, optician, customer):
