@@ -6,13 +6,13 @@ from django.utils.translation import gettext_lazy as _
 
 from customers import selectors
 from customers.models import SORT_KEYS, Customer
-from opticrm.lib import pagination
 from opticrm.lib.filters import SortedFilterSet, sort_filter
 from prescriptions.selectors import recall_cutoff, refraction_older_than
 
 
 class CustomerFilter(SortedFilterSet):
     default_sort = selectors.DEFAULT_SORT
+    search_filter = "q"
     sort_with = staticmethod(selectors.customer_sort)
 
     q = django_filters.CharFilter(
@@ -61,13 +61,6 @@ class CustomerFilter(SortedFilterSet):
         return any(
             self.form.cleaned_data.get(name) for name in ("q", "status", "insurance", "recall")
         )
-
-    @property
-    def qs(self):
-        rows = super().qs
-        if self.form.cleaned_data.get("q"):
-            rows = pagination.match_before_sorting(rows)
-        return rows
 
     @property
     def page_ids(self) -> "QuerySet | selectors.SearchHits":

@@ -2,7 +2,6 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from opticrm.lib import pagination
 from opticrm.lib.filters import SortedFilterSet, sort_filter
 from products import selectors
 from products.models import SORT_KEYS, Category, Product
@@ -14,6 +13,7 @@ ACTIVE_CHOICES = [("yes", _("Active")), ("no", _("Inactive")), ("all", _("All st
 
 class ProductFilter(SortedFilterSet):
     default_sort = selectors.DEFAULT_SORT
+    search_filter = "q"
     sort_with = staticmethod(selectors.product_sort)
 
     q = django_filters.CharFilter(
@@ -59,13 +59,6 @@ class ProductFilter(SortedFilterSet):
 
     def filter_search(self, queryset, name, value):
         return selectors.product_search(queryset, value)
-
-    @property
-    def qs(self):
-        rows = super().qs
-        if self.form.cleaned_data.get("q"):
-            rows = pagination.match_before_sorting(rows)
-        return rows
 
     def filter_active(self, queryset, name, value):
         if value == "all":

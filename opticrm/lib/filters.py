@@ -6,6 +6,8 @@ import django_filters
 from django import forms
 from django.db.models import QuerySet
 
+from opticrm.lib import pagination
+
 
 def sort_choices(columns: Iterable[str]) -> list[tuple[str, str]]:
     """?sort= values: each column ascending and, with a minus, descending."""
@@ -26,6 +28,8 @@ class SortedFilterSet(django_filters.FilterSet):
 
     default_sort: str
     sort_with: Callable[[QuerySet, str], QuerySet]
+    # The name of a search filter whose matches are sorted after they are found.
+    search_filter: str | None = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,4 +50,8 @@ class SortedFilterSet(django_filters.FilterSet):
 
     @property
     def qs(self):
-        return type(self).sort_with(super().qs, self.current_sort)
+        rows = type(self).sort_with(super().qs, self.current_sort)
+        if self.search_filter and self.form.cleaned_data.get(self.search_filter):
+            # A search's matches are found first, then sorted (see there).
+            rows = pagination.match_before_sorting(rows)
+        return rows
