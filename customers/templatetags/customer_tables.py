@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 
 from customers.models import Customer
 from opticrm.lib.phone import dial_target, format_phone
-from opticrm.lib.templatetags import pk_url
+from opticrm.lib.templatetags import pk_url, table_cell
 
 register = template.Library()
 
@@ -50,11 +50,6 @@ class _Page:
         return date_format(value, self.date) if value else ""
 
 
-def _cell(label: str, css: str, content: str) -> str:
-    classes = f' class="{css}"' if css else ""
-    return f'<td data-label="{label}"{classes}>{content}</td>'
-
-
 def _row(page: _Page, customer: Customer) -> str:
     labels = page.labels
     pk = int(customer.pk)
@@ -74,27 +69,27 @@ def _row(page: _Page, customer: Customer) -> str:
     email = escape(customer.email or "")
     phone = format_phone(customer.phone)
     cells = [
-        _cell(labels["name"], "cell-name", name),
-        _cell(
+        table_cell(labels["name"], "cell-name", name),
+        table_cell(
             labels["email"],
             "cell-wrap",
             f'<a href="mailto:{email}">{email}</a>' if email else _NONE,
         ),
-        _cell(
+        table_cell(
             labels["phone"],
             "nowrap",
             f'<a href="tel:{escape(dial_target(customer.phone))}">{escape(phone)}</a>'
             if phone
             else _NONE,
         ),
-        _cell(labels["birth"], "nowrap", page.day(customer.date_of_birth) or "—"),
-        _cell(
+        table_cell(labels["birth"], "nowrap", page.day(customer.date_of_birth) or "—"),
+        table_cell(
             labels["insurance"],
             "cell-wrap",
             escape(customer.insurance_provider.name) if customer.insurance_provider else "—",
         ),
-        _cell(labels["exam"], "nowrap", page.day(customer.last_exam_date) or "—"),
-        _cell(
+        table_cell(labels["exam"], "nowrap", page.day(customer.last_exam_date) or "—"),
+        table_cell(
             labels["status"],
             "",
             f'<span class="badge badge-{escape(customer.status)}">'
@@ -107,7 +102,7 @@ def _row(page: _Page, customer: Customer) -> str:
         if upcoming:
             local = timezone.localtime(upcoming)
             when = f'{page.day(local)} <span class="time">{local:%H:%M}</span>'
-        cells.append(_cell(labels["next"], "cell-when", when))
+        cells.append(table_cell(labels["next"], "cell-when", when))
     cells.append(f'<td class="actions">{_actions(page, pk)}</td>')
     return f'<tr id="customer-{pk}">{"".join(cells)}</tr>'
 

@@ -9,14 +9,9 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from opticrm.lib.templatetags import pk_url
+from opticrm.lib.templatetags import pk_url, table_cell
 
 register = template.Library()
-
-
-def _cell(label: str, css: str, content: str) -> str:
-    classes = f' class="{css}"' if css else ""
-    return f'<td data-label="{label}"{classes}>{content}</td>'
 
 
 def _stock(product) -> str:
@@ -59,13 +54,15 @@ def product_rows(context, products) -> SafeString:
                 f'hx-target="#modal-content" data-opens-modal>{edit}</a>'
             )
         cells = [
-            _cell(labels["article"], "cell-code", escape(product.article_number)),
-            _cell(labels["name"], "cell-name", name),
-            _cell(labels["brand"], "cell-wrap", escape(product.brand) or "—"),
-            _cell(labels["category"], "nowrap", escape(product.get_category_display())),
-            _cell(labels["price"], "cell-money", f"{floatformat(product.sale_price, '2g')}&nbsp;€"),
-            _cell(labels["stock"], "cell-stock", f"<span>{_stock(product)}</span>"),
-            _cell(labels["status"], "", active if product.active else inactive),
+            table_cell(labels["article"], "cell-code", escape(product.article_number)),
+            table_cell(labels["name"], "cell-name", name),
+            table_cell(labels["brand"], "cell-wrap", escape(product.brand) or "—"),
+            table_cell(labels["category"], "nowrap", escape(product.get_category_display())),
+            table_cell(
+                labels["price"], "cell-money", f"{floatformat(product.sale_price, '2g')}&nbsp;€"
+            ),
+            table_cell(labels["stock"], "cell-stock", f"<span>{_stock(product)}</span>"),
+            table_cell(labels["status"], "", active if product.active else inactive),
             f'<td class="actions">{actions}</td>',
         ]
         rows.append(f'<tr id="product-{pk}">{"".join(cells)}</tr>')
