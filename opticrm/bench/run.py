@@ -123,7 +123,8 @@ class Server:
         self._log = log.open("w")
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "gunicorn", "opticrm.wsgi:application",
+                sys.executable, "-m", "gunicorn", "-c", "python:opticrm.gunicorn_conf",
+                "opticrm.wsgi:application",
                 "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
                 "--worker-tmp-dir", "/dev/shm" if Path("/dev/shm").is_dir() else "/tmp",
                 "--timeout", "120",

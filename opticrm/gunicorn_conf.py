@@ -1,0 +1,33 @@
+"""gunicorn settings of the image, docker compose and the benchmark
+(``gunicorn -c python:opticrm.gunicorn_conf opticrm.wsgi:application``).
+
+Python's cycle collector walks every object of a generation; a full pass
+over a worker's ~150,000 long-lived objects (Django, the app, compiled
+templates) took 140 ms on the benchmark machine, once every hundred or so
+requests: a stall that lands on whoever waits behind it (issue 8). Objects
+that live as long as the process are therefore moved out of its reach
+(``gc.freeze``): the app's modules in the master before the fork (which also
+keeps those pages shared between workers), and what a worker builds while
+serving its first requests (templates, URL patterns, catalogues) once it
+has warmed up. Garbage is collected as before.
+"""
+
+import gc
+
+# Import the app in the master: workers start faster and share its pages.
+preload_app = True
+
+# Requests after which a worker's lasting objects are frozen.
+FREEZE_AFTER = 50
+
+
+def when_ready(server):
+    gc.collect()
+    gc.freeze()
+
+
+def post_request(worker, req, environ, resp):
+    # worker.nr counts the requests this worker has served.
+    if worker.nr == FREEZE_AFTER:
+        gc.collect()
+        gc.freeze()
