@@ -1,9 +1,10 @@
 """Reads of customers that are more than one ORM call."""
 
 import datetime
+from typing import NamedTuple
 
 from django.apps import apps
-from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -114,28 +115,56 @@ def attach_next_appointment(customers: list[Customer]) -> list[Customer]:
     return customers
 
 
-def customer_appointments(customer: Customer) -> dict[str, list]:
-    """Upcoming and past appointments of one customer, for the detail page."""
+class AppointmentLine(NamedTuple):
+    """What the customer page shows of an appointment."""
+
+    pk: int
+    start: datetime.datetime
+    status: str
+    status_label: str
+    type_name: str
+    type_colour: str
+    staff_name: str
+
+
+def customer_appointments(customer: Customer) -> dict[str, list[AppointmentLine]]:
+    """Upcoming and past appointments of one customer, for the detail page.
+
+    As tuples of the shown columns: a long-standing customer has a hundred
+    appointments, and three model instances each (with their type and staff
+    member) were a third of the page's time (issue 8)."""
     appointment = apps.get_model("appointments", "Appointment")
-    # What the page shows of them; the rest of three tables' rows would be
-    # read and converted for nothing.
-    appointments = (
-        appointment.objects.filter(customer=customer)
-        .select_related("type", "staff")
-        .only(
-            "start",
-            "status",
-            "type__name",
-            "type__colour",
-            "staff__first_name",
-            "staff__last_name",
-            "staff__username",
-        )
+    appointments = appointment.objects.filter(customer=customer).values_list(
+        "pk",
+        "start",
+        "status",
+        "type__name",
+        "type__colour",
+        "staff__first_name",
+        "staff__last_name",
+        "staff__username",
     )
+    labels = {status: str(label) for status, label in appointment.Status.choices}
+
+    def lines(rows) -> list[AppointmentLine]:
+        return [
+            AppointmentLine(
+                pk,
+                start,
+                status,
+                labels[status],
+                type_name,
+                colour,
+                # As User.get_full_name(), falling back to the user name.
+                f"{first} {last}".strip() or user,
+            )  # fmt: skip
+            for pk, start, status, type_name, colour, first, last, user in rows
+        ]
+
     now = timezone.now()
     return {
-        "upcoming": list(appointments.filter(start__gte=now).order_by("start")),
-        "past": list(appointments.filter(start__lt=now).order_by("-start")[:50]),
+        "upcoming": lines(appointments.filter(start__gte=now).order_by("start")),
+        "past": lines(appointments.filter(start__lt=now).order_by("-start")[:50]),
     }
 
 
@@ -150,21 +179,40 @@ def _phone_digits(query: str) -> str | None:
     return None
 
 
-def word_matches(query: str) -> QuerySet[CustomerSearchWord] | None:
+class WordMatches(NamedTuple):
+    rows: QuerySet[CustomerSearchWord]
+    # Whether no customer has two of the rows (then they need no DISTINCT).
+    one_per_customer: bool
+
+
+def word_matches(query: str, *, to_count: bool = False) -> WordMatches | None:
     """The search-word rows of the customers (not deleted) in whose names,
     email or phone every word of ``query`` begins a word ("müll" finds
     "Mueller-Schmidt"), or None when the query has no words. The rows are
-    those of the query's longest word: the fewest to read and sort."""
+    those of the query's longest word: the fewest to read and sort.
+    ``to_count``: the rows will be counted and sorted themselves (not just
+    looked up), worth a query to see whether they are one word's."""
     keys = sorted(text.search_words(query), key=len, reverse=True)
     if not keys:
         return None
     driving, *others = keys
-    rows = CustomerSearchWord.objects.filter(word__startswith=driving)
+    words = CustomerSearchWord.objects.filter(word__startswith=driving)
+    # A whole surname ("Müller") usually begins just one word of the index.
+    # Then the rows are that word's: one per customer and already in name
+    # order in the index, so 50,000 matches are counted without a sort and
+    # their first page is read, not sorted (two index probes to find out).
+    one_word = False
+    rows = words
+    if to_count:
+        bounds = words.aggregate(first=Min("word"), last=Max("word"))
+        if bounds["first"] is not None and bounds["first"] == bounds["last"]:
+            one_word = True
+            rows = CustomerSearchWord.objects.filter(word=bounds["first"])
     for key in others:
         rows = rows.filter(
             customer__in=CustomerSearchWord.objects.filter(word__startswith=key).values("customer")
         )
-    return rows
+    return WordMatches(rows, one_per_customer=one_word)
 
 
 def customer_search(queryset: QuerySet[Customer], query: str) -> QuerySet[Customer]:
@@ -177,10 +225,10 @@ def customer_search(queryset: QuerySet[Customer], query: str) -> QuerySet[Custom
         return queryset
     if number := _phone_digits(query):
         return queryset.filter(search_text__contains=number)
-    rows = word_matches(query)
-    if rows is None:
+    matches = word_matches(query)
+    if matches is None:
         return queryset.none()
-    return queryset.filter(pk__in=rows.values("customer"))
+    return queryset.filter(pk__in=matches.rows.values("customer"))
 
 
 class SearchHits:
@@ -188,11 +236,14 @@ class SearchHits:
     and sliced (for a paginator) from the search-word index alone: a common
     surname's 50,000 matches without reading a customer."""
 
-    def __init__(self, rows: QuerySet[CustomerSearchWord], *, descending: bool):
+    def __init__(self, matches: WordMatches, *, descending: bool):
         order = ("-sort_name", "-customer") if descending else ("sort_name", "customer")
-        self._ids = rows.order_by(*order).values_list("customer", flat=True)
+        self._ids = matches.rows.order_by(*order).values_list("customer", flat=True)
+        self._distinct = not matches.one_per_customer
 
     def count(self) -> int:
+        if not self._distinct:
+            return self._ids.count()
         return self._ids.aggregate(count=Count("customer", distinct=True))["count"]
 
     def __getitem__(self, window: slice) -> list[int]:
@@ -217,10 +268,10 @@ def search_ids_in_name_order(query: str, *, descending: bool = False) -> SearchH
     query = _clean(query)
     if not query or _phone_digits(query):
         return None
-    rows = word_matches(query)
-    if rows is None:
+    matches = word_matches(query, to_count=True)
+    if matches is None:
         return None
-    return SearchHits(rows, descending=descending)
+    return SearchHits(matches, descending=descending)
 
 
 def customer_text_search(queryset: QuerySet[Customer], query: str) -> QuerySet[Customer]:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 
 from customers.models import Customer
 from opticrm.lib.phone import dial_target, format_phone
-from opticrm.lib.templatetags import pk_url, table_cell
+from opticrm.lib.templatetags import pk_url, pk_url_builder, table_cell
 
 register = template.Library()
 
@@ -150,25 +150,20 @@ def appointment_items(appointments) -> SafeString:
     """The ``<li>`` of each appointment in the customer page's lists (a
     long-standing customer has dozens), in Python for the same reason."""
     modal = 'hx-target="#modal-content" data-opens-modal'
-    # "Mo 01.03.2027, 10:00": the weekday's short name once per day of the
-    # week, names and status labels once per page.
+    # "Mo 01.03.2027, 10:00": the weekday's short name once per day of the week.
     weekdays = [escape(str(WEEKDAYS_ABBR[day])) for day in range(7)]
-    names, statuses = {}, {}
+    edit_url = pk_url_builder("appointments:update")
+    zone = timezone.get_current_timezone()
     items = []
     for appointment in appointments:
-        url = pk_url("appointments:update", appointment.pk)
-        start = timezone.localtime(appointment.start)
+        url = edit_url(appointment.pk)
+        start = timezone.localtime(appointment.start, zone)
         when = f"{weekdays[start.weekday()]} {start:%d.%m.%Y, %H:%M}"
-        staff = appointment.staff
-        if staff.pk not in names:
-            names[staff.pk] = escape(staff.get_full_name() or staff.get_username())
-        if appointment.status not in statuses:
-            statuses[appointment.status] = escape(appointment.get_status_display())
         items.append(
             f'<li>\n    <span class="type-dot" style="background-color: '
-            f'{escape(appointment.type.colour)}" aria-hidden="true"></span>\n'
+            f'{escape(appointment.type_colour)}" aria-hidden="true"></span>\n'
             f'    <a href="{url}" hx-get="{url}" {modal}>\n      {when}</a>\n'
-            f"    · {escape(appointment.type.name)} · {names[staff.pk]}\n"
-            f'    <span class="badge">{statuses[appointment.status]}</span>\n  </li>'
+            f"    · {escape(appointment.type_name)} · {escape(appointment.staff_name)}\n"
+            f'    <span class="badge">{escape(appointment.status_label)}</span>\n  </li>'
         )
     return mark_safe("\n".join(items))  # noqa: S308 (every value escaped above)

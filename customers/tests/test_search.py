@@ -147,6 +147,9 @@ def test_search_in_name_order_reads_one_row_per_customer(db):
     assert [Customer.objects.get(pk=pk).last_name for pk in hits[1:2]] == ["Anner"]
     backwards = selectors.search_ids_in_name_order("ann", descending=True)
     assert backwards[0:3] == list(reversed(hits[0:3]))
+    # "annab" begins one word only: counted and paged without DISTINCT.
+    assert selectors.search_ids_in_name_order("annab").count() == 1
+    assert selectors.search_ids_in_name_order("anna annab")[0:5] == hits[0:1]
     assert selectors.search_ids_in_name_order("0151 234") is None  # a phone number
     assert selectors.search_ids_in_name_order("?!") is None
 

@@ -1,89 +1,119 @@
 """The rows of the prescription history, built in Python: a customer with 20
 refractions has some 400 value cells, and as a template loop they took most
-of the customer page's time (issue 8). The table's head stays in
-templates/prescriptions/_history_table.html."""
+of the customer page's time (issue 8). Texts, labels and URL patterns are
+looked up once per table, not once per record or cell. The table's head
+stays in templates/prescriptions/_history_table.html."""
+
+import html
 
 from django import template
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.formats import get_format
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from opticrm.lib.templatetags import pk_url
+from opticrm.lib.templatetags import pk_url_builder
 
 register = template.Library()
 
+MODAL = 'hx-target="#modal-content" data-opens-modal'
 
-def history_cells(cells) -> str:
+
+def _escape(value) -> str:
+    # django.utils.html.escape without its lazy-string wrapper, which cost
+    # more than the escaping itself over a table's cells.
+    return html.escape(str(value))
+
+
+class _Table:
+    """What every record of one history table shares."""
+
+    def __init__(self, kind: str, perms):
+        self.kind = kind
+        self.date = get_format("SHORT_DATE_FORMAT")
+        self.datetime = get_format("SHORT_DATETIME_FORMAT")
+        self.before = gettext("before: %(before)s")
+        self.superseded = gettext("superseded on %(when)s by %(who)s")
+        self.corrected = _escape(gettext("corrected version"))
+        self.vertex = _escape(gettext("HSA"))
+        self.correct = _escape(gettext("Correct"))
+        self.card = _escape(gettext("Card"))
+        self.card_url = pk_url_builder("prescriptions:card")
+        if kind == "refraction":
+            may_correct = perms["prescriptions"]["change_refraction"]
+            self.correct_url = pk_url_builder("prescriptions:refraction_correct")
+        else:
+            may_correct = perms["prescriptions"]["change_contactlensfitting"]
+            self.correct_url = pk_url_builder("prescriptions:fitting_correct")
+        self.may_correct = bool(may_correct)
+        self._labels: dict[str, str] = {}
+        self._names: dict[int, str] = {}
+
+    def kind_label(self, record) -> str:
+        if record.kind not in self._labels:
+            self._labels[record.kind] = _escape(record.get_kind_display())
+        return self._labels[record.kind]
+
+    def name(self, user) -> str:
+        if user is None:
+            return ""
+        if user.pk not in self._names:
+            self._names[user.pk] = _escape(user.get_full_name() or user.username)
+        return self._names[user.pk]
+
+
+def history_cells(table: _Table, cells) -> str:
     """One ``<td>`` per value; a changed one is marked and says what it was
     before (as a tooltip, and as text for screen readers)."""
-    before_text = gettext("before: %(before)s")
-    html = []
+    parts = []
     for cell in cells:
-        text = escape(cell.text or "")
+        text = _escape(cell.text or "")
         if not cell.changed:
-            html.append(f'<td class="num">{text}</td>')
+            parts.append(f'<td class="num">{text}</td>')
             continue
-        before = escape(before_text % {"before": cell.before or "—"})
-        html.append(
+        before = _escape(table.before % {"before": cell.before or "—"})
+        parts.append(
             f'<td class="num changed" title="{before}">{text}'
             f'<span class="visually-hidden"> ({before})</span></td>'
         )
-    return "".join(html)
+    return "".join(parts)
 
 
-def _name(user) -> str:
-    if user is None:
-        return ""
-    return escape(user.get_full_name() or user.username)
-
-
-def _record_cell(record, kind: str, date: str) -> str:
+def _record_cell(table: _Table, record) -> str:
+    date = date_format(record.date, table.date)
     parts = [f'<td rowspan="2" class="history-date"><strong>{date}</strong>']
-    if kind == "refraction":
-        parts.append(f'<span class="history-kind">{escape(record.get_kind_display())}</span>')
+    if table.kind == "refraction":
+        parts.append(f'<span class="history-kind">{table.kind_label(record)}</span>')
         if record.prescriber:
-            parts.append(f'<span class="muted small">{escape(record.prescriber)}</span>')
+            parts.append(f'<span class="muted small">{_escape(record.prescriber)}</span>')
     if record.is_superseded:
-        when = date_format(
-            timezone.localtime(record.superseded_at), get_format("SHORT_DATETIME_FORMAT")
-        )
-        note = gettext("superseded on %(when)s by %(who)s") % {
+        when = date_format(timezone.localtime(record.superseded_at), table.datetime)
+        who = record.superseded_by
+        note = table.superseded % {
             "when": when,
-            "who": record.superseded_by.get_full_name() or record.superseded_by.username
-            if record.superseded_by
-            else "—",
+            "who": (who.get_full_name() or who.username) if who else "—",
         }
-        parts.append(f'<span class="superseded-note">{escape(note)}</span>')
+        parts.append(f'<span class="superseded-note">{_escape(note)}</span>')
     if record.replaces_id:
-        corrected = escape(gettext("corrected version"))
-        parts.append(f'<span class="muted small">{corrected}</span>')
+        parts.append(f'<span class="muted small">{table.corrected}</span>')
     return "\n".join(parts) + "</td>"
 
 
-def _actions(record, kind: str, perms) -> str:
+def _actions(table: _Table, record) -> str:
     if record.is_superseded:
         return ""
-    modal = 'hx-target="#modal-content" data-opens-modal'
-    correct = escape(gettext("Correct"))
     links = []
-    if kind == "refraction":
-        card = pk_url("prescriptions:card", record.pk)
-        card_label = escape(gettext("Card"))
-        links.append(f'<a href="{card}">{card_label}</a>')
-        if perms["prescriptions"]["change_refraction"]:
-            url = pk_url("prescriptions:refraction_correct", record.pk)
-            links.append(f'<a href="{url}" hx-get="{url}" {modal}>{correct}</a>')
-    elif perms["prescriptions"]["change_contactlensfitting"]:
-        url = pk_url("prescriptions:fitting_correct", record.pk)
-        links.append(f'<a href="{url}" hx-get="{url}" {modal}>{correct}</a>')
+    if table.kind == "refraction":
+        links.append(f'<a href="{table.card_url(record.pk)}">{table.card}</a>')
+    if table.may_correct:
+        url = table.correct_url(record.pk)
+        links.append(f'<a href="{url}" hx-get="{url}" {MODAL}>{table.correct}</a>')
     return "\n".join(links)
 
 
-def _notes(record, columns: int) -> str:
+def _notes(table: _Table, record, columns: int) -> str:
     # Refractions and fittings have different notes.
     vertex_distance = getattr(record, "vertex_distance", None)
     binocular_notes = getattr(record, "binocular_notes", "")
@@ -91,14 +121,13 @@ def _notes(record, columns: int) -> str:
     remarks = getattr(record, "remarks", "")
     parts = []
     if vertex_distance:
-        vertex_label = escape(gettext("HSA"))
-        parts.append(f"{vertex_label} {floatformat(vertex_distance, 1)} mm")
+        parts.append(f"{table.vertex} {floatformat(vertex_distance, 1)} mm")
     if binocular_notes:
-        parts.append(f" · {escape(binocular_notes)}")
+        parts.append(f" · {_escape(binocular_notes)}")
     if remarks:
-        parts.append(f" · {escape(remarks)}")
+        parts.append(f" · {_escape(remarks)}")
     if wearing_notes:
-        parts.append(escape(wearing_notes))
+        parts.append(_escape(wearing_notes))
     if not parts:
         return ""
     return f'<tr class="history-notes"><td colspan="{columns + 4}">{"".join(parts)}</td></tr>'
@@ -108,8 +137,7 @@ def _notes(record, columns: int) -> str:
 def history_rows(context, history, kind: str, columns) -> SafeString:
     """A ``<tbody>`` per record, newest first: two rows (right and left eye),
     changed values marked, then the record's notes."""
-    perms = context["perms"]
-    date = get_format("SHORT_DATE_FORMAT")
+    table = _Table(kind, context["perms"])
     bodies = []
     for entry in history:
         record = entry.record
@@ -118,16 +146,16 @@ def history_rows(context, history, kind: str, columns) -> SafeString:
         for number, (label, cells) in enumerate(entry.rows):
             row = ["<tr>"]
             if number == 0:
-                row.append(_record_cell(record, kind, date_format(record.date, date)))
-            row.append(f'<th scope="row" class="eye-label">{escape(label)}</th>')
-            row.append(history_cells(cells))
+                row.append(_record_cell(table, record))
+            row.append(f'<th scope="row" class="eye-label">{_escape(label)}</th>')
+            row.append(history_cells(table, cells))
             if number == 0:
-                row.append(f'<td rowspan="2">{_name(record.examiner)}</td>')
+                row.append(f'<td rowspan="2">{table.name(record.examiner)}</td>')
                 row.append(
-                    f'<td rowspan="2" class="history-actions">{_actions(record, kind, perms)}</td>'
+                    f'<td rowspan="2" class="history-actions">{_actions(table, record)}</td>'
                 )
             row.append("</tr>")
             rows.append("".join(row))
-        rows.append(_notes(record, len(columns)))
+        rows.append(_notes(table, record, len(columns)))
         bodies.append(f'<tbody class="history-record{superseded}">{"".join(rows)}</tbody>')
     return mark_safe("\n".join(bodies))  # noqa: S308 (every value escaped above)
