@@ -9,7 +9,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from opticrm.lib.templatetags import pk_url
+from appointments.models import Appointment
+from opticrm.lib.templatetags import pk_url_builder
 
 register = template.Library()
 
@@ -52,6 +53,9 @@ def appointment_blocks(context, column) -> SafeString:
     of eight staff members, in Python for the reason the slots are."""
     can_change = context["perms"]["appointments"]["change_appointment"]
     with_staff = context.get("view") == "week" and not column.staff_id
+    # get_status_display() rebuilds the field's choices on every call.
+    statuses = {status: escape(label) for status, label in Appointment.Status.choices}
+    edit_url = pk_url_builder("appointments:update")
     blocks = []
     for block in column.blocks:
         appointment = block.item
@@ -65,7 +69,7 @@ def appointment_blocks(context, column) -> SafeString:
         kind = escape(appointment.type.name)
         staff = escape(appointment.staff_name)
         title = (
-            f"{times} {customer} · {kind} · {staff} · {escape(appointment.get_status_display())}"
+            f"{times} {customer} · {kind} · {staff} · {statuses[appointment.status]}"
         )
         style = (
             f"--top: {block.top}; --height: {block.height}; --lane: {block.lane}; "
@@ -73,7 +77,7 @@ def appointment_blocks(context, column) -> SafeString:
         )
         link = ""
         if can_change:
-            url = pk_url("appointments:update", appointment.pk)
+            url = edit_url(appointment.pk)
             link = f' href="{url}" hx-get="{url}" hx-target="#modal-content" data-opens-modal'
         done = " ✓" if appointment.status == "done" else ""
         staff_part = f" · {staff}" if with_staff else ""
