@@ -47,7 +47,7 @@ def _grid(days: list[datetime.date], appointments: list) -> dict:
     opening, closed = schedule.days_schedule(days)
     first, last = calendar.visible_hours(
         [interval for day in days if not closed[day] for interval in opening[day]],
-        [(timezone.localtime(a.start), timezone.localtime(a.end)) for a in appointments],
+        [(a.local_start, a.local_end) for a in appointments],
     )
     tz = timezone.get_current_timezone()
     slots = {day: calendar.slot_times(day, first, last, tz) for day in days}
@@ -63,9 +63,12 @@ def _now_marker(day: datetime.date, slots: list[datetime.datetime]) -> float | N
 
 def _label(appointments: list) -> None:
     """What each block shows, worked out once per appointment rather than
-    by several template filters each."""
+    by several template filters each, and its local start and end, which
+    placing it needs several times."""
+    zone = timezone.get_current_timezone()
     for appointment in appointments:
-        start, end = timezone.localtime(appointment.start), timezone.localtime(appointment.end)
+        start, end = appointment.start.astimezone(zone), appointment.end.astimezone(zone)
+        appointment.local_start, appointment.local_end = start, end
         appointment.time_range = f"{start:%H:%M}–{end:%H:%M}"
         appointment.staff_name = staff_display_name(appointment.staff)
 
@@ -76,7 +79,7 @@ def _place(column: Column, appointments: list, slots: list[datetime.datetime]) -
             appointments,
             grid_start=slots[0],
             grid_end=slots[-1] + calendar.SLOT,
-            interval=lambda a: (timezone.localtime(a.start), timezone.localtime(a.end)),
+            interval=lambda a: (a.local_start, a.local_end),
         )
 
 

@@ -80,6 +80,17 @@ def text_table(result: dict) -> str:
     return "\n".join(lines)
 
 
+def _reference(machine: dict) -> list[str]:
+    reference = machine.get("reference_ms")
+    if not reference:
+        return []
+    return [
+        "",
+        f"Machine speed (opticrm.bench.run.reference_ms, lower is faster): "
+        f"{reference['before']} ms before the run, {reference['after']} ms after.",
+    ]
+
+
 def markdown(result: dict) -> str:
     machine = result["machine"]
     sizes = result["sizes"]
@@ -89,6 +100,7 @@ def markdown(result: dict) -> str:
         f"Python {machine['python']}; {sizes['customers']:,} customers, "
         f"{sizes['appointments']:,} appointments, {sizes['products']:,} products; "
         f"gunicorn with {result['server']['workers']} workers.",
+        *_reference(machine),
         "",
         "| " + " | ".join(HEADER[:-1]) + " | |",
         "|" + "---|" * 3 + "---:|" * 4 + "---|---|",

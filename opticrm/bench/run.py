@@ -278,7 +278,20 @@ def run(options: Options, log: Callable[[str], None]) -> dict:
             drop_database(server_url, name)
 
 
+def reference_ms() -> float:
+    """The best of three runs of a fixed piece of pure Python: how fast this
+    machine is at the moment, so that two runs' tables can be compared (a
+    shared virtual machine's speed drifts by tens of per cent)."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        sum(number * number for number in range(1_000_000))
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 1)
+
+
 def _measure(options: Options, plan: dict, env: dict, bench_url: str, log) -> dict:
+    reference_before = reference_ms()
     wanted = [part.strip().lower() for part in options.only.split("|")]
     scenarios = [s for s in plan["scenarios"] if any(part in s["name"].lower() for part in wanted)]
     server = Server(env, options.workers, options.out / "gunicorn.log")
@@ -311,7 +324,10 @@ def _measure(options: Options, plan: dict, env: dict, bench_url: str, log) -> di
         "finished_at": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
         "sizes": plan["marker"]["sizes"],
         "load_seconds": plan["marker"]["load_seconds"],
-        "machine": _machine(bench_url),
+        "machine": {
+            **_machine(bench_url),
+            "reference_ms": {"before": reference_before, "after": reference_ms()},
+        },
         "server": {"workers": options.workers, "conn_max_age": env["CONN_MAX_AGE"]},
         "requests_per_row": options.requests,
         "rows": rows,
