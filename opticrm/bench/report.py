@@ -26,7 +26,9 @@ def _mark(ok: bool | None) -> str:
     return {True: "ok", False: "MISSED", None: ""}[ok]
 
 
-HEADER = ("scenario", "clients", "n", "p50 ms", "p95 ms", "p99 ms", "req/s", "target", "")
+HEADER = (
+    "scenario", "clients", "n", "p50 ms", "p95 ms", "p99 ms", "req/s", "speed ms", "target", ""
+)  # fmt: skip
 
 
 def _cells(row: dict) -> tuple:
@@ -39,6 +41,7 @@ def _cells(row: dict) -> tuple:
         f"{row['p95_ms']:.1f}",
         f"{row['p99_ms']:.1f}",
         f"{row['rps']:.0f}",
+        f"{row['speed_ms']:.0f}" if row.get("speed_ms") else "",
         target,
         _mark(row["ok"]) + (f" ({len(row['errors'])} errors)" if row["errors"] else ""),
     )
@@ -66,7 +69,7 @@ def summary_lines(result: dict) -> list[str]:
 def text_table(result: dict) -> str:
     rows = [HEADER, *(_cells(row) for row in result["rows"])]
     widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
-    numeric = {1, 2, 3, 4, 5, 6}
+    numeric = {1, 2, 3, 4, 5, 6, 7}
     lines = []
     for number, row in enumerate(rows):
         lines.append(
@@ -87,7 +90,8 @@ def _reference(machine: dict) -> list[str]:
     return [
         "",
         f"Machine speed (opticrm.bench.run.reference_ms, lower is faster): "
-        f"{reference['before']} ms before the run, {reference['after']} ms after.",
+        f"{reference['before']} ms before the run, {reference['after']} ms after; "
+        "the column *speed ms* is the same measure just before each row.",
     ]
 
 
@@ -103,7 +107,7 @@ def markdown(result: dict) -> str:
         *_reference(machine),
         "",
         "| " + " | ".join(HEADER[:-1]) + " | |",
-        "|" + "---|" * 3 + "---:|" * 4 + "---|---|",
+        "|" + "---|" * 3 + "---:|" * 5 + "---|---|",
     ]
     lines += ["| " + " | ".join(_cells(row)) + " |" for row in result["rows"]]
     if result["summary"]:

@@ -204,7 +204,7 @@ def _machine(bench_url: str) -> dict:
     }
 
 
-def _row(scenario: dict, clients: int, result: drive.Result) -> dict:
+def _row(scenario: dict, clients: int, result: drive.Result, speed_ms: float) -> dict:
     ms = [latency * 1000 for latency in result.latencies]
     row = {
         "name": scenario["name"],
@@ -215,6 +215,7 @@ def _row(scenario: dict, clients: int, result: drive.Result) -> dict:
         "p95_ms": drive.percentile(ms, 0.95),
         "p99_ms": drive.percentile(ms, 0.99),
         "rps": result.rps,
+        "speed_ms": speed_ms,
         "target_ms": report.target_ms(clients),
         "errors": result.errors[:5],
     }
@@ -307,10 +308,11 @@ def _measure(options: Options, plan: dict, env: dict, bench_url: str, log) -> di
             )
         for scenario in scenarios:
             for clients in options.clients:
+                speed_ms = reference_ms()
                 result = drive.drive(
                     server.port, scenario, plan, clients=clients, requests=options.requests
                 )
-                row = _row(scenario, clients, result)
+                row = _row(scenario, clients, result, speed_ms)
                 rows.append(row)
                 log(report.text_table({"rows": [row]}).splitlines()[-1])
             if scenario["name"] == "customer list":

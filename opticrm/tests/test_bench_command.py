@@ -56,6 +56,7 @@ def test_a_small_benchmark_measures_every_scenario_over_http(tmp_path, capsys):
     reference = result["machine"]["reference_ms"]
     assert 0 < reference["before"] < 10_000 and 0 < reference["after"] < 10_000
     assert "Machine speed" in (tmp_path / "bench.md").read_text()
+    assert all(row["speed_ms"] > 0 for row in rows)
     assert "Targets:" in capsys.readouterr().out
     with psycopg.connect(database_url(own, own["NAME"])) as conn:
         gone = not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
