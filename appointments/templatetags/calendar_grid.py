@@ -68,9 +68,7 @@ def appointment_blocks(context, column) -> SafeString:
         customer = escape(appointment.customer.full_name)
         kind = escape(appointment.type.name)
         staff = escape(appointment.staff_name)
-        title = (
-            f"{times} {customer} · {kind} · {staff} · {statuses[appointment.status]}"
-        )
+        title = f"{times} {customer} · {kind} · {staff} · {statuses[appointment.status]}"
         style = (
             f"--top: {block.top}; --height: {block.height}; --lane: {block.lane}; "
             f"--lanes: {block.lanes}; --colour: {escape(appointment.type.colour)}"
