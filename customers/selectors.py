@@ -120,7 +120,6 @@ class AppointmentLine(NamedTuple):
 
     pk: int
     start: datetime.datetime
-    status: str
     status_label: str
     type_name: str
     type_colour: str
@@ -151,13 +150,12 @@ def customer_appointments(customer: Customer) -> dict[str, list[AppointmentLine]
             AppointmentLine(
                 pk,
                 start,
-                status,
                 labels[status],
                 type_name,
                 colour,
                 # As User.get_full_name(), falling back to the user name.
                 f"{first} {last}".strip() or user,
-            )  # fmt: skip
+            )
             for pk, start, status, type_name, colour, first, last, user in rows
         ]
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 
 from customers.models import Customer
 from opticrm.lib.phone import dial_target, format_phone
-from opticrm.lib.templatetags import pk_url, pk_url_builder, table_cell
+from opticrm.lib.templatetags import pk_url_builder, table_cell
 
 register = template.Library()
 
@@ -43,6 +43,10 @@ class _Page:
         self.purge = escape(gettext("Delete permanently"))
         self.date = get_format("SHORT_DATE_FORMAT")
         self.statuses = {value: escape(label) for value, label in Customer.Status.choices}
+        self.url = {
+            name: pk_url_builder(f"customers:{name}")
+            for name in ("detail", "update", "delete", "restore", "purge")
+        }
         request = context.get("request")
         self.csrf = escape(get_token(request)) if self.deleted_view and request else ""
 
@@ -65,7 +69,7 @@ def _row(page: _Page, customer: Customer) -> str:
         )
         name = f'<strong>{last}</strong>, {first}\n<div class="muted small">{when}</div>'
     else:
-        name = f'<a href="{pk_url("customers:detail", pk)}"><strong>{last}</strong>, {first}</a>'
+        name = f'<a href="{page.url["detail"](pk)}"><strong>{last}</strong>, {first}</a>'
     email = escape(customer.email or "")
     phone = format_phone(customer.phone)
     cells = [
@@ -111,26 +115,26 @@ def _actions(page: _Page, pk: int) -> str:
     modal = 'hx-target="#modal-content" data-opens-modal'
     links = []
     if page.deleted_view:
-        url = pk_url("customers:restore", pk)
+        url = page.url["restore"](pk)
         links.append(
             f'<form method="post" action="{url}" hx-post="{url}" hx-swap="none">'
             f'<input type="hidden" name="csrfmiddlewaretoken" value="{page.csrf}">'
             f'<button type="submit" class="btn btn-small">{page.restore}</button></form>'
         )
         if page.can_purge:
-            url = pk_url("customers:purge", pk)
+            url = page.url["purge"](pk)
             links.append(
                 f'<a class="btn btn-small btn-danger-outline" href="{url}" hx-get="{url}" '
                 f"{modal}>{page.purge}</a>"
             )
         return "".join(links)
     if page.can_change:
-        url = pk_url("customers:update", pk)
+        url = page.url["update"](pk)
         links.append(
             f'<a class="btn btn-small" href="{url}" hx-get="{url}" {modal}>{page.edit}</a>'
         )
     if page.can_delete:
-        url = pk_url("customers:delete", pk)
+        url = page.url["delete"](pk)
         links.append(
             f'<a class="btn btn-small btn-danger-outline" href="{url}" hx-get="{url}" '
             f"{modal}>{page.delete}</a>"

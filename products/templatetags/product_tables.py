@@ -9,7 +9,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from opticrm.lib.templatetags import pk_url, table_cell
+from opticrm.lib.templatetags import pk_url_builder, table_cell
 
 register = template.Library()
 
@@ -37,18 +37,17 @@ def product_rows(context, products) -> SafeString:
     inactive = f'<span class="badge badge-inactive">{escape(context["inactive_label"])}</span>'
     edit = escape(context["edit_label"])
     can_change = context["perms"]["products"]["change_product"]
+    detail_url, edit_url = pk_url_builder("products:detail"), pk_url_builder("products:update")
     rows = []
     for product in products:
         pk = int(product.pk)
         details = " · ".join(escape(part) for part in (product.colour, product.frame_size) if part)
-        name = (
-            f'<a href="{pk_url("products:detail", pk)}"><strong>{escape(product.name)}</strong></a>'
-        )
+        name = f'<a href="{detail_url(pk)}"><strong>{escape(product.name)}</strong></a>'
         if details:
             name += f'\n<div class="muted small">{details}</div>'
         actions = ""
         if can_change:
-            url = pk_url("products:update", pk)
+            url = edit_url(pk)
             actions = (
                 f'<a class="btn btn-small" href="{url}" hx-get="{url}" '
                 f'hx-target="#modal-content" data-opens-modal>{edit}</a>'
