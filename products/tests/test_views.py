@@ -401,19 +401,22 @@ def test_the_default_list_is_counted_from_one_index(staff_client):
     """The default list (active products by name) is counted up to the cap
     in its own order: from the index (active, name, id), which holds the
     filter and the order (at 20,000 products the name index read each row
-    for its active flag: 11 ms, now 3). On a table this small the planner
-    would rather sort, so sorting is priced out."""
+    for its active flag: 11 ms, now 3). On a table this small the planner's
+    choice between them is a toss-up, so the name index is dropped (inside
+    the test's transaction) and sorting priced out: without the id in
+    product_active the plan would have to sort."""
     for number in range(3):
         product(name=f"Gestell {number}")
     with CaptureQueriesContext(connection) as captured:
         assert staff_client.get(LIST).status_code == 200
     (count,) = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT COUNT")]
     with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX product_sort_name_a")
         for method in ("seqscan", "bitmapscan", "sort", "incremental_sort"):
             cursor.execute(f"SET LOCAL enable_{method} = off")
         cursor.execute("EXPLAIN " + count)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "Only Scan using product_active" in plan, plan
+    assert "Scan using product_active" in plan, plan
     assert "Sort" not in plan, plan
 
 
