@@ -16,6 +16,7 @@ from customers.models import (
     sort_ordering,
 )
 from opticrm.lib import text
+from opticrm.lib.history import with_latest_event_id
 
 DEFAULT_SORT = "name"
 _PHONE_CHARS = set("0123456789+/-() ")
@@ -29,6 +30,12 @@ def insurance_choices() -> list[tuple[int, str]]:
 def customer_list(*, include_deleted: bool = False) -> QuerySet[Customer]:
     customers = Customer.objects.select_related("insurance_provider")
     return customers.deleted() if include_deleted else customers.alive()
+
+
+def customer_page_queryset() -> QuerySet[Customer]:
+    """Living customers with the version the page's live updates compare
+    (``history_version``), read with the row instead of in a query of its own."""
+    return with_latest_event_id(customer_list())
 
 
 def customer_table(*, include_deleted: bool = False) -> QuerySet[Customer]:

@@ -77,7 +77,7 @@ def customer_deleted_list(request: HttpRequest) -> HttpResponse:
 @permission_required("customers.view_customer", raise_exception=True)
 @require_http_methods(["GET"])
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    customer = _get_customer(pk)
+    customer = get_object_or_404(selectors.customer_page_queryset(), pk=pk)
     context = {"customer": customer, "appointments_shown": False}
     if request.user.has_perm("appointments.view_appointment"):
         context.update(appointments_shown=True, **selectors.customer_appointments(customer))

@@ -7,15 +7,14 @@ templates/customers/customer_list.html."""
 from django import template
 from django.middleware.csrf import get_token
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.formats import get_format
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from customers.models import Customer
 from opticrm.lib.phone import dial_target, format_phone
+from opticrm.lib.row_text import date_formatter, escape
 from opticrm.lib.templatetags import pk_url_builder, table_cell
 
 register = template.Library()
@@ -41,7 +40,10 @@ class _Page:
         self.delete = escape(gettext("Delete"))
         self.restore = escape(gettext("Restore"))
         self.purge = escape(gettext("Delete permanently"))
-        self.date = get_format("SHORT_DATE_FORMAT")
+        self.date = date_formatter(get_format("SHORT_DATE_FORMAT"))
+        self.moment = date_formatter(get_format("SHORT_DATETIME_FORMAT"))
+        self.time = date_formatter(get_format("TIME_FORMAT"))
+        self.zone = timezone.get_current_timezone()
         self.statuses = {value: escape(label) for value, label in Customer.Status.choices}
         self.url = {
             name: pk_url_builder(f"customers:{name}")
@@ -51,7 +53,7 @@ class _Page:
         self.csrf = escape(get_token(request)) if self.deleted_view and request else ""
 
     def day(self, value) -> str:
-        return date_format(value, self.date) if value else ""
+        return self.date(value) if value else ""
 
 
 def _row(page: _Page, customer: Customer) -> str:
@@ -61,11 +63,7 @@ def _row(page: _Page, customer: Customer) -> str:
     if page.deleted_view:
         when = escape(
             gettext("Deleted on %(when)s")
-            % {
-                "when": date_format(
-                    timezone.localtime(customer.deleted_at), get_format("SHORT_DATETIME_FORMAT")
-                )
-            }
+            % {"when": page.moment(timezone.localtime(customer.deleted_at))}
         )
         name = f'<strong>{last}</strong>, {first}\n<div class="muted small">{when}</div>'
     else:
@@ -104,8 +102,8 @@ def _row(page: _Page, customer: Customer) -> str:
         upcoming = getattr(customer, "next_appointment", None)
         when = "—"
         if upcoming:
-            local = timezone.localtime(upcoming)
-            when = f'{page.day(local)} <span class="time">{local:%H:%M}</span>'
+            local = timezone.localtime(upcoming, page.zone)
+            when = f'{page.day(local)} <span class="time">{page.time(local)}</span>'
         cells.append(table_cell(labels["next"], "cell-when", when))
     cells.append(f'<td class="actions">{_actions(page, pk)}</td>')
     return f'<tr id="customer-{pk}">{"".join(cells)}</tr>'

@@ -4,16 +4,15 @@ of the customer page's time (issue 8). Texts, labels and URL patterns are
 looked up once per table, not once per record or cell. The table's head
 stays in templates/prescriptions/_history_table.html."""
 
-import html
-
 from django import template
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from opticrm.lib.row_text import date_formatter
+from opticrm.lib.row_text import escape as _escape
 from opticrm.lib.templatetags import pk_url_builder
 
 register = template.Library()
@@ -21,19 +20,13 @@ register = template.Library()
 MODAL = 'hx-target="#modal-content" data-opens-modal'
 
 
-def _escape(value) -> str:
-    # django.utils.html.escape without its lazy-string wrapper, which cost
-    # more than the escaping itself over a table's cells.
-    return html.escape(str(value))
-
-
 class _Table:
     """What every record of one history table shares."""
 
     def __init__(self, kind: str, perms):
         self.kind = kind
-        self.date = get_format("SHORT_DATE_FORMAT")
-        self.datetime = get_format("SHORT_DATETIME_FORMAT")
+        self.date = date_formatter(get_format("SHORT_DATE_FORMAT"))
+        self.datetime = date_formatter(get_format("SHORT_DATETIME_FORMAT"))
         self.before = gettext("before: %(before)s")
         self.superseded = gettext("superseded on %(when)s by %(who)s")
         self.corrected = _escape(gettext("corrected version"))
@@ -82,14 +75,14 @@ def history_cells(table: _Table, cells) -> str:
 
 
 def _record_cell(table: _Table, record) -> str:
-    date = date_format(record.date, table.date)
+    date = table.date(record.date)
     parts = [f'<td rowspan="2" class="history-date"><strong>{date}</strong>']
     if table.kind == "refraction":
         parts.append(f'<span class="history-kind">{table.kind_label(record)}</span>')
         if record.prescriber:
             parts.append(f'<span class="muted small">{_escape(record.prescriber)}</span>')
     if record.is_superseded:
-        when = date_format(timezone.localtime(record.superseded_at), table.datetime)
+        when = table.datetime(timezone.localtime(record.superseded_at))
         who = record.superseded_by
         note = table.superseded % {
             "when": when,

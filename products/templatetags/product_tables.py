@@ -5,10 +5,10 @@ The header and the empty row stay in templates/products/product_list.html."""
 from django import template
 from django.template.defaultfilters import floatformat
 from django.utils.formats import localize
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from opticrm.lib.row_text import escape
 from opticrm.lib.templatetags import pk_url_builder, table_cell
 
 register = template.Library()
