@@ -38,6 +38,17 @@ def fresh_change_counters():
     forget_change_counters()
 
 
+@pytest.fixture(autouse=True)
+def fresh_table_estimates():
+    """Unfiltered tables reuse their row estimate per process; a test's
+    tables hold what the test put there, not what the last test's held."""
+    from opticrm.lib.pagination import forget_estimates
+
+    forget_estimates()
+    yield
+    forget_estimates()
+
+
 # Data migrations that fill reference tables the app relies on.
 REFERENCE_DATA = [
     "customers.migrations.0002_seed_insurance_providers",

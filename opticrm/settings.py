@@ -176,6 +176,8 @@ LOGGING = {
 
 # Page sizes the tables offer; the first is the default.
 TABLE_PAGE_SIZES = (25, 50, 100)
+# Seconds an unfiltered table's row estimate ("ca. 1.000.000") is reused.
+TABLE_ESTIMATE_MAX_AGE = env.float("TABLE_ESTIMATE_MAX_AGE", default=30.0)
 
 # The shop's federal state (ISO 3166-2 code without "DE-", e.g. BY, NW, BE):
 # its public holidays count as closed days.

@@ -50,6 +50,32 @@ def test_an_unfiltered_long_list_shows_an_estimate_a_filtered_one_the_exact_coun
     assert page_info(filtered) == "1–7 von 7"
 
 
+def test_an_unfiltered_lists_estimate_is_reused_for_a_while(staff_client, monkeypatch):
+    """The planner's estimate is asked once per TABLE_ESTIMATE_MAX_AGE, not
+    on every page view; a filtered list is counted every time."""
+    now = [1000.0]
+    monkeypatch.setattr(pagination, "clock", lambda: now[0])
+    monkeypatch.setattr(pagination, "EXACT_UP_TO", 5)
+    for number in range(12):
+        factories.customer(last_name=f"Kunde{number:02d}")
+
+    def explains(params) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert staff_client.get(LIST, params).status_code == 200
+        return sum(query["sql"].startswith("EXPLAIN") for query in queries)
+
+    assert explains({}) == 1
+    assert explains({"sort": "-name", "page": 2}) == 0
+    now[0] += 29
+    assert explains({}) == 0
+    now[0] += 2
+    assert explains({}) == 1
+    # The deleted customers are another table for this purpose.
+    assert explains({"status": "inactive"}) == 0
+    assert staff_client.get(reverse("customers:deleted")).status_code == 200
+    assert len(pagination._estimates) == 2
+
+
 def test_a_shops_list_is_counted_exactly(staff_client):
     for number in range(3):
         factories.customer(last_name=f"Kunde{number}")
@@ -78,6 +104,7 @@ def test_a_next_appointment_that_has_begun_is_looked_up_again(staff_client, staf
     customer = factories.customer(last_name="Kunde")
     appointment(staff=staff, customer=customer, start=at(10))
     assert Customer.objects.get(pk=customer.pk).next_appointment_at == at(10)
+    staff_client.get(LIST)  # both views below then reuse the table's estimate
     with CaptureQueriesContext(connection) as fresh:
         assert "01.03.2027" in staff_client.get(LIST).content.decode()
     # As if an earlier appointment had begun since the last write.

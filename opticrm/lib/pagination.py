@@ -1,8 +1,10 @@
 """Paging through tables that may hold a million rows."""
 
 import json
+import time
 from functools import cached_property
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 
@@ -17,6 +19,31 @@ def planner_rows(queryset: QuerySet) -> int:
     only, nothing is read (the estimate is as good as the last ANALYZE)."""
     plan = json.loads(queryset.order_by().values("pk").explain(format="json"))
     return int(plan[0]["Plan"]["Plan Rows"])
+
+
+# Monotonic seconds; a test may replace it to let time pass at once.
+clock = time.monotonic
+_estimates: dict[tuple[str, str], tuple[float, int]] = {}
+
+
+def unfiltered_estimate(queryset: QuerySet) -> int:
+    """planner_rows() of an unfiltered table, reused for
+    ``TABLE_ESTIMATE_MAX_AGE`` seconds per process: the estimate moves only
+    with ANALYZE, and asking for it was a query of its own on every page
+    view of every table (issue 8)."""
+    key = (queryset.model._meta.label, str(queryset.query.where))
+    now = clock()
+    cached = _estimates.get(key)
+    if cached is not None and 0 <= now - cached[0] < settings.TABLE_ESTIMATE_MAX_AGE:
+        return cached[1]
+    rows = planner_rows(queryset)
+    _estimates[key] = (now, rows)
+    return rows
+
+
+def forget_estimates() -> None:
+    """Drop the reused estimates (tests)."""
+    _estimates.clear()
 
 
 class TablePaginator(Paginator):
@@ -34,7 +61,7 @@ class TablePaginator(Paginator):
     def count(self) -> int:
         if self.filtered:
             return super().count
-        expected = planner_rows(self.object_list)
+        expected = unfiltered_estimate(self.object_list)
         if expected > SURELY_MORE_THAN_EXACT * EXACT_UP_TO:
             # A chain's list: even the capped count would read 10,000 index
             # entries on every page view for a number shown as "ca.".
