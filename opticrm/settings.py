@@ -118,6 +118,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Django's database sessions, read in plain SQL (opticrm.lib.session_store).
+SESSION_ENGINE = "opticrm.lib.session_store"
+# Django's, with a user's permissions read in one query (opticrm.lib.auth_backend).
+AUTHENTICATION_BACKENDS = ["opticrm.lib.auth_backend.ModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "customers:list"
 LOGOUT_REDIRECT_URL = "login"
