@@ -42,6 +42,26 @@ def test_a_superuser_has_every_permission(owner):
 def test_a_page_reads_the_permissions_in_one_query(optician_client):
     with CaptureQueriesContext(connection) as queries:
         assert optician_client.get(reverse("customers:list")).status_code == 200
-    reads = [q["sql"] for q in queries if 'FROM "auth_permission"' in q["sql"]]
+    reads = [q["sql"] for q in queries if '"auth_permission"' in q["sql"]]
     assert len(reads) == 1
     assert "UNION" in reads[0]
+
+
+def test_the_user_is_read_as_the_orm_reads_it(optician):
+    user = ModelBackend().get_user(optician.pk)
+    expected = get_user_model().objects.get(pk=optician.pk)
+    assert user == expected
+    assert {f.attname: getattr(user, f.attname) for f in user._meta.concrete_fields} == {
+        f.attname: getattr(expected, f.attname) for f in user._meta.concrete_fields
+    }
+    assert not user._state.adding
+    assert user._state.db == "default"
+
+
+def test_no_user_for_an_unknown_garbled_or_inactive_id(optician):
+    backend = ModelBackend()
+    assert backend.get_user(optician.pk + 1000) is None
+    assert backend.get_user("not a number") is None
+    optician.is_active = False
+    optician.save()
+    assert backend.get_user(optician.pk) is None
