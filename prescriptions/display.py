@@ -82,17 +82,30 @@ class Cell:
     before: str = ""
 
 
-def eye_rows(record, previous, columns) -> list[tuple[str, list[Cell]]]:
+def eye_texts(record, columns) -> list[tuple[str, list[str]]]:
+    """Per eye: (label, the text of each column)."""
+    return [
+        (eye.label, [value_text(eye, name) for name in columns])
+        for eye in (record.eye(side) for side in SIDES)
+    ]
+
+
+def eye_rows(record, previous, columns, *, texts=None) -> list[tuple[str, list[Cell]]]:
     """Per eye: (label, cells); a cell is changed when its text differs from
-    the previous record's."""
+    the previous record's. ``texts`` keeps the records' eye_texts() where
+    the caller has them (a history compares each record twice)."""
+    texts = {} if texts is None else texts
+
+    def of(one):
+        # By identity: the records outlive the dict, and one not saved yet has no pk to hash.
+        if id(one) not in texts:
+            texts[id(one)] = eye_texts(one, columns)
+        return texts[id(one)]
+
+    now = of(record)
+    before = of(previous) if previous is not None else now
     rows = []
-    for side in SIDES:
-        eye = record.eye(side)
-        before = previous.eye(side) if previous is not None else None
-        cells = []
-        for name in columns:
-            text = value_text(eye, name)
-            old = value_text(before, name) if before is not None else text
-            cells.append(Cell(text, changed=old != text, before=old))
-        rows.append((eye.label, cells))
+    for (label, cells), (_label, old_cells) in zip(now, before, strict=True):
+        pairs = zip(cells, old_cells, strict=True)
+        rows.append((label, [Cell(text, changed=old != text, before=old) for text, old in pairs]))
     return rows

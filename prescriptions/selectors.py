@@ -36,8 +36,9 @@ def _history(records: list[Record], group, columns) -> list[HistoryEntry]:
             continue
         entry.previous = last_seen.get(group(entry.record))
         last_seen[group(entry.record)] = entry.record
+    texts: dict = {}
     for entry in entries:
-        entry.rows = display.eye_rows(entry.record, entry.previous, columns)
+        entry.rows = display.eye_rows(entry.record, entry.previous, columns, texts=texts)
     return entries
 
 
@@ -56,15 +57,25 @@ def _joined(queryset: QuerySet, *, users=(), products=()) -> QuerySet:
     return queryset.select_related(*users, *products).defer(*deferred)
 
 
+def _newest_first(queryset: QuerySet) -> list[Record]:
+    """The records in their model's order (newest first), sorted here rather
+    than by PostgreSQL: with an ORDER BY, Django hashes every selected
+    column while compiling the query, a third of its cost for these wide
+    rows; a customer's few dozen records sort in microseconds."""
+    records = list(queryset.order_by())
+    records.sort(key=lambda record: (record.date, record.created_at, record.pk), reverse=True)
+    return records
+
+
 def refraction_history(customer) -> list[HistoryEntry]:
-    records = list(
+    records = _newest_first(
         _joined(Refraction.objects.filter(customer=customer), users=("examiner", "superseded_by"))
     )
     return _history(records, lambda r: r.kind, display.REFRACTION_COLUMNS)
 
 
 def fitting_history(customer) -> list[HistoryEntry]:
-    records = list(
+    records = _newest_first(
         _joined(
             ContactLensFitting.objects.filter(customer=customer),
             users=("examiner", "superseded_by"),
