@@ -119,6 +119,7 @@ def day_view(request: HttpRequest) -> HttpResponse:
     active = [a for a in appointments if a.status in BLOCKING_STATUSES]
     _label(active)
     staff = list(selectors.bookable_staff())
+    calendar_feed = selectors.has_staff_calendar(request.user, bookable=staff)
     # Someone whose calendar was switched off may still have bookings that day:
     # they get a column too, rather than their customers vanishing.
     shown = {member.pk for member in staff}
@@ -151,6 +152,7 @@ def day_view(request: HttpRequest) -> HttpResponse:
         "closed": grid["closed"][day],
         "now_row": _now_marker(day, slots),
         "inactive": [a for a in appointments if a.status not in BLOCKING_STATUSES],
+        "calendar_feed": calendar_feed,
     }
     return render_page_or_partial(request, "appointments/calendar.html", "grid", context)
 
@@ -200,5 +202,6 @@ def week_view(request: HttpRequest) -> HttpResponse:
         "chosen": chosen,
         "now_row": _now_marker(today, grid["slots"].get(today, [])) if today in week else None,
         "now_column": today,
+        "calendar_feed": selectors.has_staff_calendar(request.user, bookable=staff),
     }
     return render_page_or_partial(request, "appointments/calendar.html", "grid", context)

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from appointments.models import Appointment
+from appointments.models import Appointment, StaffCalendar
 from customers import selectors as customer_selectors
 from customers.models import Customer
 from opticrm.lib import pagination
@@ -67,6 +67,15 @@ def appointment_sort(queryset: QuerySet[Appointment], sort: str) -> QuerySet[App
     if sort.startswith("-"):
         return queryset.order_by(*[key.desc(nulls_last=True) for key in keys])
     return queryset.order_by(*[key.asc(nulls_last=True) for key in keys])
+
+
+def has_staff_calendar(user, *, bookable=()) -> bool:
+    """Whether ``user`` has a staff calendar, switched on or off (their
+    calendar feed). ``bookable``: bookable_staff() where the caller has it
+    already; a user in it needs no query."""
+    return any(member.pk == user.pk for member in bookable) or (
+        StaffCalendar.objects.filter(staff_id=user.pk).exists()
+    )
 
 
 def bookable_staff(*, including: int | None = None) -> QuerySet:

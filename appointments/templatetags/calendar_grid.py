@@ -15,6 +15,25 @@ from opticrm.lib.templatetags import pk_url_builder
 register = template.Library()
 
 
+def _times(context, slots) -> list[str]:
+    """Each slot's HH:MM, once per page: every column has the same rows."""
+    key = ("calendar_grid.times", id(slots))
+    if key not in context.render_context:
+        context.render_context[key] = [f"{slot:%H:%M}" for slot in slots]
+    return context.render_context[key]
+
+
+@register.simple_tag(takes_context=True)
+def time_axis(context, slots) -> SafeString:
+    """The grid's time labels: one row per slot, a label at each full hour."""
+    return mark_safe(  # noqa: S308 (digits and colons only)
+        "".join(
+            f'<div class="calendar-time">{time if slot.minute == 0 else ""}</div>'
+            for slot, time in zip(slots, _times(context, slots), strict=True)
+        )
+    )
+
+
 @register.simple_tag(takes_context=True)
 def slot_cells(context, column, slots) -> SafeString:
     """One cell per slot of ``column``; for those who may book, a link that
@@ -28,8 +47,7 @@ def slot_cells(context, column, slots) -> SafeString:
     day_label = escape(date_formatter("d.m.")(column.day))
     staff = f"&amp;staff={int(column.staff_id)}" if column.staff_id else ""
     cells = []
-    for row, slot in enumerate(slots):
-        time = f"{slot:%H:%M}"
+    for row, (slot, time) in enumerate(zip(slots, _times(context, slots), strict=True)):
         classes = "slot"
         if row not in column.open_rows:
             classes += " slot-closed"

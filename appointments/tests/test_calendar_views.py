@@ -118,3 +118,17 @@ def test_week_query_count_does_not_grow(staff_client, staff, owner, calendars):
             appointment(staff=staff, start=at(hour, day=day))
             appointment(staff=owner, start=at(hour, day=day))
     assert queries() == few
+
+
+@pytest.mark.parametrize("url", [DAY, WEEK])
+def test_the_calendar_feed_link_is_for_those_with_a_calendar_switched_on_or_off(
+    client, staff, optician, url
+):
+    feed_link = 'class="calendar-feed-link"'
+    client.force_login(staff)  # a calendar (appointments' conftest)
+    assert feed_link in client.get(url).content.decode()
+    staff.calendar.active = False
+    staff.calendar.save()
+    assert feed_link in client.get(url).content.decode()
+    client.force_login(optician)  # no calendar
+    assert feed_link not in client.get(url).content.decode()
