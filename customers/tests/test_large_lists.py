@@ -59,21 +59,42 @@ def test_an_unfiltered_lists_estimate_is_reused_for_a_while(staff_client, monkey
     for number in range(12):
         factories.customer(last_name=f"Kunde{number:02d}")
 
-    def explains(params) -> int:
+    def counting(params) -> tuple[int, int]:
+        """(planner estimates, counts) the page asked PostgreSQL for."""
         with CaptureQueriesContext(connection) as queries:
-            assert staff_client.get(LIST, params).status_code == 200
-        return sum(query["sql"].startswith("EXPLAIN") for query in queries)
+            response = staff_client.get(LIST, params)
+        assert response.status_code == 200
+        assert " von ca. " in page_info(response)
+        sqls = [query["sql"] for query in queries]
+        return (
+            sum(sql.startswith("EXPLAIN") for sql in sqls),
+            sum(sql.startswith("SELECT COUNT(*)") for sql in sqls),
+        )
 
-    assert explains({}) == 1
-    assert explains({"sort": "-name", "page": 2}) == 0
+    assert counting({}) == (1, 1)
+    # More than EXACT_UP_TO: the next views neither estimate nor count again.
+    assert counting({"sort": "-name", "page": 2}) == (0, 0)
     now[0] += 29
-    assert explains({}) == 0
+    assert counting({}) == (0, 0)
     now[0] += 2
-    assert explains({}) == 1
-    # The deleted customers are another table for this purpose.
-    assert explains({"status": "inactive"}) == 0
+    assert counting({}) == (1, 1)
+    # Filtered: counted exactly each time; the deleted customers are another table.
+    with CaptureQueriesContext(connection) as queries:
+        assert page_info(staff_client.get(LIST, {"status": "active"})) == "1–12 von 12"
+    assert not any(query["sql"].startswith("EXPLAIN") for query in queries)
     assert staff_client.get(reverse("customers:deleted")).status_code == 200
     assert len(pagination._estimates) == 2
+
+
+def test_a_list_that_shrank_below_the_exact_limit_is_counted_again(staff_client, monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(pagination, "clock", lambda: now[0])
+    monkeypatch.setattr(pagination, "EXACT_UP_TO", 5)
+    customers = [factories.customer(last_name=f"Kunde{number:02d}") for number in range(8)]
+    assert "ca." in page_info(staff_client.get(LIST))
+    Customer.objects.filter(pk__in=[c.pk for c in customers[:4]]).delete()
+    now[0] += 31
+    assert page_info(staff_client.get(LIST)) == "1–4 von 4"
 
 
 def test_a_shops_list_is_counted_exactly(staff_client):

@@ -24,6 +24,16 @@ def planner_rows(queryset: QuerySet) -> int:
 # Monotonic seconds; a test may replace it to let time pass at once.
 clock = time.monotonic
 _estimates: dict[tuple[str, str], tuple[float, int]] = {}
+# When a capped count last found more rows than are counted exactly, and how many.
+_beyond_exact: dict[tuple[str, str], tuple[float, int]] = {}
+
+
+def _table_key(queryset: QuerySet) -> tuple[str, str]:
+    return queryset.model._meta.label, str(queryset.query.where)
+
+
+def _fresh(stamp: float | None) -> bool:
+    return stamp is not None and 0 <= clock() - stamp < settings.TABLE_ESTIMATE_MAX_AGE
 
 
 def unfiltered_estimate(queryset: QuerySet) -> int:
@@ -31,19 +41,19 @@ def unfiltered_estimate(queryset: QuerySet) -> int:
     ``TABLE_ESTIMATE_MAX_AGE`` seconds per process: the estimate moves only
     with ANALYZE, and asking for it was a query of its own on every page
     view of every table (issue 8)."""
-    key = (queryset.model._meta.label, str(queryset.query.where))
-    now = clock()
+    key = _table_key(queryset)
     cached = _estimates.get(key)
-    if cached is not None and 0 <= now - cached[0] < settings.TABLE_ESTIMATE_MAX_AGE:
+    if cached is not None and _fresh(cached[0]):
         return cached[1]
     rows = planner_rows(queryset)
-    _estimates[key] = (now, rows)
+    _estimates[key] = (clock(), rows)
     return rows
 
 
 def forget_estimates() -> None:
     """Drop the reused estimates (tests)."""
     _estimates.clear()
+    _beyond_exact.clear()
 
 
 class TablePaginator(Paginator):
@@ -67,12 +77,20 @@ class TablePaginator(Paginator):
             # entries on every page view for a number shown as "ca.".
             self.estimated = True
             return expected
+        key = _table_key(self.object_list)
+        stamp, found = _beyond_exact.get(key, (None, 0))
+        if found > EXACT_UP_TO and _fresh(stamp):
+            # Shown as "ca." anyway: not 10,001 index entries per page view
+            # again to learn that (20,000 products: 4 ms a page).
+            self.estimated = True
+            return max(expected, found)
         # Counting stops after EXACT_UP_TO + 1 rows: exact for a shop, and
         # only then the estimate for a chain.
         # In the list's order, so it reads the same index the page does.
         capped = self.object_list[: EXACT_UP_TO + 1].count()
         if capped <= EXACT_UP_TO:
             return capped
+        _beyond_exact[key] = (clock(), capped)
         self.estimated = True
         return max(expected, capped)
 
