@@ -32,6 +32,14 @@ def _table_key(queryset: QuerySet) -> tuple[str, str]:
     return queryset.model._meta.label, str(queryset.query.where)
 
 
+def _remember(store: dict, key: tuple[str, str], value: tuple[float, int]) -> None:
+    # A handful of tables have unfiltered lists; a bound keeps a key that
+    # somehow differs per request from growing the dict without end.
+    if len(store) >= 256:
+        store.clear()
+    store[key] = value
+
+
 def _fresh(stamp: float | None) -> bool:
     return stamp is not None and 0 <= clock() - stamp < settings.TABLE_ESTIMATE_MAX_AGE
 
@@ -46,7 +54,7 @@ def unfiltered_estimate(queryset: QuerySet) -> int:
     if cached is not None and _fresh(cached[0]):
         return cached[1]
     rows = planner_rows(queryset)
-    _estimates[key] = (clock(), rows)
+    _remember(_estimates, key, (clock(), rows))
     return rows
 
 
@@ -90,7 +98,7 @@ class TablePaginator(Paginator):
         capped = self.object_list[: EXACT_UP_TO + 1].count()
         if capped <= EXACT_UP_TO:
             return capped
-        _beyond_exact[key] = (clock(), capped)
+        _remember(_beyond_exact, key, (clock(), capped))
         self.estimated = True
         return max(expected, capped)
 
