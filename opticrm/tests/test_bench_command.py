@@ -68,3 +68,20 @@ def test_nonsense_options_are_refused_before_anything_runs():
         call_command("bench", "--clients", "1,x")
     with pytest.raises(CommandError, match="at least 1"):
         call_command("bench", "--customers", "0")
+
+
+def test_the_benchmark_signs_in_as_an_optician_not_a_superuser():
+    """As the people at the counter: their permission checks read the
+    database, a superuser's do not; the admin's change list still opens."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from opticrm.bench.prepare import OPTICIAN, sign_in
+    from opticrm.lib.roles import OPTICIAN_GROUP, STAFF_GROUP
+
+    client = sign_in()["_client"]
+    user = get_user_model().objects.get(username=OPTICIAN)
+    assert user.is_staff and not user.is_superuser
+    assert set(user.groups.values_list("name", flat=True)) == {STAFF_GROUP, OPTICIAN_GROUP}
+    assert client.get(reverse("admin:customers_customer_changelist")).status_code == 200
+    assert client.get(reverse("customers:list")).status_code == 200
