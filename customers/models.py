@@ -207,7 +207,10 @@ class Customer(TimeStampedModel):
         ]
         indexes = [
             *sort_indexes(),
-            # Filtering by status reads customer_sort_status_a.
+            # Filtering by status pages from customer_sort_status_a and counts
+            # from this one: a seventh of its size (few distinct values), and
+            # the inactive tenth of a million counted in 18 ms instead of 26.
+            models.Index(fields=["status"], name="customer_status", condition=ALIVE),
             models.Index(
                 "insurance_provider", "sort_name", "id", name="customer_insurance", condition=ALIVE
             ),

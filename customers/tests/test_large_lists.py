@@ -199,6 +199,21 @@ def test_the_recall_filter_reads_an_index(optician_client, chain_data, chain_cap
     assert sequential_scans(optician_client, {"recall": "on"}) == {}
 
 
+def test_the_status_filter_is_counted_from_the_small_status_index(
+    staff_client, chain_data, chain_cap
+):
+    with CaptureQueriesContext(connection) as captured:
+        response = staff_client.get(LIST, {"status": "inactive"})
+    inactive = Customer.objects.alive().filter(status="inactive").count()
+    assert page_info(response) == f"1–25 von {inactive:,}".replace(",", ".")
+    counts = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT COUNT(")]
+    assert len(counts) == 1
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + counts[0])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Only Scan using customer_status " in plan
+
+
 def test_the_insurer_filter_reads_an_index(staff_client, chain_data, chain_cap):
     provider = Customer.objects.exclude(insurance_provider=None).first().insurance_provider_id
     assert sequential_scans(staff_client, {"insurance": provider}) == {}
