@@ -34,16 +34,31 @@ def _user_sql() -> tuple[str, list[str]]:
 
 @functools.cache
 def _permissions_sql() -> str:
+    """Tables and columns named from the models, as Django's own queries do
+    (a custom user model's link tables have other column names)."""
     user_model = get_user_model()
-    own = user_model._meta.get_field("user_permissions").remote_field.through
-    member = user_model._meta.get_field("groups").remote_field.through
-    granted = Group._meta.get_field("permissions").remote_field.through
+    own = user_model._meta.get_field("user_permissions")
+    member = user_model._meta.get_field("groups")
+    granted = Group._meta.get_field("permissions")
+    quote = connections[router.db_for_read(Permission)].ops.quote_name
+
+    def link(field, alias: str) -> tuple[str, str, str]:
+        """The link table as ``alias``, and its owner's and target's columns."""
+        return (
+            f"{quote(field.m2m_db_table())} {alias}",
+            f"{alias}.{quote(field.m2m_column_name())}",
+            f"{alias}.{quote(field.m2m_reverse_name())}",
+        )
+
+    own_table, own_user, own_permission = link(own, "o")
+    member_table, member_user, member_group = link(member, "m")
+    granted_table, granted_group, granted_permission = link(granted, "g")
     return (
-        f"SELECT ct.app_label, p.codename FROM {_table(Permission)} p "  # noqa: S608 (table names)
+        f"SELECT ct.app_label, p.codename FROM {_table(Permission)} p "  # noqa: S608 (model names)
         f"JOIN {_table(ContentType)} ct ON ct.id = p.content_type_id "
-        f"WHERE p.id IN (SELECT permission_id FROM {_table(own)} WHERE user_id = %s "
-        f"UNION ALL SELECT g.permission_id FROM {_table(granted)} g "
-        f"JOIN {_table(member)} m ON m.group_id = g.group_id WHERE m.user_id = %s)"
+        f"WHERE p.id IN (SELECT {own_permission} FROM {own_table} WHERE {own_user} = %s "
+        f"UNION ALL SELECT {granted_permission} FROM {granted_table} "
+        f"JOIN {member_table} ON {member_group} = {granted_group} WHERE {member_user} = %s)"
     )
 
 
