@@ -24,8 +24,12 @@ def test_a_worker_freezes_its_objects_once_warmed_up(unfrozen):
     frozen = gc.get_freeze_count()
     assert frozen > 1000
     worker.nr += 1
+    later = [[] for _ in range(2000)]  # what freezing again would take along
     gunicorn_conf.post_request(worker, None, {}, None)
-    assert gc.get_freeze_count() == frozen
+    # Not frozen again. (Not "== frozen": a frozen object that loses its
+    # last reference is still freed, and CI saw one go in between.)
+    assert gc.get_freeze_count() <= frozen
+    assert len(later) == 2000
 
 
 def test_the_master_freezes_the_loaded_app(unfrozen):
