@@ -232,7 +232,10 @@ def list_customers(request: HttpRequest, filters: Query[CustomerQuery]):
         # As the customer list: a common surname must not walk the name index.
         customers = pagination.match_before_sorting(customers)
     filtered = any((filters.status, filters.insurance_provider, filters.search))
-    return page_of(customers, filters, filtered=filtered)
+    kept = None
+    if not filters.insurance_provider:  # (by name: counted)
+        kept = selectors.kept_total(status=filters.status, search=filters.search)
+    return page_of(customers, filters, filtered=filtered, known_count=kept)
 
 
 @router.post("", response={201: CustomerOut, 422: Errors}, summary="Create a customer")

@@ -122,12 +122,14 @@ TOTAL_IS_ESTIMATE = Field(
 )
 
 
-def page_of(queryset, query, *, filtered: bool = True) -> dict:
+def page_of(queryset, query, *, filtered: bool = True, known_count: int | None = None) -> dict:
     """One page of a list as the API answers it: items, total (exact, or an
     estimate for an unfiltered list of a chain's size, as the web tables
     show it), page, page_size."""
     start = (query.page - 1) * query.page_size
-    paginator = TablePaginator(queryset, query.page_size, filtered=filtered)
+    paginator = TablePaginator(
+        queryset, query.page_size, filtered=filtered, known_count=known_count
+    )
     return {
         "items": list(queryset[start : start + query.page_size]),
         "total": paginator.count,

@@ -1,3 +1,5 @@
+from functools import cached_property
+
 import django_filters
 from django import forms
 from django.db.models import QuerySet
@@ -62,7 +64,18 @@ class CustomerFilter(SortedFilterSet):
             self.form.cleaned_data.get(name) for name in ("q", "status", "insurance", "recall")
         )
 
-    @property
+    def kept_count(self) -> int | None:
+        """The number of matches when CustomerCount keeps it (see
+        selectors.kept_total), else None: then they are counted."""
+        self.form.is_valid()
+        data = self.form.cleaned_data
+        if self.deleted or data.get("recall") or isinstance(self.page_ids, selectors.SearchHits):
+            return None  # (search hits count themselves, from CustomerCount too)
+        return selectors.kept_total(
+            status=data.get("status"), insurer=data.get("insurance"), search=data.get("q")
+        )
+
+    @cached_property
     def page_ids(self) -> "QuerySet | selectors.SearchHits":
         """The ids of ``qs`` in its order, to page over. A search alone in
         name order is answered from the search-word index alone."""

@@ -326,3 +326,23 @@ class CustomerSearchWord(models.Model):
 
     def __str__(self) -> str:
         return self.word
+
+
+class CustomerCount(models.Model):
+    """How many customers who are not deleted have a status, an insurer or a
+    search key: kept exact by statement triggers on customers (migration
+    0013), so that a list filtered by one of them shows its total at once
+    instead of counting 100,000 index entries on every page view. Read
+    through selectors.known_count; nothing else writes it."""
+
+    STATUS = "status"
+    INSURER = "insurer"  # value: the insurer's id
+    WORD = "word"  # value: a key of text.search_words
+
+    pk = models.CompositePrimaryKey("kind", "value")
+    kind = models.CharField(max_length=10)
+    value = models.TextField(db_collation="C")
+    customers = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.value}: {self.customers}"

@@ -11,6 +11,7 @@ from django.utils import timezone
 from customers.models import (
     SORT_KEYS,
     Customer,
+    CustomerCount,
     CustomerSearchWord,
     InsuranceProvider,
     sort_ordering,
@@ -184,10 +185,21 @@ def _phone_digits(query: str) -> str | None:
     return None
 
 
+def known_count(kind: str, value: str) -> int:
+    """How many customers (not deleted) have ``value`` as their ``kind``
+    (CustomerCount.STATUS, INSURER or WORD): one row read, where counting
+    them would read one index entry per customer."""
+    counts = CustomerCount.objects.filter(kind=kind, value=value).values_list("customers")
+    return next((customers for (customers,) in counts), 0)
+
+
 class WordMatches(NamedTuple):
     rows: QuerySet[CustomerSearchWord]
     # Whether no customer has two of the rows (then they need no DISTINCT).
     one_per_customer: bool
+    # The one search key all matches have, when that is the whole query:
+    # then they are counted in CustomerCount.
+    word: str | None = None
 
 
 def word_matches(query: str, *, to_count: bool = False) -> WordMatches | None:
@@ -206,18 +218,20 @@ def word_matches(query: str, *, to_count: bool = False) -> WordMatches | None:
     # Then the rows are that word's: one per customer and already in name
     # order in the index, so 50,000 matches are counted without a sort and
     # their first page is read, not sorted (two index probes to find out).
-    one_word = False
+    one_word = None
     rows = words
     if to_count:
         bounds = words.aggregate(first=Min("word"), last=Max("word"))
         if bounds["first"] is not None and bounds["first"] == bounds["last"]:
-            one_word = True
-            rows = CustomerSearchWord.objects.filter(word=bounds["first"])
+            one_word = bounds["first"]
+            rows = CustomerSearchWord.objects.filter(word=one_word)
     for key in others:
         rows = rows.filter(
             customer__in=CustomerSearchWord.objects.filter(word__startswith=key).values("customer")
         )
-    return WordMatches(rows, one_per_customer=one_word)
+    return WordMatches(
+        rows, one_per_customer=one_word is not None, word=None if others else one_word
+    )
 
 
 def customer_search(queryset: QuerySet[Customer], query: str) -> QuerySet[Customer]:
@@ -245,8 +259,11 @@ class SearchHits:
         order = ("-sort_name", "-customer") if descending else ("sort_name", "customer")
         self._ids = matches.rows.order_by(*order).values_list("customer", flat=True)
         self._distinct = not matches.one_per_customer
+        self._word = matches.word
 
     def count(self) -> int:
+        if self._word is not None:
+            return known_count(CustomerCount.WORD, self._word)
         if not self._distinct:
             return self._ids.count()
         return self._ids.aggregate(count=Count("customer", distinct=True))["count"]
@@ -277,6 +294,35 @@ def search_ids_in_name_order(query: str, *, descending: bool = False) -> SearchH
     if matches is None:
         return None
     return SearchHits(matches, descending=descending)
+
+
+def search_count(query: str) -> int | None:
+    """How many customers customer_search finds for ``query`` when that is
+    kept in CustomerCount (a query that begins just one search key), else
+    None: then they are to be counted."""
+    query = _clean(query)
+    if not query or _phone_digits(query):
+        return None
+    matches = word_matches(query, to_count=True)
+    if matches is None or matches.word is None:
+        return None
+    return known_count(CustomerCount.WORD, matches.word)
+
+
+def kept_total(
+    *, status: str | None = None, insurer: int | str | None = None, search: str | None = None
+) -> int | None:
+    """How many customers (not deleted) a list filtered by just one of these
+    shows, from CustomerCount; None when they are to be counted (more than one
+    filter, or a search that is not one search key)."""
+    given = [value for value in (status, insurer, search) if value]
+    if len(given) != 1:
+        return None
+    if status:
+        return known_count(CustomerCount.STATUS, status)
+    if insurer:
+        return known_count(CustomerCount.INSURER, str(insurer))
+    return search_count(search)
 
 
 def customer_text_search(queryset: QuerySet[Customer], query: str) -> QuerySet[Customer]:

@@ -45,7 +45,10 @@ def _table_context(request: HttpRequest, *, deleted: bool) -> dict:
         services.refresh_passed_next_appointments(deleted=deleted)
     page_size = PageSizeForm(request.GET, sizes=settings.TABLE_PAGE_SIZES).size
     paginator = TablePaginator(
-        customer_filter.page_ids, page_size, filtered=customer_filter.is_filtered
+        customer_filter.page_ids,
+        page_size,
+        filtered=customer_filter.is_filtered,
+        known_count=customer_filter.kept_count(),
     )
     page = paginator.get_page(request.GET.get("page"))
     rows = selectors.table_rows(include_deleted=deleted)

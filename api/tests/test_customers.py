@@ -164,6 +164,23 @@ def test_outdated_update_answers_409_and_keeps_the_newer_change(api):
     assert customer.first_name == "Anne"
 
 
+def test_a_list_filtered_by_status_or_one_search_key_reads_its_kept_total(api):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for number in range(4):
+        factories.customer(last_name="Müller" if number % 2 else "Weber", status="prospect")
+    factories.customer(last_name="Mueller", status="active")
+    for query, total in [({"status": "prospect"}, 4), ({"search": "Müller"}, 3)]:
+        with CaptureQueriesContext(connection) as captured:
+            page = api.get(URL, query).json()
+        assert (page["total"], page["total_is_estimate"]) == (total, False)
+        sql = " ".join(q["sql"] for q in captured.captured_queries)
+        assert "customers_customercount" in sql and "COUNT(" not in sql
+    both = api.get(URL, {"status": "prospect", "search": "Müller"}).json()
+    assert both["total"] == 2  # two filters: counted
+
+
 def test_delete_is_soft_and_restorable(api, owner_client):
     customer = factories.customer()
     assert api.delete(f"{URL}/{customer.pk}").status_code == 204

@@ -1,5 +1,6 @@
 """The filter bar of a sortable table, shared by every list screen."""
 
+import functools
 from collections.abc import Callable, Iterable
 
 import django_filters
@@ -36,6 +37,12 @@ class SortedFilterSet(django_filters.FilterSet):
         # The page's modal form may have fields of the same names ("status"):
         # distinct ids keep each label on its own field.
         self.form.auto_id = "filter_%s"
+        for name, declared in self.filters.items():
+            choices = declared.extra.get("choices")
+            if callable(choices) and name in self.form.fields:
+                # Read at most once: a callable's choices are read to validate
+                # a choice and again to draw the select (a query each time).
+                self.form.fields[name].choices = functools.cache(choices)
 
     def filter_sort(self, queryset, name, value):
         # Sorting happens once in ``qs``, so that the default sort applies too.

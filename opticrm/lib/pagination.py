@@ -70,13 +70,19 @@ class TablePaginator(Paginator):
     there the planner's estimate is shown ("ca."). A filtered list, where
     the number answers the user's question, is always counted exactly."""
 
-    def __init__(self, object_list, per_page, *, filtered: bool, **kwargs):
+    def __init__(
+        self, object_list, per_page, *, filtered: bool, known_count: int | None = None, **kwargs
+    ):
         super().__init__(object_list, per_page, **kwargs)
         self.filtered = filtered
+        # An exact number kept elsewhere (customers.models.CustomerCount).
+        self.known_count = known_count
         self.estimated = False
 
     @cached_property
     def count(self) -> int:
+        if self.known_count is not None:
+            return self.known_count
         if self.filtered:
             return super().count
         expected = unfiltered_estimate(self.object_list)

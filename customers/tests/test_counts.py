@@ -1,0 +1,151 @@
+"""CustomerCount: kept exact by the triggers of customers migration 0013,
+and read instead of counting where a list is filtered by one thing it keeps."""
+
+from collections import Counter
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from customers import selectors, services
+from customers.models import Customer, CustomerCount
+from customers.tests import factories
+from opticrm.lib import text
+
+LIST = reverse("customers:list")
+
+
+def kept() -> dict[tuple[str, str], int]:
+    return {
+        (row.kind, row.value): row.customers for row in CustomerCount.objects.exclude(customers=0)
+    }
+
+
+def counted() -> dict[tuple[str, str], int]:
+    """What the counts must be, worked out in Python from the customers."""
+    expected = Counter()
+    for customer in Customer.objects.alive():
+        expected[(CustomerCount.STATUS, customer.status)] += 1
+        if customer.insurance_provider_id is not None:
+            expected[(CustomerCount.INSURER, str(customer.insurance_provider_id))] += 1
+        for key in set(text.search_words(customer.search_text)):
+            expected[(CustomerCount.WORD, key)] += 1
+    return dict(expected)
+
+
+@pytest.fixture
+def shop(db):
+    aok = factories.insurance("AOK Bayern")
+    tk = factories.insurance("Techniker Krankenkasse")
+    return {
+        "aok": aok,
+        "tk": tk,
+        "hans": factories.customer(
+            first_name="Hans", last_name="Müller", email="hans@example.de", insurance_provider=aok
+        ),
+        "eva": factories.customer(
+            first_name="Eva", last_name="Mueller", phone="0151 23456789", insurance_provider=aok
+        ),
+        "ute": factories.customer(
+            first_name="Ute", last_name="Große", status=Customer.Status.PROSPECT
+        ),
+    }
+
+
+def test_every_change_of_a_customer_keeps_the_counts_exact(shop):
+    assert kept() == counted()
+    assert kept()[(CustomerCount.WORD, "muller")] == 2
+    hans, eva, ute = shop["hans"], shop["eva"], shop["ute"]
+    steps = [
+        lambda: services.customer_update(customer_id=hans.pk, data={"last_name": "Meier"}),
+        lambda: services.customer_update(customer_id=eva.pk, data={"status": "inactive"}),
+        lambda: services.customer_update(
+            customer_id=eva.pk, data={"insurance_provider": shop["tk"]}
+        ),
+        lambda: services.customer_update(customer_id=hans.pk, data={"insurance_provider": None}),
+        lambda: services.customer_update(customer_id=ute.pk, data={"notes": "Gleitsicht"}),
+        lambda: services.customer_soft_delete(customer_id=eva.pk),
+        lambda: services.customer_restore(customer_id=eva.pk),
+        lambda: services.customer_soft_delete(customer_id=ute.pk),
+        lambda: services.customer_purge(customer_id=ute.pk),
+        # Bulk writes: one statement, many customers.
+        lambda: Customer.objects.update(status=Customer.Status.INACTIVE),
+        lambda: Customer.objects.bulk_create(
+            [
+                Customer(first_name="Jan", last_name=f"Berg{n}", status="active", search_text="")
+                for n in range(3)
+            ]
+        ),
+        lambda: Customer.objects.filter(last_name__startswith="Berg").delete(),
+    ]
+    for number, step in enumerate(steps):
+        step()
+        assert kept() == counted(), f"after step {number}"
+    assert kept()[(CustomerCount.WORD, "muller")] == 1  # Eva; Hans is a Meier now
+    assert kept()[(CustomerCount.STATUS, "inactive")] == 2
+
+
+def test_recounting_from_scratch_finds_what_the_triggers_kept(shop):
+    services.customer_update(customer_id=shop["ute"].pk, data={"status": "active"})
+    before = kept()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT customers_recount()")
+    assert kept() == before == counted()
+
+
+def total_shown(response) -> str:
+    return response.content.decode().split('class="pagination-info">')[1].split("</span>")[0]
+
+
+@pytest.mark.parametrize(
+    ("params", "names"),
+    [
+        ({"status": "prospect"}, ["Große"]),
+        ({"insurance": "aok"}, ["Mueller", "Müller"]),
+        ({"q": "Müller"}, ["Mueller", "Müller"]),
+        ({"q": "mueller", "sort": "-name"}, ["Müller", "Mueller"]),
+        ({"q": "Müller", "sort": "email"}, ["Müller", "Mueller"]),
+    ],
+)
+def test_a_list_filtered_by_one_kept_thing_shows_the_kept_total(staff_client, shop, params, names):
+    params = {k: shop[v].pk if k == "insurance" else v for k, v in params.items()}
+    with CaptureQueriesContext(connection) as queries:
+        response = staff_client.get(LIST, params)
+    assert response.status_code == 200
+    assert [customer.last_name for customer in response.context["page"].object_list] == names
+    assert f"1–{len(names)} von {len(names)}" in " ".join(total_shown(response).split())
+    sql = " ".join(query["sql"] for query in queries.captured_queries)
+    assert "COUNT(" not in sql and "customers_customercount" in sql
+
+
+def test_the_kept_total_is_the_number_of_matches_not_of_rows(staff_client, shop):
+    """Only a count CustomerCount keeps alone is read from it: two filters,
+    a prefix of several keys or the deleted customers are counted."""
+    factories.customer(first_name="Anna", last_name="Annaberg")  # two keys begin "ann"
+    factories.customer(first_name="Bert", last_name="Anner")
+    for params, total in [
+        ({"q": "ann"}, 2),
+        ({"q": "hans müller"}, 1),
+        ({"status": "active", "insurance": shop["aok"].pk}, 2),
+    ]:
+        with CaptureQueriesContext(connection) as queries:
+            response = staff_client.get(LIST, params)
+        assert f"von {total}" in " ".join(total_shown(response).split()), params
+        assert "customers_customercount" not in " ".join(
+            query["sql"] for query in queries.captured_queries
+        ), params
+    assert selectors.search_count("ann") is None
+    assert selectors.search_count("annab") == 1
+    assert selectors.search_count("0151 234") is None  # a phone number: counted
+
+
+def test_a_filter_choice_read_from_the_database_is_read_once(staff_client, shop):
+    with CaptureQueriesContext(connection) as queries:
+        staff_client.get(LIST, {"insurance": shop["aok"].pk})
+    insurer_reads = [
+        query
+        for query in queries.captured_queries
+        if 'FROM "customers_insuranceprovider"' in query["sql"]
+    ]
+    assert len(insurer_reads) == 1
