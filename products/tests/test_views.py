@@ -420,6 +420,33 @@ def test_the_default_list_is_counted_from_one_index(staff_client):
     assert "Sort" not in plan, plan
 
 
+def test_a_search_counts_its_matches_in_the_query_of_its_page(staff_client, settings):
+    settings.TABLE_PAGE_SIZES = [5, 25]
+    for number in range(7):
+        product(article_number=f"Z-{number}", name=f"Zeiss Fassung {number}", brand="Zeiss")
+    product(article_number="R-1", name="Ray-Ban Aviator", brand="Ray-Ban")
+
+    def view(page) -> tuple[list[str], str, list[str]]:
+        with CaptureQueriesContext(connection) as captured:
+            response = staff_client.get(LIST, {"q": "zeiss", "page_size": 5, "page": page})
+        info = response.content.decode().split('class="pagination-info">')[1].split("</span>")[0]
+        counts = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"]]
+        return rows(response), " ".join(info.split()), counts
+
+    first, info, counts = view(1)
+    assert first == ["Z-0", "Z-1", "Z-2", "Z-3", "Z-4"] and info == "1–5 von 7"
+    assert len(counts) == 1 and "OVER ()" in counts[0]  # no query of its own
+    second, info, counts = view(2)
+    assert second == ["Z-5", "Z-6"] and info == "6–7 von 7"
+    # Beyond the last page the total is counted, and the last page shown.
+    beyond, info, counts = view(9)
+    assert beyond == second and info == "6–7 von 7"
+    assert any(sql.startswith("SELECT COUNT(") for sql in counts)
+    assert view("x")[0] == first
+    nothing = staff_client.get(LIST, {"q": "Lindberg"})
+    assert rows(nothing) == [] and nothing.context["page"].paginator.count == 0
+
+
 def test_search_reads_the_trigram_index():
     from products import selectors
 
