@@ -69,10 +69,13 @@ class CustomerFilter(SortedFilterSet):
         selectors.kept_total), else None: then they are counted."""
         self.form.is_valid()
         data = self.form.cleaned_data
-        if self.deleted or data.get("recall") or isinstance(self.page_ids, selectors.SearchHits):
+        if self.deleted or isinstance(self.page_ids, selectors.SearchHits):
             return None  # (search hits count themselves, from CustomerCount too)
         return selectors.kept_total(
-            status=data.get("status"), insurer=data.get("insurance"), search=data.get("q")
+            status=data.get("status"),
+            insurer=data.get("insurance"),
+            search=data.get("q"),
+            refraction_before=recall_cutoff(timezone.localdate()) if data.get("recall") else None,
         )
 
     @cached_property

@@ -329,15 +329,17 @@ class CustomerSearchWord(models.Model):
 
 
 class CustomerCount(models.Model):
-    """How many customers who are not deleted have a status, an insurer or a
-    search key: kept exact by statement triggers on customers (migration
-    0013), so that a list filtered by one of them shows its total at once
-    instead of counting 100,000 index entries on every page view. Read
-    through selectors.known_count; nothing else writes it."""
+    """How many customers who are not deleted have a status, an insurer, a
+    search key or their newest refraction on a day: kept exact by statement
+    triggers on customers (migration 0013), so that a list filtered by one of
+    them shows its total at once instead of counting 100,000 index entries on
+    every page view. Read through selectors.kept_total; nothing else writes
+    it."""
 
     STATUS = "status"
     INSURER = "insurer"  # value: the insurer's id
     WORD = "word"  # value: a key of text.search_words
+    REFRACTION = "refraction"  # value: the day of the newest refraction, ISO
 
     pk = models.CompositePrimaryKey("kind", "value")
     kind = models.CharField(max_length=10)

@@ -4,7 +4,7 @@ import datetime
 from typing import NamedTuple
 
 from django.apps import apps
-from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -193,6 +193,13 @@ def known_count(kind: str, value: str) -> int:
     return next((customers for (customers,) in counts), 0)
 
 
+def refractions_before_count(cutoff: datetime.date) -> int:
+    """How many customers (not deleted) had their newest refraction before
+    ``cutoff``: a sum over the days CustomerCount keeps."""
+    days = CustomerCount.objects.filter(kind=CustomerCount.REFRACTION, value__lt=cutoff.isoformat())
+    return int(days.aggregate(customers=Sum("customers"))["customers"] or 0)
+
+
 class WordMatches(NamedTuple):
     rows: QuerySet[CustomerSearchWord]
     # Whether no customer has two of the rows (then they need no DISTINCT).
@@ -310,18 +317,24 @@ def search_count(query: str) -> int | None:
 
 
 def kept_total(
-    *, status: str | None = None, insurer: int | str | None = None, search: str | None = None
+    *,
+    status: str | None = None,
+    insurer: int | str | None = None,
+    search: str | None = None,
+    refraction_before: datetime.date | None = None,
 ) -> int | None:
     """How many customers (not deleted) a list filtered by just one of these
     shows, from CustomerCount; None when they are to be counted (more than one
     filter, or a search that is not one search key)."""
-    given = [value for value in (status, insurer, search) if value]
+    given = [value for value in (status, insurer, search, refraction_before) if value]
     if len(given) != 1:
         return None
     if status:
         return known_count(CustomerCount.STATUS, status)
     if insurer:
         return known_count(CustomerCount.INSURER, str(insurer))
+    if refraction_before:
+        return refractions_before_count(refraction_before)
     return search_count(search)
 
 

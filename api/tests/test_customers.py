@@ -181,6 +181,13 @@ def test_a_list_filtered_by_status_or_one_search_key_reads_its_kept_total(api):
     assert both["total"] == 2  # two filters: counted
 
 
+def test_a_search_without_letters_or_digits_finds_nothing(api):
+    factories.customer(last_name="Müller")
+    page = api.get(URL, {"search": "?!"})
+    assert page.status_code == 200
+    assert (page.json()["total"], page.json()["items"]) == (0, [])
+
+
 def test_delete_is_soft_and_restorable(api, owner_client):
     customer = factories.customer()
     assert api.delete(f"{URL}/{customer.pk}").status_code == 204

@@ -1,5 +1,5 @@
-"""Exact counts of the customers (not deleted) per status, insurer and
-search key (issue 8), kept by statement-level triggers on customers: one
+"""Exact counts of the customers (not deleted) per status, insurer, search
+key and day of the newest refraction (issue 8), kept by statement-level triggers on customers: one
 upsert per changing statement with the changes summed up, so a bulk update
 writes each count once (a row trigger would update a status's count once per
 customer, and every update of one row in a transaction makes the next one
@@ -12,12 +12,18 @@ search-word rows."""
 from django.db import migrations, models
 
 KEYS = """
-CREATE OR REPLACE FUNCTION customers_count_keys(status text, insurer bigint, search_text text)
+CREATE OR REPLACE FUNCTION customers_count_keys(
+    status text, insurer bigint, search_text text, last_refraction date
+)
 RETURNS TABLE (kind text, value text)
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT 'status', status
     UNION ALL SELECT 'insurer', insurer::text WHERE insurer IS NOT NULL
     UNION ALL SELECT 'word', key FROM customers_search_keys(search_text) AS key
+    -- ISO dates: their text order is their order, so a sum over the days
+    -- before a date reads a range of the primary key.
+    UNION ALL SELECT 'refraction', to_char(last_refraction, 'YYYY-MM-DD')
+        WHERE last_refraction IS NOT NULL
 $$;
 """
 
@@ -30,11 +36,15 @@ UPSERT = """
         ON CONFLICT (kind, value) DO UPDATE SET customers = c.customers + EXCLUDED.customers;"""
 ADDED = """
             SELECT k.kind, k.value, 1 AS change
-            FROM new_rows n, customers_count_keys(n.status, n.insurance_provider_id, n.search_text) k
+            FROM new_rows n, customers_count_keys(
+                n.status, n.insurance_provider_id, n.search_text, n.last_refraction_date
+            ) k
             WHERE n.deleted_at IS NULL"""
 REMOVED = """
             SELECT k.kind, k.value, -1 AS change
-            FROM old_rows o, customers_count_keys(o.status, o.insurance_provider_id, o.search_text) k
+            FROM old_rows o, customers_count_keys(
+                o.status, o.insurance_provider_id, o.search_text, o.last_refraction_date
+            ) k
             WHERE o.deleted_at IS NULL"""
 # An update counts only the rows whose counted columns changed: updating the
 # next appointment of every customer reads no search keys.
@@ -42,15 +52,20 @@ CHANGED = """
             SELECT k.kind, k.value, s.change
             FROM old_rows o JOIN new_rows n ON n.id = o.id,
             LATERAL (
-                SELECT o.status, o.insurance_provider_id, o.search_text, -1
+                SELECT o.status, o.insurance_provider_id, o.search_text, o.last_refraction_date, -1
                 WHERE o.deleted_at IS NULL
                 UNION ALL
-                SELECT n.status, n.insurance_provider_id, n.search_text, 1
+                SELECT n.status, n.insurance_provider_id, n.search_text, n.last_refraction_date, 1
                 WHERE n.deleted_at IS NULL
-            ) AS s (status, insurer, search_text, change),
-            customers_count_keys(s.status, s.insurer, s.search_text) k
-            WHERE (o.status, o.insurance_provider_id, o.search_text, o.deleted_at IS NULL)
-                IS DISTINCT FROM (n.status, n.insurance_provider_id, n.search_text, n.deleted_at IS NULL)"""
+            ) AS s (status, insurer, search_text, last_refraction, change),
+            customers_count_keys(s.status, s.insurer, s.search_text, s.last_refraction) k
+            WHERE (
+                o.status, o.insurance_provider_id, o.search_text, o.last_refraction_date,
+                o.deleted_at IS NULL
+            ) IS DISTINCT FROM (
+                n.status, n.insurance_provider_id, n.search_text, n.last_refraction_date,
+                n.deleted_at IS NULL
+            )"""
 
 KEEP = (
     KEYS
@@ -77,7 +92,9 @@ LANGUAGE sql SET search_path FROM CURRENT AS $$
     INSERT INTO customers_customercount (kind, value, customers)
     SELECT k.kind, k.value, count(*)
     FROM customers_customer c,
-        customers_count_keys(c.status, c.insurance_provider_id, c.search_text) k
+        customers_count_keys(
+            c.status, c.insurance_provider_id, c.search_text, c.last_refraction_date
+        ) k
     WHERE c.deleted_at IS NULL
     GROUP BY k.kind, k.value;
 $$;
@@ -111,7 +128,7 @@ DROP TRIGGER IF EXISTS customers_forget_counts ON customers_customer;
 DROP FUNCTION IF EXISTS customers_keep_counts();
 DROP FUNCTION IF EXISTS customers_forget_counts();
 DROP FUNCTION IF EXISTS customers_recount();
-DROP FUNCTION IF EXISTS customers_count_keys(text, bigint, text);
+DROP FUNCTION IF EXISTS customers_count_keys(text, bigint, text, date);
 """
 
 

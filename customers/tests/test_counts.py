@@ -1,17 +1,21 @@
 """CustomerCount: kept exact by the triggers of customers migration 0013,
 and read instead of counting where a list is filtered by one thing it keeps."""
 
+import datetime
 from collections import Counter
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from customers import selectors, services
 from customers.models import Customer, CustomerCount
 from customers.tests import factories
 from opticrm.lib import text
+from prescriptions.selectors import recall_cutoff
+from prescriptions.tests.factories import refraction
 
 LIST = reverse("customers:list")
 
@@ -31,6 +35,9 @@ def counted() -> dict[tuple[str, str], int]:
             expected[(CustomerCount.INSURER, str(customer.insurance_provider_id))] += 1
         for key in set(text.search_words(customer.search_text)):
             expected[(CustomerCount.WORD, key)] += 1
+        if customer.last_refraction_date is not None:
+            day = customer.last_refraction_date.isoformat()
+            expected[(CustomerCount.REFRACTION, day)] += 1
     return dict(expected)
 
 
@@ -53,11 +60,15 @@ def shop(db):
     }
 
 
-def test_every_change_of_a_customer_keeps_the_counts_exact(shop):
+def test_every_change_of_a_customer_keeps_the_counts_exact(shop, optician):
     assert kept() == counted()
     assert kept()[(CustomerCount.WORD, "muller")] == 2
     hans, eva, ute = shop["hans"], shop["eva"], shop["ute"]
     steps = [
+        # The newest refraction's day is kept on the customer by a trigger.
+        lambda: refraction(hans, optician, date=datetime.date(2023, 5, 2)),
+        lambda: refraction(eva, optician, date=datetime.date(2023, 5, 2)),
+        lambda: refraction(hans, optician, date=datetime.date(2025, 1, 7)),
         lambda: services.customer_update(customer_id=hans.pk, data={"last_name": "Meier"}),
         lambda: services.customer_update(customer_id=eva.pk, data={"status": "inactive"}),
         lambda: services.customer_update(
@@ -84,6 +95,8 @@ def test_every_change_of_a_customer_keeps_the_counts_exact(shop):
         assert kept() == counted(), f"after step {number}"
     assert kept()[(CustomerCount.WORD, "muller")] == 1  # Eva; Hans is a Meier now
     assert kept()[(CustomerCount.STATUS, "inactive")] == 2
+    assert kept()[(CustomerCount.REFRACTION, "2023-05-02")] == 1  # Eva
+    assert kept()[(CustomerCount.REFRACTION, "2025-01-07")] == 1  # Hans
 
 
 def test_recounting_from_scratch_finds_what_the_triggers_kept(shop):
@@ -138,6 +151,23 @@ def test_the_kept_total_is_the_number_of_matches_not_of_rows(staff_client, shop)
     assert selectors.search_count("ann") is None
     assert selectors.search_count("annab") == 1
     assert selectors.search_count("0151 234") is None  # a phone number: counted
+
+
+def test_the_refraction_due_list_sums_the_kept_days_before_the_cutoff(
+    optician_client, optician, shop
+):
+    cutoff = recall_cutoff(timezone.localdate())
+    for customer, days in [(shop["hans"], -400), (shop["eva"], -1), (shop["ute"], 200)]:
+        refraction(customer, optician, date=cutoff + datetime.timedelta(days=days))
+    on_the_day = factories.customer(last_name="Stichtag")
+    refraction(on_the_day, optician, date=cutoff)  # exactly two years: not yet due
+    with CaptureQueriesContext(connection) as queries:
+        response = optician_client.get(LIST, {"recall": "on"})
+    assert [c.last_name for c in response.context["page"].object_list] == ["Mueller", "Müller"]
+    assert "1–2 von 2" in " ".join(total_shown(response).split())
+    sql = " ".join(query["sql"] for query in queries.captured_queries)
+    assert "COUNT(" not in sql and "customers_customercount" in sql
+    assert selectors.refractions_before_count(cutoff + datetime.timedelta(days=1)) == 3
 
 
 def test_a_filter_choice_read_from_the_database_is_read_once(staff_client, shop):

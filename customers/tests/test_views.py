@@ -188,6 +188,15 @@ def test_list_filter_by_insurance(staff_client, shop):
     assert rows(staff_client.get(LIST, {"insurance": aok.pk})) == ["Müller"]
 
 
+@pytest.mark.parametrize("query", ["?!", "-", "…", "?! müller"])
+def test_a_search_without_letters_or_digits_finds_nothing_and_fails_nothing(
+    staff_client, shop, query
+):
+    response = staff_client.get(LIST, {"q": query, "sort": "email"})
+    assert response.status_code == 200
+    assert rows(response) == ([] if query != "?! müller" else ["Müller"])
+
+
 def test_search_result_says_nothing_found(staff_client, shop):
     assert "Keine Kunden gefunden." in staff_client.get(LIST, {"q": "xyz"}).content.decode()
 

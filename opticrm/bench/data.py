@@ -221,7 +221,9 @@ ADD_COUNTS = """
     INSERT INTO customers_customercount AS kept (kind, value, customers)
     SELECT k.kind, k.value, count(*)
     FROM customers_customer c,
-        customers_count_keys(c.status, c.insurance_provider_id, c.search_text) AS k
+        customers_count_keys(
+            c.status, c.insurance_provider_id, c.search_text, c.last_refraction_date
+        ) AS k
     WHERE c.id > %s AND c.deleted_at IS NULL
     GROUP BY k.kind, k.value
     ON CONFLICT (kind, value) DO UPDATE SET customers = kept.customers + EXCLUDED.customers
@@ -341,7 +343,6 @@ def load(sizes: Sizes, *, seed: int = 8, rebuild_indexes: bool = True) -> Loaded
             ))  # fmt: skip
             customer_ids = _new_ids(cursor, "customers_customer", before)
             _timed(loaded, "search words", lambda: cursor.execute(FILL_SEARCH_WORDS, [before]))
-            _timed(loaded, "counts", lambda: cursor.execute(ADD_COUNTS, [before]))
             _timed(loaded, "products", lambda: _copy(
                 cursor, "products_product", PRODUCT_COLUMNS, _product_rows(rng, sizes.products, now)
             ))  # fmt: skip
@@ -394,6 +395,7 @@ def load(sizes: Sizes, *, seed: int = 8, rebuild_indexes: bool = True) -> Loaded
             # COPY skipped the trigger that keeps each customer's next appointment.
             _timed(loaded, "next appointments", lambda: cursor.execute(FILL_NEXT_APPOINTMENTS))
             _timed(loaded, "last refractions", lambda: cursor.execute(FILL_LAST_REFRACTIONS))
+            _timed(loaded, "counts", lambda: cursor.execute(ADD_COUNTS, [before]))
             cursor.execute("SET LOCAL session_replication_role = origin")
 
         def build_indexes() -> None:

@@ -18,7 +18,10 @@ SURELY_MORE_THAN_EXACT = 10
 def planner_rows(queryset: QuerySet) -> int:
     """How many rows PostgreSQL expects ``queryset`` to return: planning
     only, nothing is read (the estimate is as good as the last ANALYZE)."""
-    plan = json.loads(queryset.order_by().values("pk").explain(format="json"))
+    explained = queryset.order_by().values("pk").explain(format="json")
+    if not explained:
+        return 0  # Django sends no query that cannot match anything (none())
+    plan = json.loads(explained)
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
