@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from opticrm.lib.constraints import CheckConstraint
 from opticrm.lib.models import TimeStampedModel
 
 HEX_COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB."))
@@ -134,9 +135,7 @@ class Appointment(TimeStampedModel):
         verbose_name = _("appointment")
         verbose_name_plural = _("appointments")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(end__gt=F("start")), name="appointment_end_after_start"
-            ),
+            CheckConstraint(condition=Q(end__gt=F("start")), name="appointment_end_after_start"),
             # No double booking, enforced by PostgreSQL itself: one staff
             # member, no two overlapping blocking appointments. "[)" ranges
             # let one appointment end at 10:00 and the next start at 10:00.
@@ -191,7 +190,7 @@ class OpeningHours(models.Model):
         verbose_name = _("opening hours")
         verbose_name_plural = _("opening hours")
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(closes__gt=F("opens")), name="opening_hours_close_after_open"
             ),
         ]
@@ -212,7 +211,7 @@ class ClosedDay(models.Model):
         verbose_name = _("closed day")
         verbose_name_plural = _("closed days")
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(last_day__gte=F("first_day")), name="closed_day_range_order"
             ),
         ]

@@ -10,6 +10,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 
 from customers.validators import validate_date_of_birth, validate_not_in_future
 from opticrm.lib import sorting, text
+from opticrm.lib.constraints import CheckConstraint
 from opticrm.lib.models import TimeStampedModel
 
 ALIVE = Q(deleted_at__isnull=True)
@@ -188,16 +189,16 @@ class Customer(TimeStampedModel):
         permissions = [("purge_customer", _("Can delete customers permanently"))]
         # The rules the database can hold itself, whatever path writes.
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=~Q(first_name="") & ~Q(last_name=""),
                 name="customer_names_not_blank",
                 violation_error_message=_("Please enter a name."),
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(status__in=["active", "inactive", "prospect"]),
                 name="customer_status_valid",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(last_exam_date__isnull=True)
                 | Q(date_of_birth__isnull=True)
                 | Q(last_exam_date__gte=F("date_of_birth")),

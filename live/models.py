@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from opticrm.lib.constraints import CheckConstraint
+
 
 class ChangeCounter(models.Model):
     """One row: per topic, how many committed transactions changed it.
@@ -19,7 +21,7 @@ class ChangeCounter(models.Model):
     class Meta:
         verbose_name = _("change counter")
         verbose_name_plural = _("change counters")
-        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="live_single_row")]
+        constraints = [CheckConstraint(condition=models.Q(id=1), name="live_single_row")]
 
     def __str__(self) -> str:
         return str(self._meta.verbose_name)

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
+from opticrm.lib.constraints import CheckConstraint
 from opticrm.lib.models import TimeStampedModel
 from prescriptions import rules, validators
 from prescriptions.choices import PrismBaseHorizontal, PrismBaseVertical, Replacement
@@ -109,12 +110,12 @@ def fitting_eye_fields(side: str) -> dict[str, models.Field]:
     }
 
 
-def _record_constraints(prefix: str) -> list[models.CheckConstraint]:
+def _record_constraints(prefix: str) -> list[CheckConstraint]:
     """What the database itself guarantees, whatever path writes: at least one
     eye, and per eye minus-cylinder notation and an axis 1…180 exactly with a
     cylinder."""
     constraints = [
-        models.CheckConstraint(
+        CheckConstraint(
             condition=Q(right_sphere__isnull=False) | Q(left_sphere__isnull=False),
             name=f"{prefix}_one_eye",
             violation_error_message=_("Please enter the values of at least one eye."),
@@ -123,11 +124,11 @@ def _record_constraints(prefix: str) -> list[models.CheckConstraint]:
     for side in SIDES:
         cylinder, axis = f"{side}_cylinder", f"{side}_axis"
         constraints += [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(**{f"{cylinder}__lt": 0}) | Q(**{f"{cylinder}__isnull": True}),
                 name=f"{prefix}_{side}_minus_cylinder",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(**{f"{cylinder}__isnull": True, f"{axis}__isnull": True})
                 | Q(**{f"{cylinder}__isnull": False, f"{axis}__range": (1, 180)}),
                 name=f"{prefix}_{side}_axis_with_cylinder",

@@ -11,6 +11,7 @@ from django.db.models.functions import NullIf, Upper
 from django.utils.translation import gettext_lazy as _
 
 from opticrm.lib import sorting
+from opticrm.lib.constraints import CheckConstraint
 from opticrm.lib.models import TimeStampedModel
 from products import gtin
 
@@ -147,21 +148,19 @@ class Product(TimeStampedModel):
         verbose_name = _("product")
         verbose_name_plural = _("products")
         constraints = [
-            models.CheckConstraint(condition=Q(stock__gte=0), name="product_stock_not_negative"),
+            CheckConstraint(condition=Q(stock__gte=0), name="product_stock_not_negative"),
             models.UniqueConstraint(
                 fields=["ean"],
                 condition=~Q(ean=""),
                 name="product_unique_ean",
                 violation_error_message=_("Another product already has this EAN."),
             ),
-            models.CheckConstraint(
-                condition=Q(vat_rate__in=[19, 7]), name="product_vat_rate_valid"
-            ),
-            models.CheckConstraint(
+            CheckConstraint(condition=Q(vat_rate__in=[19, 7]), name="product_vat_rate_valid"),
+            CheckConstraint(
                 condition=Q(purchase_price__gte=0) & Q(sale_price__gte=0),
                 name="product_prices_not_negative",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(category="frame")
                 | (
                     Q(lens_width__isnull=True)
@@ -257,7 +256,7 @@ class StockMovement(models.Model):
         verbose_name = _("stock movement")
         verbose_name_plural = _("stock movements")
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=~Q(quantity=0) | Q(kind="inventory"), name="movement_quantity_not_zero"
             ),
         ]

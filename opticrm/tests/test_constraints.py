@@ -1,0 +1,121 @@
+"""Check constraints validated in Python answer as the database does."""
+
+import datetime
+import itertools
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import connection, models
+from django.db.models import F, Q, Value
+from django.test.utils import CaptureQueriesContext
+
+from customers.models import Customer
+from opticrm.lib.constraints import CheckConstraint, NotInPython, evaluate
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime.datetime(2026, 12, 2, 10, 0, tzinfo=datetime.UTC)
+# Values around the constraints' own bounds, per field type.
+CANDIDATES = {
+    "DecimalField": [None, Decimal("-0.25"), Decimal("0"), Decimal("7"), Decimal("19.00")],
+    "IntegerField": [None, -1, 0, 1, 90],
+    "PositiveIntegerField": [None, 0, 1, 180],
+    "PositiveSmallIntegerField": [None, 0, 1, 180],
+    "SmallIntegerField": [None, -1, 0, 1],
+    "BigAutoField": [1],
+    "CharField": [None, "", "frame", "inventory", "active", "bogus"],
+    "TextField": [None, "", "x"],
+    "DateField": [None, datetime.date(1980, 5, 17), datetime.date(2026, 3, 12)],
+    "TimeField": [None, datetime.time(9), datetime.time(18)],
+    "DateTimeField": [None, NOW, NOW + datetime.timedelta(minutes=30)],
+}
+
+
+APPS = {"customers", "prescriptions", "products", "appointments", "live"}
+
+
+def project_check_constraints() -> list:
+    return [
+        pytest.param(model, constraint, id=constraint.name)
+        for model in apps.get_models()
+        if model._meta.app_label in APPS
+        for constraint in model._meta.constraints
+        if isinstance(constraint, models.CheckConstraint)
+    ]
+
+
+def referenced(condition) -> set[str]:
+    names = set()
+    for child in condition.children:
+        if isinstance(child, Q):
+            names |= referenced(child)
+        else:
+            lookup, operand = child
+            names.add(lookup.split("__")[0])
+            if isinstance(operand, F):
+                names.add(operand.name)
+    return names
+
+
+def test_every_constraint_of_the_project_is_one_python_can_check():
+    constraints = [param.values[1] for param in project_check_constraints()]
+    # (models.CheckConstraint would validate each with a query of its own.)
+    assert len(constraints) >= 15
+    for constraint in constraints:
+        assert type(constraint) is CheckConstraint, constraint.name
+
+
+@pytest.mark.parametrize(("model", "constraint"), project_check_constraints())
+def test_python_and_the_database_agree(model, constraint):
+    names = sorted(referenced(constraint.condition))
+    fields = [model._meta.get_field(name) for name in names]
+    pools = [CANDIDATES[field.get_internal_type()] for field in fields]
+    combinations = list(itertools.product(*pools))
+    answers = set()
+    for values in combinations[:400]:
+        against = {
+            name: Value(value, field)
+            for name, field, value in zip(names, fields, values, strict=True)
+        }
+        in_python = evaluate(constraint.condition, against)
+        in_database = Q(constraint.condition).check(against)
+        assert (in_python is not False) == in_database, (
+            constraint.name,
+            dict(zip(names, values, strict=True)),
+        )
+        answers.add(in_database)
+    assert answers == {True, False}  # the values tried both pass and break it
+
+
+def test_what_python_does_not_know_goes_to_the_database():
+    with pytest.raises(NotInPython):
+        evaluate(Q(name__icontains="x"), {"name": Value("x")})
+    with pytest.raises(NotInPython):
+        evaluate(Q(insurer__name="x"), {"insurer": Value(1)})
+    with pytest.raises(NotInPython):
+        evaluate(Q(a=1) ^ Q(b=2), {"a": Value(1), "b": Value(2)})
+
+
+def test_a_customer_is_validated_without_asking_the_database():
+    customer = Customer(
+        first_name="Eva",
+        last_name="Weber",
+        status="active",
+        date_of_birth=datetime.date(1980, 5, 17),
+        last_exam_date=datetime.date(1979, 1, 1),
+    )
+    with CaptureQueriesContext(connection) as queries, pytest.raises(ValidationError) as raised:
+        customer.validate_constraints()
+    assert not queries.captured_queries
+    assert raised.value.messages == [
+        "Die letzte Untersuchung kann nicht vor dem Geburtsdatum liegen."
+    ]
+    customer.last_exam_date = None
+    customer.validate_constraints()  # NULL passes, as in the database
+    customer.validate_constraints(exclude={"first_name"})
+    customer.first_name = ""
+    customer.validate_constraints(exclude={"first_name"})  # left out: not checked
+    with pytest.raises(ValidationError):
+        customer.validate_constraints()
