@@ -87,12 +87,21 @@ def _reference(machine: dict) -> list[str]:
     reference = machine.get("reference_ms")
     if not reference:
         return []
-    return [
+    lines = [
         "",
         f"Machine speed (opticrm.bench.run.reference_ms, lower is faster): "
         f"{reference['before']} ms before the run, {reference['after']} ms after; "
         "the column *speed ms* is the same measure just before each row.",
     ]
+    parallel = machine.get("parallel")
+    if parallel:
+        lines += [
+            "",
+            f"Parallel capacity (opticrm.bench.run.parallel_speedup): {parallel['processes']} "
+            f"processes at once did {parallel['speedup']:.2f} times the work of one "
+            f"({parallel['processes']} free cores: {parallel['processes']:.1f}).",
+        ]
+    return lines
 
 
 def markdown(result: dict) -> str:

@@ -3,6 +3,7 @@ gunicorn with the production settings, every scenario over HTTP, the table
 as JSON and Markdown. Timings are printed, not asserted (issue 8)."""
 
 import json
+import os
 
 import psycopg
 import pytest
@@ -56,6 +57,10 @@ def test_a_small_benchmark_measures_every_scenario_over_http(tmp_path, capsys):
     reference = result["machine"]["reference_ms"]
     assert 0 < reference["before"] < 10_000 and 0 < reference["after"] < 10_000
     assert "Machine speed" in (tmp_path / "bench.md").read_text()
+    parallel = result["machine"]["parallel"]
+    assert parallel["processes"] == os.cpu_count()
+    assert 0.3 < parallel["speedup"] <= parallel["processes"] * 1.2
+    assert "Parallel capacity" in (tmp_path / "bench.md").read_text()
     assert all(row["speed_ms"] > 0 for row in rows)
     assert "Targets:" in capsys.readouterr().out
     with psycopg.connect(database_url(own, own["NAME"])) as conn:
