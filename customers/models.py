@@ -15,6 +15,13 @@ from opticrm.lib.models import TimeStampedModel
 
 ALIVE = Q(deleted_at__isnull=True)
 
+
+def person_name(first_name: str, last_name: str) -> str:
+    """How a customer is named on screen (Customer.full_name), also for
+    names read as plain values."""
+    return f"{first_name} {last_name}".strip()
+
+
 # Sort keys of the customer table: column -> expressions, then by id. Blank
 # text sorts last like a missing date, so blanks never fill the first page.
 SORT_KEYS = {
@@ -239,7 +246,7 @@ class Customer(TimeStampedModel):
 
     @property
     def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
+        return person_name(self.first_name, self.last_name)
 
     @property
     def is_deleted(self) -> bool:

@@ -83,13 +83,13 @@ def appointment_blocks(context, column) -> SafeString:
         if block.lanes > 1:
             classes += " is-narrow"
         times = escape(appointment.time_range)
-        customer = escape(appointment.customer.full_name)
-        kind = escape(appointment.type.name)
+        customer = escape(appointment.customer_name)
+        kind = escape(appointment.type_name)
         staff = escape(appointment.staff_name)
         title = f"{times} {customer} · {kind} · {staff} · {statuses[appointment.status]}"
         style = (
             f"--top: {block.top}; --height: {block.height}; --lane: {block.lane}; "
-            f"--lanes: {block.lanes}; --colour: {escape(appointment.type.colour)}"
+            f"--lanes: {block.lanes}; --colour: {escape(appointment.type_colour)}"
         )
         link = ""
         if can_change:
@@ -118,7 +118,7 @@ def inactive_items(appointments) -> SafeString:
     for appointment in appointments:
         url = edit_url(appointment.pk)
         start = f"{appointment.start.astimezone(zone):%H:%M}"
-        what = f"{escape(appointment.customer.full_name)} · {escape(appointment.type.name)}"
+        what = f"{escape(appointment.customer_name)} · {escape(appointment.type_name)}"
         items.append(
             f'<li><a href="{url}" hx-get="{url}" hx-target="#modal-content" data-opens-modal>'
             f"{start} {what}</a> "
