@@ -4,7 +4,7 @@ import datetime
 from typing import NamedTuple
 
 from django.apps import apps
-from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -35,8 +35,14 @@ def customer_list(*, include_deleted: bool = False) -> QuerySet[Customer]:
 
 def customer_page_queryset() -> QuerySet[Customer]:
     """Living customers with the version the page's live updates compare
-    (``history_version``), read with the row instead of in a query of its own."""
-    return with_latest_event_id(customer_list())
+    (``history_version``) and whether they have contact lens fittings
+    (``has_fittings``), read with the row instead of in queries of their own:
+    most customers have none, and asking for their fittings cost a tenth of
+    the page (a query that joins four tables)."""
+    fitting = apps.get_model("prescriptions", "ContactLensFitting")
+    return with_latest_event_id(customer_list()).annotate(
+        has_fittings=Exists(fitting.objects.filter(customer=OuterRef("pk")))
+    )
 
 
 def customer_table(*, include_deleted: bool = False) -> QuerySet[Customer]:

@@ -84,7 +84,9 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {"customer": customer, "appointments_shown": False}
     if request.user.has_perm("appointments.view_appointment"):
         context.update(appointments_shown=True, **selectors.customer_appointments(customer))
-    context.update(customer_prescriptions(customer, request.user))
+    context.update(
+        customer_prescriptions(customer, request.user, has_fittings=customer.has_fittings)
+    )
     context["history"] = record_history(customer)
     return render_page_or_partial(request, "customers/customer_detail.html", "details", context)
 

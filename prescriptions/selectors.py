@@ -106,9 +106,10 @@ def latest_record(model, customer) -> Record | None:
     return model.objects.filter(CURRENT, customer=customer).first()
 
 
-def customer_prescriptions(customer, user) -> dict:
+def customer_prescriptions(customer, user, *, has_fittings: bool = True) -> dict:
     """The customer page's refraction and contact lens sections, each only
-    for users allowed to see it (health data)."""
+    for users allowed to see it (health data). ``has_fittings`` False: the
+    caller knows there are none to read."""
     context = {}
     if user.has_perm("prescriptions.view_refraction"):
         history = refraction_history(customer)
@@ -118,7 +119,7 @@ def customer_prescriptions(customer, user) -> dict:
             "columns": [display.LABELS[name] for name in display.REFRACTION_COLUMNS],
         }
     if user.has_perm("prescriptions.view_contactlensfitting"):
-        history = fitting_history(customer)
+        history = fitting_history(customer) if has_fittings else []
         context["fittings"] = {
             "history": history,
             "latest": latest(history),

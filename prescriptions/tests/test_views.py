@@ -321,6 +321,25 @@ def test_customer_page_queries_do_not_grow_with_records(optician_client, opticia
     assert queries() == few
 
 
+def test_the_fittings_are_read_only_for_a_customer_who_has_some(
+    optician_client, optician, customer
+):
+    def fitting_reads() -> tuple[list[str], str]:
+        with CaptureQueriesContext(connection) as captured:
+            body = optician_client.get(f"/customers/{customer.pk}/").content.decode()
+        fittings = 'SELECT "prescriptions_contactlensfitting"'
+        reads = [q["sql"] for q in captured if q["sql"].startswith(fittings)]
+        return reads, body
+
+    refraction(customer, optician)
+    reads, body = fitting_reads()
+    assert reads == []  # the customer's row said there are none
+    assert "Noch keine Kontaktlinsenanpassung" in body
+    fitting(customer, optician, right_product=make_product(category=Category.CONTACT_LENS))
+    reads, body = fitting_reads()
+    assert len(reads) == 1 and "Noch keine Kontaktlinsenanpassung" not in body
+
+
 def test_recall_filter_lists_customers_whose_refraction_is_old(optician_client, optician):
     from django.utils import timezone
 
