@@ -18,6 +18,7 @@ from customers.models import (
 )
 from opticrm.lib import text
 from opticrm.lib.history import with_latest_event_id
+from opticrm.lib.models import with_names_of
 
 DEFAULT_SORT = "name"
 _PHONE_CHARS = set("0123456789+/-() ")
@@ -40,7 +41,9 @@ def customer_page_queryset() -> QuerySet[Customer]:
     most customers have none, and asking for their fittings cost a tenth of
     the page (a query that joins four tables)."""
     fitting = apps.get_model("prescriptions", "ContactLensFitting")
-    return with_latest_event_id(customer_list()).annotate(
+    # The page names who changed the customer last.
+    customers = with_names_of(customer_list(), users=("updated_by",))
+    return with_latest_event_id(customers).annotate(
         has_fittings=Exists(fitting.objects.filter(customer=OuterRef("pk")))
     )
 

@@ -424,6 +424,23 @@ def test_detail_shows_all_fields(staff_client, shop):
     assert "Erstellt" in body and "Zuletzt geändert" in body
 
 
+def test_detail_names_who_changed_the_customer_last_without_a_query_of_its_own(
+    staff_client, staff, shop
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    staff.first_name, staff.last_name = "Petra", "Vogel"
+    staff.save()
+    services.customer_update(customer_id=shop["mueller"].pk, data={"notes": "neu"}, user=staff)
+    with CaptureQueriesContext(connection) as captured:
+        body = staff_client.get(f"/customers/{shop['mueller'].pk}/").content.decode()
+    assert " · Petra Vogel</dd>" in body
+    assert not [q for q in captured if '"auth_user"."id" = ' in q["sql"]]
+    page_query = next(q["sql"] for q in captured if 'FROM "customers_customer"' in q["sql"])
+    assert '"auth_user"."password"' not in page_query  # only the name of who changed it
+
+
 def test_soft_delete_and_restore(staff_client, shop):
     customer = shop["mueller"]
     confirm = staff_client.get(reverse("customers:delete", args=[customer.pk]), **HTMX)

@@ -1,5 +1,9 @@
 from django.db import models
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+
+# What a page shows of a user: get_full_name() or the username.
+USER_NAME_FIELDS = ("first_name", "last_name", "username")
 
 
 class TimeStampedModel(models.Model):
@@ -8,3 +12,17 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+def with_names_of(queryset: QuerySet, *, users=(), others: dict | None = None) -> QuerySet:
+    """``queryset`` with the related ``users`` (and ``others``: relation ->
+    the fields kept) joined, reading only what pages show of them: not a
+    password hash or prices with every row."""
+    keep = dict.fromkeys(users, USER_NAME_FIELDS) | (others or {})
+    deferred = [
+        f"{relation}__{column.name}"
+        for relation, fields in keep.items()
+        for column in queryset.model._meta.get_field(relation).related_model._meta.concrete_fields
+        if not column.primary_key and column.name not in fields
+    ]
+    return queryset.select_related(*keep).defer(*deferred)
