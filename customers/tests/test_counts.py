@@ -179,3 +179,37 @@ def test_a_filter_choice_read_from_the_database_is_read_once(staff_client, shop)
         if 'FROM "customers_insuranceprovider"' in query["sql"]
     ]
     assert len(insurer_reads) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_people_saving_at_once_keep_the_counts_exact():
+    """Writers lock counts in key order: concurrent saves of customers who
+    share words wait for each other instead of deadlocking, and none is lost."""
+    import threading
+
+    names = [("Anna", "Müller"), ("Hans", "Müller"), ("Anna", "Weber"), ("Eva", "Weber")]
+    barrier = threading.Barrier(len(names))
+    failures = []
+
+    def save(first: str, last: str) -> None:
+        try:
+            barrier.wait()
+            for number in range(5):
+                customer = factories.customer(first_name=first, last_name=last, email="a@b.de")
+                services.customer_update(customer_id=customer.pk, data={"status": "inactive"})
+                if number % 2:
+                    services.customer_soft_delete(customer_id=customer.pk)
+        except Exception as error:  # noqa: BLE001 (reported below, with its thread)
+            failures.append(f"{first} {last}: {error!r}")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save, args=name) for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert kept() == counted()
+    assert kept()[(CustomerCount.WORD, "muller")] == 6  # 2 people × 3 not deleted
+    assert kept()[(CustomerCount.STATUS, "inactive")] == 12
