@@ -233,7 +233,8 @@ def list_customers(request: HttpRequest, filters: Query[CustomerQuery]):
         customers = pagination.match_before_sorting(customers)
     filtered = any((filters.status, filters.insurance_provider, filters.search))
     kept = None
-    if not filters.insurance_provider:  # (by name: counted)
+    # The API filters insurers by name: counts are kept per insurer id.
+    if not filters.insurance_provider:
         kept = selectors.kept_total(status=filters.status, search=filters.search)
     return page_of(customers, filters, filtered=filtered, known_count=kept)
 

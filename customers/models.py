@@ -321,13 +321,19 @@ class CustomerSearchWord(models.Model):
     pk = models.CompositePrimaryKey("customer", "word")
     # The primary key's index leads with the customer: no index of its own.
     customer = models.ForeignKey(
-        Customer, on_delete=models.DO_NOTHING, related_name="+", db_index=False
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
     )
     # Byte order, so that a prefix (LIKE 'mull%') is a range of the index.
-    word = models.TextField(db_collation="C")
-    sort_name = models.TextField(db_collation="C")
+    word = models.TextField(_("search key"), db_collation="C")
+    sort_name = models.TextField(_("sort name"), db_collation="C")
 
     class Meta:
+        verbose_name = _("search key")
+        verbose_name_plural = _("search keys")
         indexes = [
             models.Index(fields=["word", "sort_name", "customer"], name="customer_word_prefix")
         ]
@@ -350,9 +356,13 @@ class CustomerCount(models.Model):
     REFRACTION = "refraction"  # value: the day of the newest refraction, ISO
 
     pk = models.CompositePrimaryKey("kind", "value")
-    kind = models.CharField(max_length=10)
-    value = models.TextField(db_collation="C")
-    customers = models.BigIntegerField()
+    kind = models.CharField(_("kind"), max_length=10)
+    value = models.TextField(_("value"), db_collation="C")
+    customers = models.BigIntegerField(_("customers"))
+
+    class Meta:
+        verbose_name = _("customer count")
+        verbose_name_plural = _("customer counts")
 
     def __str__(self) -> str:
         return f"{self.kind} {self.value}: {self.customers}"

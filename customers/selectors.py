@@ -41,7 +41,7 @@ def customer_page_queryset() -> QuerySet[Customer]:
     most customers have none, and asking for their fittings cost a tenth of
     the page (a query that joins four tables)."""
     fitting = apps.get_model("prescriptions", "ContactLensFitting")
-    # The page names who changed the customer last.
+    # Who changed the customer last, for the page: not a query of its own.
     customers = with_names_of(customer_list(), users=("updated_by",))
     return with_latest_event_id(customers).annotate(
         has_fittings=Exists(fitting.objects.filter(customer=OuterRef("pk")))

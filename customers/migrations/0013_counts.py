@@ -27,13 +27,21 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 $$;
 """
 
-# {changes}: rows (kind, value, change) to add up.
+# {changes}: rows (kind, value, change) to add up. Counts that fall to zero
+# go: no key of an erased customer (an email, a phone number) may stay
+# behind. This transaction holds their rows until it ends; a writer waiting
+# for one inserts it anew.
 UPSERT = """
-        INSERT INTO customers_customercount AS c (kind, value, customers)
-        SELECT kind, value, sum(change) FROM ({changes}) AS changes
-        GROUP BY kind, value HAVING sum(change) <> 0
-        ORDER BY kind, value
-        ON CONFLICT (kind, value) DO UPDATE SET customers = c.customers + EXCLUDED.customers;"""
+        WITH written AS (
+            INSERT INTO customers_customercount AS c (kind, value, customers)
+            SELECT kind, value, sum(change) FROM ({changes}) AS changes
+            GROUP BY kind, value HAVING sum(change) <> 0
+            ORDER BY kind, value
+            ON CONFLICT (kind, value) DO UPDATE SET customers = c.customers + EXCLUDED.customers
+            RETURNING kind, value, customers
+        )
+        SELECT array_agg(kind), array_agg(value) INTO zero_kinds, zero_values
+        FROM written WHERE customers = 0;"""
 ADDED = """
             SELECT k.kind, k.value, 1 AS change
             FROM new_rows n, customers_count_keys(
@@ -72,6 +80,9 @@ KEEP = (
     + """
 CREATE OR REPLACE FUNCTION customers_keep_counts() RETURNS trigger
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+    zero_kinds text[];
+    zero_values text[];
 BEGIN
     IF TG_OP = 'INSERT' THEN"""
     + UPSERT.format(changes=ADDED)
@@ -83,11 +94,18 @@ BEGIN
     + UPSERT.format(changes=CHANGED)
     + """
     END IF;
+    IF zero_kinds IS NOT NULL THEN
+        DELETE FROM customers_customercount c
+        USING unnest(zero_kinds, zero_values) AS zero (kind, value)
+        WHERE c.kind = zero.kind AND c.value = zero.value AND c.customers = 0;
+    END IF;
     RETURN NULL;
 END
 $$;
+-- Writers wait while it counts: a customer saved in between would be missed.
 CREATE OR REPLACE FUNCTION customers_recount() RETURNS void
 LANGUAGE sql SET search_path FROM CURRENT AS $$
+    LOCK TABLE customers_customer IN SHARE ROW EXCLUSIVE MODE;
     DELETE FROM customers_customercount;
     INSERT INTO customers_customercount (kind, value, customers)
     SELECT k.kind, k.value, count(*)
@@ -105,7 +123,6 @@ BEGIN
     RETURN NULL;
 END
 $$;
-SELECT customers_recount();
 CREATE TRIGGER customers_keep_counts_insert AFTER INSERT ON customers_customer
 REFERENCING NEW TABLE AS new_rows
 FOR EACH STATEMENT EXECUTE FUNCTION customers_keep_counts();
@@ -117,6 +134,8 @@ REFERENCING OLD TABLE AS old_rows
 FOR EACH STATEMENT EXECUTE FUNCTION customers_keep_counts();
 CREATE TRIGGER customers_forget_counts AFTER TRUNCATE ON customers_customer
 FOR EACH STATEMENT EXECUTE FUNCTION customers_forget_counts();
+-- After the triggers: from here on no write goes uncounted.
+SELECT customers_recount();
 """
 )
 

@@ -21,9 +21,8 @@ LIST = reverse("customers:list")
 
 
 def kept() -> dict[tuple[str, str], int]:
-    return {
-        (row.kind, row.value): row.customers for row in CustomerCount.objects.exclude(customers=0)
-    }
+    # (A count that falls to zero is removed: no zeros to leave out here.)
+    return {(row.kind, row.value): row.customers for row in CustomerCount.objects.all()}
 
 
 def counted() -> dict[tuple[str, str], int]:
@@ -99,6 +98,27 @@ def test_every_change_of_a_customer_keeps_the_counts_exact(shop, optician):
     assert kept()[(CustomerCount.REFRACTION, "2025-01-07")] == 1  # Hans
 
 
+def test_nothing_of_an_erased_customer_stays_in_the_counts(shop):
+    ute = shop["ute"]
+    services.customer_update(
+        customer_id=ute.pk, data={"email": "ute.grosse1961@posteo.de", "phone": "0171 9876543"}
+    )
+    own = set(text.search_words(Customer.objects.get(pk=ute.pk).search_text))
+    assert {"grosse1961", "posteo", "01719876543"} <= own
+    assert {(CustomerCount.WORD, key) for key in own} <= kept().keys()
+    services.customer_soft_delete(customer_id=ute.pk)
+    services.customer_purge(customer_id=ute.pk)
+    others = {
+        key
+        for search_text in Customer.objects.values_list("search_text", flat=True)
+        for key in text.search_words(search_text)
+    }
+    only_hers = own - others
+    assert {"grosse1961", "posteo", "01719876543"} <= only_hers
+    assert not {(CustomerCount.WORD, key) for key in only_hers} & kept().keys()
+    assert kept() == counted()
+
+
 def test_recounting_from_scratch_finds_what_the_triggers_kept(shop):
     services.customer_update(customer_id=shop["ute"].pk, data={"status": "active"})
     before = kept()
@@ -154,9 +174,11 @@ def test_the_kept_total_is_the_number_of_matches_not_of_rows(staff_client, shop)
 
 
 def test_the_refraction_due_list_sums_the_kept_days_before_the_cutoff(
-    optician_client, optician, shop
+    optician_client, optician, shop, monkeypatch
 ):
-    cutoff = recall_cutoff(timezone.localdate())
+    today = datetime.date(2026, 11, 24)  # one day for the test and the view
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: today)
+    cutoff = recall_cutoff(today)
     for customer, days in [(shop["hans"], -400), (shop["eva"], -1), (shop["ute"], 200)]:
         refraction(customer, optician, date=cutoff + datetime.timedelta(days=days))
     on_the_day = factories.customer(last_name="Stichtag")

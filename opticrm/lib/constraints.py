@@ -10,7 +10,9 @@ keeps the constraints themselves: this changes when a mistake is found, not
 whether.
 """
 
+import datetime
 import operator
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, models
@@ -52,7 +54,7 @@ def _operand(operand, against: dict):
     return operand
 
 
-def _lookup(lookup: str, operand, against: dict) -> bool | None:
+def _lookup(lookup: str, operand, against: dict, negated: bool) -> bool | None:
     name, _, kind = lookup.partition(LOOKUP_SEP)
     kind = kind or "exact"
     if kind == "exact" and operand is None:
@@ -63,30 +65,53 @@ def _lookup(lookup: str, operand, against: dict) -> bool | None:
         return (_field(name, against) is None) == operand
     value = _field(name, against)
     if kind == "in":
-        options = [_operand(option, against) for option in operand]
+        # Django leaves None out of IN (...).
+        options = [o for o in (_operand(option, against) for option in operand) if o is not None]
         if not options:
             raise NotInPython(lookup)
-        if value is not None and value in [option for option in options if option is not None]:
-            return True
-        return None if value is None or None in options else False
-    if kind == "range":
+        result = _any([_compare(operator.eq, value, option, lookup) for option in options])
+    elif kind == "range":
         low, high = (_operand(bound, against) for bound in operand)
-        return _all(
+        result = _all(
             [_compare(operator.ge, value, low, lookup), _compare(operator.le, value, high, lookup)]
         )
-    compare = _COMPARISONS.get(kind)
-    if compare is None:
+    elif kind in _COMPARISONS:
+        result = _compare(_COMPARISONS[kind], value, _operand(operand, against), lookup)
+    else:
         raise NotInPython(lookup)  # also a lookup across a relation (a__b)
-    return _compare(compare, value, _operand(operand, against), lookup)
+    if result is None and negated:
+        # Under a negation Django adds "IS NOT NULL" for each nullable
+        # operand: a NULL makes the lookup false there, not unknown.
+        return False
+    return result
+
+
+# Kinds of values Python compares as PostgreSQL does (datetime before date:
+# it is a date too); a choice's enum member is text.
+_KINDS = (
+    ("number", (int, float, Decimal)),
+    ("text", str),
+    ("datetime", datetime.datetime),
+    ("date", datetime.date),
+    ("time", datetime.time),
+)
+
+
+def _kind(value) -> str | None:
+    return next((name for name, types in _KINDS if isinstance(value, types)), None)
 
 
 def _compare(compare, value, other, lookup: str) -> bool | None:
     if value is None or other is None:
         return None
-    try:
-        return compare(value, other)
-    except TypeError as error:
-        raise NotInPython(lookup) from error
+    kind = _kind(value)
+    if kind is None or kind != _kind(other):
+        raise NotInPython(lookup)  # "19" and 19, a date and a datetime: the database's rules
+    if kind == "text" and compare is not operator.eq:
+        raise NotInPython(lookup)  # text order is the column's collation
+    if kind in ("datetime", "time") and (value.tzinfo is None) != (other.tzinfo is None):
+        raise NotInPython(lookup)
+    return compare(value, other)
 
 
 def _all(results: list) -> bool | None:
@@ -97,16 +122,18 @@ def _any(results: list) -> bool | None:
     return True if True in results else (None if None in results else False)
 
 
-def evaluate(condition, against: dict) -> bool | None:
+def evaluate(condition, against: dict, *, negated: bool = False) -> bool | None:
     """``condition`` (a Q of lookups) for the field values ``against`` (as
-    Model._get_field_expression_map gives them), with SQL's three-valued
-    logic: None where the database would find NULL. Raises NotInPython for
-    what it does not know, _Excluded for a field left out."""
+    Model._get_field_expression_map gives them), as the CHECK Django makes
+    of it answers: with SQL's three-valued logic, None where the database
+    would find NULL. Raises NotInPython for what it does not know, _Excluded
+    for a field left out. ``negated``: under an odd number of NOTs."""
     if isinstance(condition, tuple):
-        return _lookup(*condition, against)
+        return _lookup(*condition, against, negated)
     if not isinstance(condition, Q) or condition.connector not in (Q.AND, Q.OR):
         raise NotInPython(condition)
-    results = [evaluate(child, against) for child in condition.children]
+    inner = negated != condition.negated
+    results = [evaluate(child, against, negated=inner) for child in condition.children]
     result = _all(results) if condition.connector == Q.AND else _any(results)
     if condition.negated and result is not None:
         result = not result

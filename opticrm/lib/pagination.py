@@ -106,7 +106,8 @@ class TablePaginator(Paginator):
         rows = list(counted[bottom : bottom + self.per_page])
         if not rows:
             return None
-        self.__dict__["count"] = rows[0].table_total  # the cached_property's value
+        # Where cached_property keeps its value: count is not asked again.
+        self.__dict__["count"] = rows[0].table_total
         return self._get_page(rows, number, self)
 
     @cached_property
