@@ -88,10 +88,15 @@ def _correct(model, *, record_id, data, user, confirm_unusual, fields, warnings)
     new = model(customer=old.customer, replaces=old, created_by=user)
     _fill(new, data, fields)
     _validate(new, confirm_unusual=confirm_unusual, warnings=warnings)
+    # The new record first: the customer's newest-refraction day (and its
+    # count, customers.models.CustomerCount) then moves at most once, in one
+    # statement. Superseding first moved it twice when the date was
+    # corrected, and two such corrections at once could lock each other's
+    # counts in opposite order.
+    new.save()
     old.superseded_at = timezone.now()
     old.superseded_by = user
     old.save(update_fields=["superseded_at", "superseded_by", "updated_at"])
-    new.save()
     return new
 
 

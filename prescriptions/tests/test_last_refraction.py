@@ -55,3 +55,37 @@ def test_the_trigger_leaves_no_customer_history_entry(owner):
     # An autorefractor reading: not an eye test, so the last exam stays as it is.
     refraction(customer, owner, kind=Refraction.Kind.OBJECTIVE)
     assert CustomerEvent.objects.filter(pgh_obj=customer).count() == before
+
+
+@pytest.mark.parametrize(
+    "corrected_to",
+    [datetime.date(2024, 6, 1), datetime.date(2025, 3, 1), datetime.date(2025, 1, 10)],
+)
+def test_a_correction_moves_the_customers_date_at_most_once(owner, corrected_to):
+    """Each move rewrites the customer's counts (CustomerCount) in a statement
+    of its own; two moves in one correction could lock counts in the
+    opposite order of another correction at the same moment."""
+    from django.db import connection
+
+    customer = customer_factories.customer()
+    refraction(customer, owner, date=datetime.date(2023, 5, 2))
+    newer = refraction(customer, owner, date=datetime.date(2025, 1, 10))
+    with connection.cursor() as cursor:
+        # Test-only (rolled back with the test): a log of every move.
+        cursor.execute("CREATE TEMP TABLE moves (day date)")
+        cursor.execute(
+            """
+            CREATE FUNCTION pg_temp.log_move() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN INSERT INTO moves VALUES (NEW.last_refraction_date); RETURN NULL; END $$;
+            CREATE TRIGGER log_move AFTER UPDATE OF last_refraction_date ON customers_customer
+            FOR EACH ROW EXECUTE FUNCTION pg_temp.log_move();
+            """
+        )
+    services.refraction_correct(
+        refraction_id=newer.pk, data=refraction_data(owner, date=corrected_to), user=owner
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT day FROM moves")
+        moves = [day for (day,) in cursor.fetchall()]
+    assert moves == ([] if corrected_to == datetime.date(2025, 1, 10) else [corrected_to])
+    assert stored(customer) == corrected_to
