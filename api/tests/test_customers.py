@@ -137,6 +137,24 @@ def test_next_appointment_is_derived(api, staff):
     assert datetime.datetime.fromisoformat(data["next_appointment"]) == booked.start
 
 
+def test_the_answer_to_a_write_is_what_a_read_finds_next(api, staff):
+    created = api.post(URL, customer_body() | {"phone": "030 1234567"})
+    assert created.status_code == 201, created.content
+    pk = created.json()["id"]
+    assert created.json() == api.get(f"{URL}/{pk}").json()
+    appointment(staff=staff, customer=Customer.objects.get(pk=pk), start=at(10))
+    for change in [
+        {"last_name": "Berg", "insurance_provider": "AOK Bayern", "date_of_birth": "1970-01-02"},
+        {"insurance_provider": None, "phone": "+49 151 23456789", "status": "inactive"},
+    ]:
+        updated = api.put(f"{URL}/{pk}", change)
+        assert updated.status_code == 200, updated.content
+        read = api.get(f"{URL}/{pk}")
+        assert updated.json() == read.json()
+        assert updated["ETag"] == read["ETag"]
+        assert updated.json()["next_appointment"] is not None
+
+
 def test_update_changes_only_given_fields(api):
     customer = factories.customer(first_name="Anna", email="anna@example.de")
     response = api.put(f"{URL}/{customer.pk}", {"last_name": "Berg", "prescription": "neu"})
