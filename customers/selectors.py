@@ -1,6 +1,7 @@
 """Reads of customers that are more than one ORM call."""
 
 import datetime
+import functools
 from typing import NamedTuple
 
 from django.apps import apps
@@ -40,6 +41,14 @@ def customer_page_queryset() -> QuerySet[Customer]:
     (``has_fittings``), read with the row instead of in queries of their own:
     most customers have none, and asking for their fittings cost a tenth of
     the page (a query that joins four tables)."""
+    return _customer_page_queryset().all()
+
+
+@functools.cache
+def _customer_page_queryset() -> QuerySet[Customer]:
+    # Built once per process and only ever copied (.all()), never evaluated:
+    # its joins, subqueries and deferred columns took a twentieth of the
+    # customer page to put together, the same on every request (issue 8).
     fitting = apps.get_model("prescriptions", "ContactLensFitting")
     # Who changed the customer last, for the page: not a query of its own.
     customers = with_names_of(customer_list(), users=("updated_by",))
@@ -177,10 +186,19 @@ def customer_appointments(customer: Customer) -> dict[str, list[AppointmentLine]
         ]
 
     now = timezone.now()
-    return {
-        "upcoming": lines(appointments.filter(start__gte=now).order_by("start")),
-        "past": lines(appointments.filter(start__lt=now).order_by("-start")[:50]),
-    }
+    # One query (a union) instead of two; each part sorted here, as a
+    # union's order is not its parts' order.
+    rows = (
+        appointments.filter(start__gte=now)
+        .order_by()
+        .union(appointments.filter(start__lt=now).order_by("-start")[:50], all=True)
+    )
+    upcoming, past = [], []
+    for row in rows:
+        (upcoming if row[1] >= now else past).append(row)
+    upcoming.sort(key=lambda row: (row[1], row[0]))
+    past.sort(key=lambda row: (row[1], row[0]), reverse=True)
+    return {"upcoming": lines(upcoming), "past": lines(past)}
 
 
 def _clean(query: str | None) -> str:

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from customers import services
+from customers import selectors, services
 from customers.models import Customer
 from customers.tests import factories
 
@@ -656,6 +656,37 @@ def test_detail_lists_appointments_and_offers_booking(staff_client, staff, shop)
     body = staff_client.get(f"/customers/{customer.pk}/").content.decode()
     assert "Mo 01.03.2027, 10:00" in body and "Sehtest" in body
     assert f"/appointments/new/?customer={customer.pk}" in body
+
+
+def test_detail_shows_upcoming_soonest_first_and_the_fifty_newest_past(staff_client, staff, shop):
+    from appointments import services as appointment_services
+    from appointments.tests.factories import appointment_type
+
+    customer = shop["mueller"]
+    today = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0)
+
+    def book(start):
+        data = {"customer": customer, "staff": staff, "type": appointment_type(), "start": start}
+        # Sundays among the days: booked as the owner may, outside opening hours.
+        appointment_services.appointment_book(data=data, allow_outside_hours=True)
+
+    for days in (3, 1, 2):
+        book(today + datetime.timedelta(days=days))
+    for days in range(1, 56):
+        book(today - datetime.timedelta(days=days))
+
+    shown = selectors.customer_appointments(customer)
+    assert [line.start for line in shown["upcoming"]] == [
+        today + datetime.timedelta(days=days) for days in (1, 2, 3)
+    ]
+    assert [line.start for line in shown["past"]] == [
+        today - datetime.timedelta(days=days) for days in range(1, 51)
+    ]
+    body = staff_client.get(f"/customers/{customer.pk}/").content.decode()
+    soonest = (today + datetime.timedelta(days=1)).strftime("%d.%m.%Y, 10:00")
+    oldest_shown = (today - datetime.timedelta(days=50)).strftime("%d.%m.%Y, 10:00")
+    not_shown = (today - datetime.timedelta(days=51)).strftime("%d.%m.%Y, 10:00")
+    assert soonest in body and oldest_shown in body and not_shown not in body
 
 
 def test_names_sort_in_german_dictionary_order(staff_client):

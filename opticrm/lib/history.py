@@ -3,16 +3,17 @@ fields from what to what. The changes themselves are written by PostgreSQL
 triggers (django-pghistory), whatever path changed the row."""
 
 import datetime
+import json
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models
+from django.db import connection, models
 from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
-from pghistory.models import Events
+from pghistory.models import Context
 from phonenumber_field.modelfields import PhoneNumberField
 
 from opticrm.lib.phone import format_phone
@@ -53,12 +54,12 @@ def _display(model_field: models.Field, value, related: dict) -> str:
     return str(value)
 
 
-def _related_names(model, events) -> dict:
+def _related_names(model, diffs) -> dict:
     """The names of every foreign key value in the diffs: one query per
     foreign key field, however many changes there are."""
     wanted: dict[str, set] = {}
-    for event in events:
-        for name, values in (event.pgh_diff or {}).items():
+    for diff in diffs:
+        for name, values in (diff or {}).items():
             wanted.setdefault(name.removesuffix("_id"), set()).update(v for v in values if v)
     names = {}
     for name, ids in wanted.items():
@@ -108,25 +109,77 @@ def who_changed(context: dict, users: dict | None = None) -> str:
     return _("system")
 
 
+@dataclass
+class _Event:
+    when: datetime.datetime
+    label: str
+    context: dict
+    diff: dict | None  # field -> (before, after); None for an object's first event
+
+
+def _events(obj: models.Model, limit: int) -> tuple[list[_Event], dict]:
+    """The newest ``limit`` events of ``obj``, newest first, each with its
+    diff to the event before it; and the names of the users in them.
+
+    One query on the object's own event table, the diffs taken here as
+    pghistory's aggregate ``Events`` takes them (row_to_json values, the
+    previous event by pgh_id), which it does in SQL through a union of CTEs
+    that took a sixth of a customer page (issue 8)."""
+    event_model = type(obj)._meta.get_field("events").related_model
+    users = get_user_model()._meta
+    quote = connection.ops.quote_name
+    sql = f"""
+        SELECT e.pgh_created_at, e.pgh_label, c.metadata::text, row_to_json(e)::text,
+               u.{quote(users.pk.column)}, u.first_name, u.last_name,
+               u.{quote(users.get_field("username").column)}
+        FROM {quote(event_model._meta.db_table)} e
+        LEFT JOIN {quote(Context._meta.db_table)} c ON c.id = e.pgh_context_id
+        LEFT JOIN {quote(users.db_table)} u
+          ON u.{quote(users.pk.column)} = (c.metadata->>'user')::{users.pk.rel_db_type(connection)}
+        WHERE e.{quote(event_model._meta.get_field("pgh_obj").column)} = %s
+        ORDER BY e.pgh_id DESC
+        LIMIT %s
+    """  # noqa: S608 (names from the models' meta, values as parameters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [obj.pk, limit + 1])
+        rows = cursor.fetchall()
+    # Django has psycopg hand JSON over as text (its JSONField decodes it).
+    snapshots = [
+        {key: value for key, value in json.loads(row[3]).items() if not key.startswith("pgh_")}
+        for row in rows
+    ]
+    events, names = [], {}
+    for index, (when, label, context, _data, user_id, first, last, username) in enumerate(
+        rows[:limit]
+    ):
+        now = snapshots[index]
+        before = snapshots[index + 1] if index + 1 < len(rows) else None
+        diff = None
+        if before is not None:
+            diff = {
+                key: (before[key], value)
+                for key, value in now.items()
+                if key in before and before[key] != value
+            }
+        events.append(_Event(when, label, json.loads(context) if context else {}, diff))
+        if user_id is not None:
+            names[user_id] = f"{first} {last}".strip() or username
+    return events, names
+
+
 def record_history(obj: models.Model, *, limit: int = 100) -> list[Change]:
     """The newest ``limit`` changes of ``obj``, newest first."""
     model = type(obj)
-    events = list(Events.objects.tracks(obj).order_by("-pgh_created_at", "-pgh_id")[:limit])
-    users = {
-        user.pk: _user_name(user)
-        for user in get_user_model().objects.filter(
-            pk__in={(e.pgh_context or {}).get("user") for e in events} - {None}
-        )
-    }
-    related = _related_names(model, events)
+    events, users = _events(obj, limit)
+    related = _related_names(model, [event.diff for event in events])
     changes = []
     for event in events:
         change = Change(
-            when=event.pgh_created_at,
-            who=who_changed(event.pgh_context or {}, users),
-            created=event.pgh_label == "insert",
+            when=event.when,
+            who=who_changed(event.context, users),
+            created=event.label == "insert",
         )
-        for name, (before, after) in (event.pgh_diff or {}).items():
+        for name, (before, after) in (event.diff or {}).items():
             try:
                 model_field = model._meta.get_field(name.removesuffix("_id"))
             except FieldDoesNotExist:

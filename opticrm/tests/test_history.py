@@ -134,3 +134,15 @@ def test_product_page_shows_changes_but_not_stock_which_has_its_ledger(owner_cli
     ]
     body = owner_client.get(f"/products/{frame.pk}/").content.decode()
     assert "Verlauf" in body and "279,00" in body and "Ines Inhaber" in body
+
+
+def test_the_oldest_change_shown_is_compared_with_the_one_before_it():
+    customer = factories.customer(first_name="Gerda")
+    for name in ("Greta", "Grete", "Gesa"):
+        services.customer_update(customer_id=customer.pk, data={"first_name": name})
+    history = record_history(customer, limit=2)
+    assert [change.fields for change in history] == [
+        [("Vorname", "Grete", "Gesa")],
+        [("Vorname", "Greta", "Grete")],
+    ]
+    assert [change.created for change in record_history(customer)] == [False] * 3 + [True]
