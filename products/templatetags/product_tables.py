@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 
 from opticrm.lib.row_text import escape
 from opticrm.lib.templatetags import pk_url_builder, table_cell
+from products.models import Category
 
 register = template.Library()
 
@@ -38,6 +39,8 @@ def product_rows(context, products) -> SafeString:
     edit = escape(context["edit_label"])
     can_change = context["perms"]["products"]["change_product"]
     detail_url, edit_url = pk_url_builder("products:detail"), pk_url_builder("products:update")
+    # Translated once, not once per row (a lazy translation each time).
+    categories = {value: escape(label) for value, label in Category.choices}
     rows = []
     for product in products:
         pk = int(product.pk)
@@ -56,7 +59,11 @@ def product_rows(context, products) -> SafeString:
             table_cell(labels["article"], "cell-code", escape(product.article_number)),
             table_cell(labels["name"], "cell-name", name),
             table_cell(labels["brand"], "cell-wrap", escape(product.brand) or "—"),
-            table_cell(labels["category"], "nowrap", escape(product.get_category_display())),
+            table_cell(
+                labels["category"],
+                "nowrap",
+                categories.get(product.category) or escape(product.category),
+            ),
             table_cell(
                 labels["price"], "cell-money", f"{floatformat(product.sale_price, '2g')}&nbsp;€"
             ),
