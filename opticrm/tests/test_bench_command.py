@@ -90,3 +90,15 @@ def test_the_benchmark_signs_in_as_an_optician_not_a_superuser():
     assert set(user.groups.values_list("name", flat=True)) == {STAFF_GROUP, OPTICIAN_GROUP}
     assert client.get(reverse("admin:customers_customer_changelist")).status_code == 200
     assert client.get(reverse("customers:list")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("configured", "expected"), [("4", 4), ("", None), ("0", None), ("many", None)]
+)
+def test_the_benchmark_runs_as_many_workers_as_the_image(monkeypatch, configured, expected):
+    from opticrm.management.commands.bench import _default_workers
+
+    monkeypatch.setenv("WEB_CONCURRENCY", configured)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    # Unset or unusable: one per core and one more.
+    assert _default_workers() == (expected or 3)
