@@ -5,7 +5,20 @@ import functools
 from typing import NamedTuple
 
 from django.apps import apps
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -105,8 +118,14 @@ TABLE_COLUMNS = (
 def table_rows(*, include_deleted: bool) -> QuerySet[Customer]:
     """The customers of one page of the table, read by id: only the columns
     the rows show (the search text and notes would be read and converted
-    for nothing)."""
-    return customer_list(include_deleted=include_deleted).only(*TABLE_COLUMNS)
+    for nothing). The phone number as stored (``phone_stored``), read by
+    opticrm.lib.phone.stored_number instead of the field's parsing."""
+    columns = [column for column in TABLE_COLUMNS if column != "phone"]
+    return (
+        customer_list(include_deleted=include_deleted)
+        .only(*columns)
+        .annotate(phone_stored=ExpressionWrapper(F("phone"), output_field=CharField()))
+    )
 
 
 def sorts_by_next_appointment(sort: str) -> bool:

@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from customers.models import Customer
-from opticrm.lib.phone import dial_target, format_phone
+from opticrm.lib.phone import dial_target, format_phone, stored_number
 from opticrm.lib.row_text import date_formatter, escape
 from opticrm.lib.templatetags import pk_url_builder, table_cell
 
@@ -69,7 +69,8 @@ def _row(page: _Page, customer: Customer) -> str:
     else:
         name = f'<a href="{page.url["detail"](pk)}"><strong>{last}</strong>, {first}</a>'
     email = escape(customer.email or "")
-    phone = format_phone(customer.phone)
+    number = stored_number(customer.phone_stored)
+    phone = format_phone(number)
     cells = [
         table_cell(labels["name"], "cell-name", name),
         table_cell(
@@ -80,9 +81,7 @@ def _row(page: _Page, customer: Customer) -> str:
         table_cell(
             labels["phone"],
             "nowrap",
-            f'<a href="tel:{escape(dial_target(customer.phone))}">{escape(phone)}</a>'
-            if phone
-            else _NONE,
+            f'<a href="tel:{escape(dial_target(number))}">{escape(phone)}</a>' if phone else _NONE,
         ),
         table_cell(labels["birth"], "nowrap", page.day(customer.date_of_birth) or "—"),
         table_cell(

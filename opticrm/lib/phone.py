@@ -1,4 +1,5 @@
 import phonenumbers
+from phonenumber_field.phonenumber import to_python
 
 
 def _parsed(number) -> phonenumbers.PhoneNumber | None:
@@ -32,3 +33,16 @@ def dial_target(number) -> str:
     if parsed is None:
         return (getattr(number, "raw_input", None) or str(number or "")).strip()
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def stored_number(text: str | None):
+    """A phone number as the database holds it (E.164 for valid numbers),
+    read as PhoneNumberField reads it, but a German one (+49, no leading
+    zero after it) without phonenumbers.parse: parsing took half of what a
+    table row's phone number cost, 18 µs of 33 (issue 8). The number is the
+    same either way: the country code and the digits after it."""
+    text = text or ""
+    digits = text[3:]
+    if text.startswith("+49") and digits.isdigit() and not digits.startswith("0"):
+        return phonenumbers.PhoneNumber(country_code=49, national_number=int(digits))
+    return to_python(text)
