@@ -174,3 +174,27 @@ def test_a_selective_search_is_matched_first_and_sorted_in_name_order(monkeypatc
     assert [c.last_name for c in matched_first] == ["Schmidt", "Schmidtke"]
     monkeypatch.setattr(pagination, "MATCH_FIRST_UP_TO", -1)
     assert pagination.match_before_sorting(found) is found
+
+
+@pytest.mark.django_db
+def test_a_table_smaller_than_a_search_could_match_is_not_planned_per_search(monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    factories.customer(last_name="Schmidt")
+    found = selectors.customer_sort(
+        selectors.customer_search(selectors.customer_list(), "schmidt"), "name"
+    )
+
+    def planned() -> list[str]:
+        pagination.forget_estimates()
+        with CaptureQueriesContext(connection) as captured:
+            pagination.match_before_sorting(found)
+        return [q["sql"] for q in captured.captured_queries if q["sql"].startswith("EXPLAIN")]
+
+    # Fewer customers than MATCH_FIRST_UP_TO: only the table's size is asked.
+    monkeypatch.setattr(pagination, "MATCH_FIRST_UP_TO", 10**9)
+    (size,) = planned()
+    assert "WHERE" not in size
+    monkeypatch.setattr(pagination, "MATCH_FIRST_UP_TO", -1)
+    assert len(planned()) == 2  # the table's size, then the search's matches

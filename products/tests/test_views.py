@@ -367,15 +367,20 @@ def test_list_query_count_does_not_grow(staff_client, django_assert_num_queries)
     for number in range(5):
         product(supplier=supplier, brand=f"Marke {number}")
     params = {"page_size": 100, "q": "fassung", "active": "all"}
+    # A worker's first view also asks the planner how large the table is
+    # (reused for TABLE_ESTIMATE_MAX_AGE seconds): counted from the second on.
+    first = _count_queries(staff_client, params)
     with_five = _count_queries(staff_client, params)
+    assert first == with_five + 1
     for number in range(55):
         receive(product(supplier=supplier, brand=f"Marke {number % 7}"), 1)
     with_sixty = _count_queries(staff_client, params)
     assert with_five == with_sixty
     with django_assert_num_queries(with_five):
         staff_client.get(LIST, {**params, "category": "frame", "below_minimum": "on"})
-    # (With a search, one of them asks the planner how many it will match.)
-    assert with_five <= 10
+    # A search need not ask the planner how many it matches: the products
+    # are fewer than pagination.MATCH_FIRST_UP_TO.
+    assert with_five <= 9
 
 
 @pytest.mark.parametrize("sort", [*INDEXED_SORTS, *(f"-{column}" for column in INDEXED_SORTS)])
