@@ -134,8 +134,10 @@ def _events(obj: models.Model, limit: int) -> tuple[list[_Event], dict]:
                u.{quote(users.get_field("username").column)}
         FROM {quote(event_model._meta.db_table)} e
         LEFT JOIN {quote(Context._meta.db_table)} c ON c.id = e.pgh_context_id
-        LEFT JOIN {quote(users.db_table)} u
-          ON u.{quote(users.pk.column)} = (c.metadata->>'user')::{users.pk.rel_db_type(connection)}
+        LEFT JOIN {quote(users.db_table)} u ON u.{quote(users.pk.column)} = CASE
+          -- Only a number is a user's id (a context set by hand may hold text).
+          WHEN jsonb_typeof(c.metadata->'user') = 'number'
+          THEN (c.metadata->>'user')::{users.pk.rel_db_type(connection)} END
         WHERE e.{quote(event_model._meta.get_field("pgh_obj").column)} = %s
         ORDER BY e.pgh_id DESC
         LIMIT %s

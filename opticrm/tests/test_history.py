@@ -146,3 +146,12 @@ def test_the_oldest_change_shown_is_compared_with_the_one_before_it():
         [("Vorname", "Greta", "Grete")],
     ]
     assert [change.created for change in record_history(customer)] == [False] * 3 + [True]
+
+
+def test_a_context_set_by_hand_with_a_name_for_the_user_still_shows():
+    customer = factories.customer(first_name="Hanna")
+    with pghistory.context(user="Hausmeister"):
+        services.customer_update(customer_id=customer.pk, data={"first_name": "Hannah"})
+    change = record_history(customer)[0]
+    assert change.fields == [("Vorname", "Hanna", "Hannah")]
+    assert change.who == "—"
