@@ -12,7 +12,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from opticrm.lib.constraints import CheckConstraint
-from opticrm.lib.models import TimeStampedModel
+from opticrm.lib.models import TimeStampedModel, event_meta
 
 HEX_COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB."))
 
@@ -79,7 +79,7 @@ def staff_display_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-@pghistory.track(exclude=["updated_at", "version"])
+@pghistory.track(exclude=["updated_at", "version"], meta=event_meta("appointment_event_newest"))
 class Appointment(TimeStampedModel):
     Status = AppointmentStatus
 

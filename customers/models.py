@@ -11,7 +11,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 from customers.validators import validate_date_of_birth, validate_not_in_future
 from opticrm.lib import sorting, text
 from opticrm.lib.constraints import CheckConstraint
-from opticrm.lib.models import TimeStampedModel
+from opticrm.lib.models import TimeStampedModel, event_meta
 
 ALIVE = Q(deleted_at__isnull=True)
 
@@ -120,7 +120,9 @@ DERIVED_FIELDS = (
 TRIGGER_KEPT_FIELDS = ("next_appointment_at", "last_refraction_date")
 
 
-@pghistory.track(exclude=["updated_at", "version", *DERIVED_FIELDS])
+@pghistory.track(
+    exclude=["updated_at", "version", *DERIVED_FIELDS], meta=event_meta("customer_event_newest")
+)
 class Customer(TimeStampedModel):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opticrm.lib import sorting
 from opticrm.lib.constraints import CheckConstraint
-from opticrm.lib.models import TimeStampedModel
+from opticrm.lib.models import TimeStampedModel, event_meta
 from products import gtin
 
 
@@ -105,7 +105,7 @@ MONEY = {"max_digits": 10, "decimal_places": 2, "validators": [MinValueValidator
 
 
 # The stock has its own history, the ledger (StockMovement, tracked too).
-@pghistory.track(exclude=["updated_at", "stock"])
+@pghistory.track(exclude=["updated_at", "stock"], meta=event_meta("product_event_newest"))
 class Product(TimeStampedModel):
     category = models.CharField(_("category"), max_length=20, choices=Category)
     article_number = models.CharField(_("article number"), max_length=40, unique=True)

@@ -124,7 +124,9 @@ def _events(obj: models.Model, limit: int) -> tuple[list[_Event], dict]:
     One query on the object's own event table, the diffs taken here as
     pghistory's aggregate ``Events`` takes them (row_to_json values, the
     previous event by pgh_id), which it does in SQL through a union of CTEs
-    that took a sixth of a customer page (issue 8)."""
+    that took a sixth of a customer page (issue 8). Newest first means in
+    the order the changes were written (pgh_id), the order the diffs follow;
+    two overlapping transactions may have started the other way round."""
     event_model = type(obj)._meta.get_field("events").related_model
     users = get_user_model()._meta
     quote = connection.ops.quote_name
@@ -135,9 +137,8 @@ def _events(obj: models.Model, limit: int) -> tuple[list[_Event], dict]:
         FROM {quote(event_model._meta.db_table)} e
         LEFT JOIN {quote(Context._meta.db_table)} c ON c.id = e.pgh_context_id
         LEFT JOIN {quote(users.db_table)} u ON u.{quote(users.pk.column)} = CASE
-          -- Only a number is a user's id (a context set by hand may hold text).
-          WHEN jsonb_typeof(c.metadata->'user') = 'number'
-          THEN (c.metadata->>'user')::{users.pk.rel_db_type(connection)} END
+          -- Only whole numbers are ids (a context set by hand may hold text).
+          WHEN c.metadata->>'user' ~ '^[0-9]{{1,18}}$' THEN (c.metadata->>'user')::bigint END
         WHERE e.{quote(event_model._meta.get_field("pgh_obj").column)} = %s
         ORDER BY e.pgh_id DESC
         LIMIT %s

@@ -26,3 +26,11 @@ def with_names_of(queryset: QuerySet, *, users=(), others: dict | None = None) -
         if not column.primary_key and column.name not in fields
     ]
     return queryset.select_related(*keep).defer(*deferred)
+
+
+def event_meta(index_name: str) -> dict:
+    """The Meta of a tracked model's event model (``pghistory.track(meta=…)``):
+    an index on (object, event id), from which a record's newest events are
+    read in order (opticrm.lib.history: record_history, with_latest_event_id) without a sort, and
+    without the planner walking every event backwards by id instead."""
+    return {"indexes": [models.Index(fields=["pgh_obj", "pgh_id"], name=index_name)]}

@@ -43,6 +43,8 @@ def stored_number(text: str | None):
     same either way: the country code and the digits after it."""
     text = text or ""
     digits = text[3:]
-    if text.startswith("+49") and digits.isdigit() and not digits.startswith("0"):
+    # As parse() would take them: 2 to 17 ASCII digits, no leading zero.
+    plain = digits.isascii() and digits.isdigit() and 2 <= len(digits) <= 17
+    if text.startswith("+49") and plain and not digits.startswith("0"):
         return phonenumbers.PhoneNumber(country_code=49, national_number=int(digits))
     return to_python(text)

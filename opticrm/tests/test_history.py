@@ -150,8 +150,13 @@ def test_the_oldest_change_shown_is_compared_with_the_one_before_it():
 
 def test_a_context_set_by_hand_with_a_name_for_the_user_still_shows():
     customer = factories.customer(first_name="Hanna")
-    with pghistory.context(user="Hausmeister"):
-        services.customer_update(customer_id=customer.pk, data={"first_name": "Hannah"})
-    change = record_history(customer)[0]
-    assert change.fields == [("Vorname", "Hanna", "Hannah")]
-    assert change.who == "—"
+    for user, name in (("Hausmeister", "Hannah"), (5.5, "Hanne"), (10**30, "Hanni")):
+        with pghistory.context(user=user):
+            services.customer_update(customer_id=customer.pk, data={"first_name": name})
+    history = record_history(customer)
+    assert [change.fields for change in history[:3]] == [
+        [("Vorname", "Hanne", "Hanni")],
+        [("Vorname", "Hannah", "Hanne")],
+        [("Vorname", "Hanna", "Hannah")],
+    ]
+    assert [change.who for change in history[:3]] == ["—"] * 3

@@ -40,6 +40,9 @@ def test_the_link_filter_renders_one_link_or_nothing():
         "+49301234567",  # Berlin
         "+4989123456",  # Munich
         "+493328123",  # short, invalid as typed once
+        "+491",  # too short to parse
+        "+49123456789012345678",  # too long to parse
+        "+49²",  # a digit to isdigit(), not to int()
         "+33123456789",
         "+390612345678",  # Rome: the zero belongs to the number
         "+12015550123",

@@ -427,7 +427,8 @@ def test_the_default_list_is_counted_from_one_index(staff_client):
 
 def test_a_search_counts_its_matches_in_the_query_of_its_page(staff_client, settings):
     settings.TABLE_PAGE_SIZES = [5, 25]
-    for number in range(7):
+    # Created in reverse: the page's order is the name's, not the ids'.
+    for number in reversed(range(7)):
         product(article_number=f"Z-{number}", name=f"Zeiss Fassung {number}", brand="Zeiss")
     product(article_number="R-1", name="Ray-Ban Aviator", brand="Ray-Ban")
 
