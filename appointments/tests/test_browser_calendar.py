@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from appointments import schedule
 from appointments.tests.factories import appointment, at, calendar_for
+from appointments.tests.test_browser_list import settled
 from customers.models import Customer
 from customers.tests import factories as customer_factories
 
@@ -35,6 +36,7 @@ def block(page: Page, text: str):
 
 
 def save(page: Page) -> None:
+    settled(page)
     page.locator("#modal").get_by_role("button", name="Speichern").click()
 
 
@@ -53,9 +55,13 @@ def test_book_from_slot_move_and_complete(logged_in_page, live_server, staff, ar
     expect(dialog).to_be_visible()
     expect(dialog.locator("#id_start_time")).to_have_value("11:00")
     expect(dialog.locator("#id_staff")).to_have_value(str(staff.pk))
+    settled(page)  # the search box typed into before htmx wired it up would not search
 
     dialog.locator("#customer-search").fill("strassburger")
-    dialog.locator("[data-customer-option]").filter(has_text="Straßburger").click()
+    found = dialog.locator("[data-customer-option]").filter(has_text="Straßburger")
+    expect(found).to_be_visible()
+    settled(page)
+    found.click()
     expect(dialog.locator("[data-chosen-customer]")).to_have_text("Käthe Straßburger")
     dialog.locator("#id_type").select_option(label="Sehtest")
     page.screenshot(path=artifacts / "calendar-new-appointment-1280.png")
@@ -81,6 +87,8 @@ def test_book_from_slot_move_and_complete(logged_in_page, live_server, staff, ar
 
     # Done in one click: the eye test becomes the customer's last exam.
     block(page, "Käthe Straßburger").click()
+    expect(dialog.locator('button[data-status="done"]')).to_be_visible()
+    settled(page)
     dialog.locator('button[data-status="done"]').click()
     expect(dialog).to_be_hidden()
     expect(block(page, "Käthe Straßburger")).to_contain_text("✓")
