@@ -5,6 +5,7 @@ import functools
 from typing import NamedTuple
 
 from django.apps import apps
+from django.db import connections
 from django.db.models import (
     CharField,
     Count,
@@ -253,6 +254,8 @@ class WordMatches(NamedTuple):
     # The one search key all matches have, when that is the whole query:
     # then they are counted in CustomerCount.
     word: str | None = None
+    # Whether the query has more than one word ("anna m").
+    several_words: bool = False
 
 
 def word_matches(query: str, *, to_count: bool = False) -> WordMatches | None:
@@ -283,7 +286,10 @@ def word_matches(query: str, *, to_count: bool = False) -> WordMatches | None:
             customer__in=CustomerSearchWord.objects.filter(word__startswith=key).values("customer")
         )
     return WordMatches(
-        rows, one_per_customer=one_word is not None, word=None if others else one_word
+        rows,
+        one_per_customer=one_word is not None,
+        word=None if others else one_word,
+        several_words=bool(others),
     )
 
 
@@ -308,20 +314,57 @@ class SearchHits:
     and sliced (for a paginator) from the search-word index alone: a common
     surname's 50,000 matches without reading a customer."""
 
+    # How many ids a search of several words reads along with its count:
+    # the first pages (a paginator asks for the count, then for a page).
+    FIRST_IDS = 100
+
     def __init__(self, matches: WordMatches, *, descending: bool):
         order = ("-sort_name", "-customer") if descending else ("sort_name", "customer")
+        self._matches = matches
+        self._descending = descending
         self._ids = matches.rows.order_by(*order).values_list("customer", flat=True)
         self._distinct = not matches.one_per_customer
         self._word = matches.word
+        # The first FIRST_IDS ids, when count() read them.
+        self._first: list[int] | None = None
+        self._total: int | None = None
 
     def count(self) -> int:
         if self._word is not None:
             return known_count(CustomerCount.WORD, self._word)
+        if self._matches.several_words:
+            return self._count_with_first_ids()
         if not self._distinct:
             return self._ids.count()
         return self._ids.aggregate(count=Count("customer", distinct=True))["count"]
 
+    def _count_with_first_ids(self) -> int:
+        """Count the matches and read the first ids in one query. For
+        several words PostgreSQL joins every match of one word with those of
+        the others, whether to count them or to find a page ("anna m": 2,000
+        of 28,000 Annas, 35 ms), so it should do that once, not twice."""
+        hits = self._matches.rows.order_by().values(hit=F("customer"), name=F("sort_name"))
+        if self._distinct:
+            hits = hits.distinct()
+        sql, params = hits.query.sql_with_params()
+        direction = "DESC" if self._descending else "ASC"
+        with connections[hits.db].cursor() as cursor:
+            cursor.execute(
+                f"SELECT hit, COUNT(*) OVER () FROM ({sql}) hits"
+                f" ORDER BY name {direction}, hit {direction} LIMIT %s",
+                (*params, self.FIRST_IDS),
+            )
+            found = cursor.fetchall()
+        self._first = [hit for hit, _total in found]
+        self._total = found[0][1] if found else 0
+        return self._total
+
     def __getitem__(self, window: slice) -> list[int]:
+        if self._first is not None and (
+            len(self._first) == self._total
+            or (window.stop is not None and window.stop <= len(self._first))
+        ):
+            return self._first[window]
         # A customer has a row for each matching word ("Anna Annaberg" two
         # for "ann"), next to each other in this order. Reading rows up to
         # the window's end and dropping repeats keeps PostgreSQL's quick

@@ -154,6 +154,63 @@ def test_search_in_name_order_reads_one_row_per_customer(db):
     assert selectors.search_ids_in_name_order("?!") is None
 
 
+def test_a_search_of_several_words_counts_and_pages_its_matches_in_one_query(
+    db, monkeypatch, django_assert_num_queries
+):
+    """A search for "anna m" joins every match of one word with the other's
+    either way, so the count and the first pages come from one query; pages
+    beyond those are read as before, and every window agrees with
+    customer_search."""
+    monkeypatch.setattr(selectors.SearchHits, "FIRST_IDS", 3)
+    for first, last in [
+        ("Anna", "Meier"),
+        ("Anna", "Annaberg-Maus"),  # two "ann…" words: one hit all the same
+        ("Annika", "Moll"),
+        ("Anna", "Zeh"),  # no "m…" word
+        ("Hanna", "Maier"),  # "hanna" does not begin with "ann"
+        ("Anne", "Müller"),
+        ("Anna", "Marx"),
+    ]:
+        factories.customer(first_name=first, last_name=last)
+    expected = list(
+        selectors.customer_search(selectors.customer_list(), "ann m")
+        .order_by("sort_name", "id")
+        .values_list("pk", flat=True)
+    )
+    assert len(expected) == 5
+    for descending, in_order in ((False, expected), (True, expected[::-1])):
+        hits = selectors.search_ids_in_name_order("ann m", descending=descending)
+        with django_assert_num_queries(1):
+            assert hits.count() == 5
+            assert hits[0:2] == in_order[0:2]
+            assert hits[1:3] == in_order[1:3]
+        assert hits[2:5] == in_order[2:5]  # beyond the ids read with the count
+    # One "anna" word per customer: counted without DISTINCT, the same way.
+    hits = selectors.search_ids_in_name_order("anna m")
+    assert hits.count() == 3
+    assert [Customer.objects.get(pk=pk).last_name for pk in hits[0:3]] == [
+        "Annaberg-Maus",
+        "Marx",
+        "Meier",
+    ]
+    nothing = selectors.search_ids_in_name_order("anna q")
+    with django_assert_num_queries(1):
+        assert nothing.count() == 0
+        assert nothing[0:25] == []
+
+
+def test_a_search_of_several_words_pages_through_the_list(staff_client):
+    for number in range(30):
+        factories.customer(first_name="Anna", last_name=f"Mohn{number:02d}")
+    factories.customer(first_name="Anna", last_name="Zeh")
+    first = staff_client.get("/customers/", {"q": "anna m"})
+    last = staff_client.get("/customers/", {"q": "anna m", "page": 2})
+    assert "1–25 von 30" in first.content.decode()
+    assert "Mohn00" in first.content.decode() and "Mohn25" not in first.content.decode()
+    assert "26–30 von 30" in last.content.decode()
+    assert "Mohn29" in last.content.decode() and "Zeh" not in last.content.decode()
+
+
 def test_the_text_search_finds_any_part_and_deleted_customers(people):
     customer = Customer.objects.get(last_name="Müller")
     services.customer_soft_delete(customer_id=customer.pk)
