@@ -346,7 +346,7 @@ class SearchHits:
         hits = self._matches.rows.order_by().values(hit=F("customer"), name=F("sort_name"))
         if self._distinct:
             hits = hits.distinct()
-        sql, params = hits.query.sql_with_params()
+        sql, params = hits.query.get_compiler(hits.db).as_sql()
         direction = "DESC" if self._descending else "ASC"
         with connections[hits.db].cursor() as cursor:
             cursor.execute(
