@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import field_validator
 
 from api.auth import require_write
 from api.errors import field_errors
@@ -18,12 +19,14 @@ from api.schemas import (
     AwareDateTime,
     Detail,
     Errors,
+    Id,
     Input,
     LocalDateTime,
     describe,
     document,
     etag,
     is_outdated,
+    not_null,
     page_of,
 )
 from appointments import selectors, services
@@ -76,9 +79,9 @@ class AppointmentOut(Schema):
 
 
 class AppointmentIn(Input):
-    customer: int
-    staff: int
-    type: int
+    customer: Id
+    staff: Id
+    type: Id
     start: AwareDateTime = Field(description=describe("Mit Zeitzone", "With time zone offset"))
     end: AwareDateTime | None = Field(
         None, description=describe("Leer: Dauer der Terminart", "Empty: the type's duration")
@@ -91,15 +94,17 @@ class AppointmentIn(Input):
 
 
 class AppointmentUpdate(Input):
-    customer: int | None = None
-    staff: int | None = None
-    type: int | None = None
+    customer: Id | None = None
+    staff: Id | None = None
+    type: Id | None = None
     start: AwareDateTime | None = None
     end: AwareDateTime | None = None
     status: AppointmentStatus | None = None
     notes: str | None = None
     allow_outside_hours: bool = False
     updated_at: AwareDateTime | None = None
+
+    _filled = field_validator("customer", "staff", "type", "start", "end", "status")(not_null)
 
 
 for _schema in (AppointmentOut, AppointmentIn, AppointmentUpdate):

@@ -9,20 +9,19 @@ from ninja.security import HttpBearer
 
 from api import services
 from api.models import ApiKey
-from api.throttling import FailedKeyThrottle
+from api.throttling import failed_key_count
 
 
 class ApiKeyAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
-        failures = FailedKeyThrottle()
-        if failures.would_block(request):
-            raise Throttled(wait=failures.wait())
         key = services.api_key_for(token.strip())
         if key is None:
-            failures.allow_request(request)  # counts the failure
-        else:
-            # The change history names the integration that made a change.
-            pghistory.context(api_key=key.name)
+            failure = failed_key_count(request)
+            if not failure.allowed:
+                raise Throttled(wait=failure.wait)
+            return None
+        # The change history names the integration that made a change.
+        pghistory.context(api_key=key.name)
         return key
 
 

@@ -5,6 +5,7 @@ import math
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
+from django.utils.log import log_response
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, Throttled
@@ -22,6 +23,10 @@ _MESSAGES = {
     "literal_error": lambda: _("Please choose one of the allowed values."),
     "enum": lambda: _("Please choose one of the allowed values."),
     "null_character": lambda: _("Null characters are not allowed."),
+    "bool_not_allowed": lambda: _("Please enter a whole number, not true or false."),
+    "int_type": lambda: _("Please enter a whole number."),
+    "date_range": lambda: _("Please enter a date between the years 1900 and 2999."),
+    "not_null": lambda: _("This field may not be empty."),
 }
 
 
@@ -70,6 +75,23 @@ def install(api: NinjaAPI) -> None:
             request, {"detail": _("Too many requests; please wait a moment.")}, status=429
         )
         response["Retry-After"] = str(math.ceil(exc.wait or 60))
+        return response
+
+    @api.exception_handler(Exception)
+    def server_error(request, exc):
+        # Integrations parse JSON: an unexpected error answers in JSON too, and
+        # is logged as Django logs a page's 500 (404s and HttpErrors have their
+        # own handlers, found first).
+        response = api.create_response(
+            request, {"detail": _("An internal error occurred; it has been logged.")}, status=500
+        )
+        log_response(
+            "Internal Server Error: %s",
+            request.path,
+            response=response,
+            request=request,
+            exception=exc,
+        )
         return response
 
     @api.exception_handler(AuthenticationError)

@@ -2,12 +2,13 @@
 descriptions and the If-Match header."""
 
 import datetime
+import typing
 from typing import Annotated
 
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Schema
-from pydantic import AfterValidator, WithJsonSchema, field_validator
+from pydantic import AfterValidator, Strict, ValidationInfo, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
 from opticrm.lib.pagination import TablePaginator
@@ -68,6 +69,10 @@ AwareDateTime = Annotated[
 ]
 
 
+# An id in a request body: a JSON integer, never "1", 1.0 or true.
+Id = Annotated[int, Strict()]
+
+
 def etag(value: int | datetime.datetime) -> str:
     """A strong ETag from a version number or a change time."""
     if isinstance(value, datetime.datetime):
@@ -75,16 +80,50 @@ def etag(value: int | datetime.datetime) -> str:
     return f'"{value}"'
 
 
+# Dates the shop can mean: birth dates from 1900, appointments and filters up
+# to 2999. Beyond them the date arithmetic (an appointment's end, a day's
+# last moment, a time in UTC) would leave what Python and PostgreSQL hold.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+def _accepts_bool(annotation) -> bool:
+    return annotation is bool or bool in typing.get_args(annotation)
+
+
 class Input(Schema):
-    """Base of every request body and query: PostgreSQL text cannot hold NUL,
-    so such input is refused here, as Django's forms refuse it."""
+    """Base of every request body and query: what the database or Python
+    cannot hold is refused here with a field error, as the forms refuse it:
+    NUL in text (and text is trimmed), dates outside the years above, and ``true``/``false`` where a
+    number or id is expected (lax parsing would take ``true`` as id 1)."""
 
     @field_validator("*", mode="before")
     @classmethod
-    def no_null_characters(cls, value):
-        if isinstance(value, str) and "\x00" in value:
-            raise PydanticCustomError("null_character", "Null characters are not allowed.")
+    def no_null_characters_or_booleans(cls, value, info: ValidationInfo):
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise PydanticCustomError("null_character", "Null characters are not allowed.")
+            # Trimmed as Django's form fields trim (a leading tab would also
+            # hide a formula from the exports' check).
+            value = value.strip()
+        if isinstance(value, bool) and not _accepts_bool(
+            cls.model_fields[info.field_name].annotation
+        ):
+            raise PydanticCustomError("bool_not_allowed", "A number is expected, not true/false.")
         return value
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def dates_the_shop_can_mean(cls, value):
+        if isinstance(value, datetime.date) and not FIRST_YEAR <= value.year <= LAST_YEAR:
+            raise PydanticCustomError("date_range", "Date out of range.")
+        return value
+
+
+def not_null(value):
+    """For fields that an update may leave out but not empty."""
+    if value is None:
+        raise PydanticCustomError("not_null", "This field may not be empty.")
+    return value
 
 
 def document(schema: type[Schema], model) -> type[Schema]:
@@ -141,8 +180,13 @@ def page_of(queryset, query, *, filtered: bool = True, known_count: int | None =
 
 def is_outdated(request: HttpRequest, *, tag: str, updated_at, based_on) -> bool:
     """True if the client edited an older state than the stored one: its
-    If-Match names another ETag, or its ``updated_at`` is older."""
+    If-Match names another ETag, or its ``updated_at`` is older. The API
+    answers times to the millisecond (Django's JSON encoder), the database
+    keeps microseconds: compared at the precision the client was given, the
+    value just read is current."""
     expected = if_match(request)
     if expected is not None and etag(expected) != tag:
         return True
-    return based_on is not None and based_on < updated_at
+    if based_on is None:
+        return False
+    return based_on < updated_at.replace(microsecond=updated_at.microsecond // 1000 * 1000)

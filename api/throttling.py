@@ -1,49 +1,32 @@
-"""Rate limits: per API key, and per client address for failed keys (so a
-key cannot be guessed by trying). Counted in Django's cache; with the
-default in-memory cache each server process counts on its own."""
+"""Rate limits of the API: per API key, and per client address for wrong
+keys (so a key cannot be guessed by trying), counted in the database
+(opticrm.lib.ratelimit) so that every worker shares them."""
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja.throttling import SimpleRateThrottle
+from ninja.throttling import BaseThrottle
+
+from opticrm.lib.ratelimit import Count, client_address, rate_count
 
 
-class SettingsRateThrottle(SimpleRateThrottle):
-    """The rate is read from the settings at each request, so it can be
-    configured (and changed in tests) without restarting the API object."""
-
-    setting: str
-
-    def __init__(self):
-        super().__init__(rate=getattr(settings, self.setting))
+class KeyRateThrottle(BaseThrottle):
+    """Requests per API key (API_RATE_LIMIT), read from the settings at each
+    request so that it can be changed without restarting."""
 
     def allow_request(self, request: HttpRequest) -> bool:
-        self.rate = getattr(settings, self.setting)
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request)
+        self._count = rate_count(
+            scope="api_key", ident=str(request.auth.pk), rate=settings.API_RATE_LIMIT
+        )
+        return self._count.allowed
+
+    def wait(self) -> float:
+        return self._count.wait
 
 
-class KeyRateThrottle(SettingsRateThrottle):
-    scope = "api_key"
-    setting = "API_RATE_LIMIT"
-
-    def get_cache_key(self, request: HttpRequest) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
-
-
-class FailedKeyThrottle(SettingsRateThrottle):
-    scope = "api_failed_key"
-    setting = "API_FAILED_AUTH_LIMIT"
-
-    def get_cache_key(self, request: HttpRequest) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-    def would_block(self, request: HttpRequest) -> bool:
-        """Over the limit already, without counting this request."""
-        self.rate = getattr(settings, self.setting)
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        self.key = self.get_cache_key(request)
-        self.history = self.cache.get(self.key, [])
-        self.now = self.timer()
-        while self.history and self.history[-1] <= self.now - self.duration:
-            self.history.pop()
-        return len(self.history) >= self.num_requests
+def failed_key_count(request: HttpRequest) -> Count:
+    """Count a wrong key from the request's address (API_FAILED_AUTH_LIMIT).
+    Only failures count: a valid key is never refused for others' failures,
+    also when everyone behind one proxy shares an address."""
+    return rate_count(
+        scope="api_failed_key", ident=client_address(request), rate=settings.API_FAILED_AUTH_LIMIT
+    )

@@ -105,6 +105,22 @@ class CustomerAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         services.customer_purge(customer_id=obj.pk)
 
+    def get_deleted_objects(self, objs, request):
+        # The purge deletes the customer's appointments itself, although they
+        # protect the customer from an everyday delete: list them as going
+        # with the customer, not as blocking the purge. What goes with the
+        # customer is erased by the purge permission alone (prescriptions and
+        # appointments are never deleted one by one in the admin).
+        deleted, counts, _, protected = super().get_deleted_objects(objs, request)
+        appointments = services.customer_appointments(customer_ids=[obj.pk for obj in objs])
+        if appointments:
+            more, more_counts, _, _ = super().get_deleted_objects(appointments, request)
+            deleted += more
+            counts.update(more_counts)
+        if not services.customer_protected_elsewhere():
+            protected = []
+        return deleted, counts, set(), protected
+
     @admin.action(
         description=_("Delete selected customers (can be restored)"), permissions=["soft_delete"]
     )

@@ -5,8 +5,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.apps import apps
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import DateTimeField, F, Func
+from django.db.models import PROTECT, DateTimeField, F, Func
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -108,19 +110,59 @@ def customer_restore(*, customer_id: int, user=None) -> Customer:
     return customer
 
 
-# Change histories that hold a customer's data, by the field naming the customer.
+# What else holds a customer's data, by the field naming the customer: the
+# customer's appointments (kept from deleting the customer by PROTECT, so that
+# an everyday delete cannot take the calendar with it) and every change history.
+_APPOINTMENTS = "appointments.Appointment"
 _HISTORIES = {
     "customers.CustomerEvent": "pgh_obj_id",
     "prescriptions.RefractionEvent": "customer_id",
     "prescriptions.ContactLensFittingEvent": "customer_id",
     "appointments.AppointmentEvent": "customer_id",
 }
+# Records whose admin log entries name the customer ("Sehtest – Anna Müller").
+_LOGGED = {
+    "customers.Customer": "pk",
+    "appointments.Appointment": "customer_id",
+    "prescriptions.Refraction": "customer_id",
+    "prescriptions.ContactLensFitting": "customer_id",
+}
 
 
 @transaction.atomic
 def customer_purge(*, customer_id: int) -> None:
-    """Delete a soft-deleted customer for good, with the change history of
-    the customer's data (right to erasure)."""
-    Customer.objects.deleted().get(pk=customer_id).delete()
+    """Delete a soft-deleted customer for good (right to erasure): the
+    customer's appointments, prescriptions and change history go with the
+    record, and the admin log keeps that something was done, not to whom.
+    Nothing here is under a legal retention duty yet; invoices will be kept
+    anonymised when they come."""
+    customer = Customer.objects.deleted().select_for_update().get(pk=customer_id)
+    _anonymise_admin_log(customer_id)
+    customer_appointments(customer_ids=[customer_id]).delete()
+    customer.delete()
     for model, field in _HISTORIES.items():
         apps.get_model(model).objects.filter(**{field: customer_id}).delete()
+
+
+def customer_appointments(*, customer_ids):
+    return apps.get_model(_APPOINTMENTS).objects.filter(customer_id__in=customer_ids)
+
+
+def customer_protected_elsewhere() -> bool:
+    """Whether records other than appointments keep a customer from being
+    purged (none yet; invoices will, as the law keeps them)."""
+    appointment = apps.get_model(_APPOINTMENTS)
+    return any(
+        relation.on_delete is PROTECT and relation.related_model is not appointment
+        for relation in Customer._meta.related_objects
+    )
+
+
+def _anonymise_admin_log(customer_id: int) -> None:
+    for label, field in _LOGGED.items():
+        model = apps.get_model(label)
+        ids = model.objects.filter(**{field: customer_id}).values_list("pk", flat=True)
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(model),
+            object_id__in=[str(pk) for pk in ids],
+        ).update(object_repr=_("(erased customer)"), change_message="")

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "opticrm.lib.middleware.NullCharacterMiddleware",
+    "opticrm.lib.middleware.NoStoreMiddleware",
     # Before the login middleware: a CORS preflight carries no credentials.
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -68,6 +70,7 @@ MIDDLEWARE = [
     "live.middleware.LiveHistoryMiddleware",
     "opticrm.lib.middleware.HtmxLoginRedirectMiddleware",
     "opticrm.lib.middleware.LoginRequiredMiddleware",
+    "opticrm.lib.middleware.SessionTimeoutMiddleware",
     "live.middleware.LiveCountersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -114,7 +117,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -122,6 +128,17 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_ENGINE = "opticrm.lib.session_store"
 # Django's, with a user's permissions read in one query (opticrm.lib.auth_backend).
 AUTHENTICATION_BACKENDS = ["opticrm.lib.auth_backend.ModelBackend"]
+# Failed log-ins (opticrm.lib.login): per user name and client address, and
+# per client address whatever the name; "number/period" as for the API.
+LOGIN_FAILURE_LIMIT = env.str("LOGIN_FAILURE_LIMIT", default="5/15m")
+LOGIN_ADDRESS_FAILURE_LIMIT = env.str("LOGIN_ADDRESS_FAILURE_LIMIT", default="50/15m")
+# "Forgot password" mails per e-mail address and per client address.
+PASSWORD_RESET_LIMIT = env.str("PASSWORD_RESET_LIMIT", default="3/h")
+# Shared shop PCs: a session ends after this long without a page view, and
+# this long after the log-in (seconds; opticrm.lib.middleware).
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=60 * 60)
+SESSION_MAX_AGE = env.int("SESSION_MAX_AGE", default=8 * 60 * 60)
+SESSION_COOKIE_AGE = SESSION_MAX_AGE
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "customers:list"
 LOGOUT_REDIRECT_URL = "login"

@@ -48,7 +48,7 @@ def product_by_code(code: str) -> Product | None:
     """The one product whose EAN or article number is exactly the code (a
     scanned barcode, a typed article number in any case), else None."""
     code = (code or "").strip()
-    if not code:
+    if not code or "\x00" in code:  # matches no stored code; PostgreSQL refuses it
         return None
     found = list(Product.objects.filter(Q(ean=code) | Q(article_number__iexact=code))[:2])
     return found[0] if len(found) == 1 else None

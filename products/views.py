@@ -24,6 +24,7 @@ from opticrm.lib.conflicts import conflict_form
 from opticrm.lib.history import record_history, with_latest_event_id
 from opticrm.lib.htmx import close_modal, render_page_or_partial
 from opticrm.lib.pagination import TablePaginator
+from opticrm.lib.spreadsheet import spreadsheet_text
 from products import gtin, selectors, services
 from products.filters import ProductFilter
 from products.forms import MarginForm, ProductForm, StockMoveForm, margin
@@ -321,12 +322,6 @@ def _decimal_comma(value: Decimal) -> str:
     return f"{value:.2f}".replace(".", ",")
 
 
-def _csv_text(value: str) -> str:
-    """Typed text for a spreadsheet: a leading = + - @ would make Excel run it
-    as a formula, so such a cell starts with an apostrophe."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
-
-
 @permission_required("products.view_product", raise_exception=True)
 @require_http_methods(["GET"])
 def reorder_csv(request: HttpRequest) -> HttpResponse:
@@ -358,11 +353,11 @@ def reorder_csv(request: HttpRequest) -> HttpResponse:
     for product in products:
         writer.writerow(
             [
-                _csv_text(product.supplier.name if product.supplier else ""),
-                _csv_text(product.article_number),
+                spreadsheet_text(product.supplier.name if product.supplier else ""),
+                spreadsheet_text(product.article_number),
                 product.ean,
-                _csv_text(product.name),
-                _csv_text(product.brand),
+                spreadsheet_text(product.name),
+                spreadsheet_text(product.brand),
                 product.stock,
                 product.minimum_stock,
                 product.missing,

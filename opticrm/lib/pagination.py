@@ -68,6 +68,11 @@ def forget_estimates() -> None:
     _beyond_exact.clear()
 
 
+# No list has more pages (a million customers is 10,000 of 100); a larger
+# number would overflow PostgreSQL's OFFSET.
+LAST_PAGE = 1_000_000
+
+
 class TablePaginator(Paginator):
     """Counts exactly, except an unfiltered list of many rows: counting a
     million customers on every page view would cost more than the page, so
@@ -99,8 +104,8 @@ class TablePaginator(Paginator):
             number = int(number)
         except (TypeError, ValueError):
             number = 1
-        if number < 1:
-            return None
+        if not 1 <= number <= LAST_PAGE:
+            return None  # beyond any list: the paginator's own rules (last page)
         bottom = (number - 1) * self.per_page
         # The ids only: every match is carried through the count and the
         # sort, and whole rows made that twice as slow (2,800 products:
