@@ -13,6 +13,9 @@ has warmed up. Garbage is collected as before.
 """
 
 import gc
+import re
+
+from gunicorn.glogging import Logger
 
 # Import the app in the master: workers start faster and share its pages.
 preload_app = True
@@ -31,3 +34,20 @@ def post_request(worker, req, environ, resp):
     if worker.nr == FREEZE_AFTER:
         gc.collect()
         gc.freeze()
+
+
+class AccessLogger(Logger):
+    """A staff member's calendar feed is read by its secret address
+    (/appointments/feed/<token>.ics): the token stays out of the access log,
+    where anyone who reads the logs could subscribe to the calendar."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {
+            key: FEED_TOKEN.sub(r"\1…\2", value) if isinstance(value, str) else value
+            for key, value in atoms.items()
+        }
+
+
+FEED_TOKEN = re.compile(r"(/appointments/feed/)[^/?#\s]+(\.ics)")
+logger_class = AccessLogger
