@@ -51,7 +51,9 @@ def login_failed(request, username: str) -> None:
 
 class ThrottledLoginMixin:
     def clean(self):
-        username = self.data.get("username", "") or ""
+        # The field's cleaned value: raw input may hold what the database
+        # cannot (a NUL), and the field has refused that already.
+        username = self.cleaned_data.get("username") or ""
         locked = login_locked(self.request, username)
         if locked is not None:
             logger.warning(

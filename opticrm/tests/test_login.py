@@ -133,3 +133,28 @@ def test_forgotten_password_mails_are_limited_and_tell_nothing(client, staff, ma
     unknown = client.post(reverse("password_reset"), {"email": "wer@example.de"}, follow=True)
     assert "Prüfen Sie Ihr E-Mail-Postfach" in unknown.content.decode()
     assert len(mailoutbox) == 3
+
+
+@pytest.mark.parametrize("url", ["/login/", "/admin/login/"])
+@pytest.mark.parametrize("username", ["a\x00b", "\x00", "x" * 5000, ""])
+def test_hostile_user_names_get_a_message_not_a_500(client, url, username):
+    response = client.post(url, {"username": username, "password": "geheim"})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_nul_in_the_user_name_is_named_on_the_login_page(client):
+    page = client.post("/login/", {"username": "a\x00b", "password": "geheim"})
+    assert "Nullzeichen sind nicht erlaubt." in page.content.decode()
+
+
+def test_an_empty_login_says_what_is_missing(client):
+    page = client.post("/login/", {"username": "", "password": ""}).content.decode()
+    assert page.count("Dieses Feld ist zwingend erforderlich.") == 2
+
+
+@pytest.mark.parametrize("email", ["a\x00@example.de", "\x00", "x" * 5000 + "@example.de"])
+def test_hostile_reset_addresses_get_a_message_not_a_500(client, email, mailoutbox):
+    response = client.post(reverse("password_reset"), {"email": email})
+    assert response.status_code == 200
+    assert mailoutbox == []
