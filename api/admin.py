@@ -10,18 +10,29 @@ from api.models import ApiKey
 class ApiKeyAdmin(admin.ModelAdmin):
     """Owners create keys here; the secret is shown once, in a message."""
 
-    list_display = ["name", "prefix", "read_only", "created_at", "last_used_at", "revoked_at"]
-    list_filter = ["read_only", ("revoked_at", admin.EmptyFieldListFilter)]
+    list_display = [
+        "name",
+        "prefix",
+        "read_only",
+        "health_data",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = ["read_only", "health_data", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "prefix"]
     actions = ["revoke"]
 
     def get_fields(self, request, obj=None):
         if obj is None:
+            if services.may_read_health_data(request.user):
+                return ["name", "read_only", "health_data"]
             return ["name", "read_only"]
         return [
             "name",
             "prefix",
             "read_only",
+            "health_data",
             "created_by",
             "created_at",
             "last_used_at",
@@ -32,7 +43,15 @@ class ApiKeyAdmin(admin.ModelAdmin):
         if obj is None:
             return []
         # A key's rights are fixed: a new key is the way to change them.
-        return ["prefix", "read_only", "created_by", "created_at", "last_used_at", "revoked_at"]
+        return [
+            "prefix",
+            "read_only",
+            "health_data",
+            "created_by",
+            "created_at",
+            "last_used_at",
+            "revoked_at",
+        ]
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -41,6 +60,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
         key, raw = services.api_key_create(
             name=form.cleaned_data["name"],
             read_only=form.cleaned_data["read_only"],
+            health_data=form.cleaned_data.get("health_data", False),
             user=request.user,
         )
         # The admin goes on with obj (log entry, redirect): make it the saved key.

@@ -59,7 +59,7 @@ class AppointmentOut(Schema):
 
     @staticmethod
     def resolve_customer_name(obj: Appointment) -> str:
-        return obj.customer.full_name
+        return obj.customer.shown_name
 
     @staticmethod
     def resolve_staff(obj: Appointment) -> int:

@@ -75,9 +75,12 @@ class CustomerOut(Schema):
             "Beginn des nächsten Termins (nur lesen)", "Start of the next appointment (read-only)"
         )
     )
-    prescription: str = Field(
+    prescription: str | None = Field(
         description=describe(
-            "Notizen (früher Freitext-Sehstärke)", "Notes (formerly the free-text prescription)"
+            "Notizen (früher Freitext-Sehstärke, daher Gesundheitsdaten): nur für Schlüssel, "
+            "die Gesundheitsdaten lesen dürfen, sonst null",
+            "Notes (formerly the free-text prescription, so health data): only for keys that "
+            "may read health data, else null",
         )
     )
     status: CustomerStatus = Field(description=describe("Status", "Status"))
@@ -93,8 +96,9 @@ class CustomerOut(Schema):
         return obj.insurance_provider.name if obj.insurance_provider_id else None
 
     @staticmethod
-    def resolve_prescription(obj: Customer) -> str:
-        return obj.notes
+    def resolve_prescription(obj: Customer, context) -> str | None:
+        request = (context or {}).get("request")
+        return obj.notes if may_see_health_data(request) else None
 
     @staticmethod
     def resolve_next_appointment(obj: Customer) -> datetime.datetime | None:
@@ -165,6 +169,18 @@ class CustomerQuery(Input):
     ordering: str | None = Field(
         None, description=describe("Feldname, '-' für absteigend", "Field name, '-' for descending")
     )
+
+
+def may_see_health_data(request) -> bool:
+    key = getattr(request, "auth", None)
+    return bool(key is not None and key.health_data)
+
+
+def _refuse_health_data(request, payload) -> Status | None:
+    if "prescription" in payload.model_fields_set and not may_see_health_data(request):
+        detail = _("This API key may not read or change the field “prescription” (health data).")
+        return Status(403, {"detail": detail})
+    return None
 
 
 def _read(customer_id: int) -> Customer:
@@ -239,9 +255,11 @@ def list_customers(request: HttpRequest, filters: Query[CustomerQuery]):
     return page_of(customers, filters, filtered=filtered, known_count=kept)
 
 
-@router.post("", response={201: CustomerOut, 422: Errors}, summary="Create a customer")
+@router.post("", response={201: CustomerOut, 403: Detail, 422: Errors}, summary="Create a customer")
 def create_customer(request: HttpRequest, payload: CustomerIn):
     require_write(request)
+    if refused := _refuse_health_data(request, payload):
+        return refused
     form = _validated(_form_data(payload.dict()))
     if isinstance(form, list):
         return Status(422, {"detail": form})
@@ -259,19 +277,22 @@ def get_customer(request: HttpRequest, customer_id: int, response: HttpResponse)
 
 @router.put(
     "/{int:customer_id}",
-    response={200: CustomerOut, 404: Detail, 409: Detail, 422: Errors},
+    response={200: CustomerOut, 403: Detail, 404: Detail, 409: Detail, 422: Errors},
     summary="Change a customer",
 )
 def update_customer(
     request: HttpRequest, customer_id: int, payload: CustomerUpdate, response: HttpResponse
 ):
     require_write(request)
+    if refused := _refuse_health_data(request, payload):
+        return refused
     customer = _read(customer_id)
     conflict = {"detail": _("The customer was changed by someone else in the meantime.")}
     tag = etag(customer.version)
     if is_outdated(request, tag=tag, updated_at=customer.updated_at, based_on=payload.updated_at):
         return Status(409, conflict)
     current = CustomerOut.from_orm(customer).dict()
+    current["prescription"] = customer.notes  # kept as it is unless changed
     changes = payload.dict(exclude_unset=True, exclude={"updated_at"})
     form = _validated(_form_data({**current, **changes}), customer)
     if isinstance(form, list):

@@ -15,6 +15,14 @@ class ApiKey(models.Model):
     read_only = models.BooleanField(
         _("read only"), default=False, help_text=_("The key may read, but not change anything.")
     )
+    health_data = models.BooleanField(
+        _("may read health data"),
+        default=False,
+        help_text=_(
+            "The key sees the customer's notes field “prescription”, which may still hold "
+            "prescription text from the old system (health data)."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -5,8 +5,10 @@ import datetime
 import hashlib
 import secrets
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from api.models import ApiKey
 
@@ -22,12 +24,21 @@ def _hash(raw: str) -> str:
 
 
 @transaction.atomic
-def api_key_create(*, name: str, read_only: bool = False, user=None) -> tuple[ApiKey, str]:
-    """The new key and its secret, which is not stored and cannot be shown again."""
+def api_key_create(
+    *, name: str, read_only: bool = False, health_data: bool = False, user=None
+) -> tuple[ApiKey, str]:
+    """The new key and its secret, which is not stored and cannot be shown again.
+    A key that may read health data is created only by someone who may
+    (``user`` None: an operator's command)."""
+    if health_data and user is not None and not may_read_health_data(user):
+        raise ValidationError(
+            {"health_data": _("Only users who may see prescriptions can grant this.")}
+        )
     raw = KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(
         name=name.strip(),
         read_only=read_only,
+        health_data=health_data,
         created_by=user,
         prefix=raw[: len(KEY_PREFIX) + 6],
         key_hash=_hash(raw),
@@ -44,6 +55,11 @@ def api_key_revoke(*, key_id: int) -> ApiKey:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
     return key
+
+
+def may_read_health_data(user) -> bool:
+    """The permission that opens health data (refractions) to a person."""
+    return user.has_perm("prescriptions.view_refraction")
 
 
 def api_key_for(raw: str) -> ApiKey | None:

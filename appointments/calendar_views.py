@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from appointments import calendar, schedule, selectors
 from appointments.models import BLOCKING_STATUSES, staff_display_name
-from customers.models import person_name
+from customers.models import shown_name
 from opticrm.lib.dates import parse_iso_day
 from opticrm.lib.htmx import render_page_or_partial
 
@@ -130,6 +130,7 @@ def _day_appointments(
             "staff__username",
             "customer__first_name",
             "customer__last_name",
+            "customer__deleted_at",
             "type__name",
             "type__colour",
         )
@@ -141,7 +142,7 @@ def _day_appointments(
     entries = []
     for (
         pk, start, end, status, staff_id, staff_first, staff_last, username,
-        first_name, last_name, type_name, colour,
+        first_name, last_name, deleted_at, type_name, colour,
     ) in appointments:  # fmt: skip
         if staff_id not in staff:
             staff[staff_id] = user(
@@ -155,7 +156,7 @@ def _day_appointments(
                 status=status,
                 staff_id=staff_id,
                 staff=staff[staff_id],
-                customer_name=person_name(first_name, last_name),
+                customer_name=shown_name(first_name, last_name, deleted_at),
                 type_name=type_name,
                 type_colour=colour,
             )

@@ -21,7 +21,7 @@ def appointment_event(appointment: Appointment, *, domain: str) -> ics.Event:
         uid=f"appointment-{appointment.pk}@{domain}",
         start=appointment.start,
         end=appointment.end,
-        summary=f"{appointment.type.name} – {appointment.customer.full_name}",
+        summary=f"{appointment.type.name} – {appointment.customer.shown_name}",
         stamp=timezone.now(),
         status=ICS_STATUS.get(appointment.status, ""),
         sequence=appointment.version,

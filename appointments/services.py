@@ -56,7 +56,7 @@ def double_booking_error(conflict: Appointment) -> ValidationError:
     ) % {
         "staff": staff_display_name(conflict.staff),
         "type": conflict.type.name,
-        "customer": conflict.customer.full_name,
+        "customer": conflict.customer.shown_name,
         "day": formats.date_format(start, "SHORT_DATE_FORMAT"),
         "start": start.strftime("%H:%M"),
         "end": end.strftime("%H:%M"),

@@ -131,7 +131,7 @@ def _comparable(value) -> str:
 
 def _display_value(appointment: Appointment, name: str, value) -> str:
     if name == "customer":
-        return appointment.customer.full_name
+        return appointment.customer.shown_name
     if name == "staff":
         return staff_display_name(appointment.staff)
     if name == "type":
@@ -221,7 +221,7 @@ def appointment_set_status(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request,
             _("Appointment of %(customer)s set to “%(status)s”.")
-            % {"customer": saved.customer.full_name, "status": saved.get_status_display()},
+            % {"customer": saved.customer.shown_name, "status": saved.get_status_display()},
         )
     if request.htmx:
         return close_modal(request, SAVED_EVENT)

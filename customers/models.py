@@ -16,10 +16,20 @@ from opticrm.lib.models import TimeStampedModel, event_meta
 ALIVE = Q(deleted_at__isnull=True)
 
 
+DELETED_CUSTOMER = _("deleted customer")
+
+
 def person_name(first_name: str, last_name: str) -> str:
     """How a customer is named on screen (Customer.full_name), also for
     names read as plain values."""
     return f"{first_name} {last_name}".strip()
+
+
+def shown_name(first_name: str, last_name: str, deleted_at) -> str:
+    """How a customer appears outside their own record (calendar, feeds,
+    appointment lists, the API's appointments): once deleted, with nothing
+    personal, so the calendar keeps the slot but not the person."""
+    return str(DELETED_CUSTOMER) if deleted_at else person_name(first_name, last_name)
 
 
 # Sort keys of the customer table: column -> expressions, then by id. Blank
@@ -249,6 +259,10 @@ class Customer(TimeStampedModel):
     @property
     def full_name(self) -> str:
         return person_name(self.first_name, self.last_name)
+
+    @property
+    def shown_name(self) -> str:
+        return shown_name(self.first_name, self.last_name, self.deleted_at)
 
     @property
     def is_deleted(self) -> bool:

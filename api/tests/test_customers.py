@@ -17,7 +17,8 @@ URL = "/api/v1/customers"
 
 @pytest.fixture
 def key() -> str:
-    return api_services.api_key_create(name="Online-Terminbuchung")[1]
+    # The old system's integration: it reads and writes the notes ("prescription").
+    return api_services.api_key_create(name="Online-Terminbuchung", health_data=True)[1]
 
 
 @pytest.fixture

@@ -123,3 +123,15 @@ def test_an_unknown_address_under_the_api_with_a_nul_answers_json(client, auth):
     response = client.get("/api/v1/customers/%00", **auth)
     assert response.status_code == 404
     assert response.json() == {"detail": "Nicht gefunden."}
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_a_write_to_an_unknown_api_address_is_a_json_404(auth, method):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = getattr(client, method)(
+        "/api/v1/customers/null,null", data="{}", content_type="application/json", **auth
+    )
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Nicht gefunden."}
