@@ -29,6 +29,21 @@ def when_ready(server):
     gc.freeze()
 
 
+def post_worker_init(worker):
+    # The worker's first database connection, before any request: the pooler
+    # guard (opticrm.checks.guard_connection) looks at it, so that even the
+    # first query of the first request knows whether server-side cursors are
+    # safe. A database that is not up yet is the first request's business.
+    from django.db import DatabaseError, connection
+
+    try:
+        connection.ensure_connection()
+    except DatabaseError:
+        pass
+    finally:
+        connection.close()
+
+
 def post_request(worker, req, environ, resp):
     # worker.nr counts the requests this worker has served.
     if worker.nr == FREEZE_AFTER:

@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "opticrm.lib.middleware.NullCharacterMiddleware",
     "opticrm.lib.middleware.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Before the login middleware: a CORS preflight carries no credentials.
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -107,11 +108,17 @@ else:
 
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# Supabase's transaction pooler (port 6543) hands each transaction to another
-# server connection: server-side cursors and prepared statements break there.
-if env.bool("DATABASE_TRANSACTION_POOLER", default=False):
-    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
+# A transaction pooler (PgBouncer in transaction mode, Supabase's port 6543)
+# hands each transaction to another server connection: server-side cursors
+# fail there or read another connection's rows. DATABASE_TRANSACTION_POOLER
+# turns them off; unset, it is on when DATABASE_URL names a pooler, and false
+# against such a URL refuses to start (opticrm.lib.pooler, docs/pooler.md).
+# opticrm.checks asks the server too (check --database default, migrate).
+from opticrm.lib import pooler  # noqa: E402
+
+DATABASES["default"] = pooler.configure(
+    DATABASES["default"], switch=env.str("DATABASE_TRANSACTION_POOLER", default="")
+)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -184,6 +191,24 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# No inline or injected script anywhere (behaviour lives in static/js, htmx
+# runs with allowEval off); style attributes stay allowed for the calendar's
+# positions and the type colours, whose values the server writes.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 SECURE_REFERRER_POLICY = "same-origin"
 
 LOGGING = {
