@@ -82,7 +82,7 @@ class ProductForm(forms.ModelForm):
                     "inputmode": "numeric",
                     "autocomplete": "off",
                     # A barcode scanner ends with Enter: that must not save a half-filled form.
-                    "hx-on:keydown": "if (event.key === 'Enter') event.preventDefault()",
+                    "data-enter-does-not-submit": True,
                 }
             ),
             "lens_width": forms.NumberInput(attrs={"placeholder": "52"}),

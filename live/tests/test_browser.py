@@ -228,7 +228,7 @@ def test_a_slow_reload_never_overwrites_a_newer_one(two_people, live_server, own
     anna.evaluate(SLOW_RELOADS)
     with pghistory.context(user=owner.pk):
         Customer.objects.filter(pk=maria.pk).update(first_name="Marianne")
-    anna.wait_for_function("window.__reloads >= 1")
+    anna.wait_for_function("() => window.__reloads >= 1")
     # A second change while the first reload is still on its way.
     with pghistory.context(user=owner.pk):
         Customer.objects.filter(pk=maria.pk).update(last_name="Huber-Kranz")
@@ -247,7 +247,7 @@ def test_a_reload_waits_for_the_users_own_search(two_people, live_server, owner)
     anna.reload()
     anna.evaluate(SLOW_RELOADS)
     factories.customer(first_name="Karl", last_name="Kranz")
-    anna.wait_for_function("window.__reloads >= 1")
+    anna.wait_for_function("() => window.__reloads >= 1")
     anna.get_by_label("Suche").fill("Vogel")
     table = anna.locator("#customer-table tbody tr")
     expect(table).to_have_count(1)

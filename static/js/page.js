@@ -1,0 +1,42 @@
+// Small behaviours every page uses, as data attributes instead of inline
+// event handlers, so that the Content-Security-Policy allows no inline script.
+(function () {
+  "use strict";
+
+  // <select data-autosubmit>: submit its form when the choice changes (htmx
+  // sees the submit event where the form has hx-get).
+  document.addEventListener("change", (event) => {
+    const field = event.target;
+    if (field.matches && field.matches("[data-autosubmit]") && field.form) {
+      field.form.requestSubmit();
+    }
+  });
+
+  document.addEventListener("click", (event) => {
+    // <button data-dismiss>: remove the message it sits in.
+    const dismiss = event.target.closest && event.target.closest("[data-dismiss]");
+    if (dismiss && dismiss.parentElement) dismiss.parentElement.remove();
+    // <input data-select-on-click>: select the whole value (to copy it).
+    if (event.target.matches && event.target.matches("[data-select-on-click]")) {
+      event.target.select();
+    }
+  });
+
+  // <input data-enter-does-not-submit>: a barcode scanner ends with Enter,
+  // which must not save a half-filled form.
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && event.target.matches && event.target.matches("[data-enter-does-not-submit]")) {
+      event.preventDefault();
+    }
+  });
+
+  // A filter form with data-open-on-submit: Enter (submit) asks the server to
+  // open the one product the query names (a scanned EAN), typing does not.
+  document.addEventListener("htmx:configRequest", (event) => {
+    const form = event.detail.elt;
+    const trigger = event.detail.triggeringEvent;
+    if (form && form.matches && form.matches("[data-open-on-submit]") && trigger && trigger.type === "submit") {
+      event.detail.parameters.open = "1";
+    }
+  });
+})();
