@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= opticrm.settings
 
-.PHONY: run test test-pooler bench lint format messages venv db-stop clean
+.PHONY: run test test-pooler bench faults lint format messages venv db-stop clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ run: venv
 
 test: venv lint
 	DJANGO_SETTINGS_MODULE=opticrm.settings_test $(BIN)/python -m pytest
+
+# Load and fault figures against gunicorn on a scratch database
+# (docs/load-and-faults.md); e.g. make faults FAULTS="--only booking,stock".
+faults: venv
+	DEBUG=true $(BIN)/python manage.py faults $(FAULTS)
 
 # The transaction-pooler tests alone (docs/pooler.md); the PgBouncer ones need
 # Debian's pgbouncer (apt-get install pgbouncer) and skip without it outside CI.

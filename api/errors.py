@@ -1,15 +1,22 @@
 """Every API error answers with ``{"detail": ...}``; validation errors as a
 list of ``{"field", "message"}``, with the forms' German messages."""
 
+import logging
 import math
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError as DatabaseInterfaceError
+from django.db import OperationalError as DatabaseOperationalError
 from django.http import HttpRequest, HttpResponse
 from django.utils.log import log_response
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
+
+logger = logging.getLogger("opticrm.api")
+# Seconds an integration waits before it tries again while the database is away.
+DATABASE_RETRY_AFTER = 5
 
 # Pydantic's error types in words staff and integrators understand.
 _MESSAGES = {
@@ -75,6 +82,21 @@ def install(api: NinjaAPI) -> None:
             request, {"detail": _("Too many requests; please wait a moment.")}, status=429
         )
         response["Retry-After"] = str(math.ceil(exc.wait or 60))
+        return response
+
+    @api.exception_handler(DatabaseOperationalError)
+    @api.exception_handler(DatabaseInterfaceError)
+    def database_unavailable(request, exc):
+        # The database restarts or is out of reach: the integration should try
+        # again shortly (503 + Retry-After), and the log gets one line per
+        # request, not a traceback each (a restart is hundreds in a second).
+        logger.warning("Database unavailable for %s: %s", request.path, str(exc).strip()[:200])
+        response = api.create_response(
+            request,
+            {"detail": _("The database is briefly unavailable; please try again in a moment.")},
+            status=503,
+        )
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER)
         return response
 
     @api.exception_handler(Exception)

@@ -135,3 +135,20 @@ def test_a_write_to_an_unknown_api_address_is_a_json_404(auth, method):
     )
     assert response.status_code == 404
     assert response.json() == {"detail": "Nicht gefunden."}
+
+
+def test_a_database_outage_answers_503_with_retry_after(client, auth, monkeypatch, caplog):
+    from django.db import OperationalError
+
+    def away(*args, **kwargs):
+        raise OperationalError("connection to server on socket failed: No such file")
+
+    monkeypatch.setattr("api.customers._read", away)
+    customer = customer_factories.customer()
+    response = client.get(f"/api/v1/customers/{customer.pk}", **auth)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert response.json() == {
+        "detail": "Die Datenbank ist kurz nicht erreichbar; bitte gleich noch einmal versuchen."
+    }
+    assert "Database unavailable" in caplog.text and "Traceback" not in caplog.text

@@ -181,7 +181,22 @@ def _time_sql(bench_url: str, statements: list[str], repeat: int) -> list[float]
     return timings[3:]  # the first runs warm the connection
 
 
-def _machine(bench_url: str) -> dict:
+def default_workers() -> int:
+    """As the image serves the app (WEB_CONCURRENCY, 3 there), else one per
+    core and one more to work while another waits for PostgreSQL. With the
+    database on the same cores, more workers only take turns on them: at 16
+    clients the slowest requests took longer with 5 workers than with 3 on
+    the two-core benchmark machine (page 2000: p95 193–229 ms against
+    157–185 ms, issue 8)."""
+    configured = os.environ.get("WEB_CONCURRENCY", "")
+    return (
+        int(configured)
+        if configured.isdigit() and int(configured) > 0
+        else (os.cpu_count() or 1) + 1
+    )
+
+
+def machine_facts(bench_url: str) -> dict:
     cpu = platform.processor() or platform.machine()
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():
@@ -361,7 +376,7 @@ def _measure(options: Options, plan: dict, env: dict, bench_url: str, log) -> di
         "sizes": plan["marker"]["sizes"],
         "load_seconds": plan["marker"]["load_seconds"],
         "machine": {
-            **_machine(bench_url),
+            **machine_facts(bench_url),
             "reference_ms": {"before": reference_before, "after": reference_ms()},
             "parallel": parallel_before,
         },

@@ -96,9 +96,9 @@ def test_the_benchmark_signs_in_as_an_optician_not_a_superuser():
     ("configured", "expected"), [("4", 4), ("", None), ("0", None), ("many", None)]
 )
 def test_the_benchmark_runs_as_many_workers_as_the_image(monkeypatch, configured, expected):
-    from opticrm.management.commands.bench import _default_workers
+    from opticrm.bench.run import default_workers
 
     monkeypatch.setenv("WEB_CONCURRENCY", configured)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     # Unset or unusable: one per core and one more.
-    assert _default_workers() == (expected or 3)
+    assert default_workers() == (expected or 3)

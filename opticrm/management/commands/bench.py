@@ -1,13 +1,12 @@
 """``make bench``: the shop chain's numbers (issue 8). See README, "Benchmark"."""
 
-import os
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from opticrm.bench import report
-from opticrm.bench.run import Options, run
+from opticrm.bench.run import Options, default_workers, run
 
 
 def _clients(value: str) -> tuple[int, ...]:
@@ -18,21 +17,6 @@ def _clients(value: str) -> tuple[int, ...]:
     if not counts or min(counts) < 1:
         raise CommandError("--clients takes numbers of at least 1, separated by commas: 1,16")
     return counts
-
-
-def _default_workers() -> int:
-    """As the image serves the app (WEB_CONCURRENCY, 3 there), else one per
-    core and one more to work while another waits for PostgreSQL. With the
-    database on the same cores, more workers only take turns on them: at 16
-    clients the slowest requests took longer with 5 workers than with 3 on
-    the two-core benchmark machine (page 2000: p95 193–229 ms against
-    157–185 ms, issue 8)."""
-    configured = os.environ.get("WEB_CONCURRENCY", "")
-    return (
-        int(configured)
-        if configured.isdigit() and int(configured) > 0
-        else (os.cpu_count() or 1) + 1
-    )
 
 
 class Command(BaseCommand):
@@ -55,7 +39,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=int,
-            default=_default_workers(),
+            default=default_workers(),
             help="gunicorn workers (default: WEB_CONCURRENCY, else cores + 1)",
         )
         parser.add_argument(
