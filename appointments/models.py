@@ -37,7 +37,11 @@ class AppointmentType(TimeStampedModel):
         verbose_name = _("appointment type")
         verbose_name_plural = _("appointment types")
         constraints = [
-            models.UniqueConstraint(Lower("name"), name="appointment_type_unique_name"),
+            models.UniqueConstraint(
+                Lower("name"),
+                name="appointment_type_unique_name",
+                violation_error_message=_("An appointment type with this name exists already."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -72,6 +76,18 @@ NEXT_STATUSES = {
     AppointmentStatus.PLANNED: [AppointmentStatus.CONFIRMED, AppointmentStatus.DONE],
     AppointmentStatus.CONFIRMED: [AppointmentStatus.DONE],
 }
+# A button that sets a status says what it does, not what the status is called.
+STATUS_ACTIONS = {
+    AppointmentStatus.CONFIRMED: _("Confirm"),
+    AppointmentStatus.DONE: _("Mark as done"),
+    AppointmentStatus.CANCELLED: _("Cancel appointment"),
+    AppointmentStatus.NO_SHOW: _("Mark as no-show"),
+}
+
+
+def status_actions(statuses) -> list[tuple[str, str]]:
+    """(status, button text) for each status a button sets."""
+    return [(status, STATUS_ACTIONS[status]) for status in statuses]
 
 
 def staff_display_name(user) -> str:
@@ -135,7 +151,12 @@ class Appointment(TimeStampedModel):
         verbose_name = _("appointment")
         verbose_name_plural = _("appointments")
         constraints = [
-            CheckConstraint(condition=Q(end__gt=F("start")), name="appointment_end_after_start"),
+            CheckConstraint(
+                condition=Q(end__gt=F("start")),
+                name="appointment_end_after_start",
+                violation_error_message=_("The end must be after the start."),
+                field="end",
+            ),
             # No double booking, enforced by PostgreSQL itself: one staff
             # member, no two overlapping blocking appointments. "[)" ranges
             # let one appointment end at 10:00 and the next start at 10:00.
@@ -191,7 +212,10 @@ class OpeningHours(models.Model):
         verbose_name_plural = _("opening hours")
         constraints = [
             CheckConstraint(
-                condition=Q(closes__gt=F("opens")), name="opening_hours_close_after_open"
+                condition=Q(closes__gt=F("opens")),
+                name="opening_hours_close_after_open",
+                violation_error_message=_("The shop must close after it opens."),
+                field="closes",
             ),
         ]
 
@@ -212,7 +236,10 @@ class ClosedDay(models.Model):
         verbose_name_plural = _("closed days")
         constraints = [
             CheckConstraint(
-                condition=Q(last_day__gte=F("first_day")), name="closed_day_range_order"
+                condition=Q(last_day__gte=F("first_day")),
+                name="closed_day_range_order",
+                violation_error_message=_("The last day cannot be before the first day."),
+                field="last_day",
             ),
         ]
         indexes = [models.Index(fields=["last_day", "first_day"], name="closed_day_range")]

@@ -19,7 +19,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from appointments import ics, ics_events, selectors, services
 from appointments.filters import AppointmentFilter
 from appointments.forms import AppointmentForm, StatusForm
-from appointments.models import NEXT_STATUSES, QUICK_STATUSES, Appointment, staff_display_name
+from appointments.models import (
+    NEXT_STATUSES,
+    QUICK_STATUSES,
+    Appointment,
+    staff_display_name,
+    status_actions,
+)
 from customers.forms import PageSizeForm
 from opticrm.lib.dates import is_plausible
 from opticrm.lib.history import record_history
@@ -46,7 +52,7 @@ def _table_context(request: HttpRequest) -> dict:
     page = Paginator(appointment_filter.qs, page_size).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     for appointment in page.object_list:
-        appointment.next_statuses = NEXT_STATUSES.get(appointment.status, [])
+        appointment.next_statuses = status_actions(NEXT_STATUSES.get(appointment.status, []))
     return {
         "filter": appointment_filter,
         "page": page,
@@ -181,7 +187,11 @@ def _appointment_form_view(request: HttpRequest, appointment: Appointment | None
     else:
         initial = _prefill(request) if appointment is None else None
         form = AppointmentForm(appointment=appointment, initial=initial)
-    context = {"form": form, "appointment": appointment, "quick_statuses": QUICK_STATUSES}
+    context = {
+        "form": form,
+        "appointment": appointment,
+        "quick_statuses": status_actions(QUICK_STATUSES),
+    }
     if appointment is not None:
         # The appointment has no page of its own: its history is part of the form.
         context["history"] = record_history(appointment)

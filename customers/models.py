@@ -212,10 +212,13 @@ class Customer(TimeStampedModel):
                 condition=~Q(first_name="") & ~Q(last_name=""),
                 name="customer_names_not_blank",
                 violation_error_message=_("Please enter a name."),
+                field="last_name",
             ),
             CheckConstraint(
                 condition=Q(status__in=["active", "inactive", "prospect"]),
                 name="customer_status_valid",
+                violation_error_message=_("Please choose one of the offered statuses."),
+                field="status",
             ),
             CheckConstraint(
                 condition=Q(last_exam_date__isnull=True)
@@ -223,6 +226,7 @@ class Customer(TimeStampedModel):
                 | Q(last_exam_date__gte=F("date_of_birth")),
                 name="customer_exam_after_birth",
                 violation_error_message=_("The last exam cannot be before the date of birth."),
+                field="last_exam_date",
             ),
         ]
         indexes = [

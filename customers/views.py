@@ -5,10 +5,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -80,7 +81,9 @@ def customer_deleted_list(request: HttpRequest) -> HttpResponse:
 @permission_required("customers.view_customer", raise_exception=True)
 @require_http_methods(["GET"])
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    customer = get_object_or_404(selectors.customer_page_queryset(), pk=pk)
+    customer = selectors.customer_page_queryset().filter(pk=pk).first()
+    if customer is None:
+        return _deleted_or_missing(request, pk)
     context = {"customer": customer, "appointments_shown": False}
     if request.user.has_perm("appointments.view_appointment"):
         context.update(appointments_shown=True, **selectors.customer_appointments(customer))
@@ -89,6 +92,19 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     context["history"] = record_history(customer)
     return render_page_or_partial(request, "customers/customer_detail.html", "details", context)
+
+
+def _deleted_or_missing(request: HttpRequest, pk: int) -> HttpResponse:
+    """An old link to a customer who was deleted: say so (410), and offer
+    the restore to those who may; the name only to them."""
+    deleted = selectors.customer_list(include_deleted=True).filter(pk=pk).first()
+    if deleted is None:
+        raise Http404
+    context = {
+        "customer": deleted,
+        "may_restore": request.user.has_perm("customers.delete_customer"),
+    }
+    return render(request, "customers/customer_gone.html", context, status=410)
 
 
 def _conflict_form(request: HttpRequest, current: Customer) -> CustomerForm:
@@ -202,6 +218,9 @@ def customer_restore(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(request, _("Customer %(name)s restored.") % {"name": customer.full_name})
     if request.htmx:
         return close_modal(request, SAVED_EVENT)
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
     return redirect("customers:deleted")
 
 

@@ -21,7 +21,13 @@ class ChangeCounter(models.Model):
     class Meta:
         verbose_name = _("change counter")
         verbose_name_plural = _("change counters")
-        constraints = [CheckConstraint(condition=models.Q(id=1), name="live_single_row")]
+        constraints = [
+            CheckConstraint(
+                condition=models.Q(id=1),
+                name="live_single_row",
+                violation_error_message=_("There is only one change counter."),
+            )
+        ]
 
     def __str__(self) -> str:
         return str(self._meta.verbose_name)

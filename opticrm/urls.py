@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.templatetags.static import static
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
@@ -12,6 +14,9 @@ from opticrm.lib.login import AdminLoginForm, LimitedPasswordResetForm, LoginFor
 
 # The admin's log-in counts failures like the shop's (opticrm.lib.login).
 admin.site.login_form = AdminLoginForm
+admin.site.site_header = _("OptiCRM administration")
+admin.site.site_title = _("OptiCRM administration")
+admin.site.index_title = _("Administration")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="customers:list"), name="home"),
@@ -58,5 +63,10 @@ urlpatterns = [
     ),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("health/", health, name="health"),
+    # Browsers and tools ask for /favicon.ico whatever the page names.
+    path(
+        "favicon.ico",
+        login_not_required(RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
+    ),
     path("admin/", admin.site.urls),
 ]

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from prescriptions import optics
 from prescriptions.choices import Replacement
@@ -15,7 +16,7 @@ LABELS = {
     "sphere": _("Sph"),
     "cylinder": _("Cyl"),
     "axis": _("Ax"),
-    "addition": _("Add"),
+    "addition": pgettext_lazy("optics", "Add"),
     "prism": _("Prism"),
     "prism_horizontal": _("Prism H"),
     "prism_horizontal_base": _("Base"),

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from prescriptions import optics
 from prescriptions.choices import PrismBaseHorizontal, PrismBaseVertical, Replacement
@@ -82,7 +82,9 @@ class EyeValues:
             parts.append(f"{_('Cyl')} {optics.format_dioptre(self.cylinder)}")
             parts.append(f"{_('Ax')} {self.axis}°")
         if self.values.get("addition"):
-            parts.append(f"{_('Add')} {format_plain(self.addition)}")
+            # The optician's "Add" (addition), not the admin's "Add" (Hinzufügen).
+            addition = pgettext("optics", "Add")
+            parts.append(f"{addition} {format_plain(self.addition)}")
         prism = _("Pr")  # outside the f-string, where xgettext finds it
         for amount, base in (
             ("prism_horizontal", "prism_horizontal_base"),

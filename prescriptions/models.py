@@ -127,11 +127,24 @@ def _record_constraints(prefix: str) -> list[CheckConstraint]:
             CheckConstraint(
                 condition=Q(**{f"{cylinder}__lt": 0}) | Q(**{f"{cylinder}__isnull": True}),
                 name=f"{prefix}_{side}_minus_cylinder",
+                # Plus cylinders are valid input, transposed on the way in
+                # (services._normalise_eye); this shows only when that could
+                # not happen because another value of the eye is wrong.
+                violation_error_message=_(
+                    "Please correct sphere and axis of this eye; the cylinder is then "
+                    "converted to minus notation."
+                ),
+                field=cylinder,
             ),
             CheckConstraint(
                 condition=Q(**{f"{cylinder}__isnull": True, f"{axis}__isnull": True})
                 | Q(**{f"{cylinder}__isnull": False, f"{axis}__range": (1, 180)}),
                 name=f"{prefix}_{side}_axis_with_cylinder",
+                violation_error_message=_(
+                    "With a cylinder, please enter an axis from 1 to 180°; without one, "
+                    "leave the axis empty."
+                ),
+                field=axis,
             ),
         ]
     return constraints

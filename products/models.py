@@ -148,17 +148,27 @@ class Product(TimeStampedModel):
         verbose_name = _("product")
         verbose_name_plural = _("products")
         constraints = [
-            CheckConstraint(condition=Q(stock__gte=0), name="product_stock_not_negative"),
+            CheckConstraint(
+                condition=Q(stock__gte=0),
+                name="product_stock_not_negative",
+                violation_error_message=_("The stock cannot go below zero."),
+            ),
             models.UniqueConstraint(
                 fields=["ean"],
                 condition=~Q(ean=""),
                 name="product_unique_ean",
                 violation_error_message=_("Another product already has this EAN."),
             ),
-            CheckConstraint(condition=Q(vat_rate__in=[19, 7]), name="product_vat_rate_valid"),
+            CheckConstraint(
+                condition=Q(vat_rate__in=[19, 7]),
+                name="product_vat_rate_valid",
+                violation_error_message=_("Please choose a VAT rate of 19 or 7 per cent."),
+                field="vat_rate",
+            ),
             CheckConstraint(
                 condition=Q(purchase_price__gte=0) & Q(sale_price__gte=0),
                 name="product_prices_not_negative",
+                violation_error_message=_("Prices cannot be negative."),
             ),
             CheckConstraint(
                 condition=Q(category="frame")
@@ -169,6 +179,7 @@ class Product(TimeStampedModel):
                 ),
                 name="product_frame_size_only_for_frames",
                 violation_error_message=_("A frame size only belongs to frames."),
+                field="lens_width",
             ),
         ]
         indexes = [
@@ -257,7 +268,10 @@ class StockMovement(models.Model):
         verbose_name_plural = _("stock movements")
         constraints = [
             CheckConstraint(
-                condition=~Q(quantity=0) | Q(kind="inventory"), name="movement_quantity_not_zero"
+                condition=~Q(quantity=0) | Q(kind="inventory"),
+                name="movement_quantity_not_zero",
+                violation_error_message=_("Please enter a quantity other than 0."),
+                field="quantity",
             ),
         ]
         indexes = [models.Index(fields=["product", "-created_at"], name="movement_product")]

@@ -179,8 +179,12 @@ def test_book_with_the_picker_then_refuse_a_double_booking_then_mark_done(
     assert Appointment.objects.count() == 1
     page.screenshot(path=artifacts / "appointment-modal-double-booking-1280.png")
 
+    # The refused draft is thrown away only after a yes.
+    questions = []
+    page.once("dialog", lambda question: (questions.append(question.message), question.accept()))
     dialog.locator("[data-close-modal].btn").click()
     expect(dialog).to_be_hidden()
+    assert questions == ["Änderungen verwerfen? Ihre Eingaben gehen verloren."]
     page.screenshot(path=artifacts / "appointments-list-1280.png", full_page=True)
 
     # One click in the row marks it done.
@@ -396,7 +400,7 @@ def test_the_edit_form_shows_the_history(logged_in_page, live_server, staff, cus
 
     dialog = open_edit(page, "Mustermann")
     history = dialog.locator("#appointment-history")
-    history.get_by_text("Verlauf").click()
+    history.get_by_text("Änderungsprotokoll").click()
     expect(history).to_contain_text("Notizen: — → Bringt die alte Brille mit")
     expect(history).to_contain_text("Anna Schmidt")
     page.screenshot(path=artifacts / "appointment-modal-history-1280.png")

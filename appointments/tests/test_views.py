@@ -591,13 +591,13 @@ def test_edit_form_shows_the_appointments_history(staff_client, staff):
     data = valid_form(booked.customer, staff, start_time="11:00", end_time="11:30", version="1")
     staff_client.post(update_url(booked), data, **HTMX)
     body = re.sub(r"\s+", " ", staff_client.get(update_url(booked), **HTMX).content.decode())
-    assert 'Verlauf</h2> <span class="muted">(2 Einträge)' in body
+    assert 'Änderungsprotokoll</h2> <span class="muted">(2 Einträge)' in body
     # Field labels in German, times as people read them, and who it was.
     assert "Beginn:</span> <del>01.03.2027 10:00</del> → <ins>01.03.2027 11:00</ins>" in body
     assert "· Anna Schmidt" in body
     # The new-appointment form has no history.
     new_form = staff_client.get(reverse("appointments:create"), **HTMX).content.decode()
-    assert "Verlauf" not in new_form
+    assert "Änderungsprotokoll" not in new_form
 
 
 def test_edit_in_place_does_not_conflict_with_itself(staff_client, staff):
@@ -877,3 +877,14 @@ def test_conflict_shows_a_moved_time_next_to_the_time_fields(staff_client, staff
     assert when.count("Zwischenzeitlich gespeichert:") == 2
     assert "<strong>11:00</strong>" in when and "<strong>11:45</strong>" in when
     assert 'name="start_time" value="10:00"' in body  # the user's input is kept
+
+
+def test_status_buttons_name_their_action(staff_client, staff):
+    booked = appointment(staff=staff)
+    listed = staff_client.get(LIST, {"date_from": MONDAY.strftime("%d.%m.%Y")}).content.decode()
+    assert ">Bestätigen</button>" in listed and ">Als erledigt markieren</button>" in listed
+    modal = staff_client.get(f"/appointments/{booked.pk}/edit/", **HTMX).content.decode()
+    for action in ("Bestätigen", "Als erledigt markieren", "Termin absagen"):
+        assert f">{action}</button>" in modal, action
+    assert ">Als nicht erschienen markieren</button>" in modal
+    assert ">Bestätigt</button>" not in listed + modal

@@ -327,7 +327,6 @@ def test_modal_closes_and_returns_focus(logged_in_page, close):
 
     dialog = open_new_customer_modal(page)
     expect(field(dialog, "Vorname")).to_be_focused()
-    field(dialog, "Vorname").fill("Jürgen")
     close(page)
 
     expect(dialog).to_be_hidden()
@@ -335,6 +334,43 @@ def test_modal_closes_and_returns_focus(logged_in_page, close):
     expect(page.locator("#modal-content")).to_be_empty()
     expect(table_rows(page)).to_have_count(0)
     assert_no_navigation(page)
+
+
+@pytest.mark.parametrize("size", [None, PHONE])
+def test_a_typed_draft_is_never_thrown_away_unasked(logged_in_page, artifacts, size):
+    page = logged_in_page
+    if size:
+        page.set_viewport_size(size)
+    dialog = open_new_customer_modal(page)
+    fill_customer_form(dialog, {"Vorname": "Jürgen", "Nachname": "Müller", "E-Mail": "j@"})
+    questions, reply = [], {"discard": False}
+
+    def answer(question):
+        questions.append(question.message)
+        question.accept() if reply["discard"] else question.dismiss()
+
+    page.on("dialog", answer)
+    # The backdrop never discards typed input, and asks nothing.
+    _click_backdrop(page)
+    expect(dialog).to_be_visible()
+    assert questions == []
+    # Escape, × and Abbrechen ask; "no" keeps everything.
+    for close in (_press_escape, _click_close_button, _click_cancel):
+        close(page)
+        expect(dialog).to_be_visible()
+    expect(field(dialog, "Nachname")).to_have_value("Müller")
+    assert questions == ["Änderungen verwerfen? Ihre Eingaben gehen verloren."] * 3
+    page.screenshot(path=artifacts / f"modal-draft-{size['width'] if size else 1280}.png")
+    # Sent back with an error it is still a draft: nothing is saved yet.
+    click_save(dialog)
+    expect(dialog.locator(".field-error").first).to_be_visible()
+    _click_backdrop(page)
+    expect(dialog).to_be_visible()
+    reply["discard"] = True
+    _press_escape(page)
+    expect(dialog).to_be_hidden()
+    assert len(questions) == 4
+    expect(table_rows(page)).to_have_count(0)
 
 
 def test_modal_fields_have_their_own_labels(logged_in_page):

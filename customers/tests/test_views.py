@@ -453,7 +453,7 @@ def test_soft_delete_and_restore(staff_client, shop):
     when = timezone.localtime(Customer.objects.get(pk=customer.pk).deleted_at)
     assert f"Gelöscht am {when:%d.%m.%Y %H:%M}" in deleted_list.content.decode()
     assert 'name="csrfmiddlewaretoken"' in deleted_list.content.decode()  # the restore form
-    assert staff_client.get(f"/customers/{customer.pk}/").status_code == 404
+    assert staff_client.get(f"/customers/{customer.pk}/").status_code == 410  # "gelöscht"
 
     restored = staff_client.post(reverse("customers:restore", args=[customer.pk]))
     assert restored.status_code == 302
@@ -732,3 +732,36 @@ def test_detail_query_count_does_not_grow_with_appointments(staff_client, staff,
 def test_detail_refreshes_after_an_appointment_is_saved(staff_client, shop):
     body = staff_client.get(f"/customers/{shop['adler'].pk}/").content.decode()
     assert "appointmentSaved from:body" in body and "customerSaved from:body" in body
+
+
+def test_an_old_link_to_a_deleted_customer_says_so_and_offers_the_restore(staff_client, owner):
+    customer = factories.customer(first_name="Xaver", last_name="Quellenbrunn")
+    services.customer_soft_delete(customer_id=customer.pk)
+    page = staff_client.get(f"/customers/{customer.pk}/")
+    body = page.content.decode()
+    assert page.status_code == 410
+    assert "Dieser Kunde wurde gelöscht" in body and "Wiederherstellen" in body
+    assert "Quellenbrunn" in body  # front desk may restore (customers.delete_customer)
+    restored = staff_client.post(
+        f"/customers/{customer.pk}/restore/", {"next": f"/customers/{customer.pk}/"}
+    )
+    assert restored["Location"] == f"/customers/{customer.pk}/"
+    assert staff_client.get(f"/customers/{customer.pk}/").status_code == 200
+
+
+def test_without_the_restore_permission_the_deleted_customer_stays_nameless(
+    client, django_user_model
+):
+    from django.contrib.auth.models import Permission
+
+    reader = django_user_model.objects.create_user(username="leser", password="x")
+    reader.user_permissions.add(Permission.objects.get(codename="view_customer"))
+    client.force_login(reader)
+    customer = factories.customer(last_name="Quellenbrunn")
+    services.customer_soft_delete(customer_id=customer.pk)
+    page = client.get(f"/customers/{customer.pk}/")
+    assert page.status_code == 410
+    body = page.content.decode()
+    assert "Dieser Kunde wurde gelöscht" in body
+    assert "Quellenbrunn" not in body and "Wiederherstellen" not in body
+    assert client.get("/customers/99999999/").status_code == 404

@@ -94,7 +94,7 @@ def test_two_people_see_each_others_changes_and_lose_nothing(two_people, live_se
 
     # Ines looks at Jürgen; Anna edits him from her list.
     ines.goto(f"{live_server.url}/customers/{juergen.pk}/")
-    ines.get_by_text("Verlauf").click()
+    ines.get_by_text("Änderungsprotokoll").click()
     mark_page(ines)
     anna.locator(f"#customer-{juergen.pk}").get_by_role("link", name="Bearbeiten").click()
     dialog = modal(anna)

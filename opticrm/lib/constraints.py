@@ -141,21 +141,44 @@ def evaluate(condition, against: dict, *, negated: bool = False) -> bool | None:
 
 
 class CheckConstraint(models.CheckConstraint):
-    """models.CheckConstraint, validated in Python where it can be."""
+    """models.CheckConstraint, validated in Python where it can be, whose
+    message belongs to ``field`` (shown at that field in a form) when given:
+    no constraint's name ever reaches a user (issue 23)."""
+
+    def __init__(self, *args, field: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.field = field
 
     def validate(self, model, instance, exclude=None, using=DEFAULT_DB_ALIAS):
+        try:
+            self._validate(model, instance, exclude=exclude, using=using)
+        except ValidationError as error:
+            if self.field is None or hasattr(error, "error_dict"):
+                raise
+            raise ValidationError({self.field: error.error_list}) from None
+
+    def _validate(self, model, instance, exclude=None, using=DEFAULT_DB_ALIAS):
         against = instance._get_field_expression_map(meta=model._meta, exclude=exclude)
         try:
             holds = evaluate(self.condition, against)
         except _Excluded:
             return  # as Django: a field left out skips the constraint
         except NotInPython:
-            return super().validate(model, instance, exclude=exclude, using=using)
+            return models.CheckConstraint.validate(
+                self, model, instance, exclude=exclude, using=using
+            )
         # A CHECK fails only on false: NULL passes.
         if holds is False:
             raise ValidationError(
                 self.get_violation_error_message(), code=self.violation_error_code
             )
+
+    def clone(self):
+        # Django clones Meta.constraints to fill in names; the field is not
+        # part of what it deconstructs (migrations need not know it).
+        copy = super().clone()
+        copy.field = self.field
+        return copy
 
     def deconstruct(self):
         # Migrations see Django's class: the database constraint is the same.

@@ -20,6 +20,8 @@ from opticrm.lib.phone import format_phone
 
 # Bookkeeping the triggers see but people do not need to read.
 HIDDEN = {"updated_by", "created_by", "id"}
+# The soft-delete mark (customers): read as "gelöscht" / "wiederhergestellt".
+DELETED_AT = "deleted_at"
 
 
 @dataclass
@@ -28,6 +30,9 @@ class Change:
     who: str
     created: bool
     fields: list[tuple[str, str, str]] = field(default_factory=list)  # label, before, after
+    # A soft delete or a restore, told as such rather than as a date changing.
+    deleted: bool = False
+    restored: bool = False
 
 
 def _display(model_field: models.Field, value, related: dict) -> str:
@@ -189,6 +194,9 @@ def record_history(obj: models.Model, *, limit: int = 100) -> list[Change]:
                 continue
             if model_field.name in HIDDEN:
                 continue
+            if model_field.name == DELETED_AT:
+                change.deleted, change.restored = before is None, after is None
+                continue
             change.fields.append(
                 (
                     str(model_field.verbose_name),
@@ -196,6 +204,6 @@ def record_history(obj: models.Model, *, limit: int = 100) -> list[Change]:
                     _display(model_field, after, related),
                 )
             )
-        if change.created or change.fields:
+        if change.created or change.fields or change.deleted or change.restored:
             changes.append(change)
     return changes

@@ -57,8 +57,10 @@ def test_history_survives_soft_delete_and_restore(owner):
     services.customer_update(customer_id=customer.pk, data={"first_name": "Berta"})
     services.customer_soft_delete(customer_id=customer.pk)
     services.customer_restore(customer_id=customer.pk)
-    labels = [label for change in record_history(customer) for label, _, _ in change.fields]
-    assert labels.count("gelöscht am") == 2  # deleted, then restored
+    history = record_history(customer)
+    assert [(c.deleted, c.restored) for c in history[:2]] == [(False, True), (True, False)]
+    labels = [label for change in history for label, _, _ in change.fields]
+    assert "gelöscht am" not in labels  # told as deleted / restored instead
     assert "Vorname" in labels
 
 
@@ -98,7 +100,7 @@ def test_customer_page_shows_the_history_in_constant_queries(staff_client, staff
             customer_id=customer.pk, data={"insurance_provider": factories.insurance("hkk")}
         )
     few, body = queries()
-    assert "Verlauf" in body and "Evi" in body and "Anna Schmidt" in body
+    assert "Änderungsprotokoll" in body and "Evi" in body and "Anna Schmidt" in body
     with pghistory.context(user=staff.pk):
         for number in range(10):
             provider = factories.insurance(f"BKK {number}")
@@ -133,7 +135,7 @@ def test_product_page_shows_changes_but_not_stock_which_has_its_ledger(owner_cli
         [("Verkaufspreis (brutto)", "249,00", "279,00")]
     ]
     body = owner_client.get(f"/products/{frame.pk}/").content.decode()
-    assert "Verlauf" in body and "279,00" in body and "Ines Inhaber" in body
+    assert "Änderungsprotokoll" in body and "279,00" in body and "Ines Inhaber" in body
 
 
 def test_the_oldest_change_shown_is_compared_with_the_one_before_it():
@@ -160,3 +162,29 @@ def test_a_context_set_by_hand_with_a_name_for_the_user_still_shows():
         [("Vorname", "Hanna", "Hannah")],
     ]
     assert [change.who for change in history[:3]] == ["—"] * 3
+
+
+def test_a_deletion_and_a_restore_read_as_such_in_the_change_log(owner_client, owner):
+    customer = factories.customer(first_name="Eva")
+    with pghistory.context(user=owner.pk):
+        services.customer_soft_delete(customer_id=customer.pk, user=owner)
+        services.customer_restore(customer_id=customer.pk, user=owner)
+    body = owner_client.get(f"/customers/{customer.pk}/").content.decode()
+    log = body[body.index("Änderungsprotokoll") :]
+    assert "· gelöscht" in log and "· wiederhergestellt" in log
+    assert "Gelöscht am" not in log
+    assert log.index("wiederhergestellt") < log.index("· gelöscht")  # newest first
+
+
+def test_the_customer_page_names_its_sections(optician_client, optician):
+    from prescriptions.tests.factories import fitting, refraction
+
+    customer = factories.customer()
+    refraction(customer, optician)
+    refraction(customer, optician)
+    fitting(customer, optician)
+    fitting(customer, optician)
+    body = optician_client.get(f"/customers/{customer.pk}/").content.decode()
+    for title in ("Refraktionen", "Frühere Refraktionen", "Kontaktlinsen", "Frühere Anpassungen"):
+        assert f">{title}</h" in body, title
+    assert body.count(">Verlauf<") == 0

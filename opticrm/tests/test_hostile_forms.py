@@ -5,8 +5,10 @@ and very long text must get a message, never a 500 or a database error."""
 import re
 
 import pytest
+from django.apps import apps
 from django.db import transaction
 
+from opticrm.tests.test_constraints import APPS
 from opticrm.tests.test_hostile_input import _urls, records  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +28,17 @@ VALUES = [
     "null",
     "€" * 5000,
 ]
+# What must never reach a user: a constraint's name, Django's default text for
+# a broken constraint, a database error.
+CONSTRAINT_NAMES = sorted(
+    constraint.name
+    for model in apps.get_models()
+    if model._meta.app_label in APPS
+    for constraint in model._meta.constraints
+)
+RAW = re.compile(
+    "|".join([*map(re.escape, CONSTRAINT_NAMES), "Bedingung „", "IntegrityError", "violates"])
+)
 FIELD = re.compile(r"""<(?:input|select|textarea)\b[^>]*\bname="([^"]+)\"""")
 
 
@@ -53,6 +66,8 @@ def _hostile_posts(client, urls) -> tuple[int, list]:
                 transaction.savepoint_rollback(savepoint)
                 if response.status_code >= 500:
                     failures.append((url, repr(value[:20]), bool(headers), response.status_code))
+                elif leaked := RAW.search(response.content.decode(errors="replace")):
+                    failures.append((url, repr(value[:20]), bool(headers), leaked.group()))
     return forms, failures
 
 

@@ -438,3 +438,20 @@ def test_no_input_makes_a_500(optician_client, optician, customer, value):
     )
     # A NUL in a query string is refused before any view (NullCharacterMiddleware).
     assert copied.status_code == (400 if "\x00" in value else 200)
+
+
+def test_a_plus_cylinder_next_to_other_mistakes_gets_readable_messages(optician_client, optician):
+    """As an optician typed it: Sph +1,30 (not a quarter step), a plus
+    cylinder (valid, converted) and axis 190. Each field says what is wrong,
+    in German; no database rule's name shows."""
+    customer = customer_factories.customer()
+    response = optician_client.post(
+        new_url(customer),
+        form_data(optician, right_sphere="+1,30", right_cylinder="+0,50", right_axis="190"),
+        **HTMX,
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "refraction_" not in body and "Bedingung" not in body
+    assert "Schritten von 0,25" in body
+    assert not Refraction.objects.exists()

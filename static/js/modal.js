@@ -12,9 +12,35 @@
   // What had focus right after the modal content arrived (see afterSettle).
   let focusedBySwap = null;
 
+  // What the modal's fields held when it opened: a typed draft is never
+  // thrown away by a stray click or key (issue 23). A form re-rendered with
+  // errors keeps the first state, since nothing has been saved yet.
+  let openedWith = null;
+
+  function formState() {
+    const forms = content() ? [...content().querySelectorAll("form")] : [];
+    return JSON.stringify(
+      forms.map((form) =>
+        [...new FormData(form).entries()]
+          .filter(([name, value]) => name !== "csrfmiddlewaretoken" && typeof value === "string")
+      ),
+    );
+  }
+
+  function isDirty() {
+    return openedWith !== null && formState() !== openedWith;
+  }
+
   function close() {
     const d = dialog();
     if (d && d.open) d.close();
+  }
+
+  // Closing asked for by the user (×, Abbrechen, Escape): with changes, only
+  // after a yes to "Änderungen verwerfen?".
+  function closeAsked() {
+    if (isDirty() && !window.confirm(dialog().dataset.discardQuestion)) return;
+    close();
   }
 
   document.addEventListener("htmx:beforeRequest", (event) => {
@@ -37,6 +63,8 @@
     if (event.detail.target !== content()) return;
     const d = dialog();
     if (!content().children.length) return close();
+    const verb = event.detail.requestConfig && event.detail.requestConfig.verb;
+    if (!d.open || verb === "get") openedWith = formState();
     if (!d.open) d.showModal();
     focusedBySwap = document.activeElement;
   });
@@ -78,19 +106,30 @@
   document.addEventListener("click", (event) => {
     const d = dialog();
     if (!d || !d.open) return;
-    // A click on the backdrop lands on the <dialog> element itself.
-    if (event.target === d && pressedOn === d) return close();
+    // A click on the backdrop lands on the <dialog> element itself; it
+    // closes an untouched modal, and never one with typed changes.
+    if (event.target === d && pressedOn === d) {
+      if (!isDirty()) close();
+      return;
+    }
     const closer = event.target.closest("[data-close-modal]");
     if (closer && d.contains(closer)) {
       event.preventDefault();
-      close();
+      closeAsked();
     }
   });
 
   document.addEventListener("DOMContentLoaded", () => {
     const d = dialog();
     if (!d) return;
+    // Escape: the browser's cancel, asked about like the close button.
+    d.addEventListener("cancel", (event) => {
+      if (!isDirty()) return;
+      event.preventDefault();
+      closeAsked();
+    });
     d.addEventListener("close", () => {
+      openedWith = null;
       content().replaceChildren();
       if (opener && document.contains(opener)) opener.focus();
       refocus = opener && opener.getAttribute("hx-get");
