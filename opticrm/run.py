@@ -6,8 +6,17 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
+
+import environ
 
 from opticrm import embedded_db
+
+DEMO_SHOP = {
+    "SHOP_NAME": "Augenoptik Sonnenschein",
+    "SHOP_ADDRESS": "Marienplatz 1, 80331 München",
+    "SHOP_PHONE": "089 123456-0",
+}
 
 
 def manage(*args: str) -> None:
@@ -19,7 +28,13 @@ def main() -> int:
     parser.add_argument("--port", default="8000")
     port = parser.parse_args().port
     os.environ.setdefault("DEBUG", "true")
+    # What .env says wins over the demo's defaults below.
+    environ.Env.read_env(Path(__file__).resolve().parent.parent / ".env", overwrite=False)
     embedded = not os.environ.get("DATABASE_URL")
+    if embedded:
+        # The demo shop, as printed on the Brillenpass (settings: SHOP_*).
+        for name, value in DEMO_SHOP.items():
+            os.environ.setdefault(name, value)
     # A container or process manager stops with SIGTERM: clean up as for Ctrl+C.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:

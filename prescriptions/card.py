@@ -1,5 +1,6 @@
 """What the Brillenpass (the customer's prescription card) shows, once for
-the print page and the PDF."""
+the print page and the PDF. The refraction's remarks and binocular notes are
+the shop's internal notes: never on the customer's card."""
 
 from dataclasses import dataclass
 
@@ -20,7 +21,6 @@ class Card:
     facts: list[tuple[str, str]]
     columns: list[str]
     rows: list[tuple[str, list[str]]]
-    remarks: str
     superseded: str
 
 
@@ -63,6 +63,5 @@ def card(refraction: Refraction) -> Card:
             (label, [cell.text for cell in cells])
             for label, cells in display.eye_rows(refraction, None, display.REFRACTION_COLUMNS)
         ],
-        remarks=refraction.remarks,
         superseded=superseded,
     )

@@ -66,10 +66,8 @@ def render(content: Card) -> bytes:
         for text in cells:
             pdf.cell(column, 9, text or "—", border="B", align="C")
         pdf.ln()
-    if content.remarks:
-        pdf.ln(3)
-        pdf.set_font(FONT, "", 9)
-        pdf.multi_cell(
-            width, 4.5, f"{_('Remarks')}: {content.remarks}", new_x="LMARGIN", new_y="NEXT"
-        )
+    # Where the optician signs and dates the card.
+    pdf.ln(16)
+    pdf.set_font(FONT, "", 8)
+    pdf.cell(width * 0.6, 4, _("Date, signature"), border="T", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

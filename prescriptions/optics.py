@@ -49,13 +49,10 @@ def format_dioptre(value: Decimal) -> str:
 
 
 def format_equivalent(value: Decimal) -> str:
-    """A spherical equivalent: like format_dioptre, but an eighth (+0,625)
-    keeps its third decimal instead of being rounded."""
-    value = Decimal(value)
-    if value % Decimal("0.01") == 0:
-        return format_dioptre(value)
-    sign = "+" if value > 0 else MINUS
-    return f"{sign}{abs(value):.3f}".replace(".", ",")
+    """A spherical equivalent (an eighth where the cylinder is an odd
+    quarter): to two decimals like every power on the card, rounded half up
+    (+0,625 → +0,63), not with a third decimal no one writes (issue 23)."""
+    return format_dioptre(value)
 
 
 def is_on_step(value: Decimal, step: Decimal = QUARTER) -> bool:

@@ -45,7 +45,9 @@ def test_print_page_shows_the_card_in_german_notation(optician_client, measured,
     assert "Subjektive Refraktion" in body and "Dr. Öztürk" in body and "12,0 mm" in body
     row = "<td>+1,25</td><td>−0,50</td><td>90°</td><td>2,00</td><td>1,00 Basis innen</td>"
     assert f'<th scope="row">R</th>{row}' in body
-    assert "Gleitsicht für den Alltag" in body
+    # The remark is the shop's own note: not on the customer's card.
+    assert "Gleitsicht für den Alltag" not in body and "Bemerkung" not in body
+    assert "Datum, Unterschrift" in body
     assert "/card.pdf" in body and "data-print" in body
     assert "card-superseded" not in body
 

@@ -94,9 +94,9 @@ def test_contact_lens_power_at_12_mm(spectacle, contact):
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(D("1"), "+1,00"), (D("0.625"), "+0,625"), (D("-0.125"), "−0,125"), (D("0"), "±0,00")],
+    [(D("1"), "+1,00"), (D("0.625"), "+0,63"), (D("-0.125"), "−0,13"), (D("0"), "±0,00")],
 )
-def test_spherical_equivalent_keeps_eighths(value, text):
+def test_spherical_equivalent_has_two_decimals(value, text):
     assert format_equivalent(value) == text
 
 

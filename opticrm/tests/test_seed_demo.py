@@ -22,7 +22,9 @@ def test_seed_demo_is_idempotent_and_german(capsys):
     # About half of the customers come with refractions, some with lenses.
     assert first / 4 < Refraction.objects.values("customer").distinct().count() < first
     assert ContactLensFitting.objects.exists()
-    assert "Demo login: demo / demo" in output
+    assert "Demo login: demo / demo  (owner: everything)" in output
+    assert "Demo login: anna.schmidt / demo  (front desk" in output
+    assert "Demo login: jonas.weber / demo  (optician" in output
     names = " ".join(Customer.objects.values_list("last_name", flat=True))
     assert any(letter in names for letter in "äöüß")
     assert Customer.objects.exclude(insurance_provider=None).count() > first / 2
@@ -60,3 +62,18 @@ def test_seed_demo_books_a_week_of_appointments():
     assert StaffCalendar.objects.filter(active=True).count() == 3
     assert Appointment.objects.count() > 20
     assert Appointment.objects.values("type").distinct().count() >= 4
+
+
+def test_each_demo_login_sees_what_its_role_sees(client):
+    from prescriptions.models import Refraction
+
+    call_command("seed_demo")
+    refraction = Refraction.objects.select_related("customer").first()
+    page = f"/customers/{refraction.customer_id}/"
+    assert client.login(username="anna.schmidt", password="demo")
+    front_desk = client.get(page).content.decode()
+    assert "customer-refractions" not in front_desk
+    assert client.get("/admin/").status_code == 302  # no administration
+    client.logout()
+    assert client.login(username="jonas.weber", password="demo")
+    assert "customer-refractions" in client.get(page).content.decode()

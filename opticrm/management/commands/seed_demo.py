@@ -10,12 +10,19 @@ from opticrm.lib.roles import optician_group, staff_group
 from prescriptions.demo import seed_demo_prescriptions
 from products.demo import seed_demo_products
 
+# The demo calendars' staff (appointments.demo.DEMO_STAFF) log in too, each
+# with one role, so that a new user sees what each role sees.
+ROLES = {
+    "anna.schmidt": ("front desk: customers, appointments, products; no prescriptions", False),
+    "jonas.weber": ("optician: also refractions and contact lenses", True),
+}
+
 
 class Command(BaseCommand):
     help = (
         "Create German demo data (customers, a week of appointments, an assortment of "
-        "products with stock, refractions) and a demo login. "
-        "Safe to run again: it adds nothing twice."
+        "products with stock, refractions) and a demo login per role: the owner, the "
+        "front desk and an optician. Safe to run again: it adds nothing twice."
     )
 
     def add_arguments(self, parser):
@@ -24,8 +31,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, username: str, password: str, **options):
-        staff_group()
-        optician_group()
+        staff, opticians = staff_group(), optician_group()
         user, _ = get_user_model().objects.get_or_create(
             username=username,
             defaults={
@@ -35,17 +41,24 @@ class Command(BaseCommand):
                 "is_superuser": True,
             },
         )
-        # Reset every run, so the login printed below always works.
+        # Reset every run, so the logins printed below always work.
         user.set_password(password)
         user.save()
         count = seed_demo_customers()
         booked = seed_demo_appointments(owner=user)
         products = seed_demo_products(user=user)
         refractions = seed_demo_prescriptions(user=user)
+        for login, (_role, measures) in ROLES.items():
+            member = get_user_model().objects.get(username=login)
+            member.set_password(password)
+            member.save()
+            member.groups.set([staff, opticians] if measures else [staff])
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data: {count} new customers, {booked} new appointments, "
                 f"{products} new products, {refractions} new refractions."
             )
         )
-        self.stdout.write(f"Demo login: {username} / {password}")
+        self.stdout.write(f"Demo login: {username} / {password}  (owner: everything)")
+        for login, (role, _measures) in ROLES.items():
+            self.stdout.write(f"Demo login: {login} / {password}  ({role})")
