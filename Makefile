@@ -34,7 +34,7 @@ faults: venv
 test-pooler: venv
 	DJANGO_SETTINGS_MODULE=opticrm.settings_test $(BIN)/python -m pytest opticrm/tests/test_pooler*.py -q
 
-# The chain-scale benchmark (README, "Benchmark"); e.g. make bench BENCH="--only search".
+# The chain-scale benchmark (docs/benchmark.md); e.g. make bench BENCH="--only search".
 bench: venv
 	DEBUG=true $(BIN)/python manage.py bench $(BENCH)
 

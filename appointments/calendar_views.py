@@ -66,6 +66,16 @@ def _open_rows(
     }
 
 
+def _closed_label(grid: dict, day: datetime.date) -> str | None:
+    """How a closed day is labelled over its hatching: "geschlossen" and
+    why (a holiday's name, the reason of a closed day), or just
+    "geschlossen" on a weekday without opening hours; None when open."""
+    reason = grid["closed"][day]
+    if reason:
+        return _("closed: %(reason)s") % {"reason": reason}
+    return None if grid["opening"][day] else _("closed")
+
+
 def _grid(days: list[datetime.date], appointments: list) -> dict:
     """Rows shared by all columns: the hours any of the days needs."""
     opening, closed = schedule.days_schedule(days)
@@ -202,7 +212,7 @@ def day_view(request: HttpRequest) -> HttpResponse:
         "today": timezone.localdate(),
         "columns": columns,
         "slots": slots,
-        "closed": grid["closed"][day],
+        "closed": _closed_label(grid, day),
         "now_row": _now_marker(day, slots),
         "inactive": [a for a in appointments if a.status not in BLOCKING_STATUSES],
         "calendar_feed": calendar_feed,
@@ -233,7 +243,7 @@ def week_view(request: HttpRequest) -> HttpResponse:
             title="",
             day=current,
             staff_id=chosen.pk if chosen else None,
-            closed=grid["closed"][current] or (None if grid["opening"][current] else _("Closed")),
+            closed=_closed_label(grid, current),
             open_rows=set()
             if grid["closed"][current]
             else _open_rows(slots, grid["opening"][current]),

@@ -73,6 +73,10 @@ def _table_context(request: HttpRequest) -> dict:
     if not page.object_list and not product_filter.is_filtered:
         # Only inactive products, or none at all: say which.
         context["no_products"] = not Product.objects.exists()
+    query = request.GET.get("q", "").strip()
+    if not page.object_list and gtin.is_valid(query):
+        # A scanned barcode no product has: offer to create that product.
+        context["unknown_ean"] = query
     return context
 
 
@@ -181,7 +185,9 @@ def _product_form_view(request: HttpRequest, product: Product | None) -> HttpRes
                     return close_modal(request, SAVED_EVENT)
                 return redirect("products:detail", pk=saved.pk)
     else:
-        form = ProductForm(instance=product)
+        # "Neuen Artikel mit EAN … anlegen" from an unknown scanned barcode.
+        ean = request.GET.get("ean", "").strip() if product is None else ""
+        form = ProductForm(instance=product, initial={"ean": ean} if gtin.is_valid(ean) else None)
     return render_page_or_partial(
         request, "products/product_form.html", "modal", {"form": form, "product": product}
     )

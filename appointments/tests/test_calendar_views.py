@@ -65,6 +65,10 @@ def test_cancelled_appointments_are_listed_not_drawn(staff_client, staff, calend
 def test_public_holiday_is_marked_closed(staff_client, calendars):
     body = staff_client.get(DAY, {"date": "2026-12-25"}).content.decode()
     assert "Geschlossen: Erster Weihnachtstag" in body
+    week = staff_client.get(WEEK, {"date": "2026-12-24"}).content.decode()
+    assert "geschlossen: Erster Weihnachtstag" in week
+    sunday = staff_client.get(DAY, {"date": "2026-12-27"}).content.decode()
+    assert '<div class="alert alert-info calendar-closed">Geschlossen</div>' in sunday
 
 
 @pytest.mark.parametrize("date", ["", "gestern", "2026-02-30", "9999-99-99"])

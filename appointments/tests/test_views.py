@@ -888,3 +888,21 @@ def test_status_buttons_name_their_action(staff_client, staff):
         assert f">{action}</button>" in modal, action
     assert ">Als nicht erschienen markieren</button>" in modal
     assert ">Bestätigt</button>" not in listed + modal
+
+
+def test_the_modal_leads_to_the_customer_and_at_an_eye_test_to_the_refraction(
+    client, staff, optician
+):
+    eye_test = appointment(staff=staff)
+    client.force_login(optician)
+    body = client.get(f"/appointments/{eye_test.pk}/edit/", **HTMX).content.decode()
+    assert f'href="/customers/{eye_test.customer_id}/">Zum Kunden</a>' in body
+    assert f"/prescriptions/customers/{eye_test.customer_id}/refractions/new/" in body
+    assert "Refraktion erfassen" in body
+    client.force_login(staff)  # the front desk does not measure
+    body = client.get(f"/appointments/{eye_test.pk}/edit/", **HTMX).content.decode()
+    assert "Zum Kunden" in body and "Refraktion erfassen" not in body
+    pickup = appointment(staff=staff, start=at(14), type_name="Brillenabholung")
+    client.force_login(optician)
+    body = client.get(f"/appointments/{pickup.pk}/edit/", **HTMX).content.decode()
+    assert "Zum Kunden" in body and "Refraktion erfassen" not in body

@@ -145,7 +145,7 @@ def test_a_change_from_a_second_connection_reaches_the_poll_within_two_seconds(
 
 
 def test_fifty_idle_tabs_for_a_minute_cost_two_reads_a_second(staff_client, monkeypatch):
-    """The idle cost the README states: 50 tabs, each polling once a second
+    """The idle cost docs/live-updates.md states: 50 tabs, each polling once a second
     for 60 s with nothing changing, cost one counter read per half second in
     a worker process, however many tabs there are; and a change still shows."""
     now = [1000.0]

@@ -288,3 +288,21 @@ def test_screens_at_phone_width(logged_in_page, live_server, artifacts):
     page.goto(f"{live_server.url}{reverse('products:reorder')}")
     expect(page.locator("#reorder")).to_contain_text("Silhouette Momentum 5529")
     page.screenshot(path=artifacts / "products-reorder-1280.png", full_page=True)
+
+
+def test_an_unknown_scanned_ean_offers_a_new_product_with_it(
+    logged_in_page, live_server, artifacts
+):
+    page = logged_in_page
+    open_products(page, live_server)
+    product(article_number="F-1")
+    search = page.locator("#filter_q")
+    search.fill(EAN)
+    search.press("Enter")
+    offer = page.get_by_role("link", name=f"Neuen Artikel mit EAN {EAN} anlegen")
+    expect(offer).to_be_visible()
+    page.screenshot(path=artifacts / "products-unknown-ean-1280.png")
+    offer.click()
+    dialog = page.locator("dialog#modal")
+    expect(dialog.get_by_role("heading", name="Neuer Artikel")).to_be_visible()
+    expect(field(dialog, "EAN/GTIN")).to_have_value(EAN)

@@ -971,3 +971,17 @@ def test_reorder_csv_defuses_spreadsheet_formulas(staff_client):
     make_product(name='=HYPERLINK("http://example.invalid")', minimum_stock=3)
     body = staff_client.get("/products/reorder.csv").content.decode("utf-8-sig")
     assert ";\"'=HYPERLINK" in body  # quoted by the csv module, apostrophe first
+
+
+def test_an_unknown_ean_offers_a_new_product_with_it(staff_client):
+    from products.demo import demo_ean
+
+    ean = demo_ean(99)
+    body = staff_client.get(LIST, {"q": ean}).content.decode()
+    assert f"Neuen Artikel mit EAN {ean} anlegen" in body
+    assert f"/products/new/?ean={ean}" in body
+    form = staff_client.get(f"/products/new/?ean={ean}", HTTP_HX_REQUEST="true").content.decode()
+    assert f'value="{ean}"' in form
+    # Not a barcode: no offer, and nothing taken over.
+    assert "anlegen" not in staff_client.get(LIST, {"q": "Lindberg"}).content.decode()
+    assert 'value="12x"' not in staff_client.get("/products/new/?ean=12x").content.decode()

@@ -5,7 +5,7 @@ transactions and connections the server needed meanwhile.
 
 Start the server first (e.g. gunicorn with production settings), then e.g.
 ``.venv/bin/python manage.py live_idle_cost --url http://127.0.0.1:8001``.
-The README's figure comes from this command."""
+The figure in docs/live-updates.md comes from this command."""
 
 import http.client
 import statistics

@@ -1,4 +1,4 @@
-"""``make bench``: the shop chain's numbers (issue 8). See README, "Benchmark"."""
+"""``make bench``: the shop chain's numbers (issue 8). See docs/benchmark.md."""
 
 from pathlib import Path
 
