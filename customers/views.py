@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -149,7 +150,17 @@ def _customer_form_view(request: HttpRequest, customer: Customer | None) -> Http
             try:
                 if customer is None:
                     saved = services.customer_create(data=form.service_data(), user=request.user)
-                    messages.success(request, _("Customer created successfully."))
+                    # The new customer must not get lost in a long list:
+                    # booking or measuring follows from their page.
+                    messages.success(
+                        request,
+                        format_html(
+                            '{} <a href="{}">{}</a>',
+                            _("Customer %(name)s created.") % {"name": saved.full_name},
+                            reverse("customers:detail", args=[saved.pk]),
+                            _("Open customer"),
+                        ),
+                    )
                 else:
                     saved = services.customer_update(
                         customer_id=customer.pk,

@@ -56,6 +56,12 @@ class _Page:
         return self.date(value) if value else ""
 
 
+def breakable_email(escaped: str) -> str:
+    """An (escaped) e-mail address that a narrow column breaks before the @
+    and after a dot, not in the middle of a word."""
+    return escaped.replace("@", "<wbr>@").replace(".", ".<wbr>")
+
+
 def _row(page: _Page, customer: Customer) -> str:
     labels = page.labels
     pk = int(customer.pk)
@@ -76,7 +82,7 @@ def _row(page: _Page, customer: Customer) -> str:
         table_cell(
             labels["email"],
             "cell-wrap",
-            f'<a href="mailto:{email}">{email}</a>' if email else _NONE,
+            f'<a href="mailto:{email}">{breakable_email(email)}</a>' if email else _NONE,
         ),
         table_cell(
             labels["phone"],

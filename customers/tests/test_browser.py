@@ -170,7 +170,11 @@ def test_create_customer_in_modal_keeps_input_on_error(logged_in_page, artifacts
     click_save(dialog)
 
     expect(dialog).to_be_hidden()
-    expect(messages(page)).to_contain_text("Kunde erfolgreich erstellt.")
+    expect(messages(page)).to_contain_text("Kunde Jürgen Müller-Lüdenscheidt angelegt.")
+    open_customer = messages(page).get_by_role("link", name="Zum Kunden")
+    expect(open_customer).to_have_attribute(
+        "href", f"/customers/{Customer.objects.get(last_name='Müller-Lüdenscheidt').pk}/"
+    )
     row = row_for(page, "Müller-Lüdenscheidt, Jürgen")
     expect(row).to_contain_text("juergen@example.de")
     expect(row).to_contain_text("030 1234567")
@@ -460,7 +464,7 @@ def test_create_customer_at_phone_width(logged_in_page, artifacts):
     click_save(dialog)
 
     expect(dialog).to_be_hidden()
-    expect(messages(page)).to_contain_text("Kunde erfolgreich erstellt.")
+    expect(messages(page)).to_contain_text("Kunde Jürgen Müller-Lüdenscheidt angelegt.")
     expect(row_for(page, "Müller-Lüdenscheidt, Jürgen")).to_be_visible()
     expect(table_rows(page)).to_have_count(2)
     assert_no_navigation(page)

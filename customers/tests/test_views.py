@@ -290,7 +290,7 @@ def test_create_via_htmx_closes_modal_and_refreshes_table(staff_client):
     response = staff_client.post(reverse("customers:create"), valid_form(), **HTMX)
     assert response.status_code == 200
     assert json.loads(response["HX-Trigger"]) == {"closeModal": True, "customerSaved": True}
-    assert "Kunde erfolgreich erstellt." in response.content.decode()
+    assert "Kunde Käthe Straßburger angelegt." in response.content.decode()
     assert 'hx-swap-oob="true"' in response.content.decode()
     customer = Customer.objects.get()
     assert customer.last_name == "Straßburger"
@@ -302,7 +302,7 @@ def test_create_without_htmx_redirects_to_detail(staff_client):
     response = staff_client.post(reverse("customers:create"), valid_form())
     customer = Customer.objects.get()
     assert response.status_code == 302 and response.url == f"/customers/{customer.pk}/"
-    assert "Kunde erfolgreich erstellt." in staff_client.get(response.url).content.decode()
+    assert "Kunde Käthe Straßburger angelegt." in staff_client.get(response.url).content.decode()
 
 
 @pytest.mark.parametrize(
@@ -765,3 +765,22 @@ def test_without_the_restore_permission_the_deleted_customer_stays_nameless(
     assert "Dieser Kunde wurde gelöscht" in body
     assert "Quellenbrunn" not in body and "Wiederherstellen" not in body
     assert client.get("/customers/99999999/").status_code == 404
+
+
+def test_a_new_customer_is_one_click_away_after_saving(staff_client):
+    response = staff_client.post(
+        reverse("customers:create"),
+        {"first_name": "Jürgen", "last_name": "<b>Weiß</b>", "status": "active"},
+        **HTMX,
+    )
+    customer = Customer.objects.get()
+    body = response.content.decode()
+    assert "Kunde Jürgen &lt;b&gt;Weiß&lt;/b&gt; angelegt." in body  # the name stays text
+    assert f'<a href="/customers/{customer.pk}/">Zum Kunden</a>' in body
+
+
+def test_an_email_address_breaks_at_the_at_sign_and_dots_not_mid_word(staff_client):
+    factories.customer(email="juergen.mueller@optik-beispiel.de")
+    body = staff_client.get(LIST).content.decode()
+    assert "juergen.<wbr>mueller<wbr>@optik-beispiel.<wbr>de</a>" in body
+    assert 'href="mailto:juergen.mueller@optik-beispiel.de"' in body
