@@ -6,6 +6,7 @@ from importlib import import_module
 from pathlib import Path
 
 import pytest
+from django.test import Client
 
 from opticrm.lib.roles import optician_group, staff_group
 
@@ -102,10 +103,17 @@ def optician(django_user_model, password):
     return user
 
 
-@pytest.fixture
-def optician_client(client, optician):
-    client.force_login(optician)
+def _signed_in(user) -> Client:
+    """A browser of its own per role: a test asking for two roles gets two
+    sessions, not the last login on one shared client."""
+    client = Client()
+    client.force_login(user)
     return client
+
+
+@pytest.fixture
+def optician_client(optician):
+    return _signed_in(optician)
 
 
 @pytest.fixture
@@ -115,21 +123,18 @@ def outsider(django_user_model, password):
 
 
 @pytest.fixture
-def owner_client(client, owner):
-    client.force_login(owner)
-    return client
+def owner_client(owner):
+    return _signed_in(owner)
 
 
 @pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
+def staff_client(staff):
+    return _signed_in(staff)
 
 
 @pytest.fixture
-def outsider_client(client, outsider):
-    client.force_login(outsider)
-    return client
+def outsider_client(outsider):
+    return _signed_in(outsider)
 
 
 # --- Browser -------------------------------------------------------------

@@ -28,12 +28,43 @@ from api.schemas import (
 )
 from customers import selectors, services
 from customers.forms import CustomerForm
-from customers.models import Customer, InsuranceProvider
+from customers.models import ADDRESS_FIELDS, Country, Customer, InsuranceProvider, Salutation
 from opticrm.lib import pagination
 
 router = Router(tags=["customers"])
 
 CustomerStatus = Literal["active", "inactive", "prospect"]
+CustomerSalutation = Literal[tuple(Salutation.values)]
+CustomerCountry = Literal[tuple(Country.values)]
+# The address fields (issue 23) came after the original contract: optional in
+# requests (these defaults), always in answers; the original fields are unchanged.
+ADDRESS_DEFAULTS = {name: Customer._meta.get_field(name).default for name in ADDRESS_FIELDS}
+ADDRESS_DESCRIPTIONS = {
+    "salutation": describe(
+        "Anrede: ms (Frau), mr (Herr) oder leer (divers / keine Angabe)",
+        "Salutation: ms, mr or empty (diverse / not specified)",
+    ),
+    "title": describe("Titel, z. B. Dr.", "Title, e.g. Dr."),
+    "street": describe("Straße und Hausnummer", "Street and house number"),
+    "postcode": describe(
+        "Postleitzahl; in Deutschland genau 5 Ziffern", "Postcode; in Germany exactly 5 digits"
+    ),
+    "town": describe("Ort", "Town"),
+    "country": describe(
+        "Land als ISO-3166-Code (DE, AT, CH, …); Standard DE",
+        "Country as ISO 3166 code (DE, AT, CH, …); default DE",
+    ),
+}
+
+
+def _address_field(name: str, *, output: bool = False, update: bool = False):
+    """The Field() of an address field in the output, input or update schema."""
+    description = ADDRESS_DESCRIPTIONS[name]
+    if output:
+        return Field(description=description)
+    return Field(None if update else ADDRESS_DEFAULTS[name], description=description)
+
+
 # API field → the table's sort key (index-backed) or a plain column.
 ORDERINGS = {
     "last_name": "name",
@@ -86,6 +117,12 @@ class CustomerOut(Schema):
     status: CustomerStatus = Field(description=describe("Status", "Status"))
     created_at: LocalDateTime
     updated_at: LocalDateTime
+    salutation: CustomerSalutation = _address_field("salutation", output=True)
+    title: str = _address_field("title", output=True)
+    street: str = _address_field("street", output=True)
+    postcode: str = _address_field("postcode", output=True)
+    town: str = _address_field("town", output=True)
+    country: CustomerCountry = _address_field("country", output=True)
 
     @staticmethod
     def resolve_phone(obj: Customer) -> str:
@@ -125,6 +162,12 @@ class CustomerIn(Input):
         ),
     )
     status: CustomerStatus = "active"
+    salutation: CustomerSalutation = _address_field("salutation")
+    title: str = _address_field("title")
+    street: str = _address_field("street")
+    postcode: str = _address_field("postcode")
+    town: str = _address_field("town")
+    country: CustomerCountry = _address_field("country")
 
 
 class CustomerUpdate(Input):
@@ -139,6 +182,12 @@ class CustomerUpdate(Input):
     last_exam_date: datetime.date | None = None
     prescription: str | None = None
     status: CustomerStatus | None = None
+    salutation: CustomerSalutation | None = _address_field("salutation", update=True)
+    title: str | None = _address_field("title", update=True)
+    street: str | None = _address_field("street", update=True)
+    postcode: str | None = _address_field("postcode", update=True)
+    town: str | None = _address_field("town", update=True)
+    country: CustomerCountry | None = _address_field("country", update=True)
     updated_at: AwareDateTime | None = Field(
         None,
         description=describe(
@@ -293,6 +342,8 @@ def update_customer(
         return Status(409, conflict)
     current = CustomerOut.from_orm(customer).dict()
     current["prescription"] = customer.notes  # kept as it is unless changed
+    # The answer leaves out an address field at its default; the form needs each.
+    current.update({name: getattr(customer, name) for name in ADDRESS_FIELDS})
     changes = payload.dict(exclude_unset=True, exclude={"updated_at"})
     form = _validated(_form_data({**current, **changes}), customer)
     if isinstance(form, list):

@@ -11,6 +11,7 @@ from appointments.models import (
     OpeningHours,
     StaffCalendar,
 )
+from opticrm.lib.admin import ReadableHistoryAdmin
 
 
 @admin.register(AppointmentType)
@@ -52,7 +53,7 @@ class AppointmentAdminForm(forms.ModelForm):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(ReadableHistoryAdmin):
     form = AppointmentAdminForm
     list_display = ["start", "end", "customer", "staff", "type", "status"]
     list_filter = ["status", "type", "staff"]

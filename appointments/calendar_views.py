@@ -6,14 +6,15 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from appointments import calendar, schedule, selectors
+from appointments.forms import CalendarDateForm
 from appointments.models import BLOCKING_STATUSES, staff_display_name
-from customers.models import shown_name
-from opticrm.lib.dates import parse_iso_day
+from customers.models import DELETED_CUSTOMER, shown_name
 from opticrm.lib.htmx import render_page_or_partial
 
 
@@ -42,6 +43,7 @@ class Entry:
     staff_id: int
     staff: object  # the staff member (a User), one instance per person
     customer_name: str
+    customer_surname: str
     type_name: str
     type_colour: str
     # Worked out by _label for the appointments on the grid.
@@ -49,11 +51,41 @@ class Entry:
     local_end: datetime.datetime | None = None
     time_range: str = ""
     staff_name: str = ""
+    staff_initials: str = ""
 
 
-def _requested_day(request: HttpRequest) -> datetime.date:
-    """The day in ?date=YYYY-MM-DD, or today; nonsense falls back to today."""
-    return parse_iso_day(request.GET.get("date", "")) or timezone.localdate()
+def _requested_day(request: HttpRequest) -> tuple[datetime.date, str | None]:
+    """The day in ?date= (DD.MM.YYYY as typed into the date field, or
+    YYYY-MM-DD as the calendar's links send it), or today; nonsense falls
+    back to today with a message saying so."""
+    form = CalendarDateForm(request.GET)
+    if form.is_valid():
+        return form.cleaned_data["date"] or timezone.localdate(), None
+    return timezone.localdate(), " ".join(form.errors["date"])
+
+
+def staff_initials(members) -> dict[int, str]:
+    """Short names for the week's compact blocks: "AS" for Anna Schmidt;
+    where two would share them, more of the first name ("AnS", "AnnS")."""
+    members = list({member.pk: member for member in members}.values())
+
+    def short(member, letters: int) -> str:
+        first, last = member.first_name.strip(), member.last_name.strip()
+        if not first and not last:
+            return member.get_username()[: letters + 1]
+        return (first[:letters] + last[:1]) or last[: letters + 1]
+
+    initials = {}
+    for letters in (1, 2, 3, 20):
+        taken: dict[str, int] = {}
+        for member in members:
+            if member.pk not in initials:
+                taken.setdefault(short(member, letters), 0)
+                taken[short(member, letters)] += 1
+        for member in members:
+            if member.pk not in initials and (taken[short(member, letters)] == 1 or letters == 20):
+                initials[member.pk] = short(member, letters)
+    return initials
 
 
 def _open_rows(
@@ -167,6 +199,7 @@ def _day_appointments(
                 staff_id=staff_id,
                 staff=staff[staff_id],
                 customer_name=shown_name(first_name, last_name, deleted_at),
+                customer_surname=str(DELETED_CUSTOMER) if deleted_at else (last_name or first_name),
                 type_name=type_name,
                 type_colour=colour,
             )
@@ -177,7 +210,7 @@ def _day_appointments(
 @permission_required("appointments.view_appointment", raise_exception=True)
 @require_GET
 def day_view(request: HttpRequest) -> HttpResponse:
-    day = _requested_day(request)
+    day, date_error = _requested_day(request)
     appointments = _day_appointments(day, day)
     active = [a for a in appointments if a.status in BLOCKING_STATUSES]
     _label(active)
@@ -216,6 +249,9 @@ def day_view(request: HttpRequest) -> HttpResponse:
         "now_row": _now_marker(day, slots),
         "inactive": [a for a in appointments if a.status not in BLOCKING_STATUSES],
         "calendar_feed": calendar_feed,
+        "date_error": date_error,
+        # "New appointment" opens on the day on screen.
+        "new_day": day,
     }
     return render_page_or_partial(request, "appointments/calendar.html", "grid", context)
 
@@ -223,7 +259,7 @@ def day_view(request: HttpRequest) -> HttpResponse:
 @permission_required("appointments.view_appointment", raise_exception=True)
 @require_GET
 def week_view(request: HttpRequest) -> HttpResponse:
-    day = _requested_day(request)
+    day, date_error = _requested_day(request)
     monday = day - datetime.timedelta(days=day.weekday())
     staff = list(selectors.bookable_staff())
     chosen = next((m for m in staff if str(m.pk) == request.GET.get("staff")), None)
@@ -231,6 +267,17 @@ def week_view(request: HttpRequest) -> HttpResponse:
     appointments = _day_appointments(week[0], week[-1], [chosen.pk] if chosen else None)
     active = [a for a in appointments if a.status in BLOCKING_STATUSES]
     _label(active)
+    if not chosen:
+        # All staff in one week: blocks name them by initials (issue 23).
+        initials = staff_initials([*staff, *(a.staff for a in active)])
+        for entry in active:
+            entry.staff_initials = initials[entry.staff_id]
+        legend = [
+            (initials[member.pk], staff_display_name(member))
+            for member in {m.pk: m for m in [*staff, *(a.staff for a in active)]}.values()
+        ]
+    else:
+        legend = []
     grid = _grid(week, active)
     columns = []
     for current in week:
@@ -266,5 +313,52 @@ def week_view(request: HttpRequest) -> HttpResponse:
         "now_row": _now_marker(today, grid["slots"].get(today, [])) if today in week else None,
         "now_column": today,
         "calendar_feed": selectors.has_staff_calendar(request.user, bookable=staff),
+        "date_error": date_error,
+        "legend": legend,
+        # "New appointment" opens on today if it is in the week on screen.
+        "new_day": today if today in week else day,
     }
     return render_page_or_partial(request, "appointments/calendar.html", "grid", context)
+
+
+@permission_required("appointments.view_appointment", raise_exception=True)
+@require_GET
+def day_print(request: HttpRequest) -> HttpResponse:
+    """A day's schedule to print (A4), for one staff member (?staff=<id>) or
+    for each in turn: the appointments in time order with the customer's
+    phone and the notes. Cancelled and no-show appointments are left out."""
+    day, date_error = _requested_day(request)
+    staff = list(selectors.bookable_staff())
+    wanted = request.GET.get("staff", "")
+    appointments = list(
+        selectors.appointment_between(selectors.appointment_list(), first_day=day, last_day=day)
+        .filter(status__in=BLOCKING_STATUSES)
+        .order_by("start", "id")
+    )
+    # As in the day view: someone with bookings that day gets a page too.
+    shown = {member.pk for member in staff}
+    for booked in appointments:
+        if booked.staff_id not in shown:
+            shown.add(booked.staff_id)
+            staff.append(booked.staff)
+    if wanted:
+        staff = [member for member in staff if str(member.pk) == wanted]
+    opening, closed = schedule.days_schedule([day])
+    pages = [
+        {
+            "staff": member,
+            "name": staff_display_name(member),
+            "appointments": [a for a in appointments if a.staff_id == member.pk],
+        }
+        for member in staff
+    ]
+    context = {
+        "day": day,
+        "date_error": date_error,
+        "pages": pages,
+        "unknown_staff": bool(wanted) and not staff,
+        "closed": _closed_label({"opening": opening, "closed": closed}, day),
+        "hours": ", ".join(f"{o:%H:%M}–{c:%H:%M}" for o, c in opening[day]),
+        "printed_at": timezone.localtime(),
+    }
+    return render(request, "appointments/day_print.html", context)

@@ -4,9 +4,9 @@ from django.utils.translation import gettext_lazy as _
 from appointments import selectors
 from appointments.forms import StaffChoiceField
 from appointments.models import Appointment, AppointmentType
-from customers.forms import DateInput
 from opticrm.lib.dates import DATE_INPUT_FORMATS, is_plausible
 from opticrm.lib.filters import SortedFilterSet, sort_filter
+from opticrm.lib.forms import DateInput
 
 
 class StaffFilter(django_filters.ModelChoiceFilter):

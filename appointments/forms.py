@@ -8,9 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from appointments import selectors
 from appointments.models import Appointment, AppointmentType, staff_display_name
-from customers.forms import DateInput
 from customers.models import Customer
-from opticrm.lib.dates import DATE_INPUT_FORMATS, is_plausible
+from opticrm.lib.conflicts import RemembersLoadedValues
+from opticrm.lib.dates import is_plausible
+from opticrm.lib.forms import DateField
 
 # Typed at the counter: 14:30, 14.30 or 1430.
 TIME_INPUT_FORMATS = ["%H:%M", "%H.%M", "%H%M", "%H:%M:%S"]
@@ -36,9 +37,21 @@ class StaffChoiceField(forms.ModelChoiceField):
         return staff_display_name(obj)
 
 
-class AppointmentForm(forms.Form):
+class AppointmentForm(RemembersLoadedValues, forms.Form):
     """Booking and editing: the service decides; the form turns the typed
     date and times into the instants it expects."""
+
+    # What a conflict form merges (opticrm.lib.conflicts).
+    loaded_value_fields = (
+        "customer",
+        "staff",
+        "type",
+        "date",
+        "start_time",
+        "end_time",
+        "status",
+        "notes",
+    )
 
     customer = forms.ModelChoiceField(
         label=_("Customer"),
@@ -51,7 +64,7 @@ class AppointmentForm(forms.Form):
     )
     staff = StaffChoiceField(label=_("Staff member"), queryset=get_user_model().objects.none())
     type = forms.ModelChoiceField(label=_("Type"), queryset=AppointmentType.objects.none())
-    date = forms.DateField(label=_("Date"), widget=DateInput(), input_formats=DATE_INPUT_FORMATS)
+    date = DateField(label=_("Date"), two_digit_years="near")
     start_time = forms.TimeField(
         label=_("Start"), widget=TimeInput(), input_formats=TIME_INPUT_FORMATS
     )
@@ -68,6 +81,11 @@ class AppointmentForm(forms.Form):
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     allow_outside_hours = forms.BooleanField(label=_("Book outside opening hours"), required=False)
+    # Offered once the service found the appointment over already (a typo in
+    # the year, or a visit recorded afterwards on purpose).
+    confirm_past = forms.BooleanField(
+        label=_("Enter the appointment in the past anyway"), required=False
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, appointment: Appointment | None = None, **kwargs):
@@ -93,6 +111,7 @@ class AppointmentForm(forms.Form):
         self.fields["type"].empty_label = _("— please choose —")
         self.conflict_display: dict[str, str] = {}
         self.suggest_override = False
+        self.suggest_past = False
         self.start: datetime.datetime | None = None
         self.end: datetime.datetime | None = None
 
@@ -198,13 +217,63 @@ class AppointmentForm(forms.Form):
         for field, errors in error.error_dict.items():
             name = SERVICE_FIELDS.get(field, field)
             self.add_error(name if name in self.fields else None, errors)
-        # Point at the override when the opening hours were the reason.
-        self.suggest_override = any(
-            item.code == "outside_hours" for item in error.error_dict.get("start", [])
-        )
+        # Point at the override when the opening hours were the reason, and
+        # offer the confirmation when the appointment lies in the past.
+        codes = {item.code for item in error.error_dict.get("start", [])}
+        self.suggest_override = "outside_hours" in codes
+        self.suggest_past = "in_past" in codes
+
+    @property
+    def asks_past(self) -> bool:
+        """Whether the form shows the past-date confirmation."""
+        return self.suggest_past or bool(self["confirm_past"].value())
 
 
 class StatusForm(forms.Form):
     """A one-click status change."""
 
     status = forms.ChoiceField(choices=Appointment.Status.choices)
+
+
+class FreeSlotsForm(forms.Form):
+    """What the modal's "next free slots" are asked for: the type, a staff
+    member or none (anyone), the day to start from, and the appointment being
+    moved. A help, never an error: a wrong staff member means anyone, a
+    mistyped day means from now."""
+
+    type = forms.ModelChoiceField(queryset=AppointmentType.objects.all())
+    staff = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False)
+    date = DateField(required=False, two_digit_years="near")
+    appointment = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = selectors.bookable_staff()
+
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        return day if day and is_plausible(day) else None
+
+    def value(self, name: str):
+        """The cleaned value, or None where the input was wrong."""
+        self.is_valid()
+        return self.cleaned_data.get(name) if name not in self.errors else None
+
+
+class CalendarDateForm(forms.Form):
+    """The calendar's "go to date" field: typed the German way like every
+    other date field, or YYYY-MM-DD from the calendar's own links."""
+
+    date = DateField(
+        required=False,
+        two_digit_years="near",
+        error_messages={"invalid": _("Please enter the date as DD.MM.YYYY. Today is shown.")},
+    )
+
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        if day and not is_plausible(day):
+            raise ValidationError(
+                _("Please enter a date between 1900 and 2199. Today is shown."), code="range"
+            )
+        return day

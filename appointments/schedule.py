@@ -68,6 +68,18 @@ def days_schedule(
     return opening, closed
 
 
+def within_opening(
+    start: datetime.datetime, end: datetime.datetime, intervals: list[Interval]
+) -> bool:
+    """Whether [start, end), local times of one day, lies in one of the day's
+    (merged) opening intervals: the rule bookings and free slots share."""
+    day = start.date()
+    if end.date() != day and end.time() != datetime.time(0):
+        return False
+    end_time = end.time() if end.date() == day else datetime.time.max
+    return any(opens <= start.time() and end_time <= closes for opens, closes in intervals)
+
+
 def outside_hours_reason(start: datetime.datetime, end: datetime.datetime) -> str | None:
     """A German sentence saying why [start, end) is outside opening hours, or None."""
     start, end = timezone.localtime(start), timezone.localtime(end)
@@ -81,10 +93,7 @@ def outside_hours_reason(start: datetime.datetime, end: datetime.datetime) -> st
     intervals = opening_intervals(day)
     if not intervals:
         return _("The shop is closed on %(day)s.") % {"day": day.strftime("%d.%m.%Y")}
-    if end.date() == day or end.time() == datetime.time(0):
-        end_time = end.time() if end.date() == day else datetime.time.max
-        for opens, closes in intervals:
-            if opens <= start.time() and end_time <= closes:
-                return None
+    if within_opening(start, end, intervals):
+        return None
     hours = ", ".join(f"{opens:%H:%M}–{closes:%H:%M}" for opens, closes in intervals)
     return _("Outside opening hours (%(hours)s).") % {"hours": hours}

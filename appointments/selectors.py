@@ -2,12 +2,16 @@
 
 import datetime
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from appointments.models import Appointment, StaffCalendar
+from appointments import calendar, schedule
+from appointments.models import BLOCKING_STATUSES, Appointment, AppointmentType, StaffCalendar
 from customers import selectors as customer_selectors
 from customers.models import Customer
 from opticrm.lib import pagination
@@ -57,6 +61,17 @@ def appointment_between(
     if last_day:
         queryset = queryset.filter(start__lt=start_of_day(last_day + datetime.timedelta(days=1)))
     return queryset
+
+
+def blocking_overlapping(
+    *, staff_ids: Sequence[int], start: datetime.datetime, end: datetime.datetime
+) -> QuerySet[Appointment]:
+    """The appointments holding time of these staff members within [start,
+    end): cancelled and no-show ones free their slot, and one may end when
+    the next starts, as in the exclusion constraint on the table."""
+    return Appointment.objects.filter(
+        staff_id__in=staff_ids, status__in=BLOCKING_STATUSES, start__lt=end, end__gt=start
+    )
 
 
 def appointment_sort(queryset: QuerySet[Appointment], sort: str) -> QuerySet[Appointment]:
@@ -156,3 +171,107 @@ def staff_feed_appointments(calendar) -> QuerySet[Appointment]:
         .filter(staff_id=calendar.staff_id, start__gte=now - FEED_PAST, start__lt=now + FEED_FUTURE)
         .order_by("start", "id")
     )
+
+
+# --- Free slots ----------------------------------------------------------------
+
+FREE_SLOT_COUNT = 5
+# Searched a week ahead first, then up to six weeks: one or two queries of
+# appointments, however full the calendar is.
+FREE_SLOT_WINDOWS = (7, 42)
+
+
+@dataclass(frozen=True)
+class FreeSlot:
+    """A time a staff member could take an appointment of the type asked for."""
+
+    start: datetime.datetime  # local time
+    end: datetime.datetime
+    staff: Any  # the staff member (a User)
+
+
+def _busy_by_day(
+    staff_ids: list[int], days: list[datetime.date], exclude_id: int | None
+) -> dict[tuple[int, datetime.date], list[tuple[datetime.datetime, datetime.datetime]]]:
+    """Each staff member's taken intervals, by local day, in one query."""
+    zone = timezone.get_current_timezone()
+    taken = blocking_overlapping(
+        staff_ids=staff_ids,
+        start=start_of_day(days[0]),
+        end=start_of_day(days[-1] + datetime.timedelta(days=1)),
+    )
+    if exclude_id is not None:
+        # The appointment being moved does not stand in its own way.
+        taken = taken.exclude(pk=exclude_id)
+    busy: dict = {}
+    for staff_id, start, end in taken.values_list("staff_id", "start", "end"):
+        day = start.astimezone(zone).date()
+        while day <= end.astimezone(zone).date():
+            busy.setdefault((staff_id, day), []).append((start, end))
+            day += datetime.timedelta(days=1)
+    return busy
+
+
+def _candidate_starts(
+    day: datetime.date, intervals: list[schedule.Interval], duration: datetime.timedelta
+):
+    """Every slot start of the calendar's grid on ``day`` at which an
+    appointment of ``duration`` lies within the opening hours, with its end."""
+    zone = timezone.get_current_timezone()
+    for opens, closes in intervals:
+        for start in calendar.slot_times(day, opens, closes, zone):
+            # In UTC, as the booking service counts durations.
+            end = (start.astimezone(datetime.UTC) + duration).astimezone(zone)
+            if schedule.within_opening(start, end, intervals):
+                yield start, end
+
+
+def free_slots(
+    *,
+    appointment_type: AppointmentType,
+    staff: Sequence,
+    after: datetime.datetime | None = None,
+    count: int = FREE_SLOT_COUNT,
+    exclude_id: int | None = None,
+) -> list[FreeSlot]:
+    """The next ``count`` times from ``after`` (never before now) at which one
+    of ``staff`` (in that order of preference) is free for an appointment of
+    ``appointment_type``: within the opening hours, not on a closed day or a
+    public holiday, not overlapping what they have booked. Each time once,
+    with the first staff member free then. At most four queries."""
+    if not staff or count <= 0:
+        return []
+    now = timezone.now()
+    after = max(after or now, now)
+    first_day = timezone.localdate(after)
+    days = [first_day + datetime.timedelta(days=n) for n in range(FREE_SLOT_WINDOWS[-1])]
+    opening, closed = schedule.days_schedule(days)
+    staff_ids = [member.pk for member in staff]
+    found: list[FreeSlot] = []
+    searched = 0
+    for window_end in FREE_SLOT_WINDOWS:
+        window = days[searched:window_end]
+        searched = window_end
+        busy = _busy_by_day(staff_ids, window, exclude_id)
+        for day in window:
+            if closed[day]:
+                continue
+            for start, end in _candidate_starts(day, opening[day], appointment_type.duration):
+                if start < after:
+                    continue
+                member = next(
+                    (
+                        member
+                        for member in staff
+                        if not any(
+                            taken_start < end and taken_end > start
+                            for taken_start, taken_end in busy.get((member.pk, day), ())
+                        )
+                    ),
+                    None,
+                )
+                if member is not None:
+                    found.append(FreeSlot(start=start, end=end, staff=member))
+                    if len(found) == count:
+                        return found
+    return found

@@ -10,9 +10,8 @@ from django.db.models import F
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from appointments import schedule
+from appointments import schedule, selectors
 from appointments.models import (
-    BLOCKING_STATUSES,
     Appointment,
     StaffCalendar,
     new_feed_token,
@@ -34,11 +33,8 @@ class AppointmentConflict(Exception):
 
 def _overlapping(appointment: Appointment):
     return (
-        Appointment.objects.filter(
-            staff_id=appointment.staff_id,
-            status__in=BLOCKING_STATUSES,
-            start__lt=appointment.end,
-            end__gt=appointment.start,
+        selectors.blocking_overlapping(
+            staff_ids=[appointment.staff_id], start=appointment.start, end=appointment.end
         )
         .exclude(pk=appointment.pk)
         .select_related("customer", "type")
@@ -68,10 +64,35 @@ def double_booking_error(conflict: Appointment) -> ValidationError:
     return error
 
 
+def is_in_past(appointment: Appointment) -> bool:
+    """Over already: a booking there is a typo (2025 for 2026) or a visit
+    recorded afterwards; one still under way is neither."""
+    return appointment.end <= timezone.now()
+
+
+def past_error(appointment: Appointment) -> ValidationError:
+    start = timezone.localtime(appointment.start)
+    message = _(
+        "This appointment lies in the past (%(day)s, %(start)s). Please check the date; "
+        "to enter it in the past anyway, confirm below."
+    ) % {
+        "day": formats.date_format(start, "SHORT_DATE_FORMAT"),
+        "start": start.strftime("%H:%M"),
+    }
+    return ValidationError({"start": ValidationError(message, code="in_past")})
+
+
 def appointment_validate(
-    appointment: Appointment, *, allow_outside_hours: bool, check_customer: bool = True
+    appointment: Appointment,
+    *,
+    allow_outside_hours: bool,
+    check_customer: bool = True,
+    allow_past: bool = True,
 ) -> None:
-    """Every booking rule, without saving: for the admin's form, and below."""
+    """Every booking rule, without saving: for the admin's form, and below.
+    ``allow_past=False``: refuse an appointment that is over already unless
+    the user confirms it (the booking form asks; imports and the API record
+    what they are given)."""
     # Durations and order in UTC: local wall-clock arithmetic would make a
     # 30-minute eye test at 02:30 on the night the clocks go back last 90.
     if appointment.start:
@@ -97,13 +118,23 @@ def appointment_validate(
         conflict = _overlapping(appointment)
         if conflict:
             raise double_booking_error(conflict)
+    # Last: worth confirming only once nothing else stands in the way.
+    if not allow_past and is_in_past(appointment):
+        raise past_error(appointment)
 
 
 def _validate_and_save(
-    appointment: Appointment, *, allow_outside_hours: bool, check_customer: bool = True
+    appointment: Appointment,
+    *,
+    allow_outside_hours: bool,
+    check_customer: bool = True,
+    allow_past: bool = True,
 ) -> Appointment:
     appointment_validate(
-        appointment, allow_outside_hours=allow_outside_hours, check_customer=check_customer
+        appointment,
+        allow_outside_hours=allow_outside_hours,
+        check_customer=check_customer,
+        allow_past=allow_past,
     )
     try:
         with transaction.atomic():
@@ -127,12 +158,17 @@ def _assign(appointment: Appointment, data: Mapping[str, Any]) -> None:
 
 @transaction.atomic
 def appointment_book(
-    *, data: Mapping[str, Any], user=None, allow_outside_hours: bool = False
+    *,
+    data: Mapping[str, Any],
+    user=None,
+    allow_outside_hours: bool = False,
+    allow_past: bool = True,
 ) -> Appointment:
-    """Book an appointment; the end defaults to start plus the type's duration."""
+    """Book an appointment; the end defaults to start plus the type's duration.
+    ``allow_past=False`` refuses one that is over already (see appointment_validate)."""
     appointment = Appointment(created_by=user, updated_by=user)
     _assign(appointment, data)
-    _validate_and_save(appointment, allow_outside_hours=allow_outside_hours)
+    _validate_and_save(appointment, allow_outside_hours=allow_outside_hours, allow_past=allow_past)
     _record_exam(appointment)
     return appointment
 
@@ -145,7 +181,10 @@ def appointment_update(
     user=None,
     expected_version: int | None = None,
     allow_outside_hours: bool = False,
+    allow_past: bool = True,
 ) -> Appointment:
+    """``allow_past=False`` refuses moving the appointment into the past; one
+    there already stays editable (notes, status) without being asked again."""
     appointment = Appointment.objects.select_for_update(no_key=True).get(pk=appointment_id)
     if expected_version is not None and appointment.version != expected_version:
         raise AppointmentConflict(current=appointment)
@@ -163,6 +202,7 @@ def appointment_update(
         or before == (appointment.start, appointment.end, appointment.staff_id, True),
         # A deleted customer's appointments can still be cancelled or moved.
         check_customer=appointment.customer_id != customer_before,
+        allow_past=allow_past or appointment.start == before[0],
     )
     if not was_done:
         _record_exam(appointment)

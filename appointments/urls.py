@@ -7,6 +7,7 @@ app_name = "appointments"
 urlpatterns = [
     path("", views.appointment_list, name="list"),
     path("day/", calendar_views.day_view, name="day"),
+    path("day/print/", calendar_views.day_print, name="day_print"),
     path("week/", calendar_views.week_view, name="week"),
     path("subscription/", feed_views.my_feed, name="my_feed"),
     path("feed/<str:token>.ics", feed_views.feed, name="feed"),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.appointment_update, name="update"),
     path("<int:pk>/status/", views.appointment_set_status, name="status"),
     path("<int:pk>/ics/", views.appointment_ics, name="ics"),
+    path("free-slots/", views.free_slots, name="free_slots"),
     path("customer-picker/", views.customer_picker, name="customer_picker"),
     path("customer-picker/search/", views.customer_search, name="customer_search"),
 ]

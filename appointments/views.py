@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from appointments import ics, ics_events, selectors, services
 from appointments.filters import AppointmentFilter
-from appointments.forms import AppointmentForm, StatusForm
+from appointments.forms import AppointmentForm, FreeSlotsForm, StatusForm
 from appointments.models import (
     NEXT_STATUSES,
     QUICK_STATUSES,
@@ -26,8 +26,9 @@ from appointments.models import (
     staff_display_name,
     status_actions,
 )
-from customers.forms import PageSizeForm
-from opticrm.lib.dates import is_plausible
+from opticrm.lib.conflicts import conflict_form
+from opticrm.lib.dates import is_plausible, parse_iso_day
+from opticrm.lib.forms import PageSizeForm
 from opticrm.lib.history import record_history
 from opticrm.lib.htmx import close_modal, render_page_or_partial
 
@@ -92,6 +93,10 @@ def _prefill(request: HttpRequest) -> dict:
     as the calendar and the customer page send them; the user books for themself
     if they take appointments."""
     initial: dict = {"date": timezone.localdate()}
+    # The day on the calendar's screen (YYYY-MM-DD), without a time.
+    day = parse_iso_day(request.GET.get("date", "").strip())
+    if day:
+        initial["date"] = day
     start = _parse_start(request.GET.get("start", "").strip())
     if start:
         initial["date"] = start.date()
@@ -106,33 +111,21 @@ def _prefill(request: HttpRequest) -> dict:
 
 
 def _conflict_form(request: HttpRequest, current: Appointment) -> AppointmentForm:
-    """The user's input again, now based on the current version, with the
-    values someone else saved meanwhile shown next to each field."""
-    saved_values = AppointmentForm.values_of(current)
-    data = request.POST.copy()
-    data["version"] = str(current.version)
-    form = AppointmentForm(data, appointment=current)
-    form.is_valid()
-    form.add_error(
-        None,
-        _(
+    return conflict_form(
+        request,
+        current,
+        make_form=lambda data, appointment: AppointmentForm(data, appointment=appointment),
+        version=current.version,
+        fields=AppointmentForm.loaded_value_fields,
+        display=lambda appointment, name: _display_value(
+            appointment, name, AppointmentForm.values_of(appointment)[name]
+        ),
+        message=_(
             "This appointment was changed by someone else in the meantime. "
-            "The values saved now are shown below each field; check them and save again."
+            "Fields you did not change now show the saved values; where a change of yours "
+            "collides, the saved value is shown below the field. Please check and save again."
         ),
     )
-    for name, saved in saved_values.items():
-        if name == "version" or name not in form.cleaned_data:
-            continue  # a field with an error shows that first
-        typed = form.cleaned_data[name]
-        if _comparable(saved) != _comparable(getattr(typed, "pk", typed)):
-            form.conflict_display[name] = _display_value(current, name, saved)
-    return form
-
-
-def _comparable(value) -> str:
-    if isinstance(value, datetime.time):
-        return value.strftime("%H:%M")
-    return str(value if value is not None else "")
 
 
 def _display_value(appointment: Appointment, name: str, value) -> str:
@@ -157,12 +150,14 @@ def _appointment_form_view(request: HttpRequest, appointment: Appointment | None
         form = AppointmentForm(request.POST, appointment=appointment)
         if form.is_valid():
             allow_outside_hours = form.cleaned_data["allow_outside_hours"]
+            allow_past = form.cleaned_data["confirm_past"]
             try:
                 if appointment is None:
                     services.appointment_book(
                         data=form.service_data(),
                         user=request.user,
                         allow_outside_hours=allow_outside_hours,
+                        allow_past=allow_past,
                     )
                     messages.success(request, _("Appointment booked."))
                 else:
@@ -172,6 +167,7 @@ def _appointment_form_view(request: HttpRequest, appointment: Appointment | None
                         user=request.user,
                         expected_version=form.cleaned_data.get("version"),
                         allow_outside_hours=allow_outside_hours,
+                        allow_past=allow_past,
                     )
                     messages.success(request, _("Appointment saved."))
             except services.AppointmentConflict as conflict:
@@ -208,6 +204,39 @@ def appointment_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def appointment_update(request: HttpRequest, pk: int) -> HttpResponse:
     return _appointment_form_view(request, _get_appointment(pk))
+
+
+# --- Free slots ---------------------------------------------------------------------
+
+
+@permission_required("appointments.view_appointment", raise_exception=True)
+@require_http_methods(["GET"])
+def free_slots(request: HttpRequest) -> HttpResponse:
+    """The modal's "next free slots" for the chosen type and staff member (or
+    anyone), from the chosen day or now; refreshed by htmx as they change.
+    Only ever a fragment, like the customer picker's results."""
+    form = FreeSlotsForm(request.GET)
+    appointment_type = form.value("type")
+    chosen = form.value("staff")
+    slots = None
+    if appointment_type is not None:
+        day = form.value("date")
+        slots = selectors.free_slots(
+            appointment_type=appointment_type,
+            staff=[chosen] if chosen else list(selectors.bookable_staff()),
+            after=selectors.start_of_day(day) if day else None,
+            exclude_id=form.value("appointment"),
+        )
+    today = timezone.localdate()
+    context = {
+        "slots": slots,
+        # Whose slot it is, unless one staff member was asked for.
+        "show_staff": chosen is None,
+        "today": today,
+        "tomorrow": today + datetime.timedelta(days=1),
+        "horizon_weeks": selectors.FREE_SLOT_WINDOWS[-1] // 7,
+    }
+    return render(request, "appointments/appointment_form.html#free_slots", context)
 
 
 # --- One-click status -------------------------------------------------------------

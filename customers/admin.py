@@ -4,6 +4,7 @@ from django.utils.translation import ngettext
 
 from customers import selectors, services
 from customers.models import Customer, InsuranceProvider
+from opticrm.lib.admin import ReadableHistoryAdmin
 from opticrm.lib.phone import format_phone
 
 
@@ -30,7 +31,7 @@ class DeletedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(ReadableHistoryAdmin):
     list_display = [
         "last_name",
         "first_name",
@@ -39,11 +40,13 @@ class CustomerAdmin(admin.ModelAdmin):
         "date_of_birth",
         "insurance_provider",
         "last_exam_date",
+        "postcode",
+        "town",
         "status",
         "deleted_at",
     ]
     list_display_links = ["last_name", "first_name"]
-    list_filter = ["status", DeletedFilter, "insurance_provider"]
+    list_filter = ["status", DeletedFilter, "insurance_provider", "country"]
     list_select_related = ["insurance_provider"]
     search_fields = ["search_text", "email"]
     autocomplete_fields = ["insurance_provider"]
@@ -53,6 +56,10 @@ class CustomerAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["first_name", "last_name", "status"]}),
         (_("Contact"), {"fields": ["email", "phone"]}),
+        (
+            _("Postal address"),
+            {"fields": ["salutation", "title", "street", ("postcode", "town"), "country"]},
+        ),
         (
             _("Optician"),
             {"fields": ["date_of_birth", "insurance_provider", "last_exam_date", "notes"]},

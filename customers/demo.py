@@ -97,6 +97,27 @@ NOTES = [
     "Sonnenbrille mit Sehstärke angefragt.",
     "Blendempfindlich, Entspiegelung mit Blaulichtfilter.",
 ]
+# The demo shop is in Munich (opticrm/run.py): most customers live there or
+# around it, a few across the border.
+FEMALE_NAMES = {
+    "Anna", "Lena", "Sophie", "Käthe", "Hannah", "Marie", "Emma", "Mia", "Leonie", "Zoë",
+    "Ayşe", "Renée", "Anne-Marie", "Ursula", "Brigitte", "Gisela", "Sabine", "Birgit",
+}  # fmt: skip
+TOWNS = [
+    ("80331", "München"), ("80469", "München"), ("80539", "München"), ("80634", "München"),
+    ("80796", "München"), ("81369", "München"), ("81541", "München"), ("81667", "München"),
+    ("81925", "München"), ("82008", "Unterhaching"), ("82110", "Germering"),
+    ("82131", "Gauting"), ("82319", "Starnberg"), ("85221", "Dachau"), ("85354", "Freising"),
+    ("85521", "Ottobrunn"), ("85540", "Haar"), ("85716", "Unterschleißheim"),
+    ("85748", "Garching bei München"),
+]  # fmt: skip
+ABROAD = [("5020", "Salzburg", "AT"), ("6020", "Innsbruck", "AT")]
+STREETS = [
+    "Leopoldstraße", "Sendlinger Straße", "Schellingstraße", "Rosenheimer Straße",
+    "Lindwurmstraße", "Nymphenburger Straße", "Fraunhoferstraße", "Hauptstraße",
+    "Bahnhofstraße", "Am Anger", "Gartenstraße", "Lindenweg", "Schulstraße", "Kirchplatz",
+    "Birkenweg", "Theresienstraße",
+]  # fmt: skip
 DEMO_CUSTOMER_COUNT = 80
 # Dates are drawn relative to a fixed day, not today, so that a run tomorrow
 # generates the same people and finds them already there.
@@ -121,8 +142,28 @@ def _ascii(name: str) -> str:
     return name.lower().translate(table)
 
 
+def _demo_address(rng: random.Random, first_name: str) -> dict:
+    """Salutation, title and postal address of one demo customer (some have none)."""
+    address = {"salutation": "", "title": "", "street": "", "postcode": "", "town": ""}
+    if rng.random() < 0.95:
+        address["salutation"] = "ms" if first_name in FEMALE_NAMES else "mr"
+    if rng.random() < 0.08:
+        address["title"] = rng.choice(["Dr.", "Dr.", "Prof. Dr."])
+    if rng.random() < 0.9:
+        number = f"{rng.randint(1, 120)}{rng.choice(['', '', '', '', 'a', 'b'])}"
+        address["street"] = f"{rng.choice(STREETS)} {number}"
+        if rng.random() < 0.05:
+            address["postcode"], address["town"], address["country"] = rng.choice(ABROAD)
+        else:
+            address["postcode"], address["town"] = rng.choice(TOWNS)
+    return address
+
+
 def demo_customers(today: datetime.date = REFERENCE_DAY) -> list[dict]:
     rng = random.Random(20261124)
+    # Addresses from a generator of their own: the people drawn before
+    # addresses existed stay the same (a second seed_demo adds nobody).
+    address_rng = random.Random(2026112423)
     providers = list(InsuranceProvider.objects.order_by("name"))
     statuses = [Customer.Status.ACTIVE] * 7 + [Customer.Status.INACTIVE, Customer.Status.PROSPECT]
     people = []
@@ -155,6 +196,7 @@ def demo_customers(today: datetime.date = REFERENCE_DAY) -> list[dict]:
                 "last_exam_date": exam,
                 "notes": rng.choice(NOTES),
                 "status": rng.choice(statuses),
+                **_demo_address(address_rng, first),
             }
         )
     return people

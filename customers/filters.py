@@ -23,7 +23,7 @@ class CustomerFilter(SortedFilterSet):
         widget=forms.TextInput(
             attrs={
                 "type": "search",
-                "placeholder": _("Name, email or phone"),
+                "placeholder": _("Name, email, phone, postcode or town"),
                 "autocomplete": "off",
             }
         ),
@@ -56,6 +56,13 @@ class CustomerFilter(SortedFilterSet):
             # When someone's eyes were last measured is health data too.
             del self.filters["recall"]
             del self.form.fields["recall"]
+
+    @property
+    def shows_last_refraction(self) -> bool:
+        """Whether the recall filter is on: then the table shows the date it
+        filters by (the newest refraction's), next to the last exam entered."""
+        self.form.is_valid()
+        return bool(self.form.cleaned_data.get("recall"))
 
     @property
     def is_filtered(self) -> bool:

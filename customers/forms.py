@@ -3,22 +3,19 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from customers import selectors
-from customers.models import Customer, InsuranceProvider
+from customers.models import Country, Customer, InsuranceProvider
 from customers.services import EDITABLE_FIELDS
-from opticrm.lib.dates import DATE_INPUT_FORMATS
+from opticrm.lib.conflicts import RemembersLoadedValues
+from opticrm.lib.forms import DateField
 from opticrm.lib.phone import format_phone
 
-
-class DateInput(forms.DateInput):
-    """A text field for dates typed the German way (12.03.1965): faster at the
-    counter than a picker, and the same in every browser and language."""
-
-    def __init__(self, attrs=None):
-        attrs = {"placeholder": _("DD.MM.YYYY"), "inputmode": "numeric", **(attrs or {})}
-        super().__init__(attrs=attrs, format="%d.%m.%Y")
+# Staff type other people's addresses: the browser must not offer their own.
+_NO_AUTOFILL = {"autocomplete": "off"}
 
 
-class CustomerForm(forms.ModelForm):
+class CustomerForm(RemembersLoadedValues, forms.ModelForm):
+    loaded_value_fields = EDITABLE_FIELDS
+
     phone = PhoneNumberField(
         label=_("Phone"),
         required=False,
@@ -28,6 +25,9 @@ class CustomerForm(forms.ModelForm):
             "invalid": _("Please enter a valid phone number, e.g. 030 1234567 or +49 151 23456789.")
         },
     )
+    # Typed at the counter as "3.4.61": both dates lie in the past.
+    date_of_birth = DateField(label=_("Date of birth"), required=False, two_digit_years="past")
+    last_exam_date = DateField(label=_("Last exam"), required=False, two_digit_years="past")
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     confirm_duplicates = forms.BooleanField(widget=forms.HiddenInput, required=False)
 
@@ -35,10 +35,12 @@ class CustomerForm(forms.ModelForm):
         model = Customer
         fields = EDITABLE_FIELDS
         widgets = {
-            "date_of_birth": DateInput(),
-            "last_exam_date": DateInput(),
             "notes": forms.Textarea(attrs={"rows": 3}),
-            "email": forms.EmailInput(attrs={"autocomplete": "off"}),
+            "email": forms.EmailInput(attrs=_NO_AUTOFILL),
+            "title": forms.TextInput(attrs=_NO_AUTOFILL),
+            "street": forms.TextInput(attrs=_NO_AUTOFILL),
+            "postcode": forms.TextInput(attrs={**_NO_AUTOFILL, "size": 10}),
+            "town": forms.TextInput(attrs=_NO_AUTOFILL),
         }
         error_messages = {
             "email": {"invalid": _("Please enter a valid email address.")},
@@ -54,10 +56,10 @@ class CustomerForm(forms.ModelForm):
                 active=True
             ) | InsuranceProvider.objects.filter(pk=self.instance.insurance_provider_id)
         self.fields["insurance_provider"].queryset = providers.order_by("name")
-        for name in ("date_of_birth", "last_exam_date"):
-            # The field shows 12.03.1965 in every language, so it must read it back too.
-            self.fields[name].input_formats = DATE_INPUT_FORMATS
         self.fields["insurance_provider"].empty_label = _("— none —")
+        # A form from before addresses existed (a modal left open) sends no
+        # country: Germany, as for every customer then.
+        self.fields["country"].required = False
         if self.instance.pk and not self.is_bound:
             self.initial["version"] = self.instance.version
             self.initial["phone"] = format_phone(self.instance.phone)
@@ -87,26 +89,12 @@ class CustomerForm(forms.ModelForm):
         )
         return cleaned
 
+    def clean_country(self) -> str:
+        return self.cleaned_data.get("country") or Country.DE
+
     @property
     def needs_duplicate_confirmation(self) -> bool:
         return bool(self.duplicates) and not self.cleaned_data.get("confirm_duplicates")
 
     def service_data(self) -> dict:
         return {field: self.cleaned_data[field] for field in EDITABLE_FIELDS}
-
-
-class PageSizeForm(forms.Form):
-    """The rows-per-page choice of a table; invalid input falls back to the default."""
-
-    page_size = forms.TypedChoiceField(coerce=int, required=False)
-
-    def __init__(self, *args, sizes, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.sizes = sizes
-        self.fields["page_size"].choices = [(s, s) for s in sizes]
-
-    @property
-    def size(self) -> int:
-        if self.is_valid() and self.cleaned_data.get("page_size"):
-            return self.cleaned_data["page_size"]
-        return self.sizes[0]

@@ -1,3 +1,5 @@
+import re
+
 import pghistory
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
@@ -5,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import NullIf, Upper
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -110,6 +113,72 @@ class InsuranceProvider(TimeStampedModel):
         )
 
 
+class Salutation(models.TextChoices):
+    """The Anrede of letters and the postal address; blank for customers
+    who gave none and for diverse (no gendered salutation)."""
+
+    MS = "ms", _("Ms")
+    MR = "mr", _("Mr")
+    NONE = "", _("diverse / not specified")
+
+
+class Country(models.TextChoices):
+    """Where a customer lives, as an ISO 3166 code: Germany and its neighbours."""
+
+    DE = "DE", _("Germany")
+    AT = "AT", _("Austria")
+    CH = "CH", _("Switzerland")
+    NL = "NL", _("Netherlands")
+    BE = "BE", _("Belgium")
+    LU = "LU", _("Luxembourg")
+    FR = "FR", _("France")
+    DK = "DK", _("Denmark")
+    PL = "PL", _("Poland")
+    CZ = "CZ", _("Czechia")
+
+
+GERMAN_POSTCODE = re.compile(r"[0-9]{5}")
+# The address fields, for the form, the page and the letters.
+ADDRESS_FIELDS = ("salutation", "title", "street", "postcode", "town", "country")
+
+
+def postal_address_lines(customer: "Customer") -> list[str]:
+    """The customer's postal address as it goes on an envelope, one line
+    each: "Frau Dr. Erika Mustermann", "Musterstraße 12", "12345 Musterstadt",
+    and the country's name when it is not Germany. Lines without content are
+    left out; without street, postcode and town it is just the name."""
+    name = " ".join(
+        part
+        for part in (
+            customer.get_salutation_display() if customer.salutation else "",
+            customer.title,
+            customer.first_name,
+            customer.last_name,
+        )
+        if part
+    )
+    lines = [name, customer.street, " ".join(p for p in (customer.postcode, customer.town) if p)]
+    has_address = any(lines[1:])
+    if has_address and customer.country and customer.country != Country.DE:
+        # Abroad the country goes last, in capitals (Deutsche Post's rule).
+        lines.append(str(customer.get_country_display()).upper())
+    return [line for line in lines if line]
+
+
+def letter_salutation(customer: "Customer") -> str:
+    """The opening of a letter: "Sehr geehrte Frau Dr. Mustermann", "Sehr
+    geehrter Herr Mustermann", and without a gendered salutation "Guten Tag
+    Erika Mustermann" (no comma: the letter adds it)."""
+    if customer.salutation == Salutation.MS:
+        name = " ".join(p for p in (customer.title, customer.last_name) if p)
+        return gettext("Dear Ms %(name)s") % {"name": name}
+    if customer.salutation == Salutation.MR:
+        name = " ".join(p for p in (customer.title, customer.last_name) if p)
+        return gettext("Dear Mr %(name)s") % {"name": name}
+    name = " ".join(p for p in (customer.title, customer.first_name, customer.last_name) if p)
+    return gettext("Dear %(name)s") % {"name": name}
+
+
 class CustomerQuerySet(models.QuerySet):
     def alive(self):
         return self.filter(ALIVE)
@@ -161,6 +230,17 @@ class Customer(TimeStampedModel):
     last_exam_date = models.DateField(
         _("last exam"), null=True, blank=True, validators=[validate_not_in_future]
     )
+    # The postal address (issue 23): all optional, blank when not known.
+    salutation = models.CharField(
+        _("salutation"), max_length=2, choices=Salutation, blank=True, default=""
+    )
+    title = models.CharField(
+        _("title"), max_length=30, blank=True, default="", help_text=_("e.g. Dr. or Prof. Dr.")
+    )
+    street = models.CharField(_("street and house number"), max_length=100, blank=True, default="")
+    postcode = models.CharField(_("postcode"), max_length=10, blank=True, default="")
+    town = models.CharField(_("town"), max_length=100, blank=True, default="")
+    country = models.CharField(_("country"), max_length=2, choices=Country, default=Country.DE)
     # Until issue 5 this field was the free-text "prescription"; the structured
     # refraction now lives in the prescriptions app and the text stays here.
     notes = models.TextField(_("notes"), blank=True)
@@ -221,6 +301,18 @@ class Customer(TimeStampedModel):
                 field="status",
             ),
             CheckConstraint(
+                condition=Q(salutation__in=Salutation.values),
+                name="customer_salutation_valid",
+                violation_error_message=_("Please choose one of the allowed values."),
+                field="salutation",
+            ),
+            CheckConstraint(
+                condition=Q(country__in=Country.values),
+                name="customer_country_valid",
+                violation_error_message=_("Please choose one of the allowed values."),
+                field="country",
+            ),
+            CheckConstraint(
                 condition=Q(last_exam_date__isnull=True)
                 | Q(date_of_birth__isnull=True)
                 | Q(last_exam_date__gte=F("date_of_birth")),
@@ -269,6 +361,18 @@ class Customer(TimeStampedModel):
         return shown_name(self.first_name, self.last_name, self.deleted_at)
 
     @property
+    def postal_address_lines(self) -> list[str]:
+        return postal_address_lines(self)
+
+    @property
+    def letter_salutation(self) -> str:
+        return letter_salutation(self)
+
+    @property
+    def has_address(self) -> bool:
+        return bool(self.street or self.postcode or self.town)
+
+    @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 
@@ -277,18 +381,30 @@ class Customer(TimeStampedModel):
         self.first_name = (self.first_name or "").strip()
         self.last_name = (self.last_name or "").strip()
         self.email = (self.email or "").strip().lower()
+        for name in ("title", "street", "town"):
+            setattr(self, name, " ".join((getattr(self, name) or "").split()))
+        # "123 45" and " 12345" as typed: a postcode is stored without spaces
+        # when German, trimmed otherwise ("1234 AB" in the Netherlands).
+        postcode = " ".join((self.postcode or "").split())
+        self.postcode = postcode.replace(" ", "") if self.country == Country.DE else postcode
         super().clean_fields(exclude=exclude)
 
     def clean(self) -> None:
+        errors = {}
         if self.date_of_birth and self.last_exam_date and self.last_exam_date < self.date_of_birth:
-            raise ValidationError(
-                {
-                    "last_exam_date": ValidationError(
-                        _("The last exam cannot be before the date of birth."),
-                        code="before_birth",
-                    )
-                }
+            errors["last_exam_date"] = ValidationError(
+                _("The last exam cannot be before the date of birth."), code="before_birth"
             )
+        if (
+            self.postcode
+            and self.country == Country.DE
+            and not GERMAN_POSTCODE.fullmatch(self.postcode)
+        ):
+            errors["postcode"] = ValidationError(
+                _("A German postcode has exactly 5 digits, e.g. 10115."), code="postcode"
+            )
+        if errors:
+            raise ValidationError(errors)
 
     def refresh_derived_fields(self, *, insurer_names: dict[int, str] | None = None) -> None:
         """``insurer_names`` (id -> name) saves the insurer's lookup in bulk loads."""
@@ -308,6 +424,13 @@ class Customer(TimeStampedModel):
             parts.append(text.digits(e164))
             if e164.startswith("+49"):
                 parts.append("0" + e164[3:])
+        # Found by postcode and town too (issue 23): the postcode's digits
+        # by the phone search's "anywhere in the digits", the town's words
+        # by their beginnings, as names are.
+        if self.postcode:
+            parts.append(text.fold(self.postcode))
+        if self.town:
+            parts.extend(sorted(text.search_variants(self.town)))
         self.search_text = " | ".join(parts)
 
     def save(self, *args, **kwargs) -> None:

@@ -110,6 +110,9 @@ TABLE_COLUMNS = (
     "date_of_birth",
     "insurance_provider__name",
     "last_exam_date",
+    # Shown with the recall filter: the date it filters by (a column of the
+    # row, kept by a trigger, so no query of its own).
+    "last_refraction_date",
     "status",
     "next_appointment_at",
     "deleted_at",

@@ -25,6 +25,12 @@ EDITABLE_FIELDS = (
     "last_exam_date",
     "notes",
     "status",
+    "salutation",
+    "title",
+    "street",
+    "postcode",
+    "town",
+    "country",
 )
 
 

@@ -17,9 +17,10 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from customers import selectors, services
 from customers.filters import CustomerFilter
-from customers.forms import CustomerForm, PageSizeForm
+from customers.forms import CustomerForm
 from customers.models import Customer
 from opticrm.lib.conflicts import conflict_form
+from opticrm.lib.forms import PageSizeForm
 from opticrm.lib.history import record_history
 from opticrm.lib.htmx import close_modal, render_page_or_partial
 from opticrm.lib.pagination import TablePaginator, page_rows
@@ -62,6 +63,7 @@ def _table_context(request: HttpRequest, *, deleted: bool) -> dict:
         "page_sizes": settings.TABLE_PAGE_SIZES,
         "current_sort": customer_filter.current_sort,
         "deleted_view": deleted,
+        "recall_view": not deleted and customer_filter.shows_last_refraction,
     }
 
 
@@ -118,7 +120,8 @@ def _conflict_form(request: HttpRequest, current: Customer) -> CustomerForm:
         display=_display_value,
         message=_(
             "This customer was changed by someone else in the meantime. "
-            "The values saved now are shown below each field; check them and save again."
+            "Fields you did not change now show the saved values; where a change of yours "
+            "collides, the saved value is shown below the field. Please check and save again."
         ),
     )
 
@@ -127,8 +130,9 @@ def _display_value(customer: Customer, field: str) -> str:
     value = getattr(customer, field)
     if field == "phone":
         return format_phone(value)
-    if field == "status":
-        return customer.get_status_display()
+    if field in ("status", "salutation", "country"):
+        # The choice's name, not its code; a blank salutation is no choice made.
+        return getattr(customer, f"get_{field}_display")() if value else "—"
     if hasattr(value, "strftime"):
         return date_filter(value, "SHORT_DATE_FORMAT")
     return str(value) if value else "—"

@@ -45,7 +45,6 @@ INSTALLED_APPS = [
     "corsheaders",
     "pgtrigger",
     "pghistory",
-    "pghistory.admin",
     "api",
     "live",
     # Project-wide management commands (bench).

@@ -1,9 +1,10 @@
 from django.contrib import admin
 
+from opticrm.lib.admin import ReadableHistoryAdmin
 from prescriptions.models import ContactLensFitting, Refraction
 
 
-class RecordAdmin(admin.ModelAdmin):
+class RecordAdmin(ReadableHistoryAdmin):
     """For looking up and auditing only: records are added and corrected on
     the customer page, where the services keep the history append-only, and
     removed only with the customer (right to erasure)."""

@@ -45,7 +45,12 @@ def seed_demo_prescriptions(*, user) -> int:
     a contact lens fitting; customers who already have any are left alone.
     Returns how many refractions were new."""
     today = timezone.localdate()
-    lenses = list(Product.objects.filter(category=Category.CONTACT_LENS, active=True)[:3])
+    # Spherical lenses: the demo fittings have no cylinder and no addition.
+    lenses = list(
+        Product.objects.filter(
+            category=Category.CONTACT_LENS, active=True, lens_design__in=["", "spherical"]
+        )[:3]
+    )
     done = set(Refraction.objects.values_list("customer_id", flat=True))
     created = 0
     for customer in Customer.objects.alive().order_by("id"):
@@ -76,8 +81,9 @@ def seed_demo_prescriptions(*, user) -> int:
                         for side in ("right", "left")
                         for k, v in {
                             "product": lens,
-                            "base_curve": Decimal("8.60"),
-                            "diameter": Decimal("14.2"),
+                            # Values the lens is made in (its parameters, if it has any).
+                            "base_curve": (lens.base_curves or [Decimal("8.60")])[0],
+                            "diameter": (lens.diameters or [Decimal("14.2")])[0],
                             "sphere": sphere,
                             "replacement": "monthly",
                         }.items()

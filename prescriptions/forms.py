@@ -10,8 +10,7 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from customers.forms import DateInput
-from opticrm.lib.dates import DATE_INPUT_FORMATS
+from opticrm.lib.forms import DateField
 from prescriptions import optics
 from prescriptions.display import FITTING_COLUMNS, LABELS
 from prescriptions.eyes import SIDE_LABELS, SIDES, format_plain
@@ -159,8 +158,7 @@ class EyeTableForm(forms.ModelForm):
                     field.widget.attrs["autocomplete"] = "off"
                     if suffix in {"visus_sc", "visus_cc", "pd", "base_curve", "diameter", "axis"}:
                         field.widget.attrs["inputmode"] = "decimal"
-        self.fields["date"].input_formats = DATE_INPUT_FORMATS
-        self.fields["date"].widget = DateInput()
+        self.fields["date"] = DateField(label=self.fields["date"].label, two_digit_years="past")
         users = get_user_model().objects.filter(is_active=True).order_by("first_name", "username")
         self.fields["examiner"].queryset = users
         self.fields["examiner"].label_from_instance = lambda u: u.get_full_name() or u.username

@@ -285,6 +285,12 @@ class ContactLensFitting(Record):
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.date:%d.%m.%Y}"
 
+    def clean(self) -> None:
+        super().clean()
+        errors = rules.lens_errors(self)
+        if errors:
+            raise ValidationError(errors)
+
 
 # Both eyes carry the same columns; generating them keeps R and L identical.
 for _side in SIDES:

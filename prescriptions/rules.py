@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from prescriptions import optics
 from prescriptions.eyes import SIDES, format_plain
+from products import contact_lenses
 
 # Values that only make sense on an eye whose sphere is known.
 POWER_PARTS = ("cylinder", "axis", "addition", "prism_horizontal", "prism_vertical")
@@ -104,9 +105,43 @@ def unusual_values(record) -> list[str]:
     return warnings
 
 
+# The values of a fitting checked against the parameters of its lens.
+LENS_CHECKED = ("base_curve", "diameter", "sphere", "cylinder", "axis", "addition")
+
+
+def _lens(fitting, side: str):
+    """The eye's lens product, or None (none chosen, or not found)."""
+    if not getattr(fitting, f"{side}_product_id", None):
+        return None
+    return getattr(fitting, f"{side}_product")
+
+
+def lens_errors(fitting) -> dict[str, str]:
+    """Values the chosen lens is not made in (a base curve it does not come
+    in cannot be ordered), at their fields: products.contact_lenses decides,
+    for every path that saves a fitting. Run after normalise(), so that a
+    plus cylinder is compared in minus notation."""
+    errors = {}
+    for side in SIDES:
+        values = {name: _value(fitting, side, name) for name in LENS_CHECKED}
+        found = contact_lenses.fit_errors(_lens(fitting, side), **values)
+        errors.update({f"{side}_{name}": message for name, message in found.items()})
+    return errors
+
+
 def unusual_fitting_values(fitting) -> list[str]:
-    """A contact lens is usually fitted with the same schedule in both eyes."""
+    """A contact lens is usually fitted with the same schedule in both eyes;
+    a toric lens with a cylinder, a multifocal one with an addition."""
+    warnings = []
     schedules = {_value(fitting, side, "replacement") for side in SIDES} - {"", None}
     if len(schedules) > 1:
-        return [_("The eyes have different replacement schedules.")]
-    return []
+        warnings.append(_("The eyes have different replacement schedules."))
+    for side in SIDES:
+        if _value(fitting, side, "sphere") is None:
+            continue
+        warnings += contact_lenses.fit_warnings(
+            _lens(fitting, side),
+            cylinder=_value(fitting, side, "cylinder"),
+            addition=_value(fitting, side, "addition"),
+        )
+    return list(dict.fromkeys(warnings))

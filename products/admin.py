@@ -1,7 +1,8 @@
 from django.contrib import admin
 
+from opticrm.lib.admin import ReadableHistoryAdmin
 from products import services
-from products.models import Product, StockMovement, Supplier
+from products.models import Product, ReorderLine, StockMovement, Supplier
 
 
 @admin.register(Supplier)
@@ -25,7 +26,7 @@ class StockMovementInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ReadableHistoryAdmin):
     list_display = [
         "article_number",
         "name",
@@ -71,6 +72,36 @@ class StockMovementAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
 
     # The ledger is append-only: read here, booked through the stock screens.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReorderLine)
+class ReorderLineAdmin(admin.ModelAdmin):
+    """Orders with suppliers, for reading: recorded, received and cancelled
+    on the reorder list, where receiving books the goods into the ledger."""
+
+    list_display = [
+        "ordered_at",
+        "product",
+        "quantity",
+        "received_quantity",
+        "status",
+        "reference",
+        "ordered_by",
+    ]
+    list_filter = ["status", "product__supplier"]
+    list_select_related = ["product", "ordered_by"]
+    search_fields = ["product__name", "product__article_number", "reference"]
+    raw_id_fields = ["product"]
+    date_hierarchy = "ordered_at"
+
     def has_add_permission(self, request):
         return False
 

@@ -76,6 +76,35 @@ Z-6005|Kontaktlinsenbehälter|||||ZS|0.40|2.90|10|20|2
 """
 
 
+# The parameters the demo contact lenses are made in, as their makers list
+# them: design, base curves, diameters, sphere range; toric lenses also
+# cylinders and axis steps.
+LENS_PARAMETERS = {
+    "KL-3001": ("spherical", "8.5", "14.1", "-12", "8", "", None),
+    "KL-3002": ("spherical", "8.7", "14.0", "-15", "8", "", None),
+    "KL-3003": ("spherical", "8.4 8.8", "14.0", "-12", "8", "", None),
+    "KL-3004": ("spherical", "8.5 9.0", "14.3", "-12", "8", "", None),
+    "KL-3005": ("spherical", "8.6", "14.0", "-12", "8", "", None),
+    "KL-3006": ("toric", "8.7", "14.5", "-10", "8", "-0.75 -1.25 -1.75 -2.25", 10),
+    "KL-3007": ("spherical", "8.6", "14.2", "-12", "8", "", None),
+}
+
+
+def _lens_parameters(number: str) -> dict:
+    if number not in LENS_PARAMETERS:
+        return {}
+    design, curves, diameters, low, high, cylinders, axis_step = LENS_PARAMETERS[number]
+    return {
+        "lens_design": design,
+        "base_curves": [Decimal(v) for v in curves.split()],
+        "diameters": [Decimal(v) for v in diameters.split()],
+        "sphere_min": Decimal(low),
+        "sphere_max": Decimal(high),
+        "cylinders": [Decimal(v) for v in cylinders.split()],
+        "axis_step": axis_step,
+    }
+
+
 def demo_assortment() -> list[dict]:
     """The products of ASSORTMENT as the service takes them, with the stock
     movements to book after: {"data": …, "received": n, "sold": n}."""
@@ -106,6 +135,7 @@ def demo_assortment() -> list[dict]:
                     "vat_rate": 19,
                     "minimum_stock": int(minimum),
                     "active": True,
+                    **_lens_parameters(number),
                 },
                 "received": int(received),
                 "sold": int(sold),

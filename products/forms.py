@@ -3,10 +3,15 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from opticrm.lib.conflicts import RemembersLoadedValues
+from opticrm.lib.forms import DateField
 from opticrm.lib.history import latest_event_id
-from products.models import Category, Product, StockMovement, Supplier
+from products import contact_lenses
+from products.models import LENS_FIELDS, Category, Product, ReorderLine, StockMovement, Supplier
 from products.services import EDITABLE_FIELDS
 
 Kind = StockMovement.Kind
@@ -57,6 +62,77 @@ class MoneyField(forms.DecimalField):
         return super().to_python(value)
 
 
+RANGES = {
+    "base_curves": contact_lenses.BASE_CURVES,
+    "diameters": contact_lenses.DIAMETERS,
+    "cylinders": contact_lenses.CYLINDERS,
+}
+
+
+class ValuesField(forms.Field):
+    """Several values of a contact lens, typed "8,4 / 8,8" (or with ";" or
+    spaces between them), shown the same way."""
+
+    default_error_messages = {"invalid": _("Please enter values such as 8,4 / 8,8.")}
+
+    def __init__(self, *, kind: str, **kwargs):
+        self.kind = kind
+        kwargs.setdefault("required", False)
+        # The model's range, checked here first: it names the whole rule.
+        kwargs.setdefault("validators", [RANGES[kind]])
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"autocomplete": "off", "inputmode": "decimal"})
+
+    def to_python(self, value):
+        if isinstance(value, list):
+            return value
+        try:
+            return contact_lenses.parse_values(str(value or ""), negative=self.kind == "cylinders")
+        except contact_lenses.NotationError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return contact_lenses.format_values(value, self.kind)
+        return value or ""
+
+    def has_changed(self, initial, data):
+        try:
+            return self.to_python(data) != list(initial or [])
+        except ValidationError:
+            return True
+
+
+class DioptreField(forms.DecimalField):
+    """A power such as −6,00 or +4,25: decimal comma, typographic minus, sign."""
+
+    default_error_messages = {"invalid": _("Please enter a number such as −1,25.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_digits", 5)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(**kwargs)
+        self.widget = forms.TextInput(attrs={"autocomplete": "off", "inputmode": "decimal"})
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace("−", "-").replace("–", "-").replace(",", ".")
+        return super().to_python(value)
+
+    def prepare_value(self, value):
+        if isinstance(value, str):
+            try:
+                value = Decimal(value.replace(",", "."))
+            except ArithmeticError:
+                return value
+        if value is None:
+            return ""
+        if not value.is_finite() or abs(value) >= 1000:
+            return str(value)  # shown as typed, with the field's error
+        return contact_lenses.format_value(value, places=2, signed=True)
+
+
 def margin(purchase: Decimal | None, sale: Decimal | None) -> dict:
     """The gross margin in euros and in per cent of the sale price."""
     if purchase is None or sale is None:
@@ -66,7 +142,9 @@ def margin(purchase: Decimal | None, sale: Decimal | None) -> dict:
     return {"amount": amount, "percent": percent}
 
 
-class ProductForm(forms.ModelForm):
+class ProductForm(RemembersLoadedValues, forms.ModelForm):
+    loaded_value_fields = EDITABLE_FIELDS
+
     # The product's newest history event when the form was opened (see
     # services.product_update): a save on top of a colleague's is refused.
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -74,7 +152,12 @@ class ProductForm(forms.ModelForm):
     class Meta:
         model = Product
         fields = EDITABLE_FIELDS
-        field_classes = {"purchase_price": MoneyField, "sale_price": MoneyField}
+        field_classes = {
+            "purchase_price": MoneyField,
+            "sale_price": MoneyField,
+            "sphere_min": DioptreField,
+            "sphere_max": DioptreField,
+        }
         widgets = {
             "article_number": forms.TextInput(attrs={"autocomplete": "off"}),
             "ean": forms.TextInput(
@@ -103,6 +186,16 @@ class ProductForm(forms.ModelForm):
         self.fields["supplier"].queryset = suppliers.order_by("name")
         self.fields["supplier"].empty_label = _("— none —")
         self.fields["category"].choices = [("", _("— please choose —")), *Category.choices]
+        for name in ("base_curves", "diameters", "cylinders"):
+            label = Product._meta.get_field(name).verbose_name
+            self.fields[name] = ValuesField(kind=name, label=capfirst(label))
+        self.fields["base_curves"].widget.attrs["placeholder"] = "8,4 / 8,8"
+        self.fields["diameters"].widget.attrs["placeholder"] = "14,0"
+        self.fields["cylinders"].widget.attrs["placeholder"] = "−0,75 / −1,25 / −1,75"
+        self.fields["sphere_min"].widget.attrs["placeholder"] = "−12,00"
+        self.fields["sphere_max"].widget.attrs["placeholder"] = "+8,00"
+        self.fields["lens_design"].choices = [("", "—"), *self.fields["lens_design"].choices[1:]]
+        self.fields["axis_step"].choices = [("", "—"), *self.fields["axis_step"].choices[1:]]
         if self.instance.pk and not self.is_bound:
             version = getattr(self.instance, "history_version", None)
             self.initial["version"] = latest_event_id(self.instance) if version is None else version
@@ -134,6 +227,17 @@ class ProductForm(forms.ModelForm):
             and bool(self.errors)
             and self["category"].value() != Category.FRAME
             and any(self[name].value() not in (None, "") for name in FRAME_FIELDS)
+        )
+
+    @property
+    def lens_parameters_refused(self) -> bool:
+        """Lens parameters typed for another category: shown again, so that
+        they can be seen and cleared (as the frame size)."""
+        return (
+            self.is_bound
+            and bool(self.errors)
+            and self["category"].value() != Category.CONTACT_LENS
+            and any(self[name].value() not in (None, "", []) for name in LENS_FIELDS)
         )
 
     @property
@@ -223,3 +327,73 @@ class StockMoveForm(forms.Form):
             return
         for field, errors in error.error_dict.items():
             self.add_error(field if field in self.fields else None, errors)
+
+
+class _ServiceErrors:
+    def add_service_error(self, error: ValidationError) -> None:
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for field, errors in error.error_dict.items():
+            self.add_error(field if field in self.fields else None, errors)
+
+
+class ReorderOrderForm(_ServiceErrors, forms.Form):
+    """An order placed with the supplier; services.reorder_line_order decides."""
+
+    quantity = QuantityField(
+        label=_("Quantity ordered"),
+        min_value=1,
+        max_value=99_999,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        error_messages={
+            "required": _("Please enter a quantity."),
+            "min_value": _("Please enter a quantity of at least 1."),
+        },
+    )
+    ordered_at = DateField(
+        label=_("Ordered on"),
+        two_digit_years="past",
+        error_messages={"required": _("Please enter a date.")},
+    )
+    reference = forms.CharField(
+        label=_("Order reference or note"),
+        required=False,
+        max_length=ReorderLine._meta.get_field("reference").max_length,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text=_("e.g. the supplier's order number, or how it was ordered."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("ordered_at", timezone.localdate())
+        super().__init__(*args, **kwargs)
+        self.fields["quantity"].widget.attrs["autofocus"] = True
+
+
+class ReorderReceiveForm(_ServiceErrors, forms.Form):
+    """Goods received for an open order; services.reorder_line_receive books them."""
+
+    quantity = QuantityField(
+        label=_("Quantity received"),
+        min_value=1,
+        max_value=99_999,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        error_messages={
+            "required": _("Please enter a quantity."),
+            "min_value": _("Please enter a quantity of at least 1."),
+        },
+    )
+    close = forms.BooleanField(
+        label=_("The rest will not come: close the order"),
+        required=False,
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["quantity"].widget.attrs["autofocus"] = True

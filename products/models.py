@@ -2,6 +2,7 @@ from decimal import Decimal
 
 import pghistory
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -13,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from opticrm.lib import sorting
 from opticrm.lib.constraints import CheckConstraint
 from opticrm.lib.models import TimeStampedModel, event_meta
-from products import gtin
+from products import contact_lenses, gtin
 
 
 def validate_gtin(value: str) -> None:
@@ -47,6 +48,25 @@ class Category(models.TextChoices):
     CARE = "care", _("Care product")
     SUNGLASSES = "sunglasses", _("Sunglasses")
     ACCESSORY = "accessory", _("Accessory")
+
+
+class LensDesign(models.TextChoices):
+    SPHERICAL = "spherical", _("Spherical")
+    TORIC = "toric", _("Toric")
+    MULTIFOCAL = "multifocal", _("Multifocal/bifocal")
+
+
+# Axis steps a toric lens is made in: divisors of 180, so 180° is always one.
+AXIS_STEPS = [(step, f"{step}°") for step in (1, 5, 10, 15, 20, 30, 45, 90)]
+LENS_FIELDS = (
+    "lens_design",
+    "base_curves",
+    "diameters",
+    "sphere_min",
+    "sphere_max",
+    "cylinders",
+    "axis_step",
+)
 
 
 class VatRate(models.IntegerChoices):
@@ -133,6 +153,61 @@ class Product(TimeStampedModel):
         blank=True,
         related_name="products",
     )
+    # Contact lenses: the parameters the lens is made in, all optional; a
+    # fitting with this lens is checked against them (contact_lenses.fit_errors).
+    # Database defaults too: rows written outside Django (the benchmark's
+    # bulk load) are valid without naming these columns.
+    lens_design = models.CharField(
+        _("lens design"),
+        max_length=12,
+        blank=True,
+        choices=LensDesign,
+        default="",
+        db_default="",
+    )
+    base_curves = ArrayField(
+        models.DecimalField(max_digits=4, decimal_places=2),
+        verbose_name=_("base curves (mm)"),
+        blank=True,
+        default=list,
+        db_default=[],
+        validators=[contact_lenses.BASE_CURVES],
+    )
+    diameters = ArrayField(
+        models.DecimalField(max_digits=4, decimal_places=1),
+        verbose_name=_("diameters (mm)"),
+        blank=True,
+        default=list,
+        db_default=[],
+        validators=[contact_lenses.DIAMETERS],
+    )
+    sphere_min = models.DecimalField(
+        _("sphere from (dpt)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[contact_lenses.SPHERE],
+    )
+    sphere_max = models.DecimalField(
+        _("sphere to (dpt)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[contact_lenses.SPHERE],
+    )
+    cylinders = ArrayField(
+        models.DecimalField(max_digits=4, decimal_places=2),
+        verbose_name=_("cylinders (dpt)"),
+        blank=True,
+        default=list,
+        db_default=[],
+        validators=[contact_lenses.CYLINDERS],
+    )
+    axis_step = models.PositiveSmallIntegerField(
+        _("axis steps"), null=True, blank=True, choices=AXIS_STEPS
+    )
     purchase_price = models.DecimalField(_("purchase price (gross)"), **MONEY)
     sale_price = models.DecimalField(_("sale price (gross)"), **MONEY)
     vat_rate = models.PositiveSmallIntegerField(
@@ -180,6 +255,21 @@ class Product(TimeStampedModel):
                 name="product_frame_size_only_for_frames",
                 violation_error_message=_("A frame size only belongs to frames."),
                 field="lens_width",
+            ),
+            # The lists (base curves, …) are checked by clean(): a CHECK on
+            # arrays is not one Python answers (opticrm.lib.constraints).
+            CheckConstraint(
+                condition=Q(category="contact_lens")
+                | (Q(lens_design="") & Q(axis_step__isnull=True)),
+                name="product_lens_only_for_contact_lenses",
+                violation_error_message=_("Lens parameters only belong to contact lenses."),
+                field="lens_design",
+            ),
+            CheckConstraint(
+                condition=Q(sphere_min__lte=F("sphere_max")),
+                name="product_sphere_range_ordered",
+                violation_error_message=_("The sphere range must not end below where it starts."),
+                field="sphere_max",
             ),
         ]
         indexes = [
@@ -232,6 +322,25 @@ class Product(TimeStampedModel):
             raise ValidationError(
                 {"lens_width": _("A frame size only belongs to frames.")}, code="not_a_frame"
             )
+        if self.category != Category.CONTACT_LENS and self.has_lens_parameters:
+            raise ValidationError(
+                {"lens_design": _("Lens parameters only belong to contact lenses.")},
+                code="not_a_contact_lens",
+            )
+        if self.lens_design == LensDesign.SPHERICAL and (self.cylinders or self.axis_step):
+            raise ValidationError(
+                {
+                    "cylinders": _(
+                        "A spherical lens has no cylinder; choose the design “toric” "
+                        "or clear cylinders and axis steps."
+                    )
+                },
+                code="spherical_with_cylinder",
+            )
+
+    @property
+    def has_lens_parameters(self) -> bool:
+        return any(getattr(self, name) not in (None, "", []) for name in LENS_FIELDS)
 
 
 @pghistory.track()
@@ -278,3 +387,86 @@ class StockMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.quantity:+d} – {self.product}"
+
+
+@pghistory.track(exclude=["updated_at"])
+class ReorderLine(TimeStampedModel):
+    """An order placed with the supplier for a product of the reorder list,
+    open until the goods are received (services.reorder_line_receive books
+    them into the stock ledger) or the order is cancelled."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Ordered")
+        RECEIVED = "received", _("Received")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    # Indexed by reorderline_product, which leads with the product.
+    product = models.ForeignKey(
+        Product,
+        verbose_name=_("product"),
+        on_delete=models.PROTECT,
+        related_name="reorder_lines",
+        db_index=False,
+    )
+    quantity = models.PositiveIntegerField(_("quantity ordered"))
+    received_quantity = models.PositiveIntegerField(_("quantity received"), default=0)
+    ordered_at = models.DateField(_("ordered on"))
+    ordered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ordered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reference = models.CharField(_("order reference or note"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.OPEN)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["ordered_at", "id"]
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        constraints = [
+            CheckConstraint(
+                condition=Q(quantity__gte=1),
+                name="reorderline_quantity_positive",
+                violation_error_message=_("Please enter a quantity of at least 1."),
+                field="quantity",
+            ),
+            CheckConstraint(
+                condition=Q(status__in=["open", "received", "cancelled"]),
+                name="reorderline_status_valid",
+                violation_error_message=_("Please choose one of the offered statuses."),
+                field="status",
+            ),
+            # An open line still waits for goods: what it has on order is > 0.
+            CheckConstraint(
+                condition=Q(status__in=["received", "cancelled"])
+                | Q(received_quantity__lt=F("quantity")),
+                name="reorderline_open_awaits_goods",
+                violation_error_message=_(
+                    "An order that is still open cannot have received everything."
+                ),
+                field="received_quantity",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["product", "-ordered_at"], name="reorderline_product"),
+            # What the reorder list reads: the open lines of its products.
+            models.Index(
+                fields=["product", "ordered_at"],
+                name="reorderline_open",
+                condition=Q(status="open"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} – {self.quantity} ({self.get_status_display()})"
+
+    @property
+    def outstanding(self) -> int:
+        """What is still to come: ordered minus received, for an open line."""
+        if self.status != self.Status.OPEN:
+            return 0
+        return max(self.quantity - self.received_quantity, 0)

@@ -1,15 +1,18 @@
-"""Every write to products and stock goes through here."""
+"""Every write to products, stock and supplier orders goes through here."""
 
+import datetime
 from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from opticrm.lib.dates import is_plausible
 from opticrm.lib.history import latest_event_id
-from products.models import Product, StockMovement
+from products.models import Product, ReorderLine, StockMovement
 
 EDITABLE_FIELDS = (
     "category",
@@ -23,6 +26,13 @@ EDITABLE_FIELDS = (
     "bridge_width",
     "temple_length",
     "supplier",
+    "lens_design",
+    "base_curves",
+    "diameters",
+    "sphere_min",
+    "sphere_max",
+    "cylinders",
+    "axis_step",
     "purchase_price",
     "sale_price",
     "vat_rate",
@@ -36,6 +46,10 @@ def _assign(product: Product, data: Mapping[str, Any]) -> None:
     for field in EDITABLE_FIELDS:
         if field in data:
             setattr(product, field, data[field])
+    for field in ("base_curves", "diameters", "cylinders"):
+        if getattr(product, field) is None:
+            setattr(product, field, [])
+    product.lens_design = product.lens_design or ""
     product.ean = (product.ean or "").strip()
     product.article_number = (product.article_number or "").strip()
 
@@ -142,3 +156,110 @@ def stock_move(
     product.stock = new_stock
     product.save(update_fields=["stock", "updated_at"])
     return movement
+
+
+# --- Orders with the supplier (the reorder list) ---------------------------------------
+
+Status = ReorderLine.Status
+
+
+def _closed_error() -> ValidationError:
+    return ValidationError(
+        _("This order was closed in the meantime (received or cancelled)."), code="closed"
+    )
+
+
+def _open_line(line_id: int) -> ReorderLine:
+    """The line, locked; refused if it is no longer open."""
+    line = (
+        ReorderLine.objects.select_for_update(no_key=True).select_related("product").get(pk=line_id)
+    )
+    if line.status != Status.OPEN:
+        raise _closed_error()
+    return line
+
+
+@transaction.atomic
+def reorder_line_order(
+    *,
+    product_id: int,
+    quantity: int,
+    ordered_at: datetime.date | None = None,
+    reference: str = "",
+    user=None,
+) -> ReorderLine:
+    """Record that ``quantity`` of the product was ordered with the supplier
+    (on ``ordered_at``, today if not given). The stock does not change until
+    the goods are received."""
+    product = Product.objects.get(pk=product_id)
+    ordered_at = ordered_at or timezone.localdate()
+    if ordered_at > timezone.localdate() or not is_plausible(ordered_at):
+        raise ValidationError({"ordered_at": _("The date must not be in the future.")})
+    if quantity is None or quantity < 1:
+        raise ValidationError({"quantity": _("Please enter a quantity of at least 1.")})
+    line = ReorderLine(
+        product=product,
+        quantity=quantity,
+        ordered_at=ordered_at,
+        reference=(reference or "").strip(),
+        ordered_by=user,
+    )
+    line.full_clean()
+    line.save()
+    return line
+
+
+def _receipt_note(line: ReorderLine, note: str) -> str:
+    day = formats.date_format(line.ordered_at, "SHORT_DATE_FORMAT")
+    if line.reference:
+        text = _("Order of %(date)s, %(reference)s") % {"date": day, "reference": line.reference}
+    else:
+        text = _("Order of %(date)s") % {"date": day}
+    if note:
+        text = f"{text} – {note}"
+    max_length = StockMovement._meta.get_field("note").max_length
+    return text if len(text) <= max_length else text[: max_length - 1] + "…"
+
+
+@transaction.atomic
+def reorder_line_receive(
+    *, line_id: int, quantity: int, close: bool = False, note: str = "", user=None
+) -> tuple[ReorderLine, StockMovement]:
+    """Book goods received for an open order into the stock ledger
+    (stock_move, the one way stock changes) and count them on the order.
+
+    All ordered goods received (or more: they are on the shelf, so they are
+    booked) close the order. A partial delivery leaves the rest on order,
+    unless ``close``: the supplier sends no more, the rest is cancelled."""
+    line = _open_line(line_id)
+    if quantity is None or quantity < 1:
+        raise ValidationError({"quantity": _("Please enter a quantity of at least 1.")})
+    movement = stock_move(
+        product_id=line.product_id,
+        kind=Kind.RECEIPT,
+        quantity=quantity,
+        note=_receipt_note(line, note),
+        user=user,
+    )
+    line.received_quantity += quantity
+    if line.received_quantity >= line.quantity:
+        line.status = Status.RECEIVED
+    elif close:
+        line.status = Status.CANCELLED
+    if line.status != Status.OPEN:
+        line.closed_at = timezone.now()
+    line.full_clean()
+    line.save()
+    return line, movement
+
+
+@transaction.atomic
+def reorder_line_cancel(*, line_id: int) -> ReorderLine:
+    """The supplier will not deliver (the rest of) the order: it no longer
+    counts as on order. What was received stays booked."""
+    line = _open_line(line_id)
+    line.status = Status.CANCELLED
+    line.closed_at = timezone.now()
+    line.full_clean()
+    line.save()
+    return line

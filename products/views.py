@@ -19,32 +19,45 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from customers.forms import PageSizeForm
 from opticrm.lib.conflicts import conflict_form
+from opticrm.lib.forms import PageSizeForm
 from opticrm.lib.history import record_history, with_latest_event_id
 from opticrm.lib.htmx import close_modal, render_page_or_partial
 from opticrm.lib.pagination import TablePaginator
 from opticrm.lib.spreadsheet import spreadsheet_text
-from products import gtin, selectors, services
+from products import contact_lenses, gtin, selectors, services
 from products.filters import ProductFilter
-from products.forms import MarginForm, ProductForm, StockMoveForm, margin
-from products.models import Product, StockMovement, Supplier
+from products.forms import (
+    MarginForm,
+    ProductForm,
+    ReorderOrderForm,
+    ReorderReceiveForm,
+    StockMoveForm,
+    margin,
+)
+from products.models import Product, ReorderLine, StockMovement, Supplier
 
 logger = logging.getLogger(__name__)
 
 SAVED_EVENT = "productSaved"
 MOVED_EVENT = "stockMoved"
+REORDER_EVENT = "reorderChanged"
+# Recording orders and receiving their goods is stock keeping: whoever may
+# book stock movements may do it.
+ORDER_PERMISSION = "products.add_stockmovement"
 LEDGER_PAGE_SIZE = 25
 Kind = StockMovement.Kind
 # The buttons on the product page, in the order of a product's life.
 STOCK_KINDS = [Kind.RECEIPT, Kind.SALE, Kind.RETURN, Kind.CORRECTION, Kind.INVENTORY]
 
 
-def _get_product(pk: int) -> Product:
-    """The product with its history version, or 404 if it does not exist."""
-    return get_object_or_404(
-        with_latest_event_id(Product.objects.select_related("supplier")), pk=pk
-    )
+def _get_product(pk: int, *, figures: bool = False) -> Product:
+    """The product with its history version, or 404 if it does not exist;
+    with ``figures`` also what is on order and missing."""
+    products = with_latest_event_id(Product.objects.select_related("supplier"))
+    if figures:
+        products = selectors.with_reorder_figures(products)
+    return get_object_or_404(products, pk=pk)
 
 
 def _htmx_current_path(request: HttpRequest) -> str:
@@ -108,13 +121,14 @@ def product_list(request: HttpRequest) -> HttpResponse:
 @permission_required("products.view_product", raise_exception=True)
 @require_http_methods(["GET"])
 def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    product = _get_product(pk)
+    product = _get_product(pk, figures=True)
     context = {
         "product": product,
         "margin": margin(product.purchase_price, product.sale_price),
         "stock_kinds": STOCK_KINDS,
         "has_movements": product.movements.exists(),
-        "missing": max(product.minimum_stock - product.stock, 0),
+        "missing": product.missing,
+        "lens": _lens_text(product),
         "show_ledger": request.user.has_perm("products.view_stockmovement"),
         "history": record_history(product),
     }
@@ -124,6 +138,31 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # The ledger's page links swap only the ledger.
     partial = "ledger" if request.htmx and request.htmx.target == "product-ledger" else "details"
     return render_page_or_partial(request, "products/product_detail.html", partial, context)
+
+
+def _lens_text(product: Product) -> dict[str, str]:
+    """The contact lens parameters as the product page shows them."""
+    if not product.has_lens_parameters:
+        return {}
+    low, high = product.sphere_min, product.sphere_max
+    sphere = ""
+    if low is not None or high is not None:
+        sphere = " … ".join(
+            "" if value is None else contact_lenses.format_value(value, places=2, signed=True)
+            for value in (low, high)
+        ).strip()
+        sphere += " dpt"
+
+    def values(kind: str, unit: str) -> str:
+        listed = getattr(product, kind)
+        return f"{contact_lenses.format_values(listed, kind)} {unit}" if listed else ""
+
+    return {
+        "base_curves": values("base_curves", "mm"),
+        "diameters": values("diameters", "mm"),
+        "cylinders": values("cylinders", "dpt"),
+        "sphere": sphere,
+    }
 
 
 # --- Create and edit ------------------------------------------------------------
@@ -136,6 +175,10 @@ def _display_value(product: Product, name: str) -> str:
         return "—"
     if model_field.choices:
         return getattr(product, f"get_{name}_display")()
+    if isinstance(value, list):
+        return contact_lenses.format_values(value, name)
+    if name in ("sphere_min", "sphere_max"):
+        return contact_lenses.format_value(value, places=2, signed=True)
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if name in ("purchase_price", "sale_price"):
@@ -153,7 +196,8 @@ def _conflict_form(request: HttpRequest, current: Product, version: int) -> Prod
         display=_display_value,
         message=_(
             "This product was changed by someone else in the meantime. "
-            "The values saved now are shown below each field; check them and save again."
+            "Fields you did not change now show the saved values; where a change of yours "
+            "collides, the saved value is shown below the field. Please check and save again."
         ),
     )
 
@@ -319,8 +363,128 @@ def reorder(request: HttpRequest) -> HttpResponse:
         "groups": selectors.reorder_groups(products),
         "count": len(products),
         "supplier": supplier,
+        "may_order": request.user.has_perm(ORDER_PERMISSION),
     }
-    return render(request, "products/reorder.html", context)
+    return render_page_or_partial(request, "products/reorder.html", "list", context)
+
+
+def _reorder_done(request: HttpRequest, message: str) -> HttpResponse:
+    messages.success(request, message)
+    if request.htmx:
+        return close_modal(request, REORDER_EVENT, MOVED_EVENT)
+    return redirect("products:reorder")
+
+
+def _save_failed(form, error: Exception, what: str, pk: int) -> None:
+    if isinstance(error, ValidationError):
+        form.add_service_error(error)
+    else:
+        logger.exception("%s %s failed", what, pk)
+        form.add_error(None, _("Error while saving. Your input is kept; please try again."))
+
+
+@permission_required(ORDER_PERMISSION, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def reorder_order(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record an order placed with the supplier: the product shows as ordered
+    until its goods are received."""
+    product = _get_product(pk, figures=True)
+    if request.method == "POST":
+        form = ReorderOrderForm(request.POST)
+        if form.is_valid():
+            try:
+                line = services.reorder_line_order(
+                    product_id=product.pk,
+                    quantity=form.cleaned_data["quantity"],
+                    ordered_at=form.cleaned_data["ordered_at"],
+                    reference=form.cleaned_data["reference"],
+                    user=request.user,
+                )
+            except (ValidationError, DatabaseError) as error:
+                _save_failed(form, error, "Ordering product", product.pk)
+            else:
+                return _reorder_done(
+                    request,
+                    _("Order recorded: %(quantity)d × %(name)s.")
+                    % {"quantity": line.quantity, "name": product.name},
+                )
+    else:
+        form = ReorderOrderForm(initial={"quantity": product.missing or None})
+    context = {"form": form, "product": product}
+    return render_page_or_partial(request, "products/reorder_order.html", "modal", context)
+
+
+def _open_line(pk: int) -> ReorderLine:
+    """An open order line with its product, or 404 (none, or closed)."""
+    lines = ReorderLine.objects.select_related("product").filter(status=ReorderLine.Status.OPEN)
+    return get_object_or_404(lines, pk=pk)
+
+
+@permission_required(ORDER_PERMISSION, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def reorder_receive(request: HttpRequest, pk: int) -> HttpResponse:
+    """Goods received for an order: booked into the stock ledger."""
+    line = _open_line(pk)
+    if request.method == "POST":
+        form = ReorderReceiveForm(request.POST)
+        if form.is_valid():
+            try:
+                line, movement = services.reorder_line_receive(
+                    line_id=line.pk,
+                    quantity=form.cleaned_data["quantity"],
+                    close=form.cleaned_data["close"],
+                    note=form.cleaned_data["note"],
+                    user=request.user,
+                )
+            except (ValidationError, DatabaseError) as error:
+                _save_failed(form, error, "Receiving order line", line.pk)
+            else:
+                if line.status == ReorderLine.Status.OPEN:
+                    text = _(
+                        "Goods received: %(quantity)d × %(name)s; %(rest)d still on order. "
+                        "Stock now: %(stock)d."
+                    )
+                else:
+                    text = _(
+                        "Goods received: %(quantity)d × %(name)s; the order is closed. "
+                        "Stock now: %(stock)d."
+                    )
+                return _reorder_done(
+                    request,
+                    text
+                    % {
+                        "quantity": movement.quantity,
+                        "name": line.product.name,
+                        "rest": line.outstanding,
+                        "stock": movement.stock_after,
+                    },
+                )
+    else:
+        form = ReorderReceiveForm(initial={"quantity": line.outstanding})
+    context = {"form": form, "line": line, "product": line.product}
+    return render_page_or_partial(request, "products/reorder_receive.html", "modal", context)
+
+
+@permission_required(ORDER_PERMISSION, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def reorder_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """The supplier will not deliver: the order no longer counts."""
+    line = _open_line(pk)
+    error = None
+    if request.method == "POST":
+        try:
+            services.reorder_line_cancel(line_id=line.pk)
+        except ValidationError as refused:
+            error = refused.messages[0]
+        except DatabaseError:
+            logger.exception("Cancelling order line %s failed", line.pk)
+            error = _("Error while saving. Your input is kept; please try again.")
+        else:
+            return _reorder_done(
+                request, _("Order of %(name)s cancelled.") % {"name": line.product.name}
+            )
+    context = {"line": line, "product": line.product, "error": error}
+    return render_page_or_partial(request, "products/reorder_cancel.html", "modal", context)
 
 
 def _decimal_comma(value: Decimal) -> str:
@@ -352,6 +516,7 @@ def reorder_csv(request: HttpRequest) -> HttpResponse:
             capfirst(field("brand").verbose_name),
             capfirst(field("stock").verbose_name),
             capfirst(field("minimum_stock").verbose_name),
+            _("On order"),
             _("Quantity missing"),
             capfirst(field("purchase_price").verbose_name),
         ]
@@ -366,6 +531,7 @@ def reorder_csv(request: HttpRequest) -> HttpResponse:
                 spreadsheet_text(product.brand),
                 product.stock,
                 product.minimum_stock,
+                product.on_order,
                 product.missing,
                 _decimal_comma(product.purchase_price),
             ]

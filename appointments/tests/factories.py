@@ -32,3 +32,18 @@ def appointment(*, staff, start=None, type_name="Sehtest", customer=None, **fiel
         **fields,
     }
     return services.appointment_book(data=data)
+
+
+def working_day(*, start: datetime.date | None = None, step: int = 1) -> datetime.date:
+    """The first weekday (Monday to Friday, open 09:00–18:30) from ``start``
+    on, going forward (``step=1``) or back (``step=-1``), that is no public
+    holiday or closed day. ``start`` defaults to a week from today: tests
+    derive their dates from today and never expire."""
+    from django.utils import timezone
+
+    from appointments import schedule
+
+    day = start or timezone.localdate() + datetime.timedelta(days=7)
+    while day.weekday() > 4 or schedule.closed_reason(day):
+        day += datetime.timedelta(days=step)
+    return day

@@ -28,6 +28,8 @@ class _Page:
     def __init__(self, context):
         perms = context["perms"]
         self.deleted_view = bool(context.get("deleted_view"))
+        # The recall filter is on: the date it filters by gets a column.
+        self.recall_view = bool(context.get("recall_view"))
         self.can_see_appointments = perms["appointments"]["view_appointment"]
         self.can_change = perms["customers"]["change_customer"]
         self.can_delete = perms["customers"]["delete_customer"]
@@ -36,6 +38,8 @@ class _Page:
             name: escape(context[f"{name}_label"])
             for name in ("name", "email", "phone", "birth", "insurance", "exam", "status", "next")
         }
+        if self.recall_view:
+            self.labels["refraction"] = escape(context["refraction_label"])
         self.edit = escape(gettext("Edit"))
         self.delete = escape(gettext("Delete"))
         self.restore = escape(gettext("Restore"))
@@ -96,6 +100,11 @@ def _row(page: _Page, customer: Customer) -> str:
             escape(customer.insurance_provider.name) if customer.insurance_provider else "—",
         ),
         table_cell(labels["exam"], "nowrap", page.day(customer.last_exam_date) or "—"),
+        *(
+            [table_cell(labels["refraction"], "nowrap", page.day(customer.last_refraction_date))]
+            if page.recall_view
+            else []
+        ),
         table_cell(
             labels["status"],
             "",

@@ -38,6 +38,7 @@ def test_admin_edit_goes_through_the_service(owner_client, owner):
             "insurance_provider": "",
             "last_exam_date": "",
             "notes": "",
+            "country": "DE",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -330,7 +330,8 @@ def test_modal_closes_and_returns_focus(logged_in_page, close):
     mark_page(page)
 
     dialog = open_new_customer_modal(page)
-    expect(field(dialog, "Vorname")).to_be_focused()
+    # The first field, the salutation (Anrede) as on every German form (issue 23).
+    expect(dialog.locator("#id_salutation")).to_be_focused()
     close(page)
 
     expect(dialog).to_be_hidden()

@@ -185,6 +185,11 @@ LIST_VARIANTS = [
     {"q": "weber", "status": "inactive"},
     {"q": "schmidt", "sort": "date_of_birth"},
     {"q": "0151"},
+    # By town and postcode (issue 23): the same indexes as names and phones.
+    {"q": "Hamburg"},
+    {"q": "10115"},
+    {"q": "berlin", "status": "inactive"},
+    {"q": "münchen", "sort": "-date_of_birth"},
 ]
 
 

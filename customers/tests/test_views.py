@@ -519,12 +519,26 @@ def test_german_error_pages(client, staff, outsider):
     assert "Abmelden" in denied.content.decode()  # the layout, with a way out
 
 
-def test_two_digit_years_are_refused(staff_client):
+def test_two_digit_years_are_read_as_an_optician_means_them(staff_client):
+    """Issue 23: a birth date and the last exam lie in the past: "3.4.61" is
+    1961, and a day that does not exist is refused in German."""
+    today = timezone.localdate()
     response = staff_client.post(
-        reverse("customers:create"), valid_form(date_of_birth="01.01.25"), **HTMX
+        reverse("customers:create"),
+        valid_form(date_of_birth="3.4.61", last_exam_date=f"{today.day}.{today.month}.{today:%y}"),
+        **HTMX,
     )
-    assert "Bitte ein gültiges Datum eingeben." in response.content.decode()
-    assert not Customer.objects.exists()
+    assert "closeModal" in response["HX-Trigger"]
+    customer = Customer.objects.get()
+    assert customer.date_of_birth == datetime.date(1961, 4, 3)
+    assert customer.last_exam_date == today
+    refused = staff_client.post(
+        reverse("customers:create"),
+        valid_form(last_name="Anders", date_of_birth="31.4.61"),
+        **HTMX,
+    )
+    assert "Bitte ein gültiges Datum eingeben." in refused.content.decode()
+    assert Customer.objects.count() == 1
 
 
 def test_conflict_marks_only_fields_that_really_differ(staff_client, shop):
@@ -544,6 +558,7 @@ def test_conflict_marks_only_fields_that_really_differ(staff_client, shop):
             "last_exam_date": "01.05.2024",
             "notes": "",
             "status": "active",
+            "country": "DE",  # a select always posts its value
             "version": "1",
         },
         **HTMX,

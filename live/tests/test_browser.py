@@ -131,12 +131,14 @@ def test_two_people_see_each_others_changes_and_lose_nothing(two_people, live_se
     expect(field(ines_form, "Notizen")).to_have_value("Gleitsicht, neue Fassung bestellt")
     ines.screenshot(path=artifacts / "live-modal-notice.png")
 
-    # She saves anyway: the conflict form shows Anna's value and keeps hers.
+    # She saves anyway: the conflict form merges, Anna's e-mail address (a
+    # field Ines did not touch) taken over, Ines's notes kept, no collision.
     ines_form.get_by_role("button", name="Speichern").click()
     expect(ines_form.get_by_role("alert")).to_contain_text("zwischenzeitlich")
-    expect(ines_form).to_contain_text("juergen@example.de")
+    expect(field(ines_form, "E-Mail")).to_have_value("juergen@example.de")
     expect(field(ines_form, "Notizen")).to_have_value("Gleitsicht, neue Fassung bestellt")
-    field(ines_form, "E-Mail").fill("juergen@example.de")
+    expect(ines_form.locator(".field-conflict")).to_have_count(0)
+    ines.screenshot(path=artifacts / "live-conflict-merged.png")
     ines_form.get_by_role("button", name="Speichern").click()
     expect(ines_form).to_be_hidden()
 
@@ -208,6 +210,7 @@ def test_calendar_appointment_list_and_products_follow_along(two_people, live_se
 # Delays each live reload's answer in the page, as a slow connection would.
 SLOW_RELOADS = """
 window.__reloads = 0;
+window.__landed = 0;
 const realFetch = window.fetch;
 window.fetch = async (url, options) => {
   const reload = options && options.headers && options.headers["HX-Current-URL"];
@@ -215,6 +218,16 @@ window.fetch = async (url, options) => {
   if (reload) {
     window.__reloads += 1;  // the server has answered; the page sees it later
     await new Promise((resolve) => setTimeout(resolve, 2500));
+    // Landed: live.js has read the answer and swapped it in or thrown it
+    // away (that happens right after the body is read, before any timer).
+    const read = response.text.bind(response);
+    response.text = async () => {
+      try {
+        return await read();
+      } finally {
+        setTimeout(() => { window.__landed += 1; }, 0);
+      }
+    };
   }
   return response;
 };
@@ -235,7 +248,10 @@ def test_a_slow_reload_never_overwrites_a_newer_one(two_people, live_server, own
     row = anna.locator(f"#customer-{maria.pk}")
     expect(row).to_contain_text("Huber-Kranz", timeout=8_000)
     expect(row).to_contain_text("Marianne")
-    anna.wait_for_timeout(3_000)  # whatever was still under way has landed
+    # Both slow answers have landed, the older one last: it changed nothing.
+    anna.wait_for_function(
+        "() => window.__landed >= 2 && window.__landed === window.__reloads", timeout=15_000
+    )
     expect(row).to_contain_text("Huber-Kranz")
 
 
@@ -251,7 +267,10 @@ def test_a_reload_waits_for_the_users_own_search(two_people, live_server, owner)
     anna.get_by_label("Suche").fill("Vogel")
     table = anna.locator("#customer-table tbody tr")
     expect(table).to_have_count(1)
-    anna.wait_for_timeout(3_500)  # the slow reload has answered by now
+    # The slow reload has answered and was thrown away.
+    anna.wait_for_function(
+        "() => window.__landed >= 1 && window.__landed === window.__reloads", timeout=15_000
+    )
     expect(table).to_have_count(1)
     expect(table).to_contain_text("Vogel")
 

@@ -1,7 +1,5 @@
 """The change counters and the poll every open page makes."""
 
-import time
-
 import pytest
 from django.db import transaction
 from django.test import Client
@@ -122,26 +120,32 @@ def test_unchanged_answers_304_without_touching_the_database(staff_client, monke
 
 
 def test_a_change_from_a_second_connection_reaches_the_poll_within_two_seconds(
-    staff_client, other_connection
+    staff_client, other_connection, monkeypatch, settings
 ):
+    """The promise is "within two seconds": live.js polls once a second and a
+    worker answers from counters at most half a second old. Proved with the
+    worker's clock in the test's hand, not with the wall clock, so a slow
+    machine can neither fail it nor pass it by luck."""
+    now = {"t": 1000.0}
+    monkeypatch.setattr(selectors, "clock", lambda: now["t"])
     customer = make_customer(last_name="Vogel")
     headers = poll_headers(staff_client)
     etag = staff_client.get(CHANGES_URL, headers=headers)["ETag"]
-    changed_at = time.monotonic()
     other_connection.execute(
         "UPDATE customers_customer SET first_name = 'Vera' WHERE id = %s", [customer.pk]
     )
-    # Poll as live.js does, once a second, until the answer is no longer 304.
-    while True:
-        response = staff_client.get(CHANGES_URL, headers={**headers, "If-None-Match": etag})
-        if response.status_code == 200:
-            break
-        assert time.monotonic() - changed_at < 2, "the change did not arrive within 2 s"
-        time.sleep(0.25)
-    seen_after = time.monotonic() - changed_at
-    # One poll interval on top still stays under two seconds.
-    assert seen_after + 1.0 < 2.0
+    # Within the cache age the worker may still answer from before the change ...
+    now["t"] += 0.4
+    assert (
+        staff_client.get(CHANGES_URL, headers={**headers, "If-None-Match": etag}).status_code == 304
+    )
+    # ... but once the counters are half a second old, the next poll has it:
+    # change -> seen is at most 0.5 s of cache plus one 1 s poll interval.
+    now["t"] += 0.1
+    response = staff_client.get(CHANGES_URL, headers={**headers, "If-None-Match": etag})
+    assert response.status_code == 200
     assert response["ETag"] != etag
+    assert settings.LIVE_COUNTER_MAX_AGE + settings.LIVE_POLL_INTERVAL_MS / 1000 < 2.0
 
 
 def test_fifty_idle_tabs_for_a_minute_cost_two_reads_a_second(staff_client, monkeypatch):

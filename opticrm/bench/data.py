@@ -37,6 +37,27 @@ MOBILE_PREFIXES = ["151", "152", "157", "160", "170", "171", "172", "175", "176"
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _ASCII = re.compile(r"[^a-z0-9.\-]")
 STREETS_MAIL = ["web.de", "gmx.de", "t-online.de", "posteo.de", "example.de"]
+# A chain's customers live all over Germany: towns with their postcode
+# ranges, the large ones more often (issue 23: search by town and postcode).
+BENCH_TOWNS = [
+    ("Berlin", 10115, 14199, 12), ("Hamburg", 20095, 22769, 6), ("München", 80331, 81929, 5),
+    ("Köln", 50667, 51149, 4), ("Frankfurt am Main", 60306, 60599, 3),
+    ("Stuttgart", 70173, 70629, 2), ("Düsseldorf", 40210, 40629, 2), ("Leipzig", 4103, 4357, 2),
+    ("Dortmund", 44135, 44388, 2), ("Essen", 45127, 45359, 2), ("Bremen", 28195, 28779, 2),
+    ("Dresden", 1067, 1328, 2), ("Hannover", 30159, 30669, 2), ("Nürnberg", 90402, 90491, 2),
+    ("Duisburg", 47051, 47279, 1), ("Bochum", 44787, 44894, 1), ("Wuppertal", 42103, 42399, 1),
+    ("Bielefeld", 33602, 33739, 1), ("Bonn", 53111, 53229, 1), ("Münster", 48143, 48167, 1),
+    ("Mannheim", 68159, 68309, 1), ("Karlsruhe", 76131, 76229, 1), ("Augsburg", 86150, 86199, 1),
+    ("Wiesbaden", 65183, 65207, 1), ("Freiburg im Breisgau", 79098, 79117, 1),
+    ("Lübeck", 23552, 23570, 1), ("Erfurt", 99084, 99099, 1), ("Rostock", 18055, 18147, 1),
+    ("Kassel", 34117, 34134, 1), ("Saarbrücken", 66111, 66133, 1), ("Potsdam", 14467, 14482, 1),
+    ("Regensburg", 93047, 93059, 1), ("Würzburg", 97070, 97084, 1), ("Ulm", 89073, 89081, 1),
+    ("Bad Tölz", 83646, 83646, 1), ("Garmisch-Partenkirchen", 82467, 82467, 1),
+]  # fmt: skip
+BENCH_STREETS = [
+    "Hauptstraße", "Schulstraße", "Gartenstraße", "Bahnhofstraße", "Dorfstraße", "Bergstraße",
+    "Birkenweg", "Lindenstraße", "Kirchstraße", "Waldstraße", "Ringstraße", "Am Markt",
+]  # fmt: skip
 # Tables the loader fills: what a reload or a test's clean-up empties.
 LOADED_TABLES = (
     "appointments_appointment",
@@ -77,11 +98,28 @@ class Loaded:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
+def _address(rng: random.Random) -> tuple[str, str, str]:
+    """Street, postcode and town of one customer; a tenth have none."""
+    if rng.random() < 0.1:
+        return "", "", ""
+    town, first, last, _weight = rng.choices(BENCH_TOWNS, weights=[t[3] for t in BENCH_TOWNS])[0]
+    street = f"{rng.choice(BENCH_STREETS)} {rng.randint(1, 150)}"
+    return street, f"{rng.randint(first, last):05d}", town
+
+
 def _customer_rows(
-    rng: random.Random, count: int, providers: dict[int, str], now
+    rng: random.Random,
+    count: int,
+    providers: dict[int, str],
+    now,
+    *,
+    addresses: random.Random | None = None,
 ) -> Iterable[tuple]:
+    """``addresses`` draws the addresses: a generator of their own, so the
+    rest of the data is what it was before customers had addresses."""
     today = timezone.localdate()
     insurer_ids = list(providers)
+    addresses = addresses or random.Random(0)
     customer = Customer()  # reused: only its derived-field code is wanted
     for number in range(count):
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
@@ -91,6 +129,7 @@ def _customer_rows(
         mobile = f"+49{rng.choice(MOBILE_PREFIXES)}{rng.randint(10_000_000, 99_999_999)}"
         customer.phone = mobile if rng.random() < 0.8 else ""
         customer.insurance_provider_id = rng.choice(insurer_ids) if rng.random() < 0.9 else None
+        customer.street, customer.postcode, customer.town = _address(addresses)
         customer.refresh_derived_fields(insurer_names=providers)
         born = today - datetime.timedelta(days=rng.randint(6 * 365, 92 * 365))
         exam = (
@@ -105,14 +144,15 @@ def _customer_rows(
         yield (
             now, now, first, last, customer.email, str(customer.phone), born, exam, "", status, 1,
             deleted, customer.sort_name, customer.search_text, customer.insurance_sort,
-            customer.insurance_provider_id,
+            customer.insurance_provider_id, "", "", customer.street, customer.postcode,
+            customer.town, "DE",
         )  # fmt: skip
 
 
 CUSTOMER_COLUMNS = (
     "created_at, updated_at, first_name, last_name, email, phone, date_of_birth, "
     "last_exam_date, notes, status, version, deleted_at, sort_name, search_text, "
-    "insurance_sort, insurance_provider_id"
+    "insurance_sort, insurance_provider_id, salutation, title, street, postcode, town, country"
 )
 
 
@@ -339,7 +379,9 @@ def load(sizes: Sizes, *, seed: int = 8, rebuild_indexes: bool = True) -> Loaded
             before = _max_id(cursor, "customers_customer")
             _timed(loaded, "customers", lambda: _copy(
                 cursor, "customers_customer", CUSTOMER_COLUMNS,
-                _customer_rows(rng, sizes.customers, providers, now),
+                _customer_rows(
+                    rng, sizes.customers, providers, now, addresses=random.Random(seed + 1)
+                ),
             ))  # fmt: skip
             customer_ids = _new_ids(cursor, "customers_customer", before)
             _timed(loaded, "search words", lambda: cursor.execute(FILL_SEARCH_WORDS, [before]))

@@ -48,9 +48,18 @@ def scenarios(marker: dict) -> list[dict]:
         _page("customer search Müller", customers, {"q": "Müller"}),
         _page("customer search Mueller", customers, {"q": "Mueller"}),
         _page("customer search Schmidt", customers, {"q": "Schmidt"}),
+        # By town (its words, as names) and postcode (its digits, as phones): issue 23.
+        _page("customer search town Hamburg", customers, {"q": "Hamburg"}),
+        _page("customer search postcode 10115", customers, {"q": "10115"}),
         _page("customer detail", reverse("customers:detail", args=[marker["detail_customer_id"]])),
         _page(
             "day calendar, 8 staff", reverse("appointments:day"), {"date": marker["busiest_day"]}
+        ),
+        # The appointment modal's next free slots, any of the 8, from the busiest day (issue 23).
+        _page(
+            "free slots, 8 staff",
+            reverse("appointments:free_slots"),
+            {"type": _eye_test_type(), "date": marker["busiest_day"] or ""},
         ),
         _page("product list", reverse("products:list")),
         _page(
@@ -59,10 +68,23 @@ def scenarios(marker: dict) -> list[dict]:
             {"category": Category.FRAME, "active": "active", "sort": "sale_price"},
         ),
         _page("product list, search", reverse("products:list"), {"q": _common_brand(Product)}),
+        _page("reorder list", reverse("products:reorder")),
         _page("admin customer list", reverse("admin:customers_customer_changelist"), group="admin"),
     ]
     plan += _api(marker)
     return plan
+
+
+def _eye_test_type() -> int | None:
+    """The first appointment type offered (the eye test in the seeded data)."""
+    from appointments.models import AppointmentType
+
+    return (
+        AppointmentType.objects.filter(active=True)
+        .order_by("position", "name")
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def _common_brand(product_model) -> str:

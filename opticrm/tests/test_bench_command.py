@@ -36,6 +36,8 @@ def test_a_small_benchmark_measures_every_scenario_over_http(tmp_path, capsys):
         "customer list, status inactive",
         "customer list, insurer",
         "customer list, refraction due",
+        "customer search town Hamburg",
+        "customer search postcode 10115",
         "customer search Müller",
         "customer search Mueller",
         "customer detail",

@@ -39,16 +39,84 @@ def test_compiled_translation_matches_source():
             assert compiled.gettext(entry.msgid) == entry.msgstr, entry.msgid
 
 
-def test_every_template_string_is_in_the_catalog():
-    """A {% translate %} added without running `make messages` fails here."""
-    import re
+# What `make messages` (Django's makemessages) extracts: these functions,
+# their plural and context arguments, in Python and in templates.
+KEYWORDS = {
+    "gettext": None,
+    "gettext_lazy": None,
+    "gettext_noop": None,
+    "_": None,
+    "ngettext": (1, 2),
+    "ngettext_lazy": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "pgettext_lazy": ((1, "c"), 2),
+    "npgettext": ((1, "c"), 2, 3),
+    "npgettext_lazy": ((1, "c"), 2, 3),
+}
 
-    known = {entry.msgid for entry in polib.pofile(str(PO_FILE))}
-    pattern = re.compile(r'{%\s*translate\s+"([^"]+)"')
-    missing = set()
-    for template in (BASE_DIR / "templates").rglob("*.html"):
-        missing |= set(pattern.findall(template.read_text())) - known
+
+def _source_files():
+    apps = [path for path in BASE_DIR.iterdir() if (path / "__init__.py").exists()]
+    for app in apps:
+        for path in app.rglob("*"):
+            parts = set(path.relative_to(BASE_DIR).parts)
+            if path.suffix in {".py", ".html", ".txt"} and not {"tests", "migrations"} & parts:
+                yield path
+    for path in (BASE_DIR / "templates").rglob("*"):
+        if path.suffix in {".html", ".txt"}:
+            yield path
+
+
+def _extracted_messages():
+    """(context, msgid, where) of every string makemessages would put in the
+    catalog: {% translate %}, {% blocktranslate %} with plurals and context,
+    ngettext, pgettext and multi-line calls included."""
+    import io
+
+    from babel.messages.extract import extract
+    from django.utils.translation.template import templatize
+
+    for path in _source_files():
+        text = path.read_text()
+        if path.suffix != ".py":
+            if "{%" not in text:
+                continue
+            # Django turns a template into the code xgettext reads, as makemessages does.
+            text = templatize(text, origin=str(path))
+            # Indentation is markup there, not Python's.
+            text = "\n".join(line.lstrip() for line in text.splitlines())
+        found = extract(
+            "python", io.BytesIO(text.encode()), keywords=KEYWORDS, options={"encoding": "utf-8"}
+        )
+        for _lineno, message, _comments, context in found:
+            msgid = message[0] if isinstance(message, tuple) else message
+            if msgid:
+                yield context or "", msgid, str(path.relative_to(BASE_DIR))
+
+
+def test_every_string_the_code_marks_is_translated():
+    """A string added without running `make messages`, or left untranslated
+    or fuzzy there, would show in English: it fails here."""
+    translated = {
+        (entry.msgctxt or "", entry.msgid)
+        for entry in polib.pofile(str(PO_FILE)).translated_entries()
+    }
+    missing = {
+        (context, msgid): where
+        for context, msgid, where in _extracted_messages()
+        if (context, msgid) not in translated
+    }
     assert not missing
+
+
+def test_the_extraction_sees_what_makemessages_sees():
+    """The check above is only as good as its extraction: it finds the
+    forms a regular expression missed (issue 24)."""
+    messages = {(context, msgid) for context, msgid, _where in _extracted_messages()}
+    assert ("", "Change log") in messages  # {% translate %} in a template
+    assert ("", "%(counter)s entry") in messages  # blocktranslate with a plural
+    assert ("optics", "Add") in messages  # pgettext with a context
+    assert ("", "Menu") in messages  # a new {% translate %} in the top bar
 
 
 def test_every_python_string_is_in_the_catalog():
@@ -117,3 +185,12 @@ def test_production_refuses_to_start_without_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_each_role_has_a_browser_of_its_own(owner_client, staff_client, client):
+    """Asking for two roles gives two sessions, not the last login twice."""
+    assert owner_client is not staff_client and client not in (owner_client, staff_client)
+    owner_page = owner_client.get("/customers/")
+    staff_page = staff_client.get("/customers/")
+    assert owner_page.wsgi_request.user.username != staff_page.wsgi_request.user.username
+    assert client.get("/customers/").status_code == 302  # the plain client is signed out

@@ -23,8 +23,11 @@ MODAL = 'hx-target="#modal-content" data-opens-modal'
 class _Table:
     """What every record of one history table shares."""
 
-    def __init__(self, kind: str, perms):
+    def __init__(self, kind: str, perms, columns=()):
         self.kind = kind
+        # Each value cell names its column, for the card layout on a phone.
+        self.labels = [_escape(label) for label in columns]
+        self.examiner = _escape(gettext("Examiner"))
         self.date = date_formatter(get_format("SHORT_DATE_FORMAT"))
         self.datetime = date_formatter(get_format("SHORT_DATETIME_FORMAT"))
         self.before = gettext("before: %(before)s")
@@ -57,18 +60,33 @@ class _Table:
         return self._names[user.pk]
 
 
-def history_cells(table: _Table, cells) -> str:
-    """One ``<td>`` per value; a changed one is marked and says what it was
-    before (as a tooltip, and as text for screen readers)."""
+def _blank_columns(rows) -> list[bool]:
+    """Per column: empty in both eyes and unchanged (the phone layout leaves
+    such a value out of the record's card)."""
+    return [
+        not any(cell.text or cell.changed for cell in column)
+        for column in zip(*(cells for _label, cells in rows), strict=True)
+    ]
+
+
+def history_cells(table: _Table, cells, blank=()) -> str:
+    """One ``<td>`` per value, named by its column's ``data-label`` (the
+    phone layout shows it); a changed one is marked and says what it was
+    before (as a tooltip, and as text for screen readers). ``blank``: the
+    columns empty in both eyes."""
     parts = []
-    for cell in cells:
+    blank = blank or [False] * len(cells)
+    for cell, label, empty in zip(cells, table.labels, blank, strict=True):
         text = _escape(cell.text or "")
         if not cell.changed:
-            parts.append(f'<td class="num">{text}</td>')
+            css = "num blank" if empty else "num"
+            parts.append(f'<td class="{css}" data-label="{label}">{text}</td>')
             continue
         before = _escape(table.before % {"before": cell.before or "—"})
+        # "cleared": the value was removed; a dash shows it.
+        css = "num changed" if text else "num changed cleared"
         parts.append(
-            f'<td class="num changed" title="{before}">{text}'
+            f'<td class="{css}" title="{before}" data-label="{label}">{text}'
             f'<span class="visually-hidden"> ({before})</span></td>'
         )
     return "".join(parts)
@@ -130,20 +148,24 @@ def _notes(table: _Table, record, columns: int) -> str:
 def history_rows(context, history, kind: str, columns) -> SafeString:
     """A ``<tbody>`` per record, newest first: two rows (right and left eye),
     changed values marked, then the record's notes."""
-    table = _Table(kind, context["perms"])
+    table = _Table(kind, context["perms"], columns)
     bodies = []
     for entry in history:
         record = entry.record
         superseded = " superseded" if record.is_superseded else ""
         rows = []
+        blank = _blank_columns(entry.rows)
         for number, (label, cells) in enumerate(entry.rows):
             row = ["<tr>"]
             if number == 0:
                 row.append(_record_cell(table, record))
             row.append(f'<th scope="row" class="eye-label">{_escape(label)}</th>')
-            row.append(history_cells(table, cells))
+            row.append(history_cells(table, cells, blank))
             if number == 0:
-                row.append(f'<td rowspan="2">{table.name(record.examiner)}</td>')
+                row.append(
+                    f'<td rowspan="2" class="history-examiner" data-label="{table.examiner}">'
+                    f"{table.name(record.examiner)}</td>"
+                )
                 row.append(
                     f'<td rowspan="2" class="history-actions">{_actions(table, record)}</td>'
                 )

@@ -905,9 +905,9 @@ def test_reorder_csv(staff_client, reorder_shop):
     table = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=";"))
     assert table[0][:3] == ["Lieferant", "Artikelnummer", "EAN"]
     assert table[0][3:7] == ["Name", "Marke", "Bestand", "Mindestbestand"]
-    assert len(table[0]) == 9
+    assert len(table[0]) == 10
     assert table[1:] == [
-        ["Alcon", "KL-3", "", "Dailies Total1", "Alcon", "7", "10", "3", "80,00"],
+        ["Alcon", "KL-3", "", "Dailies Total1", "Alcon", "7", "10", "0", "3", "80,00"],
         [
             "Rodenstock",
             "F-5",
@@ -916,12 +916,13 @@ def test_reorder_csv(staff_client, reorder_shop):
             "Rodenstock",
             "0",
             "3",
+            "0",
             "3",
             "1076,50",
         ],
-        ["", "F-1", EAN, "Ray-Ban Clubmaster", "Ray-Ban", "1", "2", "1", "80,00"],
+        ["", "F-1", EAN, "Ray-Ban Clubmaster", "Ray-Ban", "1", "2", "0", "1", "80,00"],
     ]
-    assert all(line.count(";") == 8 for line in lines)
+    assert all(line.count(";") == 9 for line in lines)
 
 
 def test_reorder_csv_for_one_supplier(staff_client, reorder_shop):

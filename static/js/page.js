@@ -20,6 +20,14 @@
     if (event.target.matches && event.target.matches("[data-select-on-click]")) {
       event.target.select();
     }
+    // <button data-menu-toggle>: fold the main menu out and in on a phone.
+    const toggle = event.target.closest && event.target.closest("[data-menu-toggle]");
+    if (toggle) {
+      const bar = toggle.closest("[data-menu]");
+      const open = bar.dataset.menu !== "open";
+      bar.dataset.menu = open ? "open" : "closed";
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    }
   });
 
   // <input data-enter-does-not-submit>: a barcode scanner ends with Enter,

@@ -1,0 +1,47 @@
+"""The main menu at desk width and folded behind a button on a phone."""
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_on_a_phone_the_menu_folds_behind_a_button_and_fits(logged_in_page, live_server, artifacts):
+    page = logged_in_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    nav = page.get_by_role("navigation", name="Hauptnavigation")
+    button = page.get_by_role("button", name="Menü")
+    expect(nav).to_be_hidden()
+    expect(button).to_have_attribute("aria-expanded", "false")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=artifacts / "menu-closed-390.png")
+
+    button.click()
+    expect(button).to_have_attribute("aria-expanded", "true")
+    deleted = nav.get_by_role("link", name="Gelöschte Kunden", exact=True)
+    for name in ["Kunden", "Termine", "Artikel", "Gelöschte Kunden", "Passwort ändern"]:
+        link = nav.get_by_role("link", name=name, exact=True)
+        expect(link).to_be_visible()
+        box = link.bounding_box()
+        # Whole, not cut: every entry lies inside the phone's width.
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, name
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=artifacts / "menu-open-390.png")
+
+    deleted.click()
+    expect(page.get_by_role("heading", name="Gelöschte Kunden", exact=True)).to_be_visible()
+    # A new page starts with the menu folded again.
+    expect(nav).to_be_hidden()
+    button.click()
+    button.click()
+    expect(nav).to_be_hidden()
+
+
+def test_at_desk_width_the_menu_is_always_open(logged_in_page):
+    page = logged_in_page
+    nav = page.get_by_role("navigation", name="Hauptnavigation")
+    expect(nav.get_by_role("link", name="Gelöschte Kunden", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Menü")).to_be_hidden()
+    # The password link is the name in the top bar here, not a menu entry.
+    expect(nav.get_by_role("link", name="Passwort ändern", exact=True)).to_be_hidden()
