@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from opticrm.lib.roles import optician_group, staff_group
+from opticrm.tests import clock
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "test-artifacts"
@@ -16,6 +17,33 @@ ARTIFACTS = Path(__file__).resolve().parent / "test-artifacts"
 # Playwright's sync API runs an event loop in the test thread; the ORM calls
 # the tests make next to it are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+# --- Clock ---------------------------------------------------------------
+
+
+# OPTICRM_TEST_TODAY=2027-06-01 moves the session's clock there (docs/testing.md),
+# here: before the other conftests and the test modules derive dates from it.
+clock.start()
+
+
+def pytest_unconfigure(config):
+    clock.stop()
+
+
+def pytest_report_header(config):
+    if clock.moved_to():
+        return f"clock moved: {clock.VARIABLE}={os.environ[clock.VARIABLE]}"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, with PostgreSQL's clock moved as Python's is."""
+    if clock.moved_to():
+        from django.db import connection
+
+        with django_db_blocker.unblock():
+            clock.move_database_clock(connection)
 
 
 @pytest.fixture(autouse=True)

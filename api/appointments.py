@@ -22,10 +22,10 @@ from api.schemas import (
     Id,
     Input,
     LocalDateTime,
+    based_on_version,
     describe,
     document,
     etag,
-    is_outdated,
     not_null,
     page_of,
 )
@@ -102,7 +102,15 @@ class AppointmentUpdate(Input):
     status: AppointmentStatus | None = None
     notes: str | None = None
     allow_outside_hours: bool = False
-    updated_at: AwareDateTime | None = None
+    updated_at: AwareDateTime | None = Field(
+        None,
+        description=describe(
+            "Stand, von dem die Änderung ausgeht; älter als gespeichert → 409 "
+            "(der kompatible Weg; besser: If-Match mit dem ETag von GET)",
+            "The version the change is based on; older than stored → 409 "
+            "(the compatible path; better: If-Match with the ETag of GET)",
+        ),
+    )
 
     _filled = field_validator("customer", "staff", "type", "start", "end", "status")(not_null)
 
@@ -215,10 +223,17 @@ def update_appointment(
     require_write(request)
     appointment = _read(appointment_id)
     conflict = {"detail": _("The appointment was changed by someone else in the meantime.")}
-    tag = etag(appointment.version)
-    if is_outdated(
-        request, tag=tag, updated_at=appointment.updated_at, based_on=payload.updated_at
-    ):
+    # The appointments' version rule, before the input is checked: an
+    # outdated change is 409 whatever it contains.
+    based_on = based_on_version(
+        request,
+        version=appointment.version,
+        updated_at=appointment.updated_at,
+        based_on=payload.updated_at,
+    )
+    try:
+        services.appointment_check_version(appointment, based_on)
+    except services.AppointmentConflict:
         return Status(409, conflict)
     values = payload.dict(exclude_unset=True, exclude={"updated_at", "allow_outside_hours"})
     if "start" in values and "end" not in values:
@@ -228,6 +243,7 @@ def update_appointment(
     if errors:
         return Status(422, {"detail": errors})
     try:
+        # The kept length above is the read state's: saved only onto that version.
         saved = services.appointment_update(
             appointment_id=appointment.pk,
             data=values,

@@ -20,16 +20,16 @@ from api.schemas import (
     Errors,
     Input,
     LocalDateTime,
+    based_on_version,
     describe,
     document,
     etag,
-    is_outdated,
     page_of,
 )
 from customers import selectors, services
 from customers.forms import CustomerForm
 from customers.models import ADDRESS_FIELDS, Country, Customer, InsuranceProvider, Salutation
-from opticrm.lib import pagination
+from opticrm.lib import health_data, pagination
 
 router = Router(tags=["customers"])
 
@@ -79,6 +79,17 @@ ORDERINGS = {
     "created_at": None,
     "updated_at": None,
 }
+CONFIRM_DUPLICATES = Field(
+    False,
+    description=describe(
+        "Auch speichern, wenn es schon einen Kunden mit gleichem Namen und Geburtsdatum "
+        "oder gleicher E-Mail gibt. Ohne: 409 mit den IDs dieser Kunden in ``duplicates``; "
+        "eine Änderung fragt nur, wenn sie Name, Geburtsdatum oder E-Mail ändert",
+        "Save even if a customer with the same name and date of birth or the same email "
+        "exists. Without it: 409 with those customers' ids in ``duplicates``; a change asks "
+        "only when it changes a name, the date of birth or the email",
+    ),
+)
 # Where the API's names differ from the form's.
 FORM_NAMES = {"prescription": "notes"}
 API_NAMES = {form: api for api, form in FORM_NAMES.items()}
@@ -139,6 +150,8 @@ class CustomerOut(Schema):
 
     @staticmethod
     def resolve_next_appointment(obj: Customer) -> datetime.datetime | None:
+        # As the customer list shows it: selectors.next_appointment, read
+        # with the row (customer_table); a new customer has none.
         return getattr(obj, "next_appointment", None)
 
 
@@ -168,6 +181,7 @@ class CustomerIn(Input):
     postcode: str = _address_field("postcode")
     town: str = _address_field("town")
     country: CustomerCountry = _address_field("country")
+    confirm_duplicates: bool = CONFIRM_DUPLICATES
 
 
 class CustomerUpdate(Input):
@@ -191,14 +205,28 @@ class CustomerUpdate(Input):
     updated_at: AwareDateTime | None = Field(
         None,
         description=describe(
-            "Stand, von dem die Änderung ausgeht; älter als gespeichert → 409",
-            "The version the change is based on; older than stored → 409",
+            "Stand, von dem die Änderung ausgeht; älter als gespeichert → 409 "
+            "(der kompatible Weg; besser: If-Match mit dem ETag von GET)",
+            "The version the change is based on; older than stored → 409 "
+            "(the compatible path; better: If-Match with the ETag of GET)",
         ),
     )
+    confirm_duplicates: bool = CONFIRM_DUPLICATES
 
 
 for _schema in (CustomerOut, CustomerIn, CustomerUpdate):
     document(_schema, Customer)
+
+
+class CustomerConflictOut(Schema):
+    detail: str
+    duplicates: list[int] | None = Field(
+        None,
+        description=describe(
+            "Bei möglichem Doppeleintrag: IDs der Kunden, die dieselbe Person sein können",
+            "For a possible duplicate: ids of the customers who may be the same person",
+        ),
+    )
 
 
 class CustomerPage(Schema):
@@ -221,8 +249,7 @@ class CustomerQuery(Input):
 
 
 def may_see_health_data(request) -> bool:
-    key = getattr(request, "auth", None)
-    return bool(key is not None and key.health_data)
+    return health_data.api_key_may_read(getattr(request, "auth", None))
 
 
 def _refuse_health_data(request, payload) -> Status | None:
@@ -271,6 +298,15 @@ def _validated(data: dict, customer: Customer | None = None) -> CustomerForm | l
     return form
 
 
+def _duplicates(possible: services.PossibleDuplicates) -> Status:
+    ids = [duplicate.pk for duplicate in possible.duplicates]
+    detail = _(
+        "Possible duplicate: a customer with the same name and date of birth or the same "
+        "email already exists (id %(ids)s). To save anyway, send “confirm_duplicates”: true."
+    ) % {"ids": ", ".join(map(str, ids))}
+    return Status(409, {"detail": detail, "duplicates": ids})
+
+
 @router.get("", response={200: CustomerPage, 422: Errors}, summary="List customers")
 def list_customers(request: HttpRequest, filters: Query[CustomerQuery]):
     customers = selectors.customer_table()
@@ -304,17 +340,27 @@ def list_customers(request: HttpRequest, filters: Query[CustomerQuery]):
     return page_of(customers, filters, filtered=filtered, known_count=kept)
 
 
-@router.post("", response={201: CustomerOut, 403: Detail, 422: Errors}, summary="Create a customer")
+@router.post(
+    "",
+    response={201: CustomerOut, 403: Detail, 409: CustomerConflictOut, 422: Errors},
+    summary="Create a customer",
+)
 def create_customer(request: HttpRequest, payload: CustomerIn):
     require_write(request)
     if refused := _refuse_health_data(request, payload):
         return refused
-    form = _validated(_form_data(payload.dict()))
+    form = _validated(_form_data(payload.dict(exclude={"confirm_duplicates"})))
     if isinstance(form, list):
         return Status(422, {"detail": form})
+    try:
+        saved = services.customer_create(
+            data=form.service_data(), confirm_duplicates=payload.confirm_duplicates
+        )
+    except services.PossibleDuplicates as possible:
+        return _duplicates(possible)
     # The saved customer as the service returns it is what a read would
     # find (a new customer has no appointments yet), without reading it.
-    return Status(201, services.customer_create(data=form.service_data()))
+    return Status(201, saved)
 
 
 @router.get("/{int:customer_id}", response={200: CustomerOut, 404: Detail}, summary="One customer")
@@ -326,7 +372,7 @@ def get_customer(request: HttpRequest, customer_id: int, response: HttpResponse)
 
 @router.put(
     "/{int:customer_id}",
-    response={200: CustomerOut, 403: Detail, 404: Detail, 409: Detail, 422: Errors},
+    response={200: CustomerOut, 403: Detail, 404: Detail, 409: CustomerConflictOut, 422: Errors},
     summary="Change a customer",
 )
 def update_customer(
@@ -337,25 +383,41 @@ def update_customer(
         return refused
     customer = _read(customer_id)
     conflict = {"detail": _("The customer was changed by someone else in the meantime.")}
-    tag = etag(customer.version)
-    if is_outdated(request, tag=tag, updated_at=customer.updated_at, based_on=payload.updated_at):
+    # The customers' version rule, before the input is checked: an outdated
+    # change is 409 whatever it contains.
+    based_on = based_on_version(
+        request,
+        version=customer.version,
+        updated_at=customer.updated_at,
+        based_on=payload.updated_at,
+    )
+    try:
+        services.customer_check_version(customer, based_on)
+    except services.CustomerConflict:
         return Status(409, conflict)
     current = CustomerOut.from_orm(customer).dict()
     current["prescription"] = customer.notes  # kept as it is unless changed
     # The answer leaves out an address field at its default; the form needs each.
     current.update({name: getattr(customer, name) for name in ADDRESS_FIELDS})
-    changes = payload.dict(exclude_unset=True, exclude={"updated_at"})
+    changes = payload.dict(exclude_unset=True, exclude={"updated_at", "confirm_duplicates"})
     form = _validated(_form_data({**current, **changes}), customer)
     if isinstance(form, list):
         return Status(422, {"detail": form})
     try:
+        # The data merge the state read above: saved only onto that version.
         saved = services.customer_update(
-            customer_id=customer.pk, data=form.service_data(), expected_version=customer.version
+            customer_id=customer.pk,
+            data=form.service_data(),
+            expected_version=customer.version,
+            confirm_duplicates=payload.confirm_duplicates,
         )
     except services.CustomerConflict:
         return Status(409, conflict)
+    except services.PossibleDuplicates as possible:
+        return _duplicates(possible)
     # Saving a customer moves no appointment: the next one is the one read
-    # above, and the saved customer is what a read would find now.
+    # above (selectors.next_appointment), and the saved customer is what a
+    # read would find now.
     saved.next_appointment = customer.next_appointment
     response["ETag"] = etag(saved.version)
     return saved

@@ -6,7 +6,6 @@ from decimal import Decimal
 from typing import Literal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -21,10 +20,10 @@ from api.schemas import (
     Errors,
     Input,
     LocalDateTime,
+    based_on_version,
     describe,
     document,
     etag,
-    is_outdated,
     page_of,
 )
 from products import selectors, services
@@ -53,16 +52,30 @@ class ProductOut(Schema):
         description=describe("EK brutto", "Purchase price, gross")
     )
     sale_price: Decimal | None = Field(description=describe("VK brutto", "Sale price, gross"))
+    margin: Decimal | None = Field(
+        description=describe(
+            "Spanne brutto: VK − EK (nur lesen)", "Gross margin: sale − purchase price (read-only)"
+        )
+    )
     vat_rate: int
     minimum_stock: int
     stock: int = Field(description=describe("Bestand (nur lesen)", "Stock (read-only)"))
     active: bool
     created_at: LocalDateTime
-    updated_at: LocalDateTime
+    updated_at: LocalDateTime = Field(
+        description=describe(
+            "Letzte Änderung der Artikeldaten; Bestandsbewegungen zählen nicht",
+            "Last change of the product's data; stock movements do not count",
+        )
+    )
 
     @staticmethod
     def resolve_supplier(obj: Product) -> str | None:
         return obj.supplier.name if obj.supplier_id else None
+
+    @staticmethod
+    def resolve_margin(obj: Product) -> Decimal | None:
+        return obj.margin.amount
 
 
 class ProductIn(Input):
@@ -203,7 +216,7 @@ def create_product(request: HttpRequest, payload: ProductIn):
 @router.get("/{int:product_id}", response={200: ProductOut, 404: Detail}, summary="One product")
 def get_product(request: HttpRequest, product_id: int, response: HttpResponse):
     product = _read(product_id)
-    response["ETag"] = etag(product.updated_at)
+    response["ETag"] = etag(product.version)
     return product
 
 
@@ -216,25 +229,30 @@ def update_product(
     request: HttpRequest, product_id: int, payload: ProductUpdate, response: HttpResponse
 ):
     require_write(request)
-    _read(product_id)
+    product = _read(product_id)
     values, errors = _data(payload, exclude={"updated_at"})
     if errors:
         return Status(422, {"detail": errors})
-    conflict = {"detail": _("The product was changed by someone else in the meantime.")}
-    with transaction.atomic():
-        # Locked while comparing, so no change slips in between check and save.
-        current = Product.objects.select_for_update(no_key=True).get(pk=product_id)
-        tag = etag(current.updated_at)
-        if is_outdated(
-            request, tag=tag, updated_at=current.updated_at, based_on=payload.updated_at
-        ):
-            return Status(409, conflict)
-        try:
-            services.product_update(product_id=current.pk, data=values)
-        except ValidationError as error:
-            return Status(422, {"detail": field_errors(error.message_dict)})
+    try:
+        services.product_update(
+            product_id=product.pk,
+            data=values,
+            # The version the client read (its ETag, or its updated_at, which
+            # only edits move, as they move the version); the service decides.
+            expected_version=based_on_version(
+                request,
+                version=product.version,
+                updated_at=product.updated_at,
+                based_on=payload.updated_at,
+            ),
+        )
+    except services.ProductConflict:
+        detail = _("The product was changed by someone else in the meantime.")
+        return Status(409, {"detail": detail})
+    except ValidationError as error:
+        return Status(422, {"detail": field_errors(error.message_dict)})
     saved = _read(product_id)
-    response["ETag"] = etag(saved.updated_at)
+    response["ETag"] = etag(saved.version)
     return saved
 
 

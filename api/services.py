@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from api.models import ApiKey
+from opticrm.lib import health_data
 
 KEY_PREFIX = "ocrm_"
 # last_used_at is written at most this often, not on every request.
@@ -58,8 +59,8 @@ def api_key_revoke(*, key_id: int) -> ApiKey:
 
 
 def may_read_health_data(user) -> bool:
-    """The permission that opens health data (refractions) to a person."""
-    return user.has_perm("prescriptions.view_refraction")
+    """Whether ``user`` may grant an API key health data (see opticrm.lib.health_data)."""
+    return health_data.may_grant_to_api_keys(user)
 
 
 def api_key_for(raw: str) -> ApiKey | None:

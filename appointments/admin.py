@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from appointments import services
@@ -30,13 +31,40 @@ class AppointmentTypeAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+OUTDATED = _(
+    "This appointment was changed by someone else in the meantime. Nothing was saved: "
+    "please reload the page, which then shows the saved values, and make your change again."
+)
+
+
 class AppointmentAdminForm(forms.ModelForm):
     """The admin's form, refusing what the booking service refuses (double
-    bookings, deleted customers) as form errors instead of failing on save."""
+    bookings, deleted customers, a save based on an older version than the
+    stored one) as form errors instead of failing on save."""
+
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Appointment
         fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["loaded_version"] = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            version = cleaned.get("loaded_version")
+            try:
+                # A form without it (None) can match no version.
+                services.appointment_check_version(
+                    self.instance, -1 if version is None else version
+                )
+            except services.AppointmentConflict:
+                raise forms.ValidationError(OUTDATED, code="conflict") from None
+        return cleaned
 
     def _post_clean(self):
         super()._post_clean()
@@ -70,13 +98,27 @@ class AppointmentAdmin(ReadableHistoryAdmin):
         data = {name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS}
         if change:
             saved = services.appointment_update(
-                appointment_id=obj.pk, data=data, user=request.user, allow_outside_hours=True
+                appointment_id=obj.pk,
+                data=data,
+                user=request.user,
+                expected_version=form.cleaned_data["loaded_version"],
+                allow_outside_hours=True,
             )
         else:
             saved = services.appointment_book(
                 data=data, user=request.user, allow_outside_hours=True
             )
         obj.pk = saved.pk
+        obj.version = saved.version
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.AppointmentConflict:
+            # Saved by someone else between the form's check and the save:
+            # the admin's transaction is rolled back, nothing is saved.
+            self.message_user(request, OUTDATED, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(OpeningHours)

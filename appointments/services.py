@@ -6,7 +6,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +17,7 @@ from appointments.models import (
     staff_display_name,
 )
 from customers.models import Customer
+from customers.services import customer_record_exam
 
 EDITABLE_FIELDS = ("customer", "staff", "type", "start", "end", "status", "notes")
 DOUBLE_BOOKING_CONSTRAINT = "appointment_no_double_booking"
@@ -29,6 +29,14 @@ class AppointmentConflict(Exception):
     def __init__(self, current: Appointment):
         self.current = current
         super().__init__(_("The appointment was changed by someone else in the meantime."))
+
+
+def appointment_check_version(appointment: Appointment, expected_version: int | None) -> None:
+    """The edit conflict rule of appointments: a save based on another
+    version than the stored one is refused (``AppointmentConflict``);
+    ``None``: the caller named no version. Screens, admin and API all end here."""
+    if expected_version is not None and appointment.version != expected_version:
+        raise AppointmentConflict(current=appointment)
 
 
 def _overlapping(appointment: Appointment):
@@ -169,7 +177,7 @@ def appointment_book(
     appointment = Appointment(created_by=user, updated_by=user)
     _assign(appointment, data)
     _validate_and_save(appointment, allow_outside_hours=allow_outside_hours, allow_past=allow_past)
-    _record_exam(appointment)
+    _record_exam(appointment, user=user)
     return appointment
 
 
@@ -186,8 +194,7 @@ def appointment_update(
     """``allow_past=False`` refuses moving the appointment into the past; one
     there already stays editable (notes, status) without being asked again."""
     appointment = Appointment.objects.select_for_update(no_key=True).get(pk=appointment_id)
-    if expected_version is not None and appointment.version != expected_version:
-        raise AppointmentConflict(current=appointment)
+    appointment_check_version(appointment, expected_version)
     was_done = appointment.status == Appointment.Status.DONE
     before = (appointment.start, appointment.end, appointment.staff_id, appointment.is_blocking)
     customer_before = appointment.customer_id
@@ -205,7 +212,7 @@ def appointment_update(
         allow_past=allow_past or appointment.start == before[0],
     )
     if not was_done:
-        _record_exam(appointment)
+        _record_exam(appointment, user=user)
     return appointment
 
 
@@ -219,22 +226,22 @@ def appointment_set_status(*, appointment_id: int, status: str, user=None) -> Ap
     appointment.updated_by = user
     _validate_and_save(appointment, allow_outside_hours=True, check_customer=False)
     if not was_done:
-        _record_exam(appointment)
+        _record_exam(appointment, user=user)
     return appointment
 
 
-def _record_exam(appointment: Appointment) -> None:
-    """A completed eye test is the customer's latest exam."""
+def _record_exam(appointment: Appointment, *, user=None) -> None:
+    """A completed eye test is the customer's latest exam, recorded as
+    every exam is (customers.services.customer_record_exam: the customer
+    locked, a deleted one left alone, the version moved on and ``updated_by``
+    set, so an editor who loaded the customer before cannot silently
+    overwrite the new date)."""
     if appointment.status != Appointment.Status.DONE or not appointment.type.is_eye_exam:
         return
     exam_day: datetime.date = timezone.localtime(appointment.start).date()
     if exam_day > timezone.localdate():
         return
-    # The version moves on, so an editor who loaded the customer before does
-    # not silently overwrite the new exam date.
-    Customer.objects.filter(pk=appointment.customer_id).exclude(
-        last_exam_date__gte=exam_day
-    ).update(last_exam_date=exam_day, version=F("version") + 1, updated_at=timezone.now())
+    customer_record_exam(customer_id=appointment.customer_id, day=exam_day, user=user)
 
 
 @transaction.atomic

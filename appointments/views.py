@@ -9,7 +9,6 @@ from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.http.request import split_domain_port
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
@@ -23,11 +22,11 @@ from appointments.models import (
     NEXT_STATUSES,
     QUICK_STATUSES,
     Appointment,
-    staff_display_name,
     status_actions,
 )
 from opticrm.lib.conflicts import conflict_form
 from opticrm.lib.dates import is_plausible, parse_iso_day
+from opticrm.lib.display import display_value
 from opticrm.lib.forms import PageSizeForm
 from opticrm.lib.history import record_history
 from opticrm.lib.htmx import close_modal, render_page_or_partial
@@ -117,7 +116,7 @@ def _conflict_form(request: HttpRequest, current: Appointment) -> AppointmentFor
         make_form=lambda data, appointment: AppointmentForm(data, appointment=appointment),
         version=current.version,
         fields=AppointmentForm.loaded_value_fields,
-        display=lambda appointment, name: _display_value(
+        display=lambda appointment, name: display_value(
             appointment, name, AppointmentForm.values_of(appointment)[name]
         ),
         message=_(
@@ -126,22 +125,6 @@ def _conflict_form(request: HttpRequest, current: Appointment) -> AppointmentFor
             "collides, the saved value is shown below the field. Please check and save again."
         ),
     )
-
-
-def _display_value(appointment: Appointment, name: str, value) -> str:
-    if name == "customer":
-        return appointment.customer.shown_name
-    if name == "staff":
-        return staff_display_name(appointment.staff)
-    if name == "type":
-        return appointment.type.name
-    if name == "status":
-        return appointment.get_status_display()
-    if isinstance(value, datetime.date):
-        return date_filter(value, "SHORT_DATE_FORMAT")
-    if isinstance(value, datetime.time):
-        return value.strftime("%H:%M")
-    return str(value) if value else "—"
 
 
 def _appointment_form_view(request: HttpRequest, appointment: Appointment | None) -> HttpResponse:

@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -30,8 +32,43 @@ class DeletedFilter(admin.SimpleListFilter):
         return queryset
 
 
+OUTDATED = _(
+    "This customer was changed by someone else in the meantime. Nothing was saved: "
+    "please reload the page, which then shows the saved values, and make your change again."
+)
+
+
+class CustomerAdminForm(forms.ModelForm):
+    """The admin's form carries the version it was loaded with: a save based
+    on an older one is refused by the customers' version rule
+    (services.customer_check_version), as on the customer pages and the API."""
+
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Customer
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["loaded_version"] = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            version = cleaned.get("loaded_version")
+            try:
+                # A form without it (None) can match no version.
+                services.customer_check_version(self.instance, -1 if version is None else version)
+            except services.CustomerConflict:
+                raise forms.ValidationError(OUTDATED, code="conflict") from None
+        return cleaned
+
+
 @admin.register(Customer)
 class CustomerAdmin(ReadableHistoryAdmin):
+    form = CustomerAdminForm
     list_display = [
         "last_name",
         "first_name",
@@ -66,7 +103,16 @@ class CustomerAdmin(ReadableHistoryAdmin):
         ),
         (
             _("Record"),
-            {"fields": ["created_at", "updated_at", "updated_by", "version", "deleted_at"]},
+            {
+                "fields": [
+                    "created_at",
+                    "updated_at",
+                    "updated_by",
+                    "version",
+                    "deleted_at",
+                    "loaded_version",
+                ]
+            },
         ),
     ]
 
@@ -92,12 +138,30 @@ class CustomerAdmin(ReadableHistoryAdmin):
         return super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
+        # Staff in the admin record customers as they are told: a possible
+        # duplicate is theirs to judge (the admin has no "save anyway" step).
         data = {name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS}
         if change:
-            saved = services.customer_update(customer_id=obj.pk, data=data, user=request.user)
+            saved = services.customer_update(
+                customer_id=obj.pk,
+                data=data,
+                user=request.user,
+                expected_version=form.cleaned_data["loaded_version"],
+                confirm_duplicates=True,
+            )
         else:
-            saved = services.customer_create(data=data, user=request.user)
+            saved = services.customer_create(data=data, user=request.user, confirm_duplicates=True)
         obj.pk = saved.pk
+        obj.version = saved.version
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.CustomerConflict:
+            # Saved by someone else between the form's check and the save:
+            # the admin's transaction is rolled back, nothing is saved.
+            self.message_user(request, OUTDATED, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def has_delete_permission(self, request, obj=None):
         # Deleting for good needs the purge permission and a customer that was
@@ -119,11 +183,11 @@ class CustomerAdmin(ReadableHistoryAdmin):
         # customer is erased by the purge permission alone (prescriptions and
         # appointments are never deleted one by one in the admin).
         deleted, counts, _, protected = super().get_deleted_objects(objs, request)
-        appointments = services.customer_appointments(customer_ids=[obj.pk for obj in objs])
-        if appointments:
-            more, more_counts, _, _ = super().get_deleted_objects(appointments, request)
-            deleted += more
-            counts.update(more_counts)
+        for rows in services.customer_purged_first(customer_ids=[obj.pk for obj in objs]):
+            if rows:
+                more, more_counts, _, _ = super().get_deleted_objects(rows, request)
+                deleted += more
+                counts.update(more_counts)
         if not services.customer_protected_elsewhere():
             protected = []
         return deleted, counts, set(), protected

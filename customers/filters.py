@@ -8,8 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from customers import selectors
 from customers.models import SORT_KEYS, Customer
+from customers.selectors import recall_cutoff, refraction_older_than
+from opticrm.lib import health_data
 from opticrm.lib.filters import SortedFilterSet, sort_filter
-from prescriptions.selectors import recall_cutoff, refraction_older_than
 
 
 class CustomerFilter(SortedFilterSet):
@@ -52,7 +53,7 @@ class CustomerFilter(SortedFilterSet):
         super().__init__(*args, **kwargs)
         self.deleted = deleted
         user = getattr(self.request, "user", None)
-        if user is None or not user.has_perm("prescriptions.view_refraction"):
+        if not health_data.may_see_recall(user):
             # When someone's eyes were last measured is health data too.
             del self.filters["recall"]
             del self.form.fields["recall"]

@@ -2,7 +2,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
-from customers import selectors
 from customers.models import Country, Customer, InsuranceProvider
 from customers.services import EDITABLE_FIELDS
 from opticrm.lib.conflicts import RemembersLoadedValues
@@ -63,6 +62,8 @@ class CustomerForm(RemembersLoadedValues, forms.ModelForm):
         if self.instance.pk and not self.is_bound:
             self.initial["version"] = self.instance.version
             self.initial["phone"] = format_phone(self.instance.phone)
+        # Who the service found this customer may be (PossibleDuplicates):
+        # shown with the "Save anyway" button.
         self.duplicates: list[Customer] = []
 
     def clean(self):
@@ -73,28 +74,10 @@ class CustomerForm(RemembersLoadedValues, forms.ModelForm):
                 _("This form is outdated. Please close it and open the customer again."),
                 code="no_version",
             )
-        identity = {"first_name", "last_name", "date_of_birth", "email"}
-        if self.instance.pk and not identity & set(self.changed_data):
-            # Already saved with these details: asking again on every edit
-            # would only teach people to click past the warning.
-            return cleaned
-        self.duplicates = list(
-            selectors.customer_possible_duplicates(
-                first_name=cleaned.get("first_name") or "",
-                last_name=cleaned.get("last_name") or "",
-                date_of_birth=cleaned.get("date_of_birth"),
-                email=cleaned.get("email") or "",
-                exclude_id=self.instance.pk,
-            )[:5]
-        )
         return cleaned
 
     def clean_country(self) -> str:
         return self.cleaned_data.get("country") or Country.DE
-
-    @property
-    def needs_duplicate_confirmation(self) -> bool:
-        return bool(self.duplicates) and not self.cleaned_data.get("confirm_duplicates")
 
     def service_data(self) -> dict:
         return {field: self.cleaned_data[field] for field in EDITABLE_FIELDS}

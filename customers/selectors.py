@@ -4,25 +4,25 @@ import datetime
 import functools
 from typing import NamedTuple
 
-from django.apps import apps
 from django.db import connections
 from django.db.models import (
+    Case,
     CharField,
     Count,
-    Exists,
+    DateTimeField,
     ExpressionWrapper,
     F,
+    Func,
     Max,
     Min,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
+    When,
 )
 from django.db.models.functions import Now
-from django.utils import timezone
 
+from customers import sections
 from customers.models import (
     SORT_KEYS,
     Customer,
@@ -31,6 +31,7 @@ from customers.models import (
     InsuranceProvider,
     sort_ordering,
 )
+from customers.validators import years_before
 from opticrm.lib import text
 from opticrm.lib.history import with_latest_event_id
 from opticrm.lib.models import with_names_of
@@ -51,10 +52,9 @@ def customer_list(*, include_deleted: bool = False) -> QuerySet[Customer]:
 
 def customer_page_queryset() -> QuerySet[Customer]:
     """Living customers with the version the page's live updates compare
-    (``history_version``) and whether they have contact lens fittings
-    (``has_fittings``), read with the row instead of in queries of their own:
-    most customers have none, and asking for their fittings cost a tenth of
-    the page (a query that joins four tables)."""
+    (``history_version``) and what the page's sections read with the row
+    (customers.sections; e.g. whether there are contact lens fittings at all:
+    asking in a query of its own cost a tenth of the page)."""
     return _customer_page_queryset().all()
 
 
@@ -63,12 +63,10 @@ def _customer_page_queryset() -> QuerySet[Customer]:
     # Built once per process and only ever copied (.all()), never evaluated:
     # its joins, subqueries and deferred columns took a twentieth of the
     # customer page to put together, the same on every request (issue 8).
-    fitting = apps.get_model("prescriptions", "ContactLensFitting")
     # Who changed the customer last, for the page: not a query of its own.
     customers = with_names_of(customer_list(), users=("updated_by",))
-    return with_latest_event_id(customers).annotate(
-        has_fittings=Exists(fitting.objects.filter(customer=OuterRef("pk")))
-    )
+    # What the sections other apps add to the page read with the row.
+    return sections.annotated(with_latest_event_id(customers))
 
 
 def customer_table(*, include_deleted: bool = False) -> QuerySet[Customer]:
@@ -77,25 +75,39 @@ def customer_table(*, include_deleted: bool = False) -> QuerySet[Customer]:
     return with_next_appointment(customer_list(include_deleted=include_deleted))
 
 
-def _upcoming_appointments() -> QuerySet:
-    """Appointments that count as a customer's next one: in the future and
-    still planned or confirmed."""
-    # Looked up by name: the appointments app depends on customers, not back.
-    appointment = apps.get_model("appointments", "Appointment")
-    return appointment.objects.filter(
-        start__gte=Now(), status__in=[appointment.Status.PLANNED, appointment.Status.CONFIRMED]
+class NextAppointmentStart(Func):
+    """``appointments_next_start(id)``: the start of the customer's earliest
+    upcoming planned or confirmed appointment, as the database function that
+    the trigger keeping ``next_appointment_at`` uses (appointments migration
+    0005). The rule lives there alone; Python only calls it."""
+
+    function = "appointments_next_start"
+    output_field = DateTimeField()
+
+    def __init__(self, customer_id="id", **extra):
+        super().__init__(F(customer_id) if isinstance(customer_id, str) else customer_id, **extra)
+
+
+def next_appointment() -> Case:
+    """A customer's next appointment: the stored ``next_appointment_at``,
+    which its trigger keeps on every appointment write, or, once that one has
+    begun (the trigger does not see the clock), what the database function
+    finds now, for that row alone. Screens and the API read it so."""
+    return Case(
+        When(next_appointment_at__lt=Now(), then=NextAppointmentStart()),
+        default=F("next_appointment_at"),
+        output_field=DateTimeField(),
     )
 
 
 def with_next_appointment(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
-    """Annotate ``next_appointment``: the start of the customer's earliest upcoming appointment."""
-    upcoming = _upcoming_appointments().filter(customer=OuterRef("pk")).order_by("start")
-    return queryset.annotate(next_appointment=Subquery(upcoming.values("start")[:1]))
+    """Annotate ``next_appointment`` (see next_appointment())."""
+    return queryset.annotate(next_appointment=next_appointment())
 
 
 def table_queryset(*, include_deleted: bool) -> QuerySet[Customer]:
     """What the customer table filters and pages. The next appointment is
-    looked up per page afterwards (attach_next_appointment), not for every
+    read per page afterwards (table_rows), not for every
     row a deep page skips; sorting by it reads the stored
     ``next_appointment_at`` (see services.refresh_passed_next_appointments)."""
     return customer_list(include_deleted=include_deleted)
@@ -122,10 +134,11 @@ TABLE_COLUMNS = (
 def table_rows(*, include_deleted: bool) -> QuerySet[Customer]:
     """The customers of one page of the table, read by id: only the columns
     the rows show (the search text and notes would be read and converted
-    for nothing). The phone number as stored (``phone_stored``), read by
-    opticrm.lib.phone.stored_number instead of the field's parsing."""
+    for nothing), with their ``next_appointment``. The phone number as
+    stored (``phone_stored``), read by opticrm.lib.phone.stored_number
+    instead of the field's parsing."""
     columns = [column for column in TABLE_COLUMNS if column != "phone"]
-    return (
+    return with_next_appointment(
         customer_list(include_deleted=include_deleted)
         .only(*columns)
         .annotate(phone_stored=ExpressionWrapper(F("phone"), output_field=CharField()))
@@ -134,94 +147,6 @@ def table_rows(*, include_deleted: bool) -> QuerySet[Customer]:
 
 def sorts_by_next_appointment(sort: str) -> bool:
     return sort.lstrip("-") == "next_appointment"
-
-
-def attach_next_appointment(customers: list[Customer]) -> list[Customer]:
-    """Set ``next_appointment`` on the customers of one page. The stored
-    ``next_appointment_at`` is exact unless it has begun (its trigger sees
-    appointment writes, not the clock): only those customers are looked up,
-    in one query, usually none."""
-    now = timezone.now()
-    missing = []
-    for customer in customers:
-        if hasattr(customer, "next_appointment"):
-            continue
-        stored = customer.next_appointment_at
-        if stored is not None and stored < now:
-            missing.append(customer)
-        else:
-            customer.next_appointment = stored
-    if missing:
-        upcoming = dict(
-            _upcoming_appointments()
-            .filter(customer_id__in=[customer.pk for customer in missing])
-            .values("customer_id")
-            .annotate(first=Min("start"))
-            .values_list("customer_id", "first")
-        )
-        for customer in missing:
-            customer.next_appointment = upcoming.get(customer.pk)
-    return customers
-
-
-class AppointmentLine(NamedTuple):
-    """What the customer page shows of an appointment."""
-
-    pk: int
-    start: datetime.datetime
-    status_label: str
-    type_name: str
-    type_colour: str
-    staff_name: str
-
-
-def customer_appointments(customer: Customer) -> dict[str, list[AppointmentLine]]:
-    """Upcoming and past appointments of one customer, for the detail page.
-
-    As tuples of the shown columns: a long-standing customer has a hundred
-    appointments, and three model instances each (with their type and staff
-    member) were a third of the page's time (issue 8)."""
-    appointment = apps.get_model("appointments", "Appointment")
-    appointments = appointment.objects.filter(customer=customer).values_list(
-        "pk",
-        "start",
-        "status",
-        "type__name",
-        "type__colour",
-        "staff__first_name",
-        "staff__last_name",
-        "staff__username",
-    )
-    labels = {status: str(label) for status, label in appointment.Status.choices}
-
-    def lines(rows) -> list[AppointmentLine]:
-        return [
-            AppointmentLine(
-                pk,
-                start,
-                labels[status],
-                type_name,
-                colour,
-                # As User.get_full_name(), falling back to the user name.
-                f"{first} {last}".strip() or user,
-            )
-            for pk, start, status, type_name, colour, first, last, user in rows
-        ]
-
-    now = timezone.now()
-    # One query (a union) instead of two; each part sorted here, as a
-    # union's order is not its parts' order.
-    rows = (
-        appointments.filter(start__gte=now)
-        .order_by()
-        .union(appointments.filter(start__lt=now).order_by("-start")[:50], all=True)
-    )
-    upcoming, past = [], []
-    for row in rows:
-        (upcoming if row[1] >= now else past).append(row)
-    upcoming.sort(key=lambda row: (row[1], row[0]))
-    past.sort(key=lambda row: (row[1], row[0]), reverse=True)
-    return {"upcoming": lines(upcoming), "past": lines(past)}
 
 
 def _clean(query: str | None) -> str:
@@ -481,3 +406,21 @@ def customer_possible_duplicates(
     if exclude_id is not None:
         duplicates = duplicates.exclude(pk=exclude_id)
     return duplicates.order_by("sort_name", "id")
+
+
+# Recall ("Refraktion älter als 2 Jahre"): the newest current refraction's
+# date is kept on the customer (a trigger of prescriptions, migration 0004),
+# so the filter is the customer's own column and reads its index.
+RECALL_YEARS = 2
+
+
+def recall_cutoff(today: datetime.date) -> datetime.date:
+    return years_before(today, RECALL_YEARS)
+
+
+def refraction_older_than(queryset: QuerySet, cutoff: datetime.date) -> QuerySet:
+    """Customers whose newest refraction is from before ``cutoff``: they have
+    one, and none since (recall candidates)."""
+    # The newest current refraction's date is kept on the customer (a
+    # trigger, prescriptions migration 0004), so this reads an index.
+    return queryset.filter(last_refraction_date__lt=cutoff)

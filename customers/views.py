@@ -1,5 +1,4 @@
 import logging
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -7,7 +6,6 @@ from django.contrib.auth.decorators import permission_required
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,17 +13,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from customers import selectors, services
+from customers import sections, selectors, services
 from customers.filters import CustomerFilter
 from customers.forms import CustomerForm
 from customers.models import Customer
 from opticrm.lib.conflicts import conflict_form
+from opticrm.lib.display import display_value
 from opticrm.lib.forms import PageSizeForm
 from opticrm.lib.history import record_history
-from opticrm.lib.htmx import close_modal, render_page_or_partial
+from opticrm.lib.htmx import close_modal, htmx_current_path, render_page_or_partial
 from opticrm.lib.pagination import TablePaginator, page_rows
-from opticrm.lib.phone import format_phone
-from prescriptions.selectors import customer_prescriptions
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +51,7 @@ def _table_context(request: HttpRequest, *, deleted: bool) -> dict:
         known_count=customer_filter.kept_count(),
     )
     page = paginator.get_page(request.GET.get("page"))
-    rows = selectors.table_rows(include_deleted=deleted)
-    page.object_list = selectors.attach_next_appointment(page_rows(page, rows))
+    page.object_list = page_rows(page, selectors.table_rows(include_deleted=deleted))
     return {
         "filter": customer_filter,
         "page": page,
@@ -87,13 +83,12 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     customer = selectors.customer_page_queryset().filter(pk=pk).first()
     if customer is None:
         return _deleted_or_missing(request, pk)
-    context = {"customer": customer, "appointments_shown": False}
-    if request.user.has_perm("appointments.view_appointment"):
-        context.update(appointments_shown=True, **selectors.customer_appointments(customer))
-    context.update(
-        customer_prescriptions(customer, request.user, has_fittings=customer.has_fittings)
-    )
-    context["history"] = record_history(customer)
+    context = {
+        "customer": customer,
+        # Refractions, contact lenses, appointments: what other apps add.
+        "sections": sections.sections_for(customer, request),
+        "history": record_history(customer),
+    }
     return render_page_or_partial(request, "customers/customer_detail.html", "details", context)
 
 
@@ -117,7 +112,7 @@ def _conflict_form(request: HttpRequest, current: Customer) -> CustomerForm:
         make_form=lambda data, instance: CustomerForm(data, instance=instance),
         version=current.version,
         fields=services.EDITABLE_FIELDS,
-        display=_display_value,
+        display=display_value,
         message=_(
             "This customer was changed by someone else in the meantime. "
             "Fields you did not change now show the saved values; where a change of yours "
@@ -126,34 +121,17 @@ def _conflict_form(request: HttpRequest, current: Customer) -> CustomerForm:
     )
 
 
-def _display_value(customer: Customer, field: str) -> str:
-    value = getattr(customer, field)
-    if field == "phone":
-        return format_phone(value)
-    if field in ("status", "salutation", "country"):
-        # The choice's name, not its code; a blank salutation is no choice made.
-        return getattr(customer, f"get_{field}_display")() if value else "—"
-    if hasattr(value, "strftime"):
-        return date_filter(value, "SHORT_DATE_FORMAT")
-    return str(value) if value else "—"
-
-
-def _htmx_current_path(request: HttpRequest) -> str:
-    """The path of the page an htmx request came from; "" if the header is garbled."""
-    try:
-        return urlsplit(request.htmx.current_url or "").path
-    except ValueError:
-        return ""
-
-
 def _customer_form_view(request: HttpRequest, customer: Customer | None) -> HttpResponse:
     template = "customers/customer_form.html"
     if request.method == "POST":
         form = CustomerForm(request.POST, instance=customer or Customer())
-        if form.is_valid() and not form.needs_duplicate_confirmation:
+        if form.is_valid():
+            confirmed = form.cleaned_data["confirm_duplicates"]
             try:
                 if customer is None:
-                    saved = services.customer_create(data=form.service_data(), user=request.user)
+                    saved = services.customer_create(
+                        data=form.service_data(), user=request.user, confirm_duplicates=confirmed
+                    )
                     # The new customer must not get lost in a long list:
                     # booking or measuring follows from their page.
                     messages.success(
@@ -171,10 +149,14 @@ def _customer_form_view(request: HttpRequest, customer: Customer | None) -> Http
                         data=form.service_data(),
                         user=request.user,
                         expected_version=form.cleaned_data.get("version"),
+                        confirm_duplicates=confirmed,
                     )
                     messages.success(request, _("Customer saved successfully."))
             except services.CustomerConflict as conflict:
                 form = _conflict_form(request, conflict.current)
+            except services.PossibleDuplicates as possible:
+                # Asked in the form: "Save anyway" posts confirm_duplicates.
+                form.duplicates = possible.duplicates
             except DatabaseError:
                 logger.exception("Saving customer %s failed", customer.pk if customer else "(new)")
                 form.add_error(None, _("Error while saving. Your input is kept; please try again."))
@@ -213,7 +195,7 @@ def customer_delete(request: HttpRequest, pk: int) -> HttpResponse:
         list_url = reverse("customers:list")
         if not request.htmx:
             return redirect(list_url)
-        if _htmx_current_path(request) == reverse("customers:detail", args=[customer.pk]):
+        if htmx_current_path(request) == reverse("customers:detail", args=[customer.pk]):
             # The page the user looks at is gone: take them to the list.
             return HttpResponseClientRedirect(list_url)
         return close_modal(request, SAVED_EVENT)

@@ -4,6 +4,8 @@ A page region names the topics it shows (``data-live="customer appointment"``);
 when a topic's counter moves, the region reloads itself.
 """
 
+from opticrm.lib import health_data
+
 # topic -> the tables whose changes move its counter
 TOPICS: dict[str, tuple[str, ...]] = {
     "customer": ("customers_customer",),
@@ -18,7 +20,7 @@ PERMISSIONS: dict[str, str] = {
     "customer": "customers.view_customer",
     "appointment": "appointments.view_appointment",
     "product": "products.view_product",
-    "prescription": "prescriptions.view_refraction",
+    "prescription": health_data.REFRACTION_PERMISSION,
 }
 
 

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods
 
+from opticrm.lib import health_data
 from prescriptions import card_pdf
 from prescriptions.card import card
 from prescriptions.models import Refraction
@@ -33,7 +34,7 @@ def _filename(refraction: Refraction) -> str:
     return f"brillenpass-{name or 'kunde'}-{refraction.date:%Y-%m-%d}.pdf"
 
 
-@permission_required("prescriptions.view_refraction", raise_exception=True)
+@permission_required(health_data.REFRACTION_PERMISSION, raise_exception=True)
 @require_http_methods(["GET"])
 def refraction_card(request: HttpRequest, pk: int) -> HttpResponse:
     refraction = _refraction(pk)
@@ -42,7 +43,7 @@ def refraction_card(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@permission_required("prescriptions.view_refraction", raise_exception=True)
+@permission_required(health_data.REFRACTION_PERMISSION, raise_exception=True)
 @require_http_methods(["GET"])
 def refraction_card_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     refraction = _refraction(pk)

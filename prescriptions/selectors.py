@@ -1,18 +1,15 @@
 """Reads of refractions and fittings: the customer page's history in one
 query each, and the recall filter of the customer list."""
 
-import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import QuerySet
 
-from customers.validators import years_before
+from opticrm.lib import health_data
 from opticrm.lib.models import with_names_of
 from prescriptions import display, optics
 from prescriptions.models import CURRENT, ContactLensFitting, Record, Refraction
-
-RECALL_YEARS = 2
 
 
 @dataclass
@@ -80,18 +77,6 @@ def latest(history: list[HistoryEntry]) -> Record | None:
     return next((e.record for e in history if not e.record.is_superseded), None)
 
 
-def recall_cutoff(today: datetime.date) -> datetime.date:
-    return years_before(today, RECALL_YEARS)
-
-
-def refraction_older_than(queryset: QuerySet, cutoff: datetime.date) -> QuerySet:
-    """Customers whose newest refraction is from before ``cutoff``: they have
-    one, and none since (recall candidates)."""
-    # The newest current refraction's date is kept on the customer (a
-    # trigger, prescriptions migration 0004), so this reads an index.
-    return queryset.filter(last_refraction_date__lt=cutoff)
-
-
 def latest_record(model, customer) -> Record | None:
     """The newest current refraction or fitting, for "take over values"."""
     return model.objects.filter(CURRENT, customer=customer).first()
@@ -102,14 +87,14 @@ def customer_prescriptions(customer, user, *, has_fittings: bool = True) -> dict
     for users allowed to see it (health data). ``has_fittings`` False: the
     caller knows there are none to read."""
     context = {}
-    if user.has_perm("prescriptions.view_refraction"):
+    if health_data.may_see_refractions(user):
         history = refraction_history(customer)
         context["refractions"] = {
             "history": history,
             "latest": latest(history),
             "columns": [display.LABELS[name] for name in display.REFRACTION_COLUMNS],
         }
-    if user.has_perm("prescriptions.view_contactlensfitting"):
+    if health_data.may_see_fittings(user):
         history = fitting_history(customer) if has_fittings else []
         context["fittings"] = {
             "history": history,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from customers.models import Customer
+from opticrm.lib import health_data
 from opticrm.lib.htmx import close_modal, render_page_or_partial
 from prescriptions import selectors, services
 from prescriptions.forms import (
@@ -94,7 +95,7 @@ def _current_record(model, pk: int) -> Record:
 
 def _may_copy_refraction(request: HttpRequest, screen: Screen) -> bool:
     """A fitting may start from the refraction, for users who may see it."""
-    return screen is FITTING and request.user.has_perm("prescriptions.view_refraction")
+    return screen is FITTING and health_data.may_see_refractions(request.user)
 
 
 def _save(request: HttpRequest, screen: Screen, form, customer, original):

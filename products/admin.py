@@ -1,4 +1,10 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from opticrm.lib.admin import ReadableHistoryAdmin
 from products import services
@@ -25,6 +31,43 @@ class StockMovementInline(admin.TabularInline):
         return False
 
 
+OUTDATED = _(
+    "This product was changed by someone else in the meantime, so nothing was saved. "
+    "Please open it again and repeat your changes."
+)
+
+
+class ProductAdminForm(forms.ModelForm):
+    """The admin's product form posts the version it was loaded with, as the
+    product screens do, so services.product_update refuses a save on top of
+    a colleague's."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Set by ProductAdmin after the service refused the save as outdated.
+    conflict = False
+
+    class Meta:
+        model = Product
+        # The model's column is not edited; the field above carries it.
+        exclude = ["version"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["version"] = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.conflict:
+            raise ValidationError(OUTDATED, code="conflict")
+        if self.instance.pk and cleaned.get("version") is None:
+            raise ValidationError(
+                _("This form is outdated. Please close it and open the product again."),
+                code="no_version",
+            )
+        return cleaned
+
+
 @admin.register(Product)
 class ProductAdmin(ReadableHistoryAdmin):
     list_display = [
@@ -43,17 +86,75 @@ class ProductAdmin(ReadableHistoryAdmin):
     autocomplete_fields = ["supplier"]
     readonly_fields = ["stock", "created_at", "updated_at"]
     inlines = [StockMovementInline]
+    form = ProductAdminForm
+    delete_confirmation_template = "products/admin_delete_confirmation.html"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if getattr(request, "product_conflict", False):
+            form = type(form.__name__, (form,), {"conflict": True})
+        return form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.ProductConflict:
+            # The save was refused and rolled back: the form again as typed,
+            # with the reason at the top.
+            request.product_conflict = True
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS}
         if change:
-            saved = services.product_update(product_id=obj.pk, data=data)
+            saved = services.product_update(
+                product_id=obj.pk, data=data, expected_version=form.cleaned_data["version"]
+            )
         else:
             saved = services.product_create(data=data)
         obj.pk = saved.pk
 
+    # Deleting follows the product pages: a product that records refer to is
+    # only deactivated (services.product_is_kept), which is a change.
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and services.product_is_kept(product_id=obj.pk):
+            return self.has_change_permission(request, obj)
+        return super().has_delete_permission(request, obj)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        kept = object_id.isdigit() and services.product_is_kept(product_id=int(object_id))
+        return super().delete_view(request, object_id, {**(extra_context or {}), "kept": kept})
+
+    def get_deleted_objects(self, objs, request):
+        if any(services.product_is_kept(product_id=obj.pk) for obj in objs):
+            # Deactivated, not deleted: nothing goes with it, nothing protects it.
+            return [], {}, set(), []
+        return super().get_deleted_objects(objs, request)
+
+    def log_deletions(self, request, queryset):
+        for product in queryset:
+            if services.product_is_kept(product_id=product.pk):
+                active = str(Product._meta.get_field("active").verbose_name)
+                self.log_change(request, product, [{"changed": {"fields": [active]}}])
+            else:
+                super().log_deletions(request, [product])
+
     def delete_model(self, request, obj):
         services.product_delete(product_id=obj.pk)
+
+    def response_delete(self, request, obj_display, obj_id):
+        if not Product.objects.filter(pk=obj_id).exists():
+            return super().response_delete(request, obj_display, obj_id)
+        self.message_user(
+            request,
+            gettext(
+                "Product %(name)s deactivated. Stock movements, orders or fittings "
+                "refer to it, so it is kept; edit it to sell it again."
+            )
+            % {"name": obj_display},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:products_product_changelist"))
 
     def get_actions(self, request):
         actions = super().get_actions(request)

@@ -9,9 +9,17 @@ from django.utils.translation import gettext_lazy as _
 
 from opticrm.lib.conflicts import RemembersLoadedValues
 from opticrm.lib.forms import DateField
-from opticrm.lib.history import latest_event_id
 from products import contact_lenses
-from products.models import LENS_FIELDS, Category, Product, ReorderLine, StockMovement, Supplier
+from products.models import (
+    LENS_FIELDS,
+    Category,
+    Margin,
+    Product,
+    ReorderLine,
+    StockMovement,
+    Supplier,
+    margin,
+)
 from products.services import EDITABLE_FIELDS
 
 Kind = StockMovement.Kind
@@ -133,19 +141,10 @@ class DioptreField(forms.DecimalField):
         return contact_lenses.format_value(value, places=2, signed=True)
 
 
-def margin(purchase: Decimal | None, sale: Decimal | None) -> dict:
-    """The gross margin in euros and in per cent of the sale price."""
-    if purchase is None or sale is None:
-        return {"amount": None, "percent": None}
-    amount = sale - purchase
-    percent = (amount * 100 / sale).quantize(Decimal("0.1")) if sale else None
-    return {"amount": amount, "percent": percent}
-
-
 class ProductForm(RemembersLoadedValues, forms.ModelForm):
     loaded_value_fields = EDITABLE_FIELDS
 
-    # The product's newest history event when the form was opened (see
+    # The product's version when the form was opened (see
     # services.product_update): a save on top of a colleague's is refused.
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -197,8 +196,7 @@ class ProductForm(RemembersLoadedValues, forms.ModelForm):
         self.fields["lens_design"].choices = [("", "—"), *self.fields["lens_design"].choices[1:]]
         self.fields["axis_step"].choices = [("", "—"), *self.fields["axis_step"].choices[1:]]
         if self.instance.pk and not self.is_bound:
-            version = getattr(self.instance, "history_version", None)
-            self.initial["version"] = latest_event_id(self.instance) if version is None else version
+            self.initial["version"] = self.instance.version
         self.conflict_display: dict[str, str] = {}
 
     def clean(self):
@@ -209,13 +207,6 @@ class ProductForm(RemembersLoadedValues, forms.ModelForm):
                 _("This form is outdated. Please close it and open the product again."),
                 code="no_version",
             )
-        if cleaned.get("category") == Category.FRAME:
-            lens, bridge = cleaned.get("lens_width"), cleaned.get("bridge_width")
-            if (lens is None) != (bridge is None):
-                self.add_error(
-                    "lens_width" if lens is None else "bridge_width",
-                    _("Please enter lens width and bridge together."),
-                )
         return cleaned
 
     @property
@@ -241,7 +232,7 @@ class ProductForm(RemembersLoadedValues, forms.ModelForm):
         )
 
     @property
-    def margin(self) -> dict:
+    def margin(self) -> Margin:
         """The margin of the prices shown: the input if it is valid, else the saved ones."""
         if self.is_bound:
             data = getattr(self, "cleaned_data", {})
@@ -267,7 +258,7 @@ class MarginForm(forms.Form):
     sale_price = MoneyField(required=False)
 
     @property
-    def margin(self) -> dict:
+    def margin(self) -> Margin:
         if not self.is_valid():
             return margin(None, None)
         return margin(self.cleaned_data["purchase_price"], self.cleaned_data["sale_price"])

@@ -1,4 +1,5 @@
 from decimal import Decimal
+from typing import NamedTuple
 
 import pghistory
 from django.conf import settings
@@ -121,11 +122,30 @@ def _between(low: int, high: int) -> list:
     return [MinValueValidator(low), MaxValueValidator(high)]
 
 
+class Margin(NamedTuple):
+    amount: Decimal | None  # euros
+    percent: Decimal | None  # of the sale price, one decimal
+
+
+def margin(purchase: Decimal | None, sale: Decimal | None) -> Margin:
+    """The gross margin: sale minus purchase price, in euros and in per cent
+    of the sale price. The one home of the rule: the product page, the form's
+    live preview of typed prices and the API read it here (Product.margin)."""
+    if purchase is None or sale is None:
+        return Margin(None, None)
+    amount = sale - purchase
+    percent = (amount * 100 / sale).quantize(Decimal("0.1")) if sale else None
+    return Margin(amount, percent)
+
+
 MONEY = {"max_digits": 10, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 
 
-# The stock has its own history, the ledger (StockMovement, tracked too).
-@pghistory.track(exclude=["updated_at", "stock"], meta=event_meta("product_event_newest"))
+# The stock has its own history, the ledger (StockMovement, tracked too);
+# the version is bookkeeping, told by the events themselves.
+@pghistory.track(
+    exclude=["updated_at", "stock", "version"], meta=event_meta("product_event_newest")
+)
 class Product(TimeStampedModel):
     category = models.CharField(_("category"), max_length=20, choices=Category)
     article_number = models.CharField(_("article number"), max_length=40, unique=True)
@@ -217,6 +237,10 @@ class Product(TimeStampedModel):
     # Kept equal to the sum of the ledger by services.stock_move, under a row lock.
     stock = models.IntegerField(_("stock"), default=0, editable=False)
     active = models.BooleanField(_("active"), default=True)
+    # Optimistic locking: every edit (services.product_update, deactivating)
+    # counts it up, a stock movement does not; an edit must name the version
+    # it was made from. ``updated_at`` moves with it and only with it.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         ordering = ["name", "id"]
@@ -302,11 +326,8 @@ class Product(TimeStampedModel):
         return f"{size} {self.temple_length}" if self.temple_length else size
 
     @property
-    def margin(self) -> Decimal | None:
-        """Gross margin in euros: sale minus purchase price."""
-        if self.sale_price is None or self.purchase_price is None:
-            return None
-        return self.sale_price - self.purchase_price
+    def margin(self) -> Margin:
+        return margin(self.purchase_price, self.sale_price)
 
     @property
     def below_minimum(self) -> bool:
@@ -321,6 +342,15 @@ class Product(TimeStampedModel):
         if self.category != Category.FRAME and any(size is not None for size in sizes):
             raise ValidationError(
                 {"lens_width": _("A frame size only belongs to frames.")}, code="not_a_frame"
+            )
+        if self.category == Category.FRAME and (self.lens_width is None) != (
+            self.bridge_width is None
+        ):
+            # Said at the one missing: 52□ or □18 is no frame size.
+            missing = "lens_width" if self.lens_width is None else "bridge_width"
+            raise ValidationError(
+                {missing: _("Please enter lens width and bridge together.")},
+                code="frame_size_incomplete",
             )
         if self.category != Category.CONTACT_LENS and self.has_lens_parameters:
             raise ValidationError(

@@ -5,13 +5,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import ProtectedError
+from django.db import models, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from opticrm.lib.dates import is_plausible
-from opticrm.lib.history import latest_event_id
 from products.models import Product, ReorderLine, StockMovement
 
 EDITABLE_FIELDS = (
@@ -64,47 +63,80 @@ def product_create(*, data: Mapping[str, Any]) -> Product:
 
 
 class ProductConflict(Exception):
-    """Someone else saved the product after the form was opened."""
+    """Someone else saved the product after the form (or the API client)
+    read it; ``current`` is the product as saved now, read under the lock."""
 
-    def __init__(self, current: Product, version: int):
+    def __init__(self, current: Product):
         super().__init__(f"Product {current.pk} was changed meanwhile")
         self.current = current
-        self.version = version  # read under the same lock as ``current``
+        self.version = current.version
+
+
+def _locked(product_id: int, expected_version: int | None) -> Product:
+    """The product, locked until the transaction ends; with
+    ``expected_version`` (the version the change was made from) refused if
+    someone saved it since. The one version rule of products: screens, the
+    admin and the API name the version they read."""
+    product = Product.objects.select_for_update(no_key=True).get(pk=product_id)
+    if expected_version is not None and product.version != expected_version:
+        raise ProductConflict(product)
+    return product
 
 
 @transaction.atomic
 def product_update(
     *, product_id: int, data: Mapping[str, Any], expected_version: int | None = None
 ) -> Product:
-    """Save changes; with ``expected_version`` (the product's newest history
-    event when the form was opened) refuse to overwrite a newer save. Stock
-    movements do not count: they never touch the fields a form edits."""
-    product = Product.objects.select_for_update(no_key=True).get(pk=product_id)
-    if expected_version is not None:
-        version = latest_event_id(product)
-        if version != expected_version:
-            raise ProductConflict(product, version)
+    """Save changes as the next version; with ``expected_version`` refuse to
+    overwrite a newer save. Stock movements are no edit: they leave the
+    version alone (stock_move), so they never make an edit conflict."""
+    product = _locked(product_id, expected_version)
     _assign(product, data)
+    product.version += 1
     product.full_clean()
     product.save()
     return product
 
 
+def _references() -> list:
+    """The relations that keep a product from being deleted (PROTECT): its
+    stock ledger, its orders with the supplier, customers' contact lens
+    fittings, whichever app they are in."""
+    return [
+        relation
+        for relation in Product._meta.get_fields(include_hidden=True)
+        if relation.auto_created
+        and not relation.concrete
+        and getattr(relation, "on_delete", None) is models.PROTECT
+    ]
+
+
+def product_is_kept(*, product_id: int) -> bool:
+    """Whether removing the product only deactivates it: records refer to it
+    (stock movements, supplier orders, fittings), which must keep what they
+    refer to. The one home of delete-or-deactivate: the product page, its
+    confirmation, the admin and product_delete ask here. One query."""
+    referred = Q()
+    for relation in _references():
+        rows = relation.related_model._base_manager.filter(**{relation.field.name: OuterRef("pk")})
+        referred |= Exists(rows)
+    return Product.objects.filter(referred, pk=product_id).exists()
+
+
 @transaction.atomic
 def product_delete(*, product_id: int) -> bool:
-    """Delete a product without history; one with stock movements, or one
-    named in a customer's contact lens fitting, is only deactivated, so the
-    records keep what they refer to. True if deleted."""
+    """Delete the product, or deactivate it if product_is_kept: True if
+    deleted. Deactivating is an edit (the next version). The row lock keeps
+    new references out until the decision is carried out (a new movement or
+    fitting waits for it)."""
     product = Product.objects.select_for_update().get(pk=product_id)
-    if not product.movements.exists():
-        try:
-            with transaction.atomic():
-                product.delete()
-            return True
-        except ProtectedError:
-            pass  # a fitting refers to it
-    product.active = False
-    product.save(update_fields=["active", "updated_at"])
+    if not product_is_kept(product_id=product.pk):
+        product.delete()
+        return True
+    if product.active:
+        product.active = False
+        product.version += 1
+        product.save(update_fields=["active", "version", "updated_at"])
     return False
 
 
@@ -154,7 +186,8 @@ def stock_move(
     movement.full_clean()
     movement.save()
     product.stock = new_stock
-    product.save(update_fields=["stock", "updated_at"])
+    # No edit: neither the version nor the time of the last change move.
+    product.save(update_fields=["stock"])
     return movement
 
 

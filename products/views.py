@@ -1,7 +1,6 @@
 import csv
 import logging
 from decimal import Decimal
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,7 +10,6 @@ from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -20,9 +18,10 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from opticrm.lib.conflicts import conflict_form
+from opticrm.lib.display import display_value
 from opticrm.lib.forms import PageSizeForm
 from opticrm.lib.history import record_history, with_latest_event_id
-from opticrm.lib.htmx import close_modal, render_page_or_partial
+from opticrm.lib.htmx import close_modal, htmx_current_path, render_page_or_partial
 from opticrm.lib.pagination import TablePaginator
 from opticrm.lib.spreadsheet import spreadsheet_text
 from products import contact_lenses, gtin, selectors, services
@@ -33,7 +32,6 @@ from products.forms import (
     ReorderOrderForm,
     ReorderReceiveForm,
     StockMoveForm,
-    margin,
 )
 from products.models import Product, ReorderLine, StockMovement, Supplier
 
@@ -52,20 +50,14 @@ STOCK_KINDS = [Kind.RECEIPT, Kind.SALE, Kind.RETURN, Kind.CORRECTION, Kind.INVEN
 
 
 def _get_product(pk: int, *, figures: bool = False) -> Product:
-    """The product with its history version, or 404 if it does not exist;
-    with ``figures`` also what is on order and missing."""
+    """The product, or 404 if it does not exist; with ``figures`` also what
+    is on order and missing. Its newest history event comes along for the
+    live notice of others' changes ({% live_record %}), which tells who
+    changed what; edits are locked by ``Product.version``."""
     products = with_latest_event_id(Product.objects.select_related("supplier"))
     if figures:
         products = selectors.with_reorder_figures(products)
     return get_object_or_404(products, pk=pk)
-
-
-def _htmx_current_path(request: HttpRequest) -> str:
-    """The path of the page an htmx request came from; "" if the header is garbled."""
-    try:
-        return urlsplit(request.htmx.current_url or "").path
-    except ValueError:
-        return ""
 
 
 # --- List ---------------------------------------------------------------------
@@ -124,9 +116,8 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
     product = _get_product(pk, figures=True)
     context = {
         "product": product,
-        "margin": margin(product.purchase_price, product.sale_price),
         "stock_kinds": STOCK_KINDS,
-        "has_movements": product.movements.exists(),
+        "kept": services.product_is_kept(product_id=product.pk),
         "missing": product.missing,
         "lens": _lens_text(product),
         "show_ledger": request.user.has_perm("products.view_stockmovement"),
@@ -169,29 +160,22 @@ def _lens_text(product: Product) -> dict[str, str]:
 
 
 def _display_value(product: Product, name: str) -> str:
-    model_field = Product._meta.get_field(name)
+    """The contact lens parameters in their notation; the rest as every page
+    shows a value (opticrm.lib.display)."""
     value = getattr(product, name)
-    if value in (None, ""):
-        return "—"
-    if model_field.choices:
-        return getattr(product, f"get_{name}_display")()
     if isinstance(value, list):
         return contact_lenses.format_values(value, name)
-    if name in ("sphere_min", "sphere_max"):
+    if name in ("sphere_min", "sphere_max") and value is not None:
         return contact_lenses.format_value(value, places=2, signed=True)
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if name in ("purchase_price", "sale_price"):
-        return f"{floatformat(value, '2g')}\u00a0€"
-    return str(value)
+    return display_value(product, name)
 
 
-def _conflict_form(request: HttpRequest, current: Product, version: int) -> ProductForm:
+def _conflict_form(request: HttpRequest, current: Product) -> ProductForm:
     return conflict_form(
         request,
         current,
         make_form=lambda data, instance: ProductForm(data, instance=instance),
-        version=version,
+        version=current.version,
         fields=services.EDITABLE_FIELDS,
         display=_display_value,
         message=_(
@@ -218,7 +202,7 @@ def _product_form_view(request: HttpRequest, product: Product | None) -> HttpRes
                     )
                     messages.success(request, _("Product saved."))
             except services.ProductConflict as conflict:
-                form = _conflict_form(request, conflict.current, conflict.version)
+                form = _conflict_form(request, conflict.current)
             except ValidationError as error:
                 form.add_service_error(error)
             except DatabaseError:
@@ -263,12 +247,13 @@ def product_margin(request: HttpRequest) -> HttpResponse:
 @permission_required("products.change_product", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def product_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    """Delete a product without history; one with stock movements is only
-    deactivated (services.product_delete decides). Deleting cannot be undone,
-    so it takes the delete permission; deactivating is a change."""
+    """Delete the product, or only deactivate it if records refer to it
+    (services.product_is_kept decides, services.product_delete carries it
+    out). Deleting cannot be undone, so it takes the delete permission;
+    deactivating is a change."""
     product = _get_product(pk)
-    has_movements = product.movements.exists()
-    if not has_movements and not request.user.has_perm("products.delete_product"):
+    kept = services.product_is_kept(product_id=product.pk)
+    if not kept and not request.user.has_perm("products.delete_product"):
         raise PermissionDenied
     if request.method == "POST":
         deleted = services.product_delete(product_id=product.pk)
@@ -278,8 +263,8 @@ def product_delete(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request,
                 _(
-                    "Product %(name)s deactivated. Its stock ledger is kept; "
-                    "edit it to sell it again."
+                    "Product %(name)s deactivated. Stock movements, orders or fittings "
+                    "refer to it, so it is kept; edit it to sell it again."
                 )
                 % {"name": product.name},
             )
@@ -287,15 +272,12 @@ def product_delete(request: HttpRequest, pk: int) -> HttpResponse:
         list_url = reverse("products:list")
         if not request.htmx:
             return redirect(list_url if deleted else detail_url)
-        if deleted and _htmx_current_path(request) == detail_url:
+        if deleted and htmx_current_path(request) == detail_url:
             # The page the user looks at is gone: take them to the list.
             return HttpResponseClientRedirect(list_url)
         return close_modal(request, SAVED_EVENT)
     return render_page_or_partial(
-        request,
-        "products/product_confirm.html",
-        "modal",
-        {"product": product, "has_movements": has_movements},
+        request, "products/product_confirm.html", "modal", {"product": product, "kept": kept}
     )
 
 

@@ -334,7 +334,7 @@ def test_ordering_by_the_next_appointment(api, staff):
     appointment(staff=staff, customer=soon, start=at(9))
     items = api.get(URL, {"ordering": "next_appointment"}).json()["items"]
     assert [item["id"] for item in items] == [soon.pk, later.pk, none.pk]
-    assert items[0]["next_appointment"].startswith("2027-03-01T09:00")
+    assert items[0]["next_appointment"].startswith(f"{at(9).date().isoformat()}T09:00")
 
 
 def test_a_chains_unfiltered_total_is_an_estimate_a_filtered_one_exact(api, monkeypatch):

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from api import services as api_services
+from products import services
 from products.models import Product, StockMovement
 from products.tests.factories import product
 
@@ -55,6 +56,9 @@ def test_create_read_and_change_without_touching_stock(client, auth):
     ("values", "field"),
     [
         ({"category": "brille"}, "category"),
+        # A frame size is lens width and bridge together (Product.clean).
+        ({"category": "frame", "lens_width": 52}, "bridge_width"),
+        ({"category": "frame", "bridge_width": 18}, "lens_width"),
         ({"ean": "4006381333932"}, "ean"),  # wrong check digit
         ({"lens_width": 52}, "lens_width"),  # frame sizes only for frames
         ({"supplier": "Niemand GmbH"}, "supplier"),
@@ -139,3 +143,87 @@ def test_outdated_product_change_answers_409(client, auth):
         assert stale.status_code == 409
     lens.refresh_from_db()
     assert lens.name == "Neu"
+
+
+def test_a_frame_with_only_a_lens_width_says_so_in_german(client, auth):
+    body = lens_body(category="frame", article_number="F-52", lens_width=52)
+    response = send(client, auth, URL, body)
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        {"field": "bridge_width", "message": "Bitte geben Sie Glasbreite und Steg zusammen ein."}
+    ]
+    # A PUT replaces the product: a size without its bridge is refused too.
+    frame = product(category="frame", lens_width=52, bridge_width=18)
+    body = lens_body(
+        category="frame", article_number=frame.article_number, lens_width=54, bridge_width=18
+    )
+    assert send(client, auth, f"{URL}/{frame.pk}", body, "put").status_code == 200
+    del body["bridge_width"]
+    response = send(client, auth, f"{URL}/{frame.pk}", body, "put")
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "bridge_width"
+    frame.refresh_from_db()
+    assert (frame.lens_width, frame.bridge_width) == (54, 18)
+
+
+def test_etag_is_the_version_and_margin_is_read(client, auth):
+    lens = product(category="contact_lens", purchase_price=Decimal("21.00"))
+    loaded = client.get(f"{URL}/{lens.pk}", **auth)
+    assert loaded["ETag"] == '"1"'
+    assert loaded.json()["margin"] == "228.00"
+    body = lens_body(article_number=lens.article_number)
+    changed = client.put(
+        f"{URL}/{lens.pk}", data=json.dumps(body), content_type="application/json",
+        HTTP_IF_MATCH='"1"', **auth,
+    )  # fmt: skip
+    assert changed.status_code == 200 and changed["ETag"] == '"2"'
+    assert changed.json()["margin"] == "28.90"
+
+
+@pytest.mark.parametrize("based_on", ["etag", "updated_at"])
+def test_a_sale_after_reading_is_no_conflict(client, auth, based_on):
+    """Stock movements are no edit: an update based on what was read before a
+    sale goes through, by If-Match as by updated_at (issue 24)."""
+    lens = product(category="contact_lens", name="Air Optix")
+    loaded = client.get(f"{URL}/{lens.pk}", **auth)
+    url = f"{URL}/{lens.pk}/stock-movements"
+    assert send(client, auth, url, {"kind": "receipt", "quantity": 3}).status_code == 201
+    assert send(client, auth, url, {"kind": "sale", "quantity": 1}).status_code == 201
+    body = lens_body(article_number=lens.article_number, name="Air Optix Plus")
+    extra = {}
+    if based_on == "etag":
+        extra["HTTP_IF_MATCH"] = loaded["ETag"]
+    else:
+        body["updated_at"] = loaded.json()["updated_at"]
+    response = client.put(
+        f"{URL}/{lens.pk}", data=json.dumps(body), content_type="application/json",
+        **extra, **auth,
+    )  # fmt: skip
+    assert response.status_code == 200, response.content
+    assert (response.json()["name"], response.json()["stock"]) == ("Air Optix Plus", 2)
+
+
+@pytest.mark.parametrize("based_on", ["etag", "updated_at"])
+def test_an_edit_in_the_admin_or_on_the_screens_after_reading_is_a_conflict(client, auth, based_on):
+    lens = product(category="contact_lens", name="Air Optix")
+    loaded = client.get(f"{URL}/{lens.pk}", **auth)
+    services.product_update(
+        product_id=lens.pk, data={"sale_price": Decimal("59.90")}, expected_version=1
+    )
+    body = lens_body(article_number=lens.article_number, name="Zu spät")
+    extra = {}
+    if based_on == "etag":
+        extra["HTTP_IF_MATCH"] = loaded["ETag"]
+    else:
+        body["updated_at"] = loaded.json()["updated_at"]
+    response = client.put(
+        f"{URL}/{lens.pk}", data=json.dumps(body), content_type="application/json",
+        **extra, **auth,
+    )  # fmt: skip
+    assert response.status_code == 409
+    assert (
+        response.json()["detail"]
+        == "Der Artikel wurde zwischenzeitlich von jemand anderem geändert."
+    )
+    lens.refresh_from_db()
+    assert (lens.name, lens.sale_price, lens.version) == ("Air Optix", Decimal("59.90"), 2)

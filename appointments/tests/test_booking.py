@@ -9,7 +9,15 @@ from django.db import connection, connections
 
 from appointments import services
 from appointments.models import Appointment, ClosedDay
-from appointments.tests.factories import MONDAY, appointment, appointment_type, at
+from appointments.tests.factories import (
+    MONDAY,
+    SUNDAY,
+    appointment,
+    appointment_type,
+    at,
+    christmas,
+    german,
+)
 from customers.tests import factories as customer_factories
 
 pytestmark = pytest.mark.django_db
@@ -83,22 +91,22 @@ def test_outside_opening_hours_is_refused(staff, start, end):
 
 
 def test_sunday_is_closed(staff):
-    sunday = MONDAY - datetime.timedelta(days=1)
-    assert booking_error(staff=staff, start=at(10, day=sunday)) == [
-        "Am 28.02.2027 ist geschlossen."
+    assert booking_error(staff=staff, start=at(10, day=SUNDAY)) == [
+        f"Am {german(SUNDAY)} ist geschlossen."
     ]
 
 
 def test_public_holiday_is_closed(staff):
-    christmas = datetime.date(2026, 12, 25)
-    assert booking_error(staff=staff, start=at(10, day=christmas)) == [
-        "Am 25.12.2026 ist geschlossen (Erster Weihnachtstag)."
+    assert booking_error(staff=staff, start=at(10, day=christmas())) == [
+        f"Am {german(christmas())} ist geschlossen (Erster Weihnachtstag)."
     ]
 
 
 def test_closed_day_from_the_admin(staff):
     ClosedDay.objects.create(first_day=MONDAY, last_day=MONDAY, reason="Inventur")
-    assert booking_error(staff=staff, start=at(10)) == ["Am 01.03.2027 ist geschlossen (Inventur)."]
+    assert booking_error(staff=staff, start=at(10)) == [
+        f"Am {german(MONDAY)} ist geschlossen (Inventur)."
+    ]
 
 
 def test_override_books_outside_hours(staff):
@@ -114,19 +122,19 @@ def test_override_books_outside_hours(staff):
 
 def test_done_eye_test_sets_last_exam_date(staff):
     customer = customer_factories.customer()
-    yesterday = datetime.date(2026, 11, 23)
-    eye_test = appointment(staff=staff, start=at(10, day=yesterday), customer=customer)
+    past_day = datetime.date(2026, 11, 23)  # a Monday long gone
+    eye_test = appointment(staff=staff, start=at(10, day=past_day), customer=customer)
     services.appointment_set_status(appointment_id=eye_test.pk, status=Appointment.Status.DONE)
     customer.refresh_from_db()
-    assert customer.last_exam_date == yesterday
+    assert customer.last_exam_date == past_day
     assert customer.version == 2
 
 
 def test_done_pick_up_does_not_touch_last_exam_date(staff):
     customer = customer_factories.customer()
-    yesterday = datetime.date(2026, 11, 23)
+    past_day = datetime.date(2026, 11, 23)  # a Monday long gone
     pick_up = appointment(
-        staff=staff, start=at(10, day=yesterday), customer=customer, type_name="Brillenabholung"
+        staff=staff, start=at(10, day=past_day), customer=customer, type_name="Brillenabholung"
     )
     services.appointment_set_status(appointment_id=pick_up.pk, status=Appointment.Status.DONE)
     customer.refresh_from_db()

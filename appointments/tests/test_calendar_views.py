@@ -8,7 +8,16 @@ from django.test.utils import CaptureQueriesContext
 
 from appointments import services
 from appointments.models import Appointment
-from appointments.tests.factories import MONDAY, appointment, at, calendar_for
+from appointments.tests.factories import (
+    MONDAY,
+    SUNDAY,
+    WEDNESDAY,
+    appointment,
+    at,
+    calendar_for,
+    christmas,
+    german,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -45,8 +54,8 @@ def test_day_view_shows_staff_columns_and_blocks(staff_client, staff, calendars)
     assert booked.customer.full_name in body and "10:00–10:30" in body
     # Opening at 09:00: 10:00 is four quarter-hour rows down, written with a point.
     assert "--top: 4.0; --height: 2.0;" in body
-    assert f"?start=2027-03-01T09:15&amp;staff={staff.pk}" in body
-    assert "Montag, 01.03.2027" in body
+    assert f"?start={MONDAY.isoformat()}T09:15&amp;staff={staff.pk}" in body
+    assert f"Montag, {german(MONDAY)}" in body
 
 
 def test_day_view_htmx_renders_only_the_grid(staff_client, calendars):
@@ -63,11 +72,12 @@ def test_cancelled_appointments_are_listed_not_drawn(staff_client, staff, calend
 
 
 def test_public_holiday_is_marked_closed(staff_client, calendars):
-    body = staff_client.get(DAY, {"date": "2026-12-25"}).content.decode()
+    day = christmas()
+    body = staff_client.get(DAY, {"date": day.isoformat()}).content.decode()
     assert "Geschlossen: Erster Weihnachtstag" in body
-    week = staff_client.get(WEEK, {"date": "2026-12-24"}).content.decode()
+    week = staff_client.get(WEEK, {"date": day.isoformat()}).content.decode()
     assert "geschlossen: Erster Weihnachtstag" in week
-    sunday = staff_client.get(DAY, {"date": "2026-12-27"}).content.decode()
+    sunday = staff_client.get(DAY, {"date": SUNDAY.isoformat()}).content.decode()
     assert '<div class="alert alert-info calendar-closed">Geschlossen</div>' in sunday
 
 
@@ -96,16 +106,16 @@ def test_day_query_count_does_not_grow(staff_client, staff, owner, calendars):
 
 def test_week_view_all_staff_and_one(staff_client, staff, owner, calendars):
     mine = appointment(staff=staff, start=at(10))
-    theirs = appointment(staff=owner, start=at(10, day=MONDAY + datetime.timedelta(days=2)))
-    response = staff_client.get(WEEK, {"date": "2027-03-03"})
+    theirs = appointment(staff=owner, start=at(10, day=WEDNESDAY))
+    response = staff_client.get(WEEK, {"date": WEDNESDAY.isoformat()})
     body = response.content.decode()
     days = [column.day for column in response.context["columns"]]
     assert days == [MONDAY + datetime.timedelta(days=n) for n in range(6)]  # no Sunday
     assert f"appointment-{mine.pk}" in body and f"appointment-{theirs.pk}" in body
-    only_mine = staff_client.get(WEEK, {"date": "2027-03-03", "staff": staff.pk})
+    only_mine = staff_client.get(WEEK, {"date": WEDNESDAY.isoformat(), "staff": staff.pk})
     body = only_mine.content.decode()
     assert f"appointment-{mine.pk}" in body and f"appointment-{theirs.pk}" not in body
-    assert "Woche 9" in body
+    assert f"Woche {MONDAY.isocalendar().week}" in body
 
 
 def test_week_query_count_does_not_grow(staff_client, staff, owner, calendars):

@@ -6,10 +6,18 @@ import zoneinfo
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from appointments import services
 from appointments.models import Appointment, OpeningHours, StaffCalendar
-from appointments.tests.factories import MONDAY, appointment, appointment_type, at, calendar_for
+from appointments.tests.factories import (
+    MONDAY,
+    appointment,
+    appointment_type,
+    at,
+    calendar_for,
+    german,
+)
 from customers import services as customer_services
 from customers.tests import factories as customer_factories
 
@@ -123,13 +131,16 @@ def test_clock_going_back_keeps_real_durations(staff):
 
 
 def test_a_time_the_clock_skips_is_refused(staff_client, staff):
+    # Next spring's change to summer time: the last Sunday in March, 02:00 → 03:00.
+    march_31 = datetime.date(timezone.localdate().year + 1, 3, 31)
+    spring_forward = march_31 - datetime.timedelta(days=(march_31.weekday() + 1) % 7)
     response = staff_client.post(
         "/appointments/new/",
         {
             "customer": customer_factories.customer().pk,
             "staff": staff.pk,
             "type": appointment_type().pk,
-            "date": "28.03.2027",
+            "date": german(spring_forward),
             "start_time": "02:30",
             "status": "planned",
             "allow_outside_hours": "on",
@@ -162,7 +173,7 @@ def test_next_appointment_needs_the_appointment_permission(client, django_user_m
     reader.user_permissions.set(Permission.objects.filter(codename="view_customer"))
     client.force_login(reader)
     body = client.get("/customers/").content.decode()
-    assert "Nächster Termin" not in body and "01.03.2027" not in body
+    assert "Nächster Termin" not in body and german(MONDAY) not in body
 
 
 def test_week_view_reads_the_schedule_in_a_few_queries(
@@ -186,6 +197,7 @@ def admin_post(client, booked, **changes):
         "end_1": local_end.strftime("%H:%M:%S"),
         "status": booked.status,
         "notes": "",
+        "loaded_version": booked.version,
         **changes,
     }
     return client.post(f"/admin/appointments/appointment/{booked.pk}/change/", data)

@@ -12,14 +12,12 @@ from django.utils import timezone
 
 from appointments import services
 from appointments.models import Appointment
-from appointments.tests.factories import appointment, appointment_type, at
+from appointments.tests.factories import TUESDAY, appointment, appointment_type, at
 from customers import services as customer_services
 from customers.models import Customer, CustomerEvent
 from customers.tests import factories as customer_factories
 
 pytestmark = pytest.mark.django_db
-
-TUESDAY = datetime.date(2027, 3, 2)
 
 
 def stored(customer: Customer) -> datetime.datetime | None:
@@ -118,7 +116,7 @@ def test_the_customer_table_sorts_by_the_next_appointment_also_once_one_has_begu
     appointment(staff=staff, customer=soon, start=at(9))
     appointment(staff=staff, customer=later, start=at(10))
     appointment(staff=staff, customer=later, start=at(10, day=TUESDAY))
-    # Später's 10:00 appointment has begun: the 02.03. one is next, after Bald's.
+    # Später's 10:00 appointment has begun: Tuesday's is next, after Bald's.
     Customer.objects.filter(pk=later.pk).update(
         next_appointment_at=timezone.now() - datetime.timedelta(minutes=1)
     )

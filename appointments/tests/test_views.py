@@ -15,10 +15,15 @@ from appointments import services
 from appointments.models import Appointment, AppointmentType
 from appointments.tests.factories import (
     MONDAY,
+    SUNDAY,
+    TUESDAY,
     appointment,
     appointment_type,
     at,
     calendar_for,
+    christmas,
+    german,
+    open_monday,
 )
 from customers import services as customer_services
 from customers.models import Customer
@@ -30,7 +35,10 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 LIST = reverse("appointments:list")
 CREATE = reverse("appointments:create")
 # The Monday of the factories, as the forms show and take it.
-DAY = "01.03.2027"
+DAY = german(MONDAY)
+# Mondays of next winter and summer, for the UTC times in .ics files.
+WINTER_MONDAY = open_monday(after=datetime.date(timezone.localdate().year + 1, 1, 12))
+SUMMER_MONDAY = open_monday(after=datetime.date(timezone.localdate().year + 1, 7, 6))
 
 
 def update_url(booked: Appointment) -> str:
@@ -153,7 +161,6 @@ def test_navigation_link_only_with_permission(client, staff_client, django_user_
 @pytest.fixture
 def week(staff, colleague):
     """Four appointments on the factories' Monday and Tuesday, one of them past."""
-    tuesday = MONDAY + datetime.timedelta(days=1)
     make = customer_factories.customer
     return {
         "adler": appointment(
@@ -169,7 +176,7 @@ def week(staff, colleague):
         ),
         "zeller": appointment(
             staff=staff,
-            start=at(14, day=tuesday),
+            start=at(14, day=TUESDAY),
             customer=make(first_name="Zoe", last_name="Zeller"),
             type_name="Kontaktlinsenanpassung",
             status=Appointment.Status.CONFIRMED,
@@ -194,7 +201,7 @@ def test_list_full_page(staff_client, week):
     mueller = week["mueller"]
     row = body[body.index(f'id="appointment-{mueller.pk}"') :]
     row = row[: row.index("</tr>")]
-    assert "01.03.2027" in row and "09:30–10:00" in row
+    assert DAY in row and "09:30–10:00" in row
     assert f'href="/customers/{mueller.customer.pk}/"' in row
     assert "Ines Inhaber" in row and "Sehtest" in row
     assert 'style="background-color: #2f6fb3"' in row  # the type's colour
@@ -228,9 +235,9 @@ def test_start_date_defaults_to_today_and_may_be_cleared(staff_client, week):
     ("params", "expected"),
     [
         ({"date_from": DAY, "date_to": DAY}, ["Müller", "Adler"]),
-        ({"date_from": "02.03.2027"}, ["Zeller"]),
+        ({"date_from": german(TUESDAY)}, ["Zeller"]),
         ({"date_from": "", "date_to": "23.11.2026"}, ["Vorbei"]),
-        ({"date_from": "2027-03-02"}, ["Zeller"]),
+        ({"date_from": TUESDAY.isoformat()}, ["Zeller"]),
         ({"type": "Brillenabholung"}, ["Adler"]),
         ({"status": "confirmed"}, ["Zeller"]),
         ({"status": "cancelled"}, []),
@@ -375,12 +382,13 @@ def test_create_form_prefilled_from_the_calendar(staff_client, colleague):
     customer = customer_factories.customer(
         first_name="Jürgen", last_name="Müller-Lüdenscheidt", phone="0151 23456789"
     )
-    for start in ("2027-03-01T10:15:00+01:00", "2027-03-01T10:15:00 01:00", "2027-03-01T10:15"):
+    stamp = at(10, 15).isoformat()  # e.g. 2027-03-01T10:15:00+01:00
+    for start in (stamp, stamp.replace("+", " "), stamp[:16]):
         response = staff_client.get(
             CREATE, {"start": start, "staff": colleague.pk, "customer": customer.pk}, **HTMX
         )
         body = response.content.decode()
-        assert 'name="date" value="01.03.2027"' in body, start
+        assert f'name="date" value="{DAY}"' in body, start
         assert 'name="start_time" value="10:15"' in body, start
         assert f'<option value="{colleague.pk}" selected>Ines Inhaber</option>' in body
         assert f'name="customer" id="id_customer" value="{customer.pk}"' in body
@@ -490,8 +498,11 @@ def test_touching_appointment_is_fine(staff_client, staff):
     [
         ({"start_time": "08:30"}, "Außerhalb der Öffnungszeiten (09:00–18:30)."),
         ({"start_time": "18:00", "end_time": "19:00"}, "Außerhalb der Öffnungszeiten"),
-        ({"date": "28.02.2027"}, "Am 28.02.2027 ist geschlossen."),
-        ({"date": "25.12.2026"}, "Am 25.12.2026 ist geschlossen (Erster Weihnachtstag)."),
+        ({"date": german(SUNDAY)}, f"Am {german(SUNDAY)} ist geschlossen."),
+        (
+            {"date": german(christmas())},
+            f"Am {german(christmas())} ist geschlossen (Erster Weihnachtstag).",
+        ),
     ],
 )
 def test_outside_opening_hours_is_refused_and_override_offered(
@@ -564,7 +575,7 @@ def test_edit_form_is_filled_in(staff_client, staff):
     )
     response = staff_client.get(update_url(booked), **HTMX)
     body = response.content.decode()
-    assert 'name="date" value="01.03.2027"' in body
+    assert f'name="date" value="{DAY}"' in body
     assert 'name="start_time" value="15:45"' in body and 'name="end_time" value="16:15"' in body
     assert 'name="version" value="1"' in body
     assert "Ute Große" in body and "Sonnenbrille" in body
@@ -593,7 +604,7 @@ def test_edit_form_shows_the_appointments_history(staff_client, staff):
     body = re.sub(r"\s+", " ", staff_client.get(update_url(booked), **HTMX).content.decode())
     assert 'Änderungsprotokoll</h2> <span class="muted">(2 Einträge)' in body
     # Field labels in German, times as people read them, and who it was.
-    assert "Beginn:</span> <del>01.03.2027 10:00</del> → <ins>01.03.2027 11:00</ins>" in body
+    assert f"Beginn:</span> <del>{DAY} 10:00</del> → <ins>{DAY} 11:00</ins>" in body
     assert "· Anna Schmidt" in body
     # The new-appointment form has no history.
     new_form = staff_client.get(reverse("appointments:create"), **HTMX).content.decode()
@@ -733,12 +744,14 @@ def test_list_row_offers_the_next_steps(staff_client, staff):
 def test_ics_download(staff_client, staff):
     booked = appointment(
         staff=staff,
-        start=at(10),
+        start=at(10, day=WINTER_MONDAY),
         customer=customer_factories.customer(first_name="Erika", last_name="Mustermann"),
     )
     response = staff_client.get(ics_url(booked))
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
-    assert response["Content-Disposition"] == 'attachment; filename="sehtest-2027-03-01-1000.ics"'
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="sehtest-{WINTER_MONDAY.isoformat()}-1000.ics"'
+    )
     text = response.content.decode()
     lines = text.split("\r\n")
     assert lines[0] == "BEGIN:VCALENDAR" and lines[-2:] == ["END:VCALENDAR", ""]
@@ -746,8 +759,8 @@ def test_ics_download(staff_client, staff):
         "VERSION:2.0",
         "BEGIN:VEVENT",
         f"UID:appointment-{booked.pk}@testserver",
-        "DTSTART:20270301T090000Z",  # 10:00 in Berlin, winter time
-        "DTEND:20270301T093000Z",
+        f"DTSTART:{WINTER_MONDAY:%Y%m%d}T090000Z",  # 10:00 in Berlin, winter time
+        f"DTEND:{WINTER_MONDAY:%Y%m%d}T093000Z",
         "SUMMARY:Sehtest – Erika Mustermann",
         "STATUS:TENTATIVE",
         "SEQUENCE:1",
@@ -759,10 +772,10 @@ def test_ics_download(staff_client, staff):
 
 
 def test_ics_in_summer_time_and_cancelled(staff_client, staff):
-    booked = appointment(staff=staff, start=at(10, day=datetime.date(2027, 7, 5)))
+    booked = appointment(staff=staff, start=at(10, day=SUMMER_MONDAY))
     services.appointment_set_status(appointment_id=booked.pk, status="cancelled")
     lines = staff_client.get(ics_url(booked)).content.decode().split("\r\n")
-    assert "DTSTART:20270705T080000Z" in lines
+    assert f"DTSTART:{SUMMER_MONDAY:%Y%m%d}T080000Z" in lines
     assert "STATUS:CANCELLED" in lines and "SEQUENCE:2" in lines
 
 
@@ -881,7 +894,7 @@ def test_conflict_shows_a_moved_time_next_to_the_time_fields(staff_client, staff
 
 def test_status_buttons_name_their_action(staff_client, staff):
     booked = appointment(staff=staff)
-    listed = staff_client.get(LIST, {"date_from": MONDAY.strftime("%d.%m.%Y")}).content.decode()
+    listed = staff_client.get(LIST, {"date_from": DAY}).content.decode()
     assert ">Bestätigen</button>" in listed and ">Als erledigt markieren</button>" in listed
     modal = staff_client.get(f"/appointments/{booked.pk}/edit/", **HTMX).content.decode()
     for action in ("Bestätigen", "Als erledigt markieren", "Termin absagen"):

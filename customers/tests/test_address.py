@@ -12,10 +12,10 @@ from django.utils import timezone, translation
 
 from customers import selectors, services
 from customers.models import Customer, CustomerCount, letter_salutation, postal_address_lines
+from customers.selectors import recall_cutoff
 from customers.tests import factories
 from opticrm.lib.history import record_history
 from opticrm.lib.pagination import forget_estimates
-from prescriptions.selectors import recall_cutoff
 from prescriptions.tests.factories import refraction
 
 pytestmark = pytest.mark.django_db
@@ -382,10 +382,10 @@ def test_the_refraction_column_costs_no_query(optician_client, optician, due):
 
 
 def test_a_conflict_shows_the_saved_choice_by_its_name():
-    from customers.views import _display_value
+    from opticrm.lib.display import display_value
 
     erika = factories.customer(**{**ERIKA, "country": "AT", "postcode": "5020"})
     with translation.override("en"):
-        assert _display_value(erika, "salutation") == "Ms"
-        assert _display_value(erika, "country") == "Austria"
-        assert _display_value(factories.customer(), "salutation") == "—"
+        assert display_value(erika, "salutation") == "Ms"
+        assert display_value(erika, "country") == "Austria"
+        assert display_value(factories.customer(), "salutation") == "—"

@@ -39,6 +39,7 @@ def test_admin_edit_goes_through_the_service(owner_client, owner):
             "last_exam_date": "",
             "notes": "",
             "country": "DE",
+            "loaded_version": "1",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]

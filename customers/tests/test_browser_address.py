@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from customers.models import Customer
+from customers.selectors import recall_cutoff
 from customers.tests import factories
 from customers.tests.test_browser import (
     PHONE,
@@ -23,7 +24,6 @@ from customers.tests.test_browser import (
     search,
     table_rows,
 )
-from prescriptions.selectors import recall_cutoff
 from prescriptions.tests.factories import refraction
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

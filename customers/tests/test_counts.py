@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from customers import selectors, services
 from customers.models import Customer, CustomerCount
+from customers.selectors import recall_cutoff
 from customers.tests import factories
 from opticrm.lib import text
-from prescriptions.selectors import recall_cutoff
 from prescriptions.tests.factories import refraction
 
 LIST = reverse("customers:list")

@@ -171,14 +171,14 @@ def _product_rows(rng: random.Random, count: int, now) -> Iterable[tuple]:
             rng.randint(46, 58) if frame else None, rng.randint(14, 22) if frame else None,
             rng.choice([135, 140, 145, 150]) if frame else None,
             purchase, (purchase * Decimal("2.5")).quantize(Decimal("0.01")), 19,
-            rng.randint(0, 5), rng.randint(0, 40), rng.random() < 0.95,
+            rng.randint(0, 5), rng.randint(0, 40), rng.random() < 0.95, 1,
         )  # fmt: skip
 
 
 PRODUCT_COLUMNS = (
     "created_at, updated_at, category, article_number, ean, name, brand, model, colour, "
     "lens_width, bridge_width, temple_length, purchase_price, sale_price, vat_rate, "
-    "minimum_stock, stock, active"
+    "minimum_stock, stock, active, version"
 )
 
 
@@ -236,7 +236,13 @@ APPOINTMENT_COLUMNS = (
 )
 
 
-# As appointments_next_start() in appointments migration 0005, for all at once.
+# appointments_next_start() of appointments migration 0005 (the rule's one
+# home, which the trigger and customers.selectors.next_appointment call), for
+# all customers at once. Not the function itself per customer: it finds a
+# customer's appointments through the customer_id index, which the load drops
+# until the end, so a million calls would each read the whole table. Its
+# condition is repeated here, and opticrm/tests/test_bench_data.py checks
+# every stored value against the function.
 FILL_NEXT_APPOINTMENTS = """
     UPDATE customers_customer c SET next_appointment_at = upcoming.first
     FROM (

@@ -115,6 +115,9 @@ def _api(marker: dict) -> list[dict]:
         "phone": "+49 30 1234567",
         "date_of_birth": "1980-05-17",
         "status": "prospect",
+        # The same person many times over: confirmed, as an integration
+        # does after its user said "a different person" (otherwise 409).
+        "confirm_duplicates": True,
     }
 
     def call(name, method, paths, body=None, expect=200):

@@ -1,6 +1,7 @@
 """Responses for the modal and table conventions every app follows."""
 
 import json
+from urllib.parse import urlsplit
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -24,3 +25,16 @@ def close_modal(request: HttpRequest, *events: str) -> HttpResponse:
     response = render(request, "_messages.html", {"oob": True})
     response["HX-Trigger"] = json.dumps(dict.fromkeys(("closeModal", *events), True))
     return response
+
+
+def htmx_current_path(request: HttpRequest) -> str:
+    """The path of the page an htmx request came from ("" without htmx or
+    when the header is garbled): a view that removes what that page shows
+    sends the browser elsewhere instead of closing a modal."""
+    htmx = getattr(request, "htmx", None)
+    if not htmx:
+        return ""
+    try:
+        return urlsplit(htmx.current_url or "").path
+    except ValueError:
+        return ""

@@ -7,9 +7,9 @@ import pytest
 from django.db import connection
 
 from customers.models import Customer
+from customers.selectors import refraction_older_than
 from customers.tests import factories as customer_factories
 from prescriptions.models import Refraction
-from prescriptions.selectors import refraction_older_than
 from prescriptions.tests.factories import refraction
 
 pytestmark = pytest.mark.django_db

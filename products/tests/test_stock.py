@@ -73,9 +73,9 @@ def test_frame_size_only_for_frames():
 
 
 def test_margin():
-    assert product(purchase_price=Decimal("80.00"), sale_price=Decimal("249.00")).margin == Decimal(
-        "169.00"
-    )
+    assert product(
+        purchase_price=Decimal("80.00"), sale_price=Decimal("249.00")
+    ).margin.amount == Decimal("169.00")
 
 
 def ledger_sum(item: Product) -> int:

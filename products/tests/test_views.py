@@ -663,6 +663,24 @@ def test_stock_movements_alone_are_no_conflict(staff_client, shop):
     assert frame.name == "Nach Wareneingang"
 
 
+def test_the_form_carries_the_products_version(staff_client, shop):
+    frame = shop["frame"]
+    assert opened_version(staff_client, frame) == 1
+    services.product_update(product_id=frame.pk, data={"name": "Clubmaster"})
+    receive(frame, 1)  # no edit: no new version
+    assert opened_version(staff_client, frame) == 2
+
+
+def test_a_frame_with_only_a_lens_width_is_refused_at_the_bridge(staff_client):
+    data = valid_form(bridge_width="", temple_length="")
+    response = staff_client.post(CREATE, data, **HTMX)
+    assert "HX-Trigger" not in response
+    assert response.context["form"].errors["bridge_width"] == [
+        "Bitte geben Sie Glasbreite und Steg zusammen ein."
+    ]
+    assert not Product.objects.exists()
+
+
 def test_an_edit_without_version_is_refused(staff_client, shop):
     frame = shop["frame"]
     data = valid_form(article_number="F-1", ean=EAN, name="Ohne Version")
@@ -670,6 +688,14 @@ def test_an_edit_without_version_is_refused(staff_client, shop):
     assert "Dieses Formular ist veraltet" in body.content.decode()
     frame.refresh_from_db()
     assert frame.name != "Ohne Version"
+
+
+def test_margin_on_the_product_page_and_in_the_form(staff_client, shop):
+    frame = shop["frame"]
+    page = staff_client.get(reverse("products:detail", args=[frame.pk]), **HTMX)
+    assert page.context["product"].margin.amount == frame.sale_price - frame.purchase_price
+    form = staff_client.get(reverse("products:update", args=[frame.pk]), **HTMX)
+    assert form.context["form"].margin == frame.margin
 
 
 def test_margin_is_recomputed_from_typed_prices(staff_client):
@@ -841,6 +867,25 @@ def test_delete_without_htmx_goes_to_the_list(owner_client):
     item = product()
     response = owner_client.post(reverse("products:delete", args=[item.pk]))
     assert response.status_code == 302 and response.url == LIST
+
+
+def test_a_product_on_order_is_deactivated_not_deleted(owner_client):
+    """Orders keep a product as movements do (services.product_is_kept), and
+    the confirmation says what will happen."""
+    item = product(name="Bestellt")
+    services.reorder_line_order(product_id=item.pk, quantity=2)
+    url = reverse("products:delete", args=[item.pk])
+    confirm = owner_client.get(url, **HTMX)
+    assert confirm.context["kept"] is True
+    assert "Deaktivieren" in confirm.content.decode()
+    detail = owner_client.get(reverse("products:detail", args=[item.pk])).content.decode()
+    assert ">Deaktivieren</a>" in detail and ">Löschen</a>" not in detail
+    response = owner_client.post(url)
+    assert response.status_code == 302 and response.url == reverse(
+        "products:detail", args=[item.pk]
+    )
+    item.refresh_from_db()
+    assert not item.active and item.version == 2
 
 
 def test_staff_sees_no_delete_button_for_unused_products(staff_client):

@@ -1,0 +1,81 @@
+"""Apps depend one way (issue 24): customers is the base the others build
+on; no app imports a sibling that imports it back."""
+
+import ast
+import re
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+APPS = ["customers", "appointments", "products", "prescriptions", "api", "live"]
+# What each app may build on. Anything else is a dependency the wrong way.
+ALLOWED = {
+    "customers": set(),
+    "products": set(),
+    "appointments": {"customers"},
+    "prescriptions": {"customers", "products"},
+    "api": {"customers", "appointments", "products", "prescriptions"},
+    "live": {"customers", "appointments", "products", "prescriptions"},
+}
+
+
+def _sources(app: str):
+    for path in (BASE_DIR / app).rglob("*.py"):
+        if not {"tests", "migrations"} & set(path.relative_to(BASE_DIR).parts):
+            yield path
+
+
+def _imports(app: str) -> dict[str, set[str]]:
+    """sibling app -> files of ``app`` that import it (at any depth of the code)."""
+    found: dict[str, set[str]] = {}
+    for path in _sources(app):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top in APPS and top != app:
+                    found.setdefault(top, set()).add(str(path.relative_to(BASE_DIR)))
+    return found
+
+
+def _string_references(app: str) -> dict[str, set[str]]:
+    """Sibling models named in strings ("appointments.Appointment",
+    get_model("appointments", ...)): an import in disguise."""
+    pattern = re.compile(r"""get_model\(\s*["'](\w+)["']|["'](\w+)\.[A-Z]\w*["']""")
+    found: dict[str, set[str]] = {}
+    for path in _sources(app):
+        for match in pattern.finditer(path.read_text()):
+            other = match.group(1) or match.group(2)
+            if other in APPS and other != app:
+                found.setdefault(other, set()).add(str(path.relative_to(BASE_DIR)))
+    return found
+
+
+def test_each_app_imports_only_what_it_builds_on():
+    wrong = {
+        app: {other: files for other, files in _imports(app).items() if other not in ALLOWED[app]}
+        for app in APPS
+    }
+    assert {app: found for app, found in wrong.items() if found} == {}
+
+
+def test_no_app_names_a_siblings_model_it_does_not_build_on():
+    wrong = {
+        app: {
+            other: files
+            for other, files in _string_references(app).items()
+            if other not in ALLOWED[app]
+        }
+        for app in APPS
+    }
+    assert {app: found for app, found in wrong.items() if found} == {}
+
+
+def test_no_two_apps_import_each_other():
+    graph = {app: set(_imports(app)) for app in APPS}
+    cycles = {tuple(sorted((a, b))) for a in APPS for b in graph[a] if a in graph.get(b, set())}
+    assert cycles == set()
