@@ -1,4 +1,3 @@
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
@@ -12,7 +11,7 @@ from appointments.models import (
     OpeningHours,
     StaffCalendar,
 )
-from opticrm.lib.admin import ReadableHistoryAdmin
+from opticrm.lib.admin import ReadableHistoryAdmin, VersionedAdminForm
 
 
 @admin.register(AppointmentType)
@@ -37,34 +36,18 @@ OUTDATED = _(
 )
 
 
-class AppointmentAdminForm(forms.ModelForm):
+class AppointmentAdminForm(VersionedAdminForm):
     """The admin's form, refusing what the booking service refuses (double
     bookings, deleted customers, a save based on an older version than the
     stored one) as form errors instead of failing on save."""
 
-    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    check_version = staticmethod(services.appointment_check_version)
+    conflict = services.AppointmentConflict
+    outdated = OUTDATED
 
     class Meta:
         model = Appointment
         fields = "__all__"
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk and not self.is_bound:
-            self.initial["loaded_version"] = self.instance.version
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.instance.pk:
-            version = cleaned.get("loaded_version")
-            try:
-                # A form without it (None) can match no version.
-                services.appointment_check_version(
-                    self.instance, -1 if version is None else version
-                )
-            except services.AppointmentConflict:
-                raise forms.ValidationError(OUTDATED, code="conflict") from None
-        return cleaned
 
     def _post_clean(self):
         super()._post_clean()

@@ -1,4 +1,3 @@
-from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
@@ -6,7 +5,7 @@ from django.utils.translation import ngettext
 
 from customers import selectors, services
 from customers.models import Customer, InsuranceProvider
-from opticrm.lib.admin import ReadableHistoryAdmin
+from opticrm.lib.admin import ReadableHistoryAdmin, VersionedAdminForm
 from opticrm.lib.phone import format_phone
 
 
@@ -38,32 +37,17 @@ OUTDATED = _(
 )
 
 
-class CustomerAdminForm(forms.ModelForm):
-    """The admin's form carries the version it was loaded with: a save based
-    on an older one is refused by the customers' version rule
-    (services.customer_check_version), as on the customer pages and the API."""
+class CustomerAdminForm(VersionedAdminForm):
+    """A save based on an older version is refused by the customers'
+    version rule (services.customer_check_version)."""
 
-    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    check_version = staticmethod(services.customer_check_version)
+    conflict = services.CustomerConflict
+    outdated = OUTDATED
 
     class Meta:
         model = Customer
         fields = "__all__"
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk and not self.is_bound:
-            self.initial["loaded_version"] = self.instance.version
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.instance.pk:
-            version = cleaned.get("loaded_version")
-            try:
-                # A form without it (None) can match no version.
-                services.customer_check_version(self.instance, -1 if version is None else version)
-            except services.CustomerConflict:
-                raise forms.ValidationError(OUTDATED, code="conflict") from None
-        return cleaned
 
 
 @admin.register(Customer)

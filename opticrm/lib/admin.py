@@ -1,5 +1,6 @@
 """Admin pieces every app's admin uses."""
 
+from django import forms
 from django.contrib import admin
 
 from opticrm.lib.history import record_history
@@ -25,3 +26,34 @@ class ReadableHistoryAdmin(admin.ModelAdmin):
         ):
             response.context_data["changes"] = record_history(response.context_data["object"])
         return response
+
+
+class VersionedAdminForm(forms.ModelForm):
+    """An admin form that carries the version it was loaded with: a save
+    based on an older one is refused by the model's version rule (its
+    service's ``check_version``), as on the app's pages and in the API.
+
+    Subclasses set ``check_version`` (a service function raising
+    ``conflict``) and ``outdated`` (the message)."""
+
+    check_version = None
+    conflict: type[Exception] = Exception
+    outdated = ""
+
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["loaded_version"] = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            version = cleaned.get("loaded_version")
+            try:
+                # A form without it (None) can match no version.
+                type(self).check_version(self.instance, -1 if version is None else version)
+            except self.conflict:
+                raise forms.ValidationError(self.outdated, code="conflict") from None
+        return cleaned
