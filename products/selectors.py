@@ -127,12 +127,13 @@ def with_reorder_figures(queryset: QuerySet[Product]) -> QuerySet[Product]:
     )
 
 
-def reorder_list(*, supplier_id: int | None = None) -> list[Product]:
+def reorder_list(*, supplier_id: int | None = None) -> QuerySet[Product]:
     """What to order and what is on order: active products below their
     minimum stock, and every product with an open order (so its goods can be
     received), by supplier (none last) and name. Each with ``on_order``,
     ``missing`` (with_reorder_figures) and ``open_orders``, its open order
-    lines, oldest first. Two queries, however long the list."""
+    lines, oldest first. Two queries per page (or for the whole CSV),
+    however long the list."""
     has_open_order = Exists(_open_lines().filter(product=OuterRef("pk")))
     products = Product.objects.filter(
         (Q(active=True) & Q(stock__lt=F("minimum_stock"))) | has_open_order
@@ -152,7 +153,7 @@ def reorder_list(*, supplier_id: int | None = None) -> list[Product]:
         )
         .order_by(F("supplier__name").asc(nulls_last=True), "name", "id")
     )
-    return list(products)
+    return products
 
 
 def reorder_groups(products: list[Product]) -> list[tuple]:

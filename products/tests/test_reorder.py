@@ -220,7 +220,7 @@ def test_an_ordered_product_stays_on_the_list_until_its_goods_arrive(staff_clien
     line = order(item, 3)  # ordered although not below its minimum
     assert [p.name for p in selectors.reorder_list()] == ["Etui"]
     services.reorder_line_receive(line_id=line.pk, quantity=3)
-    assert selectors.reorder_list() == []
+    assert list(selectors.reorder_list()) == []
 
 
 def test_the_htmx_refresh_renders_only_the_list(staff_client, ordered_shop):
@@ -497,3 +497,20 @@ def test_cancel_asks_first_then_cancels(staff_client, ordered_shop):
         reverse("products:reorder_cancel", args=[order(ordered_shop["biofinity"], 1).pk])
     )
     assert response.status_code == 302 and response.url == REORDER
+
+
+def test_a_long_list_comes_a_page_at_a_time(staff_client, monkeypatch):
+    """A chain's reorder list runs to a thousand lines (make bench): pages,
+    each in the same few queries, the next one swapped in by htmx."""
+    from products import views
+
+    monkeypatch.setattr(views, "REORDER_PAGE_SIZE", 2)
+    for name in ("Etui A", "Etui B", "Etui C"):
+        stocked(minimum=5, stock=0, name=name)
+    first = staff_client.get(REORDER).content.decode()
+    assert "Etui A" in first and "Etui B" in first and "Etui C" not in first
+    assert "1–2 von 3" in first
+    second = staff_client.get(REORDER, {"page": "2"}, **HTMX).content.decode()
+    assert "Etui C" in second and "Etui A" not in second
+    assert "<html" not in second  # the list alone, for htmx to swap in
+    assert staff_client.get(REORDER, {"page": "x"}).status_code == 200  # first page
