@@ -128,6 +128,9 @@ def test_order_then_receive_the_goods_in_two_deliveries(
     expect(dialog.locator(".field-error")).to_have_text(
         ["Bitte geben Sie eine Menge von mindestens 1 ein."]
     )
+    # The cursor goes back to the wrong field once the new form is wired up;
+    # waiting for it also keeps the next fills from racing that focus move.
+    expect(quantity).to_be_focused()
     quantity.fill("10")
     dialog.locator("input[name=reference]").fill("Webshop AB-4711")
     page.screenshot(path=artifacts / "issue23-products-order-modal-1280.png")
