@@ -225,12 +225,7 @@ def update_appointment(
     conflict = {"detail": _("The appointment was changed by someone else in the meantime.")}
     # The appointments' version rule, before the input is checked: an
     # outdated change is 409 whatever it contains.
-    based_on = based_on_version(
-        request,
-        version=appointment.version,
-        updated_at=appointment.updated_at,
-        based_on=payload.updated_at,
-    )
+    based_on = based_on_version(request, appointment, payload.updated_at)
     try:
         services.appointment_check_version(appointment, based_on)
     except services.AppointmentConflict:

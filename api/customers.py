@@ -151,7 +151,7 @@ class CustomerOut(Schema):
     @staticmethod
     def resolve_next_appointment(obj: Customer) -> datetime.datetime | None:
         # As the customer list shows it: selectors.next_appointment, read
-        # with the row (customer_table); a new customer has none.
+        # with the row (customers_with_next_appointment); a new customer has none.
         return getattr(obj, "next_appointment", None)
 
 
@@ -260,7 +260,7 @@ def _refuse_health_data(request, payload) -> Status | None:
 
 
 def _read(customer_id: int) -> Customer:
-    return get_object_or_404(selectors.customer_table(), pk=customer_id)
+    return get_object_or_404(selectors.customers_with_next_appointment(), pk=customer_id)
 
 
 def _form_data(values: dict) -> dict:
@@ -309,7 +309,7 @@ def _duplicates(possible: services.PossibleDuplicates) -> Status:
 
 @router.get("", response={200: CustomerPage, 422: Errors}, summary="List customers")
 def list_customers(request: HttpRequest, filters: Query[CustomerQuery]):
-    customers = selectors.customer_table()
+    customers = selectors.customers_with_next_appointment()
     if filters.status:
         customers = customers.filter(status=filters.status)
     if filters.insurance_provider:
@@ -336,7 +336,7 @@ def list_customers(request: HttpRequest, filters: Query[CustomerQuery]):
     kept = None
     # The API filters insurers by name: counts are kept per insurer id.
     if not filters.insurance_provider:
-        kept = selectors.kept_total(status=filters.status, search=filters.search)
+        kept = selectors.precounted_total(status=filters.status, search=filters.search)
     return page_of(customers, filters, filtered=filtered, known_count=kept)
 
 
@@ -385,12 +385,7 @@ def update_customer(
     conflict = {"detail": _("The customer was changed by someone else in the meantime.")}
     # The customers' version rule, before the input is checked: an outdated
     # change is 409 whatever it contains.
-    based_on = based_on_version(
-        request,
-        version=customer.version,
-        updated_at=customer.updated_at,
-        based_on=payload.updated_at,
-    )
+    based_on = based_on_version(request, customer, payload.updated_at)
     try:
         services.customer_check_version(customer, based_on)
     except services.CustomerConflict:

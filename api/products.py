@@ -239,12 +239,7 @@ def update_product(
             data=values,
             # The version the client read (its ETag, or its updated_at, which
             # only edits move, as they move the version); the service decides.
-            expected_version=based_on_version(
-                request,
-                version=product.version,
-                updated_at=product.updated_at,
-                based_on=payload.updated_at,
-            ),
+            expected_version=based_on_version(request, product, payload.updated_at),
         )
     except services.ProductConflict:
         detail = _("The product was changed by someone else in the meantime.")

@@ -198,14 +198,16 @@ def _older(based_on: datetime.datetime, updated_at: datetime.datetime) -> bool:
     return based_on < updated_at.replace(microsecond=updated_at.microsecond // 1000 * 1000)
 
 
-def based_on_version(request: HttpRequest, *, version: int, updated_at, based_on) -> int | None:
-    """The version number a change names, for the model's version rule
+def based_on_version(request: HttpRequest, record, based_on) -> int | None:
+    """The version number a change of ``record`` (its ``version`` and
+    ``updated_at`` as stored) names, for the model's version rule
     (``customer_check_version``, ``appointment_check_version``): the number
     of the If-Match ETag (``"3"``, which GET answers), or, the compatible
     path of the first contract, the client's ``updated_at``: the stored
     version if it is the stored state's time (to the millisecond the API
     answers), else -1, which matches no version. None: the client named no
     state, and the change applies to the stored one."""
+    version, updated_at = record.version, record.updated_at
     named = if_match(request)
     if named is not None:
         return named if based_on is None or not _older(based_on, updated_at) else -1

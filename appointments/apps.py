@@ -9,8 +9,11 @@ class AppointmentsConfig(AppConfig):
     def ready(self):
         from django.utils.translation import gettext as _
 
-        from appointments.selectors import customer_appointments
-        from customers import erasure, sections
+        from appointments.selectors import NextAppointmentStart, customer_appointments
+        from customers import erasure, next_appointment, sections
+
+        # The customers' next appointment, once the stored one has begun.
+        next_appointment.provide(NextAppointmentStart)
 
         def appointment_lists(customer, request):
             if not request.user.has_perm("appointments.view_appointment"):
@@ -29,6 +32,7 @@ class AppointmentsConfig(AppConfig):
                 template="appointments/_customer_appointments.html",
                 context=appointment_lists,
                 order=20,
+                actions="appointments/_customer_actions.html",
             )
         )
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, DateTimeField, F, Func, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from appointments import calendar, schedule
@@ -36,6 +36,19 @@ SORT_KEYS = {
 _FULL_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DAY_MONTH = re.compile(r"^(\d{1,2})\.(\d{1,2})\.?$")
+
+
+class NextAppointmentStart(Func):
+    """``appointments_next_start(id)``: the start of the customer's earliest
+    upcoming planned or confirmed appointment, as the database function that
+    the trigger keeping ``next_appointment_at`` uses (appointments migration
+    0005). The rule lives there alone; Python only calls it."""
+
+    function = "appointments_next_start"
+    output_field = DateTimeField()
+
+    def __init__(self, customer_id="id", **extra):
+        super().__init__(F(customer_id) if isinstance(customer_id, str) else customer_id, **extra)
 
 
 def appointment_list() -> QuerySet[Appointment]:

@@ -72,14 +72,14 @@ class CustomerFilter(SortedFilterSet):
             self.form.cleaned_data.get(name) for name in ("q", "status", "insurance", "recall")
         )
 
-    def kept_count(self) -> int | None:
+    def precounted_count(self) -> int | None:
         """The number of matches when CustomerCount keeps it (see
-        selectors.kept_total), else None: then they are counted."""
+        selectors.precounted_total), else None: then they are counted."""
         self.form.is_valid()
         data = self.form.cleaned_data
         if self.deleted or isinstance(self.page_ids, selectors.SearchHits):
             return None  # (search hits count themselves, from CustomerCount too)
-        return selectors.kept_total(
+        return selectors.precounted_total(
             status=data.get("status"),
             insurer=data.get("insurance"),
             search=data.get("q"),

@@ -490,7 +490,7 @@ class CustomerCount(models.Model):
     search key or their newest refraction on a day: kept exact by statement
     triggers on customers (migration 0013), so that a list filtered by one of
     them shows its total at once instead of counting 100,000 index entries on
-    every page view. Read through selectors.kept_total; nothing else writes
+    every page view. Read through selectors.precounted_total; nothing else writes
     it."""
 
     STATUS = "status"

@@ -6,6 +6,7 @@ round: each registers what it shows on a customer's page (in its AppConfig's
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -25,6 +26,17 @@ class Section:
     # customer's row instead of a query of its own (e.g. whether there are
     # contact lens fittings at all: most customers have none).
     annotate: Callable[[QuerySet], QuerySet] | None = None
+    # Buttons for the page's header (e.g. "Termin buchen"), a template
+    # rendered with ``customer`` and ``section``; it checks its own rights.
+    actions: str | None = None
+
+
+class Shown(NamedTuple):
+    """A section as this user sees it on one customer's page."""
+
+    template: str
+    context: dict
+    actions: str | None
 
 
 _SECTIONS: dict[str, Section] = {}
@@ -43,11 +55,11 @@ def annotated(queryset: QuerySet) -> QuerySet:
     return queryset
 
 
-def sections_for(customer: Customer, request: HttpRequest) -> list[tuple[str, dict]]:
-    """(template, context) of each section this user sees, in order."""
+def sections_for(customer: Customer, request: HttpRequest) -> list[Shown]:
+    """Each section this user sees, in order."""
     shown = []
     for section in sorted(_SECTIONS.values(), key=lambda section: (section.order, section.name)):
         context = section.context(customer, request)
         if context is not None:
-            shown.append((section.template, context))
+            shown.append(Shown(section.template, context, section.actions))
     return shown

@@ -12,7 +12,6 @@ from django.db.models import (
     DateTimeField,
     ExpressionWrapper,
     F,
-    Func,
     Max,
     Min,
     Q,
@@ -31,6 +30,7 @@ from customers.models import (
     InsuranceProvider,
     sort_ordering,
 )
+from customers.next_appointment import start as next_appointment_start
 from customers.validators import years_before
 from opticrm.lib import text
 from opticrm.lib.history import with_latest_event_id
@@ -45,9 +45,11 @@ def insurance_choices() -> list[tuple[int, str]]:
     return list(InsuranceProvider.objects.order_by("name").values_list("id", "name"))
 
 
-def customer_list(*, include_deleted: bool = False) -> QuerySet[Customer]:
+def customer_list(*, deleted: bool = False) -> QuerySet[Customer]:
+    """The customers who are not deleted or, with ``deleted=True``, only the
+    deleted ones (the list of deleted customers)."""
     customers = Customer.objects.select_related("insurance_provider")
-    return customers.deleted() if include_deleted else customers.alive()
+    return customers.deleted() if deleted else customers.alive()
 
 
 def customer_page_queryset() -> QuerySet[Customer]:
@@ -69,32 +71,19 @@ def _customer_page_queryset() -> QuerySet[Customer]:
     return sections.annotated(with_latest_event_id(customers))
 
 
-def customer_table(*, include_deleted: bool = False) -> QuerySet[Customer]:
+def customers_with_next_appointment(*, deleted: bool = False) -> QuerySet[Customer]:
     """Customers with what the table shows, the next appointment included,
     in one query."""
-    return with_next_appointment(customer_list(include_deleted=include_deleted))
-
-
-class NextAppointmentStart(Func):
-    """``appointments_next_start(id)``: the start of the customer's earliest
-    upcoming planned or confirmed appointment, as the database function that
-    the trigger keeping ``next_appointment_at`` uses (appointments migration
-    0005). The rule lives there alone; Python only calls it."""
-
-    function = "appointments_next_start"
-    output_field = DateTimeField()
-
-    def __init__(self, customer_id="id", **extra):
-        super().__init__(F(customer_id) if isinstance(customer_id, str) else customer_id, **extra)
+    return with_next_appointment(customer_list(deleted=deleted))
 
 
 def next_appointment() -> Case:
     """A customer's next appointment: the stored ``next_appointment_at``,
     which its trigger keeps on every appointment write, or, once that one has
-    begun (the trigger does not see the clock), what the database function
-    finds now, for that row alone. Screens and the API read it so."""
+    begun (the trigger does not see the clock), what the appointments app
+    finds now (customers.next_appointment), for that row alone. Screens and the API read it so."""
     return Case(
-        When(next_appointment_at__lt=Now(), then=NextAppointmentStart()),
+        When(next_appointment_at__lt=Now(), then=next_appointment_start()),
         default=F("next_appointment_at"),
         output_field=DateTimeField(),
     )
@@ -105,12 +94,12 @@ def with_next_appointment(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
     return queryset.annotate(next_appointment=next_appointment())
 
 
-def table_queryset(*, include_deleted: bool) -> QuerySet[Customer]:
+def table_queryset(*, deleted: bool) -> QuerySet[Customer]:
     """What the customer table filters and pages. The next appointment is
     read per page afterwards (table_rows), not for every
     row a deep page skips; sorting by it reads the stored
     ``next_appointment_at`` (see services.refresh_passed_next_appointments)."""
-    return customer_list(include_deleted=include_deleted)
+    return customer_list(deleted=deleted)
 
 
 # What a row of the customer table shows (customers/templatetags/customer_tables.py).
@@ -131,7 +120,7 @@ TABLE_COLUMNS = (
 )
 
 
-def table_rows(*, include_deleted: bool) -> QuerySet[Customer]:
+def table_rows(*, deleted: bool) -> QuerySet[Customer]:
     """The customers of one page of the table, read by id: only the columns
     the rows show (the search text and notes would be read and converted
     for nothing), with their ``next_appointment``. The phone number as
@@ -139,7 +128,7 @@ def table_rows(*, include_deleted: bool) -> QuerySet[Customer]:
     instead of the field's parsing."""
     columns = [column for column in TABLE_COLUMNS if column != "phone"]
     return with_next_appointment(
-        customer_list(include_deleted=include_deleted)
+        customer_list(deleted=deleted)
         .only(*columns)
         .annotate(phone_stored=ExpressionWrapper(F("phone"), output_field=CharField()))
     )
@@ -333,7 +322,7 @@ def search_count(query: str) -> int | None:
     return known_count(CustomerCount.WORD, matches.word)
 
 
-def kept_total(
+def precounted_total(
     *,
     status: str | None = None,
     insurer: int | str | None = None,

@@ -12,7 +12,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers import erasure, selectors
+from customers import erasure, next_appointment, selectors
 from customers.models import Customer
 
 EDITABLE_FIELDS = (
@@ -105,7 +105,7 @@ def refresh_passed_next_appointments(*, deleted: bool = False) -> int:
     ones read their sort index: cheap when nothing has passed)."""
     customers = Customer.objects.deleted() if deleted else Customer.objects.alive()
     return customers.filter(next_appointment_at__lt=Now()).update(
-        next_appointment_at=selectors.NextAppointmentStart()
+        next_appointment_at=next_appointment.start()
     )
 
 

@@ -17,6 +17,7 @@ from customers import sections, selectors, services
 from customers.filters import CustomerFilter
 from customers.forms import CustomerForm
 from customers.models import Customer
+from opticrm.lib import health_data
 from opticrm.lib.conflicts import conflict_form
 from opticrm.lib.display import display_value
 from opticrm.lib.forms import PageSizeForm
@@ -31,13 +32,13 @@ SAVED_EVENT = "customerSaved"
 
 def _get_customer(pk: int, *, deleted: bool = False) -> Customer:
     """The customer, or 404 if it does not exist (or is not in the asked state)."""
-    return get_object_or_404(selectors.customer_list(include_deleted=deleted), pk=pk)
+    return get_object_or_404(selectors.customer_list(deleted=deleted), pk=pk)
 
 
 def _table_context(request: HttpRequest, *, deleted: bool) -> dict:
     customer_filter = CustomerFilter(
         request.GET,
-        queryset=selectors.table_queryset(include_deleted=deleted),
+        queryset=selectors.table_queryset(deleted=deleted),
         request=request,
         deleted=deleted,
     )
@@ -48,10 +49,10 @@ def _table_context(request: HttpRequest, *, deleted: bool) -> dict:
         customer_filter.page_ids,
         page_size,
         filtered=customer_filter.is_filtered,
-        known_count=customer_filter.kept_count(),
+        known_count=customer_filter.precounted_count(),
     )
     page = paginator.get_page(request.GET.get("page"))
-    page.object_list = page_rows(page, selectors.table_rows(include_deleted=deleted))
+    page.object_list = page_rows(page, selectors.table_rows(deleted=deleted))
     return {
         "filter": customer_filter,
         "page": page,
@@ -88,6 +89,8 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # Refractions, contact lenses, appointments: what other apps add.
         "sections": sections.sections_for(customer, request),
         "history": record_history(customer),
+        # The newest refraction's date is health data (the recall).
+        "may_see_recall": health_data.may_see_recall(request.user),
     }
     return render_page_or_partial(request, "customers/customer_detail.html", "details", context)
 
@@ -95,7 +98,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _deleted_or_missing(request: HttpRequest, pk: int) -> HttpResponse:
     """An old link to a customer who was deleted: say so (410), and offer
     the restore to those who may; the name only to them."""
-    deleted = selectors.customer_list(include_deleted=True).filter(pk=pk).first()
+    deleted = selectors.customer_list(deleted=True).filter(pk=pk).first()
     if deleted is None:
         raise Http404
     context = {

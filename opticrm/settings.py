@@ -92,7 +92,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
             ],
-            "builtins": ["opticrm.lib.templatetags", "template_partials.templatetags.partials"],
+            "builtins": ["opticrm.templatetags.common", "template_partials.templatetags.partials"],
         },
     }
 ]

@@ -36,7 +36,7 @@ FITTING_SAVED = "fittingSaved"
 
 
 @dataclass(frozen=True)
-class Screen:
+class RecordModal:
     """What differs between the refraction and the fitting modal."""
 
     form_class: type[EyeTableForm]
@@ -52,7 +52,7 @@ class Screen:
     correct_url: str
 
 
-REFRACTION = Screen(
+REFRACTION = RecordModal(
     form_class=RefractionForm,
     event=REFRACTION_SAVED,
     record=services.refraction_record,
@@ -65,7 +65,7 @@ REFRACTION = Screen(
     create_url="prescriptions:refraction_create",
     correct_url="prescriptions:refraction_correct",
 )
-FITTING = Screen(
+FITTING = RecordModal(
     form_class=FittingForm,
     event=FITTING_SAVED,
     record=services.fitting_record,
@@ -93,12 +93,12 @@ def _current_record(model, pk: int) -> Record:
     )
 
 
-def _may_copy_refraction(request: HttpRequest, screen: Screen) -> bool:
+def _may_copy_refraction(request: HttpRequest, screen: RecordModal) -> bool:
     """A fitting may start from the refraction, for users who may see it."""
     return screen is FITTING and health_data.may_see_refractions(request.user)
 
 
-def _save(request: HttpRequest, screen: Screen, form, customer, original):
+def _save(request: HttpRequest, screen: RecordModal, form, customer, original):
     data = form.service_data()
     confirm = form.cleaned_data.get("confirm_unusual", False)
     if original is None:
@@ -111,7 +111,7 @@ def _save(request: HttpRequest, screen: Screen, form, customer, original):
 
 
 def _form_view(
-    request: HttpRequest, screen: Screen, customer: Customer, original: Record | None = None
+    request: HttpRequest, screen: RecordModal, customer: Customer, original: Record | None = None
 ) -> HttpResponse:
     form_kwargs = {"customer": customer, "user": request.user}
     if request.method == "POST" and request.POST.get("action") == "transpose":

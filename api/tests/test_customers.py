@@ -185,7 +185,7 @@ def test_outdated_update_answers_409_and_keeps_the_newer_change(api):
     assert customer.first_name == "Anne"
 
 
-def test_a_list_filtered_by_status_or_one_search_key_reads_its_kept_total(api):
+def test_a_list_filtered_by_status_or_one_search_key_reads_its_precounted_total(api):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -9,8 +9,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from appointments.models import Appointment
-from opticrm.lib.row_text import date_formatter, escape
-from opticrm.lib.templatetags import pk_url_builder
+from opticrm.lib.fast_html import date_formatter, escape, pk_url_builder
 
 register = template.Library()
 

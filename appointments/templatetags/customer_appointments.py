@@ -6,8 +6,7 @@ from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.safestring import SafeString, mark_safe
 
-from opticrm.lib.row_text import escape
-from opticrm.lib.templatetags import pk_url_builder
+from opticrm.lib.fast_html import escape, pk_url_builder
 
 register = template.Library()
 

@@ -12,16 +12,15 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from customers.models import Customer
+from opticrm.lib.fast_html import date_formatter, escape, pk_url_builder, table_cell
 from opticrm.lib.phone import dial_target, format_phone, stored_number
-from opticrm.lib.row_text import date_formatter, escape
-from opticrm.lib.templatetags import pk_url_builder, table_cell
 
 register = template.Library()
 
 _NONE = '<span class="muted">—</span>'
 
 
-class _Page:
+class _RowContext:
     """What every row of one table shares: labels, formats, URLs, rights."""
 
     def __init__(self, context):
@@ -65,7 +64,7 @@ def breakable_email(escaped: str) -> str:
     return escaped.replace("@", "<wbr>@").replace(".", ".<wbr>")
 
 
-def _row(page: _Page, customer: Customer) -> str:
+def _row(page: _RowContext, customer: Customer) -> str:
     labels = page.labels
     pk = int(customer.pk)
     last, first = escape(customer.last_name), escape(customer.first_name)
@@ -122,7 +121,7 @@ def _row(page: _Page, customer: Customer) -> str:
     return f'<tr id="customer-{pk}">{"".join(cells)}</tr>'
 
 
-def _actions(page: _Page, pk: int) -> str:
+def _actions(page: _RowContext, pk: int) -> str:
     modal = 'hx-target="#modal-content" data-opens-modal'
     links = []
     if page.deleted_view:
@@ -156,5 +155,5 @@ def _actions(page: _Page, pk: int) -> str:
 @register.simple_tag(takes_context=True)
 def customer_rows(context, customers) -> SafeString:
     """One ``<tr>`` per customer of the page, in the table's columns."""
-    page = _Page(context)
+    page = _RowContext(context)
     return mark_safe("\n".join(_row(page, customer) for customer in customers))  # noqa: S308 (every value escaped above)

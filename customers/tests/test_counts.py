@@ -141,7 +141,7 @@ def total_shown(response) -> str:
         ({"q": "Müller", "sort": "email"}, ["Müller", "Mueller"]),
     ],
 )
-def test_a_list_filtered_by_one_kept_thing_shows_the_kept_total(staff_client, shop, params, names):
+def test_a_list_filtered_by_one_thing_shows_the_precounted_total(staff_client, shop, params, names):
     params = {k: shop[v].pk if k == "insurance" else v for k, v in params.items()}
     with CaptureQueriesContext(connection) as queries:
         response = staff_client.get(LIST, params)

@@ -217,12 +217,12 @@ def test_the_next_appointment_is_the_stored_one_or_the_functions_once_begun(staf
     appointment(staff=staff, customer=customer, start=at(10, day=TUESDAY))
 
     def read() -> datetime.datetime | None:
-        return selectors.customer_table().get(pk=customer.pk).next_appointment
+        return selectors.customers_with_next_appointment().get(pk=customer.pk).next_appointment
 
     assert read() == at(10, day=TUESDAY)
     begun = timezone.now() - datetime.timedelta(minutes=5)
     Customer.objects.filter(pk=customer.pk).update(next_appointment_at=begun)
     assert read() == at(10, day=TUESDAY)  # appointments_next_start(), not the stale value
-    row = selectors.table_rows(include_deleted=False).get(pk=customer.pk)
+    row = selectors.table_rows(deleted=False).get(pk=customer.pk)
     assert row.next_appointment == at(10, day=TUESDAY)
     assert factories.customer().next_appointment_at is None

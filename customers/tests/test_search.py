@@ -214,7 +214,7 @@ def test_a_search_of_several_words_pages_through_the_list(staff_client):
 def test_the_text_search_finds_any_part_and_deleted_customers(people):
     customer = Customer.objects.get(last_name="Müller")
     services.customer_soft_delete(customer_id=customer.pk)
-    deleted = selectors.customer_list(include_deleted=True)
+    deleted = selectors.customer_list(deleted=True)
     assert list(selectors.customer_text_search(deleted, "ller")) == [customer]
     assert list(selectors.customer_text_search(deleted, "Mueller")) == [customer]
 

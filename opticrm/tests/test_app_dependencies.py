@@ -79,3 +79,44 @@ def test_no_two_apps_import_each_other():
     graph = {app: set(_imports(app)) for app in APPS}
     cycles = {tuple(sorted((a, b))) for a in APPS for b in graph[a] if a in graph.get(b, set())}
     assert cycles == set()
+
+
+def _sql_references(app: str) -> dict[str, set[str]]:
+    """Sibling tables and database functions named in the code's strings
+    ("appointments_next_start(id)", "prescriptions_refraction"): the
+    database's way of importing a sibling."""
+    pattern = re.compile(r"\b([a-z]+)_[a-z]\w*")
+    found: dict[str, set[str]] = {}
+    for path in _sources(app):
+        tree = ast.parse(path.read_text())
+        # Docstrings are prose: they may name whatever they explain.
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+        }
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+                continue
+            if id(node) in docstrings:
+                continue
+            for match in pattern.finditer(node.value):
+                other = match.group(1)
+                if other in APPS and other != app:
+                    found.setdefault(other, set()).add(str(path.relative_to(BASE_DIR)))
+    return found
+
+
+def test_no_app_names_a_siblings_tables_or_functions_it_does_not_build_on():
+    wrong = {
+        app: {
+            other: files
+            for other, files in _sql_references(app).items()
+            if other not in ALLOWED[app]
+        }
+        for app in APPS
+    }
+    assert {app: found for app, found in wrong.items() if found} == {}

@@ -11,9 +11,8 @@ from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from opticrm.lib.row_text import date_formatter
-from opticrm.lib.row_text import escape as _escape
-from opticrm.lib.templatetags import pk_url_builder
+from opticrm.lib.fast_html import date_formatter, pk_url_builder
+from opticrm.lib.fast_html import escape as _escape
 
 register = template.Library()
 

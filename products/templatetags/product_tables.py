@@ -8,8 +8,7 @@ from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from opticrm.lib.row_text import escape
-from opticrm.lib.templatetags import pk_url_builder, table_cell
+from opticrm.lib.fast_html import escape, pk_url_builder, table_cell
 from products.models import Category
 
 register = template.Library()

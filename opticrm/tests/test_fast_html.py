@@ -7,7 +7,7 @@ from django.utils.formats import get_format
 from django.utils.html import escape as django_escape
 from django.utils.translation import gettext_lazy, override
 
-from opticrm.lib.row_text import date_formatter, escape
+from opticrm.lib.fast_html import date_formatter, escape
 
 MOMENTS = [
     datetime.date(2026, 11, 23),
