@@ -226,3 +226,35 @@ def logged_in_page(page, live_server, staff, password):
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/customers/")
     return page
+
+
+# --- Chain-scale data for the plan tests ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def chain_data(django_db_setup, django_db_blocker):
+    """50,000 customers (with 100,000 appointments) and 20,000 products, loaded and
+    analysed once for the tests of the module that asks for it (each runs
+    in its own transaction on top) and removed at the module's end."""
+    from django.db import connection
+
+    from opticrm.bench.data import LOADED_TABLES, Sizes, load
+
+    with django_db_blocker.unblock():
+        try:
+            load(Sizes(customers=50_000, appointments=100_000, products=20_000))
+            yield
+        finally:
+            # Also after a failed load: no later test may meet these rows.
+            with connection.cursor() as cursor:
+                cursor.execute(f"TRUNCATE {', '.join(LOADED_TABLES)} CASCADE")
+                cursor.execute("DELETE FROM auth_user WHERE username LIKE 'bench-%%'")
+
+
+@pytest.fixture
+def chain_cap(monkeypatch):
+    """The exact-count cap at the share it has of a chain's million customers
+    (10,000 is 1 %): the planner's choices depend on such shares."""
+    from opticrm.lib import pagination
+
+    monkeypatch.setattr(pagination, "EXACT_UP_TO", 500)

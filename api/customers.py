@@ -20,16 +20,18 @@ from api.schemas import (
     Errors,
     Input,
     LocalDateTime,
+    api_page,
     based_on_version,
     describe,
     document,
+    empty_page,
     etag,
-    page_of,
 )
 from customers import selectors, services
+from customers.filters import customer_table_page
 from customers.forms import CustomerForm
-from customers.models import ADDRESS_FIELDS, Country, Customer, InsuranceProvider, Salutation
-from opticrm.lib import health_data, pagination
+from customers.models import ADDRESS_FIELDS, Country, Customer, Salutation
+from opticrm.lib import health_data
 
 router = Router(tags=["customers"])
 
@@ -279,11 +281,11 @@ def _provider_errors(data: dict) -> list[dict]:
     if not name:
         data["insurance_provider"] = ""
         return []
-    provider = InsuranceProvider.objects.filter(name__iexact=name).first()
+    provider = selectors.insurer_named(name)
     if provider is None:
         message = _("Unknown insurance provider “%(name)s”.") % {"name": name}
         return [{"field": "insurance_provider", "message": message}]
-    data["insurance_provider"] = str(provider.pk)
+    data["insurance_provider"] = str(provider)
     return []
 
 
@@ -309,35 +311,32 @@ def _duplicates(possible: services.PossibleDuplicates) -> Status:
 
 @router.get("", response={200: CustomerPage, 422: Errors}, summary="List customers")
 def list_customers(request: HttpRequest, filters: Query[CustomerQuery]):
-    customers = selectors.customers_with_next_appointment()
-    if filters.status:
-        customers = customers.filter(status=filters.status)
-    if filters.insurance_provider:
-        customers = customers.filter(insurance_provider__name__iexact=filters.insurance_provider)
-    if filters.search:
-        customers = selectors.customer_search(customers, filters.search)
     ordering = filters.ordering or "last_name"
     field = ordering.removeprefix("-")
     if field not in ORDERINGS:
         allowed = ", ".join(ORDERINGS)
         message = _("Sorting is possible by: %(fields)s.") % {"fields": allowed}
         return Status(422, {"detail": [{"field": "ordering", "message": message}]})
-    if selectors.sorts_by_next_appointment(ordering):
-        services.refresh_passed_next_appointments()
+    data = {"q": filters.search or "", "status": filters.status or ""}
+    if filters.insurance_provider:
+        # The API names insurers, the table filters (and counts) by id.
+        provider = selectors.insurer_named(filters.insurance_provider)
+        if provider is None:
+            return empty_page(filters)
+        data["insurance"] = str(provider)
+    column = None
     if ORDERINGS[field]:
-        customers = selectors.customer_sort(customers, ordering.replace(field, ORDERINGS[field]))
+        data["sort"] = ordering.replace(field, ORDERINGS[field])
     else:
-        column = F(field).desc() if ordering.startswith("-") else F(field).asc()
-        customers = customers.order_by(column, "id")
-    if filters.search:
-        # As the customer list: a common surname must not walk the name index.
-        customers = pagination.match_before_sorting(customers)
-    filtered = any((filters.status, filters.insurance_provider, filters.search))
-    kept = None
-    # The API filters insurers by name: counts are kept per insurer id.
-    if not filters.insurance_provider:
-        kept = selectors.precounted_total(status=filters.status, search=filters.search)
-    return page_of(customers, filters, filtered=filtered, known_count=kept)
+        column = [F(field).desc() if ordering.startswith("-") else F(field).asc(), "id"]
+    customer_filter, page = customer_table_page(
+        data,
+        page=filters.page,
+        page_size=filters.page_size,
+        rows=selectors.customers_with_next_appointment(),
+        ordering=column,
+    )
+    return api_page(page, filters)
 
 
 @router.post(

@@ -20,13 +20,15 @@ from api.schemas import (
     Errors,
     Input,
     LocalDateTime,
+    api_page,
     based_on_version,
     describe,
     document,
     etag,
-    page_of,
 )
+from opticrm.lib.pagination import TablePaginator
 from products import selectors, services
+from products.filters import product_table_page
 from products.models import Category, Product, StockMovement, Supplier
 
 router = Router(tags=["products"])
@@ -188,16 +190,22 @@ def _data(payload: Schema, **options) -> tuple[dict, list[dict]]:
 
 @router.get("", response={200: ProductPage, 422: Errors}, summary="List products")
 def list_products(request: HttpRequest, filters: Query[ProductQuery]):
-    products = selectors.product_list().select_related("supplier")
-    if filters.category:
-        products = products.filter(category=filters.category)
-    if filters.active is not None:
-        products = products.filter(active=filters.active)
+    data = {
+        "q": filters.search or "",
+        "category": filters.category or "",
+        # The API lists every product unless asked; the screen active ones.
+        "active": {True: "yes", False: "no", None: "all"}[filters.active],
+        "sort": "name",
+    }
     if filters.below_minimum:
-        products = selectors.below_minimum(products)
-    if filters.search:
-        products = selectors.product_search(products, filters.search)
-    return page_of(selectors.product_sort(products, "name"), filters)
+        data["below_minimum"] = "on"
+    _filter, page = product_table_page(
+        data,
+        page=filters.page,
+        page_size=filters.page_size,
+        queryset=selectors.product_list().select_related("supplier"),
+    )
+    return api_page(page, filters)
 
 
 @router.post("", response={201: ProductOut, 422: Errors}, summary="Create a product")
@@ -258,7 +266,9 @@ def update_product(
 )
 def list_movements(request: HttpRequest, product_id: int, query: Query[PageQuery]):
     product = _read(product_id)
-    return page_of(selectors.product_ledger(product), query)
+    # One product's movements: few enough to count, as the product page does.
+    ledger = TablePaginator(selectors.product_ledger(product), query.page_size, filtered=True)
+    return api_page(ledger.get_page(query.page), query)
 
 
 @router.post(

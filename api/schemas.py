@@ -5,13 +5,12 @@ import datetime
 import typing
 from typing import Annotated
 
+from django.core.paginator import Page
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Schema
 from pydantic import AfterValidator, Strict, ValidationInfo, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
-
-from opticrm.lib.pagination import TablePaginator
 
 
 def describe(de: str, en: str) -> str:
@@ -161,35 +160,30 @@ TOTAL_IS_ESTIMATE = Field(
 )
 
 
-def page_of(queryset, query, *, filtered: bool = True, known_count: int | None = None) -> dict:
-    """One page of a list as the API answers it: items, total (exact, or an
-    estimate for an unfiltered list of a chain's size, as the web tables
-    show it), page, page_size."""
-    start = (query.page - 1) * query.page_size
-    paginator = TablePaginator(
-        queryset, query.page_size, filtered=filtered, known_count=known_count
-    )
+def api_page(page: Page, query) -> dict:
+    """A page of a table's list (customer_table_page, TablePaginator) as
+    the API answers it: items, total (exact, or an estimate for an
+    unfiltered list of a chain's size, as the web tables show it), page,
+    page_size. A page past the end has no items (the table shows the last)."""
+    beyond = page.number != query.page
     return {
-        "items": list(queryset[start : start + query.page_size]),
-        "total": paginator.count,
-        "total_is_estimate": paginator.estimated,
+        "items": [] if beyond else list(page.object_list),
+        "total": page.paginator.count,
+        "total_is_estimate": page.paginator.estimated,
         "page": query.page,
         "page_size": query.page_size,
     }
 
 
-def is_outdated(request: HttpRequest, *, tag: str, updated_at, based_on) -> bool:
-    """True if the client edited an older state than the stored one: its
-    If-Match names another ETag, or its ``updated_at`` is older. The API
-    answers times to the millisecond (Django's JSON encoder), the database
-    keeps microseconds: compared at the precision the client was given, the
-    value just read is current."""
-    expected = if_match(request)
-    if expected is not None and etag(expected) != tag:
-        return True
-    if based_on is None:
-        return False
-    return _older(based_on, updated_at)
+def empty_page(query) -> dict:
+    """What a list answers when a filter names nothing that exists."""
+    return {
+        "items": [],
+        "total": 0,
+        "total_is_estimate": False,
+        "page": query.page,
+        "page_size": query.page_size,
+    }
 
 
 def _older(based_on: datetime.datetime, updated_at: datetime.datetime) -> bool:

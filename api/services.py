@@ -4,7 +4,9 @@ the API's authentication call these)."""
 import datetime
 import hashlib
 import secrets
+import time
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -63,15 +65,36 @@ def may_read_health_data(user) -> bool:
     return health_data.may_grant_to_api_keys(user)
 
 
+# Verified keys, per process: hash -> (when verified, the key). A key is
+# looked up again after API_KEY_CACHE_SECONDS, so a revocation or a change
+# made in another process (the admin's, another worker's) takes effect
+# within those seconds; in this process at once (forget_verified_keys).
+clock = time.monotonic
+_verified: dict[str, tuple[float, ApiKey]] = {}
+
+
+def forget_verified_keys(**_signal) -> None:
+    """Look every key up again (a key was saved, revoked or deleted)."""
+    _verified.clear()
+
+
 def api_key_for(raw: str) -> ApiKey | None:
     """The active key with this secret, or None; notes when it was used."""
     if not raw or not raw.startswith(KEY_PREFIX) or len(raw) > 200:
         return None
-    key = ApiKey.objects.filter(key_hash=_hash(raw), revoked_at__isnull=True).first()
-    if key is None:
-        return None
-    now = timezone.now()
-    if key.last_used_at is None or now - key.last_used_at > USE_RESOLUTION:
-        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
-        key.last_used_at = now
+    digest = _hash(raw)
+    now = clock()
+    verified_at, key = _verified.get(digest, (None, None))
+    if verified_at is None or not 0 <= now - verified_at < settings.API_KEY_CACHE_SECONDS:
+        key = ApiKey.objects.filter(key_hash=digest, revoked_at__isnull=True).first()
+        if key is None:
+            _verified.pop(digest, None)
+            return None
+        if len(_verified) >= 1024:
+            _verified.clear()  # bounded: keys are few, wrong ones are never kept
+        _verified[digest] = (now, key)
+    used = timezone.now()
+    if key.last_used_at is None or used - key.last_used_at > USE_RESOLUTION:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=used)
+        key.last_used_at = used
     return key

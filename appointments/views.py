@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.http.request import split_domain_port
@@ -16,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from appointments import ics, ics_events, selectors, services
-from appointments.filters import AppointmentFilter
+from appointments.filters import appointment_table_page
 from appointments.forms import AppointmentForm, FreeSlotsForm, StatusForm
 from appointments.models import (
     NEXT_STATUSES,
@@ -47,10 +46,10 @@ def _table_context(request: HttpRequest) -> dict:
     data = request.GET.copy()
     # Without a start date in the URL the list begins today; an empty one shows all.
     data.setdefault("date_from", timezone.localdate().strftime("%d.%m.%Y"))
-    appointment_filter = AppointmentFilter(data, queryset=selectors.appointment_list())
     page_size = PageSizeForm(request.GET, sizes=PAGE_SIZES).size
-    page = Paginator(appointment_filter.qs, page_size).get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)
+    appointment_filter, page = appointment_table_page(
+        data, page=request.GET.get("page"), page_size=page_size
+    )
     for appointment in page.object_list:
         appointment.next_statuses = status_actions(NEXT_STATUSES.get(appointment.status, []))
     return {

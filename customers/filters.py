@@ -2,14 +2,15 @@ from functools import cached_property
 
 import django_filters
 from django import forms
+from django.core.paginator import Page
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from customers import selectors
+from customers import selectors, services
 from customers.models import SORT_KEYS, Customer
 from customers.selectors import recall_cutoff, refraction_older_than
-from opticrm.lib import health_data
+from opticrm.lib import health_data, pagination
 from opticrm.lib.filters import SortedFilterSet, sort_filter
 
 
@@ -49,9 +50,12 @@ class CustomerFilter(SortedFilterSet):
         model = Customer
         fields = ["q", "status", "insurance", "recall", "sort"]
 
-    def __init__(self, *args, deleted: bool = False, **kwargs):
+    def __init__(self, *args, deleted: bool = False, ordering: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.deleted = deleted
+        # An order the table has no column for (the API's id, created_at,
+        # updated_at), instead of ``sort``; it needs an index of its own.
+        self.ordering = ordering
         user = getattr(self.request, "user", None)
         if not health_data.may_see_recall(user):
             # When someone's eyes were last measured is health data too.
@@ -90,6 +94,11 @@ class CustomerFilter(SortedFilterSet):
     def page_ids(self) -> "QuerySet | selectors.SearchHits":
         """The ids of ``qs`` in its order, to page over. A search alone in
         name order is answered from the search-word index alone."""
+        if self.ordering is not None:
+            rows = self.qs.order_by(*self.ordering)
+            if self.form.cleaned_data.get("q"):
+                rows = pagination.match_before_sorting(rows)
+            return rows.values_list("pk", flat=True)
         self.form.is_valid()
         data = self.form.cleaned_data
         sort = self.current_sort
@@ -111,3 +120,41 @@ class CustomerFilter(SortedFilterSet):
         if self.deleted:
             return selectors.customer_text_search(queryset, value)
         return selectors.customer_search(queryset, value)
+
+
+def customer_table_page(
+    data,
+    *,
+    page: int | str | None,
+    page_size: int,
+    request=None,
+    deleted: bool = False,
+    rows: QuerySet | None = None,
+    ordering: list | None = None,
+) -> tuple[CustomerFilter, Page]:
+    """One page of the customer table for these filter values: the list
+    screens and the API read it the same way. The ids are paged (a deep page
+    skips index entries, not rows), counted from CustomerCount, the search
+    words or an estimate, and only the page's ``rows`` are read (by default
+    what the table shows), with their next appointment. A page past the end
+    is the last one (``page.number`` says which)."""
+    customer_filter = CustomerFilter(
+        data,
+        queryset=selectors.table_queryset(deleted=deleted),
+        request=request,
+        deleted=deleted,
+        ordering=ordering,
+    )
+    if ordering is None and selectors.sorts_by_next_appointment(customer_filter.current_sort):
+        services.refresh_passed_next_appointments(deleted=deleted)
+    paginator = pagination.TablePaginator(
+        customer_filter.page_ids,
+        page_size,
+        filtered=customer_filter.is_filtered,
+        known_count=customer_filter.precounted_count(),
+    )
+    shown = paginator.get_page(page)
+    if rows is None:
+        rows = selectors.table_rows(deleted=deleted)
+    shown.object_list = pagination.page_rows(shown, rows)
+    return customer_filter, shown

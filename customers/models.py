@@ -331,6 +331,10 @@ class Customer(TimeStampedModel):
                 "insurance_provider", "sort_name", "id", name="customer_insurance", condition=ALIVE
             ),
             models.Index(fields=["deleted_at"], name="customer_deleted", condition=~ALIVE),
+            # The API's orderings by id, created_at and updated_at (issue 25);
+            # id has the primary key's index.
+            models.Index(fields=["created_at", "id"], name="customer_created", condition=ALIVE),
+            models.Index(fields=["updated_at", "id"], name="customer_updated", condition=ALIVE),
             # The duplicate warning compares names case-insensitively (UPPER).
             models.Index(
                 Upper("first_name"),

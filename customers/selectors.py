@@ -45,6 +45,16 @@ def insurance_choices() -> list[tuple[int, str]]:
     return list(InsuranceProvider.objects.order_by("name").values_list("id", "name"))
 
 
+def insurer_named(name: str) -> int | None:
+    """The id of the insurer of this name (as written, any case), or None:
+    the API names insurers where the screens choose them."""
+    return (
+        InsuranceProvider.objects.filter(name__iexact=name.strip())
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 def customer_list(*, deleted: bool = False) -> QuerySet[Customer]:
     """The customers who are not deleted or, with ``deleted=True``, only the
     deleted ones (the list of deleted customers)."""

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from customers import sections, selectors, services
-from customers.filters import CustomerFilter
+from customers.filters import customer_table_page
 from customers.forms import CustomerForm
 from customers.models import Customer
 from opticrm.lib import health_data
@@ -23,7 +23,6 @@ from opticrm.lib.display import display_value
 from opticrm.lib.forms import PageSizeForm
 from opticrm.lib.history import record_history
 from opticrm.lib.htmx import close_modal, htmx_current_path, render_page_or_partial
-from opticrm.lib.pagination import TablePaginator, page_rows
 
 logger = logging.getLogger(__name__)
 
@@ -36,23 +35,14 @@ def _get_customer(pk: int, *, deleted: bool = False) -> Customer:
 
 
 def _table_context(request: HttpRequest, *, deleted: bool) -> dict:
-    customer_filter = CustomerFilter(
+    page_size = PageSizeForm(request.GET, sizes=settings.TABLE_PAGE_SIZES).size
+    customer_filter, page = customer_table_page(
         request.GET,
-        queryset=selectors.table_queryset(deleted=deleted),
+        page=request.GET.get("page"),
+        page_size=page_size,
         request=request,
         deleted=deleted,
     )
-    if selectors.sorts_by_next_appointment(customer_filter.current_sort):
-        services.refresh_passed_next_appointments(deleted=deleted)
-    page_size = PageSizeForm(request.GET, sizes=settings.TABLE_PAGE_SIZES).size
-    paginator = TablePaginator(
-        customer_filter.page_ids,
-        page_size,
-        filtered=customer_filter.is_filtered,
-        known_count=customer_filter.precounted_count(),
-    )
-    page = paginator.get_page(request.GET.get("page"))
-    page.object_list = page_rows(page, selectors.table_rows(deleted=deleted))
     return {
         "filter": customer_filter,
         "page": page,

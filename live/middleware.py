@@ -6,6 +6,7 @@ import re
 from pghistory.middleware import HistoryMiddleware
 
 from live import selectors
+from opticrm.lib.pages_only import is_api
 
 TAB_HEADER = "X-Live-Tab"
 _TAB = re.compile(r"[A-Za-z0-9]{1,40}")
@@ -42,7 +43,7 @@ class LiveCountersMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         whole_page = request.method == "GET" and not request.headers.get("HX-Request")
-        if whole_page and getattr(view_func, "login_required", True):
+        if whole_page and not is_api(request) and getattr(view_func, "login_required", True):
             # Without the counters the page works, only without live updates.
             with contextlib.suppress(selectors.CountersUnavailable):
                 request.live_counters = selectors.change_counters()

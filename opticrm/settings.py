@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "opticrm",
 ]
 
+# opticrm.lib.pages_only: the same middleware for pages, skipped by API
+# calls (keys, not sessions: issue 25).
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -59,20 +61,20 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Before the login middleware: a CORS preflight carries no credentials.
     "corsheaders.middleware.CorsMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
+    "opticrm.lib.pages_only.SessionMiddleware",
+    "opticrm.lib.pages_only.HtmxMiddleware",
     "opticrm.lib.middleware.ShopLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "opticrm.lib.pages_only.AuthenticationMiddleware",
     # Who changed what: the user, URL and browser tab go with every change the
     # triggers record (the tab, so a tab is not told about its own changes).
     "live.middleware.LiveHistoryMiddleware",
-    "opticrm.lib.middleware.HtmxLoginRedirectMiddleware",
-    "opticrm.lib.middleware.LoginRequiredMiddleware",
-    "opticrm.lib.middleware.SessionTimeoutMiddleware",
+    "opticrm.lib.pages_only.HtmxLoginRedirectMiddleware",
+    "opticrm.lib.pages_only.LoginRequiredMiddleware",
+    "opticrm.lib.pages_only.SessionTimeoutMiddleware",
     "live.middleware.LiveCountersMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "opticrm.lib.pages_only.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -237,6 +239,9 @@ SHOP_PHONE = env.str("SHOP_PHONE", default="")
 # ("number/period", period s, min, hour or day).
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/min")
 API_FAILED_AUTH_LIMIT = env.str("API_FAILED_AUTH_LIMIT", default="20/min")
+# How long a worker trusts a key it has verified: a revoked key is refused
+# by every worker within these seconds (by the revoking one at once).
+API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=5)
 # Proxies in front of the app that append to X-Forwarded-For; 0 trusts only
 # the socket's address (a client could otherwise claim any address).
 NINJA_NUM_PROXIES = env.int("NUM_PROXIES", default=0)

@@ -1,7 +1,10 @@
 import django_filters
 from django import forms
+from django.core.paginator import Page
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from opticrm.lib import pagination
 from opticrm.lib.filters import SortedFilterSet, sort_filter
 from products import selectors
 from products.models import SORT_KEYS, Category, Product
@@ -66,7 +69,7 @@ class ProductFilter(SortedFilterSet):
         return queryset.filter(active=value != "no")
 
     def filter_below_minimum(self, queryset, name, value):
-        return selectors.below_minimum(queryset) if value else queryset
+        return queryset.below_minimum() if value else queryset
 
     @property
     def is_filtered(self) -> bool:
@@ -81,3 +84,19 @@ class ProductFilter(SortedFilterSet):
             or data.get("below_minimum")
             or data.get("active") != ACTIVE_DEFAULT
         )
+
+
+def product_table_page(
+    data, *, page: int | str | None, page_size: int, queryset: QuerySet | None = None
+) -> tuple[ProductFilter, Page]:
+    """One page of the product table for these filter values, for the list
+    screen and the API alike: counted exactly when filtered (a search's
+    matches with the page, in one query), estimated when not. A page past
+    the end is the last one (``page.number`` says which). ``queryset``:
+    what each row carries along (the API's supplier)."""
+    products = selectors.product_list() if queryset is None else queryset
+    product_filter = ProductFilter(data, queryset=products)
+    paginator = pagination.TablePaginator(
+        product_filter.qs, page_size, filtered=product_filter.is_filtered
+    )
+    return product_filter, paginator.get_page(page)

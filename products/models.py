@@ -141,6 +141,21 @@ def margin(purchase: Decimal | None, sale: Decimal | None) -> Margin:
 MONEY = {"max_digits": 10, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 
 
+# Below minimum stock: the one home of the rule. Queries read it through
+# ProductQuerySet.below_minimum() (the product list's filter, the API) or as
+# this Q (the reorder list); the partial index product_below_minimum is built
+# from it, and PostgreSQL uses a partial index only for a query that repeats
+# its predicate, so both must come from here. Product.below_minimum is its
+# twin for a product already loaded (test_rules keeps the two in step).
+BELOW_MINIMUM = Q(stock__lt=F("minimum_stock"))
+
+
+class ProductQuerySet(models.QuerySet):
+    def below_minimum(self) -> "ProductQuerySet":
+        """Products whose stock is below their minimum stock (BELOW_MINIMUM)."""
+        return self.filter(BELOW_MINIMUM)
+
+
 # The stock has its own history, the ledger (StockMovement, tracked too);
 # the version is bookkeeping, told by the events themselves.
 @pghistory.track(
@@ -242,6 +257,8 @@ class Product(TimeStampedModel):
     # it was made from. ``updated_at`` moves with it and only with it.
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
+    objects = ProductQuerySet.as_manager()
+
     class Meta:
         ordering = ["name", "id"]
         verbose_name = _("product")
@@ -303,8 +320,14 @@ class Product(TimeStampedModel):
             # With the id, the default list (active products by name) and its
             # count read this index alone instead of every product's row.
             models.Index(fields=["active", "name", "id"], name="product_active"),
+            # The products below their minimum stock, the few a chain has to
+            # reorder: the reorder list reads them from here (and the ids of
+            # open order lines from reorderline_open) instead of every
+            # product, and the product list's and the API's filter in name
+            # order, active or not (the predicate is the rule alone, so every
+            # query that has it may use the index).
             models.Index(
-                F("stock"), F("name"), name="product_below_minimum", condition=Q(active=True)
+                fields=["name", "id"], name="product_below_minimum", condition=BELOW_MINIMUM
             ),
             *sort_indexes(),
             # Search by any part of name, brand, article number or EAN.
@@ -331,6 +354,7 @@ class Product(TimeStampedModel):
 
     @property
     def below_minimum(self) -> bool:
+        """BELOW_MINIMUM for this product as loaded, without a query."""
         return self.stock < self.minimum_stock
 
     def clean(self) -> None:

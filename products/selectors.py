@@ -2,11 +2,12 @@
 
 from itertools import groupby
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import (
-    Exists,
     F,
     IntegerField,
+    Lookup,
     OuterRef,
     Prefetch,
     Q,
@@ -19,6 +20,7 @@ from django.db.models.functions import Coalesce, Greatest
 
 from opticrm.lib.models import with_names_of
 from products.models import (
+    BELOW_MINIMUM,
     SEARCH_FIELDS,
     SORT_KEYS,
     Product,
@@ -52,10 +54,6 @@ def product_sort(queryset: QuerySet[Product], sort: str) -> QuerySet[Product]:
     if column not in SORT_KEYS:
         column, sort = DEFAULT_SORT, DEFAULT_SORT
     return queryset.order_by(*sort_ordering(column, descending=sort.startswith("-")))
-
-
-def below_minimum(queryset: QuerySet[Product]) -> QuerySet[Product]:
-    return queryset.filter(stock__lt=F("minimum_stock"))
 
 
 def product_by_code(code: str) -> Product | None:
@@ -127,6 +125,19 @@ def with_reorder_figures(queryset: QuerySet[Product]) -> QuerySet[Product]:
     )
 
 
+class _AnyOf(Lookup):
+    """``lhs = ANY(rhs)``, rhs an array. Unlike IN or EXISTS with a subquery,
+    PostgreSQL reads it from an index, also as one side of an OR."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
+
+
 def reorder_list(*, supplier_id: int | None = None) -> QuerySet[Product]:
     """What to order and what is on order: active products below their
     minimum stock, and every product with an open order (so its goods can be
@@ -134,9 +145,15 @@ def reorder_list(*, supplier_id: int | None = None) -> QuerySet[Product]:
     ``missing`` (with_reorder_figures) and ``open_orders``, its open order
     lines, oldest first. Two queries per page (or for the whole CSV),
     however long the list."""
-    has_open_order = Exists(_open_lines().filter(product=OuterRef("pk")))
+    # Both sides of the OR come from an index and PostgreSQL joins the two
+    # bitmaps: the index product_below_minimum, whose predicate the first
+    # side repeats, and the ids of the open order lines (reorderline_open)
+    # looked up by primary key. With EXISTS on the second side, the page and
+    # its count each tested all 20,000 products of a chain (5 ms each).
+    open_ids = ArraySubquery(_open_lines().order_by().values("product_id"))
+    has_open_order = _AnyOf(F("pk"), open_ids)
     products = Product.objects.filter(
-        (Q(active=True) & Q(stock__lt=F("minimum_stock"))) | has_open_order
+        (Q(active=True) & BELOW_MINIMUM) | has_open_order
     ).select_related("supplier")
     if supplier_id is not None:
         products = products.filter(supplier_id=supplier_id)

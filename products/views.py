@@ -22,10 +22,9 @@ from opticrm.lib.display import display_value
 from opticrm.lib.forms import PageSizeForm
 from opticrm.lib.history import record_history, with_latest_event_id
 from opticrm.lib.htmx import close_modal, htmx_current_path, render_page_or_partial
-from opticrm.lib.pagination import TablePaginator
 from opticrm.lib.spreadsheet import spreadsheet_text
 from products import contact_lenses, gtin, selectors, services
-from products.filters import ProductFilter
+from products.filters import product_table_page
 from products.forms import (
     MarginForm,
     ProductForm,
@@ -64,10 +63,10 @@ def _get_product(pk: int, *, figures: bool = False) -> Product:
 
 
 def _table_context(request: HttpRequest) -> dict:
-    product_filter = ProductFilter(request.GET, queryset=selectors.product_list())
     page_size = PageSizeForm(request.GET, sizes=settings.TABLE_PAGE_SIZES).size
-    paginator = TablePaginator(product_filter.qs, page_size, filtered=product_filter.is_filtered)
-    page = paginator.get_page(request.GET.get("page"))
+    product_filter, page = product_table_page(
+        request.GET, page=request.GET.get("page"), page_size=page_size
+    )
     context = {
         "filter": product_filter,
         "page": page,

@@ -80,8 +80,10 @@ def test_appointment_list_queries_do_not_grow_with_appointments(client, auth):
         assert len({item["staff_name"] for item in many_page["items"]}) == MANY
         assert {item["type_name"] for item in many_page["items"]} == {"Sehtest", "Brillenabholung"}
         assert few == many, f"{query}: {few} queries with {FEW} appointments, {many} with {MANY}"
-    # Key, rate count, the page (with customer, staff and type), the count.
-    assert max(count for count, _page in large) <= 4, [count for count, _page in large]
+    # The rate count; the count (unfiltered: the planner's estimate and a
+    # capped count); the page's ids along the index; their rows with
+    # customer, staff and type. The key is verified once per few seconds.
+    assert max(count for count, _page in large) <= 5, [count for count, _page in large]
 
 
 def stock(number: int, *, start: int) -> None:
@@ -113,5 +115,7 @@ def test_product_list_queries_do_not_grow_with_products(client, auth):
             f"Lieferant {index:02d}" for index in range(MANY)
         }
         assert few == many, f"{query}: {few} queries with {FEW} products, {many} with {MANY}"
-    # Key, rate count, the page (with suppliers), the count.
-    assert max(count for count, _page in large) <= 4, [count for count, _page in large]
+    # The rate count; the count (unfiltered: the planner's estimate and a
+    # capped count); the page (a search: its ids with their count in one
+    # query) and its rows with suppliers. The key is verified once per few seconds.
+    assert max(count for count, _page in large) <= 5, [count for count, _page in large]

@@ -76,3 +76,16 @@ def working_day(*, start: datetime.date | None = None, step: int = 1) -> datetim
     while day.weekday() > 4 or schedule.closed_reason(day):
         day += datetime.timedelta(days=step)
     return day
+
+
+def open_today() -> datetime.date:
+    """Today, with opening hours on its weekday (on a Sunday the shop's
+    seeded hours have none): for tests of what the calendar shows today."""
+    from appointments.models import OpeningHours
+
+    today = timezone.localdate()
+    if not OpeningHours.objects.filter(weekday=today.weekday()).exists():
+        OpeningHours.objects.create(
+            weekday=today.weekday(), opens=datetime.time(9), closes=datetime.time(18)
+        )
+    return today

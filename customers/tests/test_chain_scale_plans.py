@@ -4,8 +4,9 @@ are loaded), every filter, sort and search reads indexes, and the totals
 come from CustomerCount or an index (issue 8).
 
 The rows are committed once for this module and removed at its end, also
-when loading fails: no other module sees them (test_large_lists.py has the
-list's counting and paging rules on small data)."""
+when loading fails: no other module sees them (the ``chain_data`` fixture;
+test_large_lists.py has the list's counting and paging rules on small
+data)."""
 
 import re
 
@@ -16,8 +17,7 @@ from django.urls import reverse
 
 from customers.models import INDEXED_SORTS, Customer
 from customers.tests.test_large_lists import page_info
-from opticrm.bench.data import LOADED_TABLES, Sizes, load
-from opticrm.lib import pagination, text
+from opticrm.lib import text
 
 pytestmark = pytest.mark.django_db
 
@@ -28,28 +28,6 @@ BIG_TABLES = (
     "appointments_appointment",
     "prescriptions_refraction",
 )
-
-
-@pytest.fixture(scope="module")
-def chain_data(django_db_setup, django_db_blocker):
-    """50,000 customers, loaded and analysed once for this module's tests
-    (each runs in its own transaction on top) and removed afterwards."""
-    with django_db_blocker.unblock():
-        try:
-            load(Sizes(customers=50_000, appointments=100_000, products=500))
-            yield
-        finally:
-            # Also after a failed load: no later test may meet these rows.
-            with connection.cursor() as cursor:
-                cursor.execute(f"TRUNCATE {', '.join(LOADED_TABLES)} CASCADE")
-                cursor.execute("DELETE FROM auth_user WHERE username LIKE 'bench-%%'")
-
-
-@pytest.fixture
-def chain_cap(monkeypatch):
-    """The exact-count cap at the share it has of a chain's million customers
-    (10,000 is 1 %): the planner's choices depend on such shares."""
-    monkeypatch.setattr(pagination, "EXACT_UP_TO", 500)
 
 
 def sequential_scans(client, params: dict) -> dict[str, list[str]]:

@@ -241,7 +241,7 @@ def test_pagination_and_page_size(staff_client):
     assert rows(staff_client.get(LIST, {"page": 99})) == rows(second)  # last page
 
 
-def test_list_query_count_does_not_grow(staff_client, django_assert_num_queries):
+def test_list_query_count_does_not_grow(staff_client, django_assert_max_num_queries):
     provider = factories.insurance()
 
     def count_queries() -> int:
@@ -263,8 +263,9 @@ def test_list_query_count_does_not_grow(staff_client, django_assert_num_queries)
     with_two_hundred = count_queries()
     assert with_ten == with_two_hundred
     # A search asks the planner how many it will match (match_before_sorting),
-    # as the unfiltered list asks it how many customers there are.
-    with django_assert_num_queries(with_ten):
+    # as the unfiltered list asks it how many customers there are; its page
+    # and its count come in one query.
+    with django_assert_max_num_queries(with_ten):
         staff_client.get(LIST, {"page_size": 100, "q": "a", "status": "active"})
     # Session, user, permissions, live counters, the planner's estimate, count,
     # the page's ids, its rows, their next appointments: deep pages skip ids,

@@ -9,8 +9,11 @@ ADMIN_RATIO_TARGET = 3.0
 WORKER_RSS_TARGET_MB = 200.0
 
 
-def target_ms(clients: int) -> float | None:
-    return P95_TARGET_MS.get(clients)
+def target_ms(clients: int, scenario: dict | None = None) -> float | None:
+    """The scenario's own target for this many clients (``targets``), else
+    the common one."""
+    own = {int(key): value for key, value in ((scenario or {}).get("targets") or {}).items()}
+    return own.get(clients, P95_TARGET_MS.get(clients))
 
 
 def row_ok(row: dict) -> bool | None:

@@ -232,7 +232,7 @@ def _row(scenario: dict, clients: int, result: drive.Result, speed_ms: float) ->
         "p99_ms": drive.percentile(ms, 0.99),
         "rps": result.rps,
         "speed_ms": speed_ms,
-        "target_ms": report.target_ms(clients),
+        "target_ms": report.target_ms(clients, scenario),
         "errors": result.errors[:5],
     }
     row["ok"] = report.row_ok(row)

@@ -7,7 +7,7 @@ from functools import cached_property
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Window
-from django.db.models.query import ModelIterable
+from django.db.models.query import FlatValuesListIterable, ModelIterable
 
 # Up to this many rows counting exactly is cheap (a few milliseconds).
 EXACT_UP_TO = 10_000
@@ -116,6 +116,9 @@ class TablePaginator(Paginator):
             return None
         # Where cached_property keeps its value: count is not asked again.
         self.__dict__["count"] = found[0][1]
+        if self.object_list._iterable_class is FlatValuesListIterable:
+            # A list of ids (the customer table): its rows are read per page.
+            return self._get_page([pk for pk, _total in found], number, self)
         rows = self.object_list.order_by().in_bulk([pk for pk, _total in found])
         return self._get_page([rows[pk] for pk, _total in found if pk in rows], number, self)
 
@@ -189,8 +192,11 @@ class _MatchesFirst(ExpressionWrapper):
 
 
 def reads_every_match(queryset) -> bool:
-    """Whether ``queryset`` (of models) reads and sorts all its matches
-    before its first row: match_before_sorting made it so."""
-    if not isinstance(queryset, QuerySet) or queryset._iterable_class is not ModelIterable:
+    """Whether ``queryset`` (of models, or of their ids) reads and sorts all
+    its matches before its first row: match_before_sorting made it so."""
+    if not isinstance(queryset, QuerySet) or queryset._iterable_class not in (
+        ModelIterable,
+        FlatValuesListIterable,
+    ):
         return False
     return any(isinstance(key, _MatchesFirst) for key in queryset.query.order_by)

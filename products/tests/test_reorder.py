@@ -223,6 +223,31 @@ def test_an_ordered_product_stays_on_the_list_until_its_goods_arrive(staff_clien
     assert list(selectors.reorder_list()) == []
 
 
+def test_the_list_is_active_products_below_minimum_and_every_product_on_order():
+    """Both sides of the list's OR (each read from an index of its own):
+    an inactive product only with an open order, a product with several open
+    orders once, and the supplier chosen for both sides."""
+    zeiss, hoya = Supplier.objects.create(name="Zeiss"), Supplier.objects.create(name="Hoya")
+    below = stocked(minimum=5, stock=1, name="Unter Minimum", supplier=zeiss)
+    stocked(minimum=5, stock=1, name="Inaktiv ohne Bestellung", active=False, supplier=zeiss)
+    retired = stocked(minimum=5, stock=1, name="Inaktiv bestellt", active=False, supplier=zeiss)
+    stocked(minimum=2, stock=2, name="Genau am Minimum", supplier=zeiss)
+    twice = stocked(minimum=0, stock=4, name="Zweimal bestellt", supplier=zeiss)
+    elsewhere = stocked(minimum=5, stock=0, name="Anderer Lieferant", supplier=hoya)
+    order(retired, 2)
+    order(twice, 1)
+    order(twice, 3)
+    order(elsewhere, 1)
+
+    def names(**options) -> list[str]:
+        return [p.name for p in selectors.reorder_list(**options)]
+
+    assert names() == ["Anderer Lieferant", "Inaktiv bestellt", "Unter Minimum", "Zweimal bestellt"]
+    assert names(supplier_id=zeiss.pk) == ["Inaktiv bestellt", "Unter Minimum", "Zweimal bestellt"]
+    assert selectors.reorder_list().count() == 4
+    assert below.pk in {p.pk for p in selectors.reorder_list(supplier_id=zeiss.pk)}
+
+
 def test_the_htmx_refresh_renders_only_the_list(staff_client, ordered_shop):
     body = staff_client.get(REORDER, **HTMX).content.decode()
     assert "<html" not in body and body.lstrip().startswith('<div id="reorder"')

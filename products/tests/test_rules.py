@@ -1,6 +1,7 @@
 """The product rules in their one home each (issue 24): the version of an
 edit, the frame size's lens width and bridge together, delete or
-deactivate, the margin; and the admin, which uses the same homes."""
+deactivate, the margin, below minimum stock; and the admin, which uses the
+same homes."""
 
 from decimal import Decimal
 
@@ -136,6 +137,24 @@ def test_margin_in_euros_and_per_cent_of_the_sale_price():
     assert item.margin == Margin(Decimal("169.00"), Decimal("67.9"))
     assert margin(Decimal("10"), Decimal("0")) == Margin(Decimal("-10"), None)
     assert margin(None, Decimal("10")) == Margin(None, None)
+
+
+# --- Below minimum stock -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("minimum", "stock", "below"),
+    [(0, 0, False), (3, 0, True), (3, 2, True), (3, 3, False), (3, 4, False)],
+)
+def test_below_minimum_is_one_rule_for_a_loaded_product_and_for_queries(minimum, stock, below):
+    """BELOW_MINIMUM in SQL (filter, reorder list, the partial index) and
+    Product.below_minimum in Python answer alike, at the border too."""
+    item = product(minimum_stock=minimum)
+    if stock:
+        services.stock_move(product_id=item.pk, kind=Kind.RECEIPT, quantity=stock)
+    item.refresh_from_db()
+    assert item.below_minimum is below
+    assert Product.objects.below_minimum().filter(pk=item.pk).exists() is below
 
 
 # --- Admin ------------------------------------------------------------------------------------

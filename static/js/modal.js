@@ -66,6 +66,14 @@
     const verb = event.detail.requestConfig && event.detail.requestConfig.verb;
     if (!d.open || verb === "get") openedWith = formState();
     if (!d.open) d.showModal();
+    // htmx would focus an [autofocus] field at settle whatever happened
+    // since: a quick typist's next characters landed in it. Opening the
+    // dialog has honoured it already; afterSettle below does it only while
+    // nobody has moved on.
+    for (const field of content().querySelectorAll("[autofocus]")) {
+      field.removeAttribute("autofocus");
+      field.dataset.autofocus = "";
+    }
     focusedBySwap = document.activeElement;
   });
 
@@ -78,7 +86,7 @@
     // After a re-render with errors, put the cursor on the first wrong field.
     const target =
       content().querySelector(".has-error input, .has-error select, .has-error textarea") ||
-      content().querySelector("[autofocus], input:not([type=hidden]), select, textarea, button[type=submit]");
+      content().querySelector("[data-autofocus], input:not([type=hidden]), select, textarea, button[type=submit]");
     if (target) target.focus();
   });
 
