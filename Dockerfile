@@ -3,6 +3,8 @@
 #   docker run -p 8000:8000 -e SECRET_KEY=… -e DATABASE_URL=… -e ALLOWED_HOSTS=… opticrm
 # Migrations are not run here: `docker compose run --rm web python manage.py migrate`
 # (or the same command against the image before each release).
+# The background worker is the same image with another command:
+#   docker run … opticrm python manage.py db_worker   (docs/messaging.md)
 FROM python:3.11-slim
 
 # WEB_CONCURRENCY: gunicorn's worker count (override at run time).

@@ -139,6 +139,9 @@ class CustomerOut(Schema):
 
     @staticmethod
     def resolve_phone(obj: Customer) -> str:
+        stored = getattr(obj, "phone_stored", None)  # (read, see selectors)
+        if stored is not None:
+            return stored
         return str(obj.phone) if obj.phone else ""
 
     @staticmethod

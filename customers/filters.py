@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from customers import selectors, services
+from customers import list_filters, selectors, services
 from customers.models import SORT_KEYS, Customer
 from customers.selectors import recall_cutoff, refraction_older_than
 from opticrm.lib import health_data, pagination
@@ -62,6 +62,31 @@ class CustomerFilter(SortedFilterSet):
             del self.filters["recall"]
             del self.form.fields["recall"]
 
+    def get_form_class(self):
+        # The filters other apps register (customers.list_filters), before
+        # the form is first built from self.filters.
+        for extra in list_filters.registered():
+            if extra.name not in self.filters:
+                added = django_filters.BooleanFilter(
+                    field_name=extra.name,
+                    label=extra.label,
+                    method=_applying(extra.apply),
+                    widget=forms.CheckboxInput,
+                )
+                added.model, added.parent = self.queryset.model, self
+                self.filters[extra.name] = added
+        return super().get_form_class()
+
+    @property
+    def extra_filter_fields(self) -> list:
+        """The form's fields of the registered filters, for the filter bar."""
+        return [self.form[extra.name] for extra in list_filters.registered()]
+
+    @property
+    def _extra_filters_on(self) -> bool:
+        self.form.is_valid()
+        return any(self.form.cleaned_data.get(e.name) for e in list_filters.registered())
+
     @property
     def shows_last_refraction(self) -> bool:
         """Whether the recall filter is on: then the table shows the date it
@@ -72,7 +97,7 @@ class CustomerFilter(SortedFilterSet):
     @property
     def is_filtered(self) -> bool:
         self.form.is_valid()
-        return any(
+        return self._extra_filters_on or any(
             self.form.cleaned_data.get(name) for name in ("q", "status", "insurance", "recall")
         )
 
@@ -83,6 +108,8 @@ class CustomerFilter(SortedFilterSet):
         data = self.form.cleaned_data
         if self.deleted or isinstance(self.page_ids, selectors.SearchHits):
             return None  # (search hits count themselves, from CustomerCount too)
+        if self._extra_filters_on:
+            return None  # CustomerCount knows nothing of other apps' filters
         return selectors.precounted_total(
             status=data.get("status"),
             insurer=data.get("insurance"),
@@ -102,8 +129,10 @@ class CustomerFilter(SortedFilterSet):
         self.form.is_valid()
         data = self.form.cleaned_data
         sort = self.current_sort
-        only_searched = data.get("q") and not any(
-            data.get(name) for name in ("status", "insurance", "recall")
+        only_searched = (
+            data.get("q")
+            and not self._extra_filters_on
+            and not any(data.get(name) for name in ("status", "insurance", "recall"))
         )
         if only_searched and not self.deleted and sort.lstrip("-") == "name":
             ids = selectors.search_ids_in_name_order(data["q"], descending=sort.startswith("-"))
@@ -120,6 +149,15 @@ class CustomerFilter(SortedFilterSet):
         if self.deleted:
             return selectors.customer_text_search(queryset, value)
         return selectors.customer_search(queryset, value)
+
+
+def _applying(apply):
+    """A registered filter's function as django-filter calls a method."""
+
+    def method(queryset, name, value):
+        return apply(queryset) if value else queryset
+
+    return method
 
 
 def customer_table_page(

@@ -83,8 +83,14 @@ def _customer_page_queryset() -> QuerySet[Customer]:
 
 def customers_with_next_appointment(*, deleted: bool = False) -> QuerySet[Customer]:
     """Customers with what the table shows, the next appointment included,
-    in one query."""
-    return with_next_appointment(customer_list(deleted=deleted))
+    in one query; the phone number as stored (``phone_stored``: E.164 for a
+    valid number, else as typed — what the field's str() gives) instead of
+    the parsed field, which cost a sixth of an API list page (issue 25)."""
+    return with_next_appointment(
+        customer_list(deleted=deleted)
+        .defer("phone")
+        .annotate(phone_stored=ExpressionWrapper(F("phone"), output_field=CharField()))
+    )
 
 
 def next_appointment() -> Case:

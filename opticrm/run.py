@@ -1,5 +1,6 @@
-"""`make run`: prepare the database, then serve; stop the embedded database
-however the server ends (Ctrl+C included)."""
+"""`make run`: prepare the database, then serve with a background worker
+next to the web server; stop both and the embedded database however the
+server ends (Ctrl+C included)."""
 
 import argparse
 import os
@@ -23,6 +24,27 @@ def manage(*args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], check=True)
 
 
+def start_worker() -> subprocess.Popen:
+    """The task worker (django-tasks' db_worker; it reloads on code changes
+    with DEBUG), in a process group of its own so that stopping it stops its
+    reloader's child too."""
+    return subprocess.Popen([sys.executable, "manage.py", "db_worker"], start_new_session=True)
+
+
+def stop_worker(worker: subprocess.Popen) -> None:
+    """SIGTERM lets a running task finish; after 10 seconds it is killed."""
+    if worker.poll() is not None:
+        return
+    try:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+    except ProcessLookupError:
+        pass
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", default="8000")
@@ -37,12 +59,15 @@ def main() -> int:
             os.environ.setdefault(name, value)
     # A container or process manager stops with SIGTERM: clean up as for Ctrl+C.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    worker = None
     try:
         manage("migrate", "--no-input")
         # Demo data and the demo/demo superuser only go into the local
         # database, never into one DATABASE_URL points at (production, say).
         if embedded or os.environ.get("SEED_DEMO", "").lower() == "true":
             manage("seed_demo")
+        # Background work (e-mails, SMS) runs here, as in production (docs/messaging.md).
+        worker = start_worker()
         print(f"OptiCRM runs on http://127.0.0.1:{port}/  (stop with Ctrl+C)", flush=True)
         manage("runserver", f"127.0.0.1:{port}")
     except KeyboardInterrupt:
@@ -50,6 +75,9 @@ def main() -> int:
     except subprocess.CalledProcessError as error:
         return error.returncode
     finally:
+        if worker is not None:
+            stop_worker(worker)
+            print("Background worker stopped.")
         if embedded:
             embedded_db.stop()
             print("Embedded PostgreSQL stopped.")

@@ -41,12 +41,17 @@ INSTALLED_APPS = [
     "appointments",
     "products",
     "prescriptions",
+    "messaging",
     "ninja",
     "corsheaders",
     "pgtrigger",
     "pghistory",
     "api",
     "live",
+    # Background work: Django's Tasks framework (backport) and its database
+    # backend, whose queue table every app instance and worker shares.
+    "django_tasks",
+    "django_tasks_db",
     # Project-wide management commands (bench).
     "opticrm",
 ]
@@ -173,9 +178,49 @@ STORAGES = {
     },
 }
 
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+# Outgoing mail from EMAIL_URL (smtp+tls://user:password@host:587, consolemail://).
+# Unset, a developer (DEBUG) sees mails on the console; production refuses to
+# send and says why (messaging.delivery.UnconfiguredEmailBackend), rather than
+# printing customers' mails and password-reset links into the logs.
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+elif DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    EMAIL_BACKEND = "messaging.delivery.UnconfiguredEmailBackend"
+# Seconds an SMTP connection may hang before the delivery counts as transient failure.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="opticrm@localhost")
+
+# SMS (messaging.sms): a gateway class and its options, like EMAIL_BACKEND.
+# messaging.sms.ConsoleBackend prints, FileBackend writes JSON files into
+# SMS_FILE_PATH, SevenBackend sends through seven.io's HTTPS API. Unset, a
+# developer gets the console, production refuses to send and says why.
+SMS_BACKEND = env.str(
+    "SMS_BACKEND",
+    default="messaging.sms.ConsoleBackend" if DEBUG else "messaging.sms.UnconfiguredBackend",
+)
+SMS_OPTIONS = {
+    "API_KEY": env.str("SMS_API_KEY", default=""),
+    "API_URL": env.str("SMS_API_URL", default="https://gateway.seven.io/api"),
+    "TIMEOUT": env.float("SMS_TIMEOUT", default=10.0),
+    "FILE_PATH": env.str("SMS_FILE_PATH", default=str(BASE_DIR / ".data" / "sms")),
+}
+# The sender name the phone shows: at most 11 characters (letters, digits, space).
+SMS_SENDER = env.str("SMS_SENDER", default="")
+if len(SMS_SENDER) > 11:
+    raise ImproperlyConfigured("SMS_SENDER must have at most 11 characters.")
+
+# Background work (django-tasks, docs/messaging.md): the queue is a table in
+# PostgreSQL; `manage.py db_worker` runs what is due (make run starts one).
+# Tests use the same backend: a task enqueued in a test is a row, rolled back
+# with the test, and the worker tests start a real worker on the test database.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
 
 PHONENUMBER_DEFAULT_REGION = "DE"
 PHONENUMBER_DB_FORMAT = "E164"

@@ -24,6 +24,7 @@ urlpatterns = [
     path("appointments/", include("appointments.urls")),
     path("products/", include("products.urls")),
     path("prescriptions/", include("prescriptions.urls")),
+    path("messaging/", include("messaging.urls")),
     path("live/", include("live.urls")),
     path("api/v1/", api_v1),
     re_path(r"^api/", api_not_found),

@@ -65,6 +65,13 @@ LIST_VARIANTS = [
     {"q": "10115"},
     {"q": "berlin", "status": "inactive"},
     {"q": "münchen", "sort": "-date_of_birth"},
+    # A filter another app registers (customers.list_filters): "ohne
+    # Einwilligung" (messaging), an anti-join on its partial index.
+    {"without_consent": "on"},
+    {"without_consent": "on", "page": "20"},
+    {"without_consent": "on", "sort": "-last_exam"},
+    {"without_consent": "on", "status": "inactive"},
+    {"without_consent": "on", "q": "weber"},
 ]
 
 

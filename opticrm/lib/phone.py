@@ -48,3 +48,25 @@ def stored_number(text: str | None):
     if text.startswith("+49") and plain and not digits.startswith("0"):
         return phonenumbers.PhoneNumber(country_code=49, national_number=int(digits))
     return to_python(text)
+
+
+# The kinds of number an SMS reaches (FIXED_LINE_OR_MOBILE: where a
+# country's numbers do not tell the two apart).
+SMS_NUMBER_TYPES = frozenset(
+    {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+)
+
+
+def takes_sms(number) -> bool:
+    """Whether an SMS can reach this number (stored text or parsed): a
+    valid mobile number. The one rule for the recall's channels and for
+    sending (messaging.selectors, messaging.sms)."""
+    parsed = number
+    if not isinstance(number, phonenumbers.PhoneNumber):
+        parsed = stored_number(str(number or ""))
+    return (
+        isinstance(parsed, phonenumbers.PhoneNumber)
+        and bool(parsed.national_number)
+        and phonenumbers.is_valid_number(parsed)
+        and phonenumbers.number_type(parsed) in SMS_NUMBER_TYPES
+    )

@@ -6,15 +6,17 @@ import re
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-APPS = ["customers", "appointments", "products", "prescriptions", "api", "live"]
+APPS = ["customers", "appointments", "products", "prescriptions", "messaging", "api", "live"]
 # What each app may build on. Anything else is a dependency the wrong way.
 ALLOWED = {
     "customers": set(),
     "products": set(),
     "appointments": {"customers"},
     "prescriptions": {"customers", "products"},
-    "api": {"customers", "appointments", "products", "prescriptions"},
-    "live": {"customers", "appointments", "products", "prescriptions"},
+    # Reminders, recalls and consent: about customers and their appointments.
+    "messaging": {"customers", "appointments", "prescriptions"},
+    "api": {"customers", "appointments", "products", "prescriptions", "messaging"},
+    "live": {"customers", "appointments", "products", "prescriptions", "messaging"},
 }
 
 

@@ -30,10 +30,12 @@ CANDIDATES = {
     "DateField": [None, datetime.date(1980, 5, 17), datetime.date(2026, 3, 12)],
     "TimeField": [None, datetime.time(9), datetime.time(18)],
     "DateTimeField": [None, NOW, NOW + datetime.timedelta(minutes=30)],
+    # A reference that is there or not (a consent's withdrawn_by).
+    "ForeignKey": [None, 1],
 }
 
 
-APPS = {"customers", "prescriptions", "products", "appointments", "live"}
+APPS = {"customers", "prescriptions", "products", "appointments", "live", "messaging"}
 
 
 def project_check_constraints() -> list:
