@@ -11,7 +11,7 @@ from appointments.models import Appointment, AppointmentType, staff_display_name
 from customers.models import Customer
 from opticrm.lib.conflicts import RemembersLoadedValues
 from opticrm.lib.dates import is_plausible
-from opticrm.lib.forms import DateField
+from opticrm.lib.forms import DateField, ServiceErrorsMixin
 
 # Typed at the counter: 14:30, 14.30 or 1430.
 TIME_INPUT_FORMATS = ["%H:%M", "%H.%M", "%H%M", "%H:%M:%S"]
@@ -37,7 +37,9 @@ class StaffChoiceField(forms.ModelChoiceField):
         return staff_display_name(obj)
 
 
-class AppointmentForm(RemembersLoadedValues, forms.Form):
+class AppointmentForm(ServiceErrorsMixin, RemembersLoadedValues, forms.Form):
+    service_fields = SERVICE_FIELDS
+
     """Booking and editing: the service decides; the form turns the typed
     date and times into the instants it expects."""
 
@@ -211,12 +213,9 @@ class AppointmentForm(RemembersLoadedValues, forms.Form):
 
     def add_service_error(self, error: ValidationError) -> None:
         """Show a service's refusal next to the field it is about."""
+        super().add_service_error(error)
         if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
             return
-        for field, errors in error.error_dict.items():
-            name = SERVICE_FIELDS.get(field, field)
-            self.add_error(name if name in self.fields else None, errors)
         # Point at the override when the opening hours were the reason, and
         # offer the confirmation when the appointment lies in the past.
         codes = {item.code for item in error.error_dict.get("start", [])}

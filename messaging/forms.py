@@ -1,19 +1,9 @@
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from messaging.models import Channel, Consent, Method, Purpose
 from messaging.selectors import default_text
-
-
-class ServiceErrorsMixin:
-    def add_service_error(self, error: ValidationError) -> None:
-        """A service's ValidationError at its field, or above the form."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for field, errors in error.error_dict.items():
-            self.add_error(field if field in self.fields else None, errors)
+from opticrm.lib.forms import ServiceErrorsMixin
 
 
 class ConsentForm(ServiceErrorsMixin, forms.ModelForm):

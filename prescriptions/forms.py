@@ -10,7 +10,7 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from opticrm.lib.forms import DateField
+from opticrm.lib.forms import DateField, ServiceErrorsMixin
 from prescriptions import optics
 from prescriptions.display import FITTING_COLUMNS, LABELS
 from prescriptions.eyes import SIDE_LABELS, SIDES, format_plain
@@ -118,7 +118,7 @@ REFRACTION_INPUTS = (
 NOT_COPIED = {"date", "examiner", "kind", "prescriber", "remarks", "wearing_notes"}
 
 
-class EyeTableForm(forms.ModelForm):
+class EyeTableForm(ServiceErrorsMixin, forms.ModelForm):
     """Shared by both modals: the R/L grid, the service's field list, and the
     confirmation of unusual values."""
 
@@ -216,13 +216,6 @@ class EyeTableForm(forms.ModelForm):
 
     def service_data(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in self._meta.fields}
-
-    def add_service_error(self, error: ValidationError) -> None:
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for field, errors in error.error_dict.items():
-            self.add_error(field if field in self.fields else None, errors)
 
 
 class RefractionForm(EyeTableForm):

@@ -8,7 +8,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from opticrm.lib.conflicts import RemembersLoadedValues
-from opticrm.lib.forms import DateField
+from opticrm.lib.forms import DateField, ServiceErrorsMixin
 from products import contact_lenses
 from products.models import (
     LENS_FIELDS,
@@ -141,7 +141,7 @@ class DioptreField(forms.DecimalField):
         return contact_lenses.format_value(value, places=2, signed=True)
 
 
-class ProductForm(RemembersLoadedValues, forms.ModelForm):
+class ProductForm(ServiceErrorsMixin, RemembersLoadedValues, forms.ModelForm):
     loaded_value_fields = EDITABLE_FIELDS
 
     # The product's version when the form was opened (see
@@ -242,14 +242,6 @@ class ProductForm(RemembersLoadedValues, forms.ModelForm):
     def service_data(self) -> dict:
         return {field: self.cleaned_data[field] for field in EDITABLE_FIELDS}
 
-    def add_service_error(self, error: ValidationError) -> None:
-        """Show a service's refusal next to the field it is about."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for field, errors in error.error_dict.items():
-            self.add_error(field if field in self.fields else None, errors)
-
 
 class MarginForm(forms.Form):
     """The two prices of the product form, for the live margin."""
@@ -286,7 +278,7 @@ class QuantityField(forms.IntegerField):
         return super().to_python(value)
 
 
-class StockMoveForm(forms.Form):
+class StockMoveForm(ServiceErrorsMixin, forms.Form):
     """One movement of the ledger; services.stock_move decides what is allowed."""
 
     quantity = QuantityField(
@@ -312,24 +304,8 @@ class StockMoveForm(forms.Form):
             # A phone's numeric keypad has no minus sign.
             self.fields["quantity"].widget.attrs.update({"placeholder": "−1", "inputmode": "text"})
 
-    def add_service_error(self, error: ValidationError) -> None:
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for field, errors in error.error_dict.items():
-            self.add_error(field if field in self.fields else None, errors)
 
-
-class _ServiceErrors:
-    def add_service_error(self, error: ValidationError) -> None:
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for field, errors in error.error_dict.items():
-            self.add_error(field if field in self.fields else None, errors)
-
-
-class ReorderOrderForm(_ServiceErrors, forms.Form):
+class ReorderOrderForm(ServiceErrorsMixin, forms.Form):
     """An order placed with the supplier; services.reorder_line_order decides."""
 
     quantity = QuantityField(
@@ -361,7 +337,7 @@ class ReorderOrderForm(_ServiceErrors, forms.Form):
         self.fields["quantity"].widget.attrs["autofocus"] = True
 
 
-class ReorderReceiveForm(_ServiceErrors, forms.Form):
+class ReorderReceiveForm(ServiceErrorsMixin, forms.Form):
     """Goods received for an open order; services.reorder_line_receive books them."""
 
     quantity = QuantityField(

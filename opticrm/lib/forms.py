@@ -118,3 +118,19 @@ class PageSizeForm(forms.Form):
         if self.is_valid() and self.cleaned_data.get("page_size"):
             return self.cleaned_data["page_size"]
         return self.sizes[0]
+
+
+class ServiceErrorsMixin:
+    """For forms whose service decides: a service's ValidationError shown
+    next to the field it is about, or above the form. ``service_fields``
+    maps a service's field name to the form's where they differ."""
+
+    service_fields: dict[str, str] = {}
+
+    def add_service_error(self, error: ValidationError) -> None:
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for field, errors in error.error_dict.items():
+            name = self.service_fields.get(field, field)
+            self.add_error(name if name in self.fields else None, errors)
