@@ -82,6 +82,8 @@ def fresh_table_estimates():
 REFERENCE_DATA = [
     "customers.migrations.0002_seed_insurance_providers",
     "appointments.migrations.0002_seed_types_and_hours",
+    "appointments.migrations.0008_appointmenttype_is_pickup",
+    "messaging.migrations.0003_starting_templates",
 ]
 
 

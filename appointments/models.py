@@ -29,6 +29,12 @@ class AppointmentType(TimeStampedModel):
     sends_reminder = models.BooleanField(_("sends reminders"), default=True)
     # Completing an appointment of this type counts as the customer's eye exam.
     is_eye_exam = models.BooleanField(_("counts as eye exam"), default=False)
+    # Such an appointment offers "Abholbereit melden" (messaging).
+    is_pickup = models.BooleanField(
+        _("collection of finished glasses"),
+        default=False,
+        help_text=_("Offers the message “Your glasses are ready for collection”."),
+    )
     active = models.BooleanField(_("active"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 

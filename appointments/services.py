@@ -16,6 +16,7 @@ from appointments.models import (
     new_feed_token,
     staff_display_name,
 )
+from appointments.signals import appointment_changed
 from customers.models import Customer
 from customers.services import customer_record_exam
 
@@ -178,7 +179,20 @@ def appointment_book(
     _assign(appointment, data)
     _validate_and_save(appointment, allow_outside_hours=allow_outside_hours, allow_past=allow_past)
     _record_exam(appointment, user=user)
+    _changed(appointment, "booked", user=user)
     return appointment
+
+
+def _changed(appointment: Appointment, change: str, *, user=None) -> None:
+    appointment_changed.send(Appointment, appointment=appointment, change=change, user=user)
+
+
+def _change_of(appointment: Appointment, *, start_before, status_before) -> str:
+    if appointment.status == Appointment.Status.CANCELLED != status_before:
+        return "cancelled"
+    if appointment.start != start_before:
+        return "moved"
+    return "changed"
 
 
 @transaction.atomic
@@ -197,6 +211,7 @@ def appointment_update(
     appointment_check_version(appointment, expected_version)
     was_done = appointment.status == Appointment.Status.DONE
     before = (appointment.start, appointment.end, appointment.staff_id, appointment.is_blocking)
+    status_before = appointment.status
     customer_before = appointment.customer_id
     _assign(appointment, data)
     appointment.version += 1
@@ -213,6 +228,11 @@ def appointment_update(
     )
     if not was_done:
         _record_exam(appointment, user=user)
+    _changed(
+        appointment,
+        _change_of(appointment, start_before=before[0], status_before=status_before),
+        user=user,
+    )
     return appointment
 
 
@@ -221,12 +241,18 @@ def appointment_set_status(*, appointment_id: int, status: str, user=None) -> Ap
     """One-click status change; opening hours are not re-checked for it."""
     appointment = Appointment.objects.select_for_update(no_key=True).get(pk=appointment_id)
     was_done = appointment.status == Appointment.Status.DONE
+    status_before = appointment.status
     appointment.status = status
     appointment.version += 1
     appointment.updated_by = user
     _validate_and_save(appointment, allow_outside_hours=True, check_customer=False)
     if not was_done:
         _record_exam(appointment, user=user)
+    _changed(
+        appointment,
+        _change_of(appointment, start_before=appointment.start, status_before=status_before),
+        user=user,
+    )
     return appointment
 
 

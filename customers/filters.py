@@ -84,8 +84,12 @@ class CustomerFilter(SortedFilterSet):
 
     @property
     def _extra_filters_on(self) -> bool:
+        return bool(self._extra_filters_chosen)
+
+    @property
+    def _extra_filters_chosen(self) -> list[list_filters.ListFilter]:
         self.form.is_valid()
-        return any(self.form.cleaned_data.get(e.name) for e in list_filters.registered())
+        return [e for e in list_filters.registered() if self.form.cleaned_data.get(e.name)]
 
     @property
     def shows_last_refraction(self) -> bool:
@@ -103,13 +107,21 @@ class CustomerFilter(SortedFilterSet):
 
     def precounted_count(self) -> int | None:
         """The number of matches when CustomerCount keeps it (see
-        selectors.precounted_total), else None: then they are counted."""
+        selectors.precounted_total) or a registered filter on alone knows
+        it (ListFilter.count), else None: then they are counted."""
         self.form.is_valid()
         data = self.form.cleaned_data
         if self.deleted or isinstance(self.page_ids, selectors.SearchHits):
             return None  # (search hits count themselves, from CustomerCount too)
-        if self._extra_filters_on:
-            return None  # CustomerCount knows nothing of other apps' filters
+        chosen = self._extra_filters_chosen
+        if chosen:
+            # Another app's filter knows its own total, when it is alone.
+            alone = len(chosen) == 1 and not any(
+                data.get(name) for name in ("q", "status", "insurance", "recall")
+            )
+            if alone and chosen[0].count is not None:
+                return chosen[0].count()
+            return None
         return selectors.precounted_total(
             status=data.get("status"),
             insurer=data.get("insurance"),

@@ -16,6 +16,10 @@ class ListFilter:
     # The customers that pass, of ``queryset`` (keep it index-backed).
     apply: Callable[[QuerySet], QuerySet]
     order: int = 100
+    # The exact number of customers (not deleted) that pass when this is the
+    # only filter on (no search, status or other filter), read without
+    # counting them (e.g. from CustomerCount); None: they are counted.
+    count: Callable[[], int | None] | None = None
 
 
 _FILTERS: dict[str, ListFilter] = {}

@@ -6,7 +6,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q, Value
-from django.db.models.functions import NullIf, Upper
+from django.db.models.functions import Greatest, NullIf, Upper
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
@@ -15,6 +15,7 @@ from customers.validators import validate_date_of_birth, validate_not_in_future
 from opticrm.lib import sorting, text
 from opticrm.lib.constraints import CheckConstraint
 from opticrm.lib.models import TimeStampedModel, event_meta
+from opticrm.lib.phone import takes_sms
 
 ALIVE = Q(deleted_at__isnull=True)
 
@@ -194,9 +195,21 @@ DERIVED_FIELDS = (
     "insurance_sort",
     "next_appointment_at",
     "last_refraction_date",
+    "phone_takes_sms",
+    "last_fitting_date",
+    "wears_correction",
+    "eye_test_base",
+    "has_consent",
 )
 # Kept by triggers on other tables; Python never writes them (see save()).
-TRIGGER_KEPT_FIELDS = ("next_appointment_at", "last_refraction_date")
+TRIGGER_KEPT_FIELDS = (
+    "next_appointment_at",
+    "last_refraction_date",
+    "last_fitting_date",
+    "wears_correction",
+    "eye_test_base",
+    "has_consent",
+)
 
 
 @pghistory.track(
@@ -278,6 +291,31 @@ class Customer(TimeStampedModel):
     # ("refraction older than 2 years") from an index; kept by a trigger on
     # refractions (prescriptions migration 0004).
     last_refraction_date = models.DateField(_("last refraction"), null=True, editable=False)
+    # What the recall (messaging.recall) asks of every customer, from
+    # indexes: whether an SMS reaches the phone number (opticrm.lib.phone,
+    # derived on save); the newest current contact lens fitting's date and
+    # whether the customer wears a correction (glasses by the newest
+    # refraction, or contact lenses), both kept by triggers on prescriptions
+    # (migration 0006); and the date an eye test is counted from.
+    phone_takes_sms = models.BooleanField(
+        _("phone takes SMS"), default=False, db_default=False, editable=False
+    )
+    last_fitting_date = models.DateField(_("last contact lens fitting"), null=True, editable=False)
+    wears_correction = models.BooleanField(
+        _("wears glasses or contact lenses"), default=False, db_default=False, editable=False
+    )
+    eye_test_base = models.GeneratedField(
+        expression=Greatest("last_exam_date", "last_refraction_date"),
+        output_field=models.DateField(),
+        db_persist=True,
+        verbose_name=_("last eye test"),
+    )
+    # Whether the customer has an active consent (any channel and purpose),
+    # for the list filter "ohne Einwilligung" and its count in CustomerCount;
+    # kept by a trigger on consents (messaging migration 0005).
+    has_consent = models.BooleanField(
+        _("has a consent"), default=False, db_default=False, editable=False
+    )
 
     objects = CustomerQuerySet.as_manager()
 
@@ -347,6 +385,29 @@ class Customer(TimeStampedModel):
             # The recall filter counts and pages its customers from here.
             models.Index(
                 fields=["last_refraction_date"], name="customer_last_refraction", condition=ALIVE
+            ),
+            # The recall list (messaging.recall) pages customers due for an
+            # eye test or a contact lens check from these, oldest first.
+            models.Index(
+                "eye_test_base",
+                "id",
+                name="customer_recall_eye_test",
+                condition=ALIVE & Q(eye_test_base__isnull=False),
+            ),
+            models.Index(
+                "last_fitting_date",
+                "id",
+                name="customer_recall_fitting",
+                condition=ALIVE & Q(last_fitting_date__isnull=False),
+            ),
+            # The customers without a consent (messaging's list filter), in
+            # name order: a search or a status combined with that filter reads
+            # their ids from here instead of every customer's row.
+            models.Index(
+                "sort_name",
+                "id",
+                name="customer_without_consent",
+                condition=ALIVE & Q(has_consent=False),
             ),
             GinIndex(
                 fields=["search_text"], name="customer_search_trgm", opclasses=["gin_trgm_ops"]
@@ -436,6 +497,7 @@ class Customer(TimeStampedModel):
         if self.town:
             parts.extend(sorted(text.search_variants(self.town)))
         self.search_text = " | ".join(parts)
+        self.phone_takes_sms = takes_sms(self.phone)
 
     def save(self, *args, **kwargs) -> None:
         self.refresh_derived_fields()
@@ -445,6 +507,7 @@ class Customer(TimeStampedModel):
                 "sort_name",
                 "search_text",
                 "insurance_sort",
+                "phone_takes_sms",
             }
         elif not self._state.adding and not kwargs.get("force_insert"):
             # Writing back the next appointment read with the customer would
@@ -452,7 +515,9 @@ class Customer(TimeStampedModel):
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name not in TRIGGER_KEPT_FIELDS
+                if not field.primary_key
+                and field.name not in TRIGGER_KEPT_FIELDS
+                and not field.generated
             ]
         super().save(*args, **kwargs)
 
@@ -491,16 +556,18 @@ class CustomerSearchWord(models.Model):
 
 class CustomerCount(models.Model):
     """How many customers who are not deleted have a status, an insurer, a
-    search key or their newest refraction on a day: kept exact by statement
-    triggers on customers (migration 0013), so that a list filtered by one of
-    them shows its total at once instead of counting 100,000 index entries on
-    every page view. Read through selectors.precounted_total; nothing else writes
-    it."""
+    search key or their newest refraction on a day, or have no active
+    consent: kept exact by statement triggers on customers (migrations 0013
+    and 0020), so that a list filtered by one of them shows its total at once
+    instead of counting 100,000 index entries on every page view. Read
+    through selectors.precounted_total and known_count (the list filters
+    other apps register); nothing else writes it."""
 
     STATUS = "status"
     INSURER = "insurer"  # value: the insurer's id
     WORD = "word"  # value: a key of text.search_words
     REFRACTION = "refraction"  # value: the day of the newest refraction, ISO
+    CONSENT = "consent"  # value "none": without an active consent (has_consent)
 
     pk = models.CompositePrimaryKey("kind", "value")
     kind = models.CharField(_("kind"), max_length=10)

@@ -7,15 +7,25 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Messages")
 
     def ready(self):
+        from appointments.signals import appointment_changed
         from customers import erasure, list_filters, sections
-        from messaging.selectors import consents_of, without_active_consent
+        from messaging.selectors import (
+            consents_of,
+            customers_without_consent_count,
+            messages_of,
+            sms_problem,
+            without_active_consent,
+        )
 
         def consents(customer, request):
             if not request.user.has_perm("customers.view_customer"):
                 return None
+            consents = consents_of(customer)
             return {
-                "consents": consents_of(customer),
+                "consents": consents,
                 "may_change": request.user.has_perm("customers.change_customer"),
+                # An SMS consent with a number no SMS reaches: say so.
+                "sms_problem": sms_problem(customer, consents),
             }
 
         sections.register(
@@ -27,11 +37,26 @@ class MessagingConfig(AppConfig):
             )
         )
 
+        def messages(customer, request):
+            if not request.user.has_perm("messaging.view_message"):
+                return None
+            return {"messages": messages_of(customer)}
+
+        sections.register(
+            sections.Section(
+                name="messages",
+                template="messaging/_customer_messages.html",
+                context=messages,
+                order=31,
+            )
+        )
+
         list_filters.register(
             list_filters.ListFilter(
                 name="without_consent",
                 label=_("without consent"),
                 apply=without_active_consent,
+                count=customers_without_consent_count,
             )
         )
 
@@ -43,3 +68,13 @@ class MessagingConfig(AppConfig):
                 history=self.get_model("ConsentEvent"),
             )
         )
+        erasure.register(erasure.Holding(model=self.get_model("Message"), field="customer_id"))
+
+        # Reminders follow their appointment; confirmations go out as set.
+        appointment_changed.connect(_appointment_changed, dispatch_uid="messaging.reminders")
+
+
+def _appointment_changed(sender, *, appointment, change, user=None, **kwargs):
+    from messaging.services import appointment_notify
+
+    appointment_notify(appointment_id=appointment.pk, change=change, user=user)

@@ -4,10 +4,14 @@ which wording, recorded by whom). A withdrawal keeps the record and marks
 it withdrawn: the proof of what was agreed stays until the customer is
 erased (customers.erasure)."""
 
+import datetime
+
 import pghistory
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
@@ -161,3 +165,289 @@ class Consent(TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.withdrawn_at is None
+
+
+class Kind(models.TextChoices):
+    REMINDER = "reminder", _("Appointment reminder")
+    CONFIRMATION = "confirmation", _("Appointment confirmation")
+    CANCELLATION = "cancellation", _("Appointment cancellation")
+    READY = "ready", _("Ready for collection")
+    RECALL_EYE_TEST = "recall_eye_test", _("Recall eye test")
+    RECALL_CL_CHECK = "recall_cl_check", _("Recall contact lens check")
+
+
+# Service messages belong to a booked appointment or an order (part of the
+# contract); recalls are advertising in the sense of UWG §7.
+PURPOSE_OF_KIND = {
+    Kind.REMINDER: Purpose.SERVICE,
+    Kind.CONFIRMATION: Purpose.SERVICE,
+    Kind.CANCELLATION: Purpose.SERVICE,
+    Kind.READY: Purpose.SERVICE,
+    Kind.RECALL_EYE_TEST: Purpose.MARKETING,
+    Kind.RECALL_CL_CHECK: Purpose.MARKETING,
+}
+RECALL_KINDS = (Kind.RECALL_EYE_TEST, Kind.RECALL_CL_CHECK)
+
+
+@pghistory.track(exclude=["updated_at"], meta=event_meta("messagetemplate_event_newest"))
+class MessageTemplate(TimeStampedModel):
+    """The wording of one kind of message on one channel, edited by the
+    owner in the admin. Placeholders in braces ({vorname}) are filled when
+    the message is sent (messaging.rendering)."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel)
+    subject = models.CharField(
+        _("subject"),
+        max_length=200,
+        blank=True,
+        help_text=_("E-mail subject or the letter's subject line; SMS have none."),
+    )
+    body = models.TextField(_("text"))
+
+    class Meta:
+        ordering = ["kind", "channel"]
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "channel"],
+                name="messagetemplate_one_per_kind_channel",
+                violation_error_message=_("There is a template for this kind and channel already."),
+            ),
+            CheckConstraint(
+                condition=Q(kind__in=Kind.values),
+                name="messagetemplate_kind_valid",
+                violation_error_message=_("Please choose one of the offered kinds."),
+                field="kind",
+            ),
+            CheckConstraint(
+                condition=Q(channel__in=Channel.values),
+                name="messagetemplate_channel_valid",
+                violation_error_message=_("Please choose one of the offered channels."),
+                field="channel",
+            ),
+            CheckConstraint(
+                condition=~Q(body=""),
+                name="messagetemplate_body_not_blank",
+                violation_error_message=_("Please enter the text of the message."),
+                field="body",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.get_channel_display()}"
+
+    def clean(self):
+        from messaging.rendering import template_errors
+
+        errors = template_errors(
+            kind=self.kind, channel=self.channel, subject=self.subject, body=self.body
+        )
+        if errors:
+            raise ValidationError(errors)
+
+
+class State(models.TextChoices):
+    PLANNED = "planned", _("planned")
+    # Handed to the worker (a task is enqueued for it).
+    QUEUED = "queued", _("queued")
+    # The worker is sending it; one left here was interrupted (a crash).
+    SENDING = "sending", _("sending")
+    SENT = "sent", _("sent")
+    # The gateway reported it reached the phone.
+    DELIVERED = "delivered", _("delivered")
+    FAILED = "failed", _("failed")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+# The states in which a message may still go out.
+OPEN_STATES = (State.PLANNED, State.QUEUED, State.SENDING)
+
+
+class Message(TimeStampedModel):
+    """One message to a customer, planned or sent, with the text as sent:
+    the customer page's log and the outbox the worker sends from."""
+
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="messages",
+        db_index=False,  # message_customer leads with it
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel)
+    purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose)
+    appointment = models.ForeignKey(
+        "appointments.Appointment",
+        verbose_name=_("appointment"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Makes a message that must exist once exist once: a double click, a
+    # second scheduler run or a retried request meet the unique index.
+    key = models.CharField(_("key"), max_length=100, null=True, blank=True, editable=False)
+    recipient = models.CharField(_("to"), max_length=254, blank=True)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State, default=State.PLANNED)
+    send_at = models.DateTimeField(_("to be sent at"))
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    gateway_id = models.CharField(_("gateway id"), max_length=200, blank=True)
+    # Cancelled by staff (the customer asked): never planned again by itself.
+    stopped = models.BooleanField(
+        _("stopped by staff"), default=False, db_default=False, editable=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-send_at", "-id"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        permissions = [("send_message", _("Can send messages to customers"))]
+        constraints = [
+            # Never twice: one reminder per appointment, whatever sends it.
+            models.UniqueConstraint(
+                fields=["appointment", "kind"],
+                condition=Q(kind=Kind.REMINDER),
+                name="message_one_reminder",
+                violation_error_message=_("This appointment has a reminder already."),
+            ),
+            models.UniqueConstraint(
+                fields=["key"],
+                name="message_unique_key",
+                violation_error_message=_("This message exists already."),
+            ),
+            CheckConstraint(
+                condition=Q(kind__in=Kind.values),
+                name="message_kind_valid",
+                violation_error_message=_("Please choose one of the offered kinds."),
+                field="kind",
+            ),
+            CheckConstraint(
+                condition=Q(channel__in=Channel.values),
+                name="message_channel_valid",
+                violation_error_message=_("Please choose one of the offered channels."),
+                field="channel",
+            ),
+            CheckConstraint(
+                condition=Q(state__in=State.values),
+                name="message_state_valid",
+                violation_error_message=_("Please choose one of the offered states."),
+                field="state",
+            ),
+            CheckConstraint(
+                condition=Q(state=State.FAILED)
+                | Q(state=State.CANCELLED)
+                | ~Q(recipient="")
+                | Q(channel=Channel.LETTER),
+                name="message_has_recipient",
+                violation_error_message=_("A message needs an address to go to."),
+                field="recipient",
+            ),
+        ]
+        indexes = [
+            # The customer page's log and the recall's "contacted lately".
+            models.Index(fields=["customer", "kind", "-created_at"], name="message_customer"),
+            models.Index(fields=["customer", "-send_at"], name="message_customer_log"),
+            # The scheduler: planned messages whose time has come.
+            models.Index(
+                fields=["send_at"], name="message_planned", condition=Q(state=State.PLANNED)
+            ),
+            # Interrupted sends and the queue's backlog.
+            models.Index(
+                fields=["updated_at"],
+                name="message_in_flight",
+                condition=Q(state__in=[State.QUEUED, State.SENDING]),
+            ),
+            # A gateway's delivery report finds its message by the gateway's id.
+            models.Index(
+                fields=["gateway_id"], name="message_gateway_id", condition=~Q(gateway_id="")
+            ),
+            # "Fehlgeschlagene Nachrichten", newest first.
+            models.Index(
+                fields=["-updated_at", "-id"],
+                name="message_failed",
+                condition=Q(state=State.FAILED),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.get_channel_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+class ShortNotice(models.TextChoices):
+    NOTHING = "nothing", _("no message")
+    CONFIRM = "confirm", _("an immediate confirmation")
+
+
+class ReminderChannel(models.TextChoices):
+    SMS_FIRST = "sms", _("SMS, else e-mail")
+    EMAIL_FIRST = "email", _("E-mail, else SMS")
+
+
+class MessageSettings(TimeStampedModel):
+    """The shop's choices for messages; one row (pk 1, written by migration
+    0003; the admin offers no adding or deleting), read through
+    messaging.selectors.message_settings."""
+
+    reminder_hours = models.PositiveSmallIntegerField(
+        _("reminder hours before the appointment"),
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
+    )
+    reminder_channel = models.CharField(
+        _("reminders go by"),
+        max_length=10,
+        choices=ReminderChannel,
+        default=ReminderChannel.SMS_FIRST,
+    )
+    short_notice = models.CharField(
+        _("an appointment booked less than that ahead gets"),
+        max_length=10,
+        choices=ShortNotice,
+        default=ShortNotice.CONFIRM,
+    )
+    confirm_booking = models.BooleanField(_("confirm a booking"), default=False)
+    confirm_move = models.BooleanField(_("confirm a moved appointment"), default=True)
+    confirm_cancel = models.BooleanField(_("confirm a cancellation"), default=True)
+    quiet_from = models.TimeField(_("no messages from"), default=datetime.time(20, 0))
+    quiet_until = models.TimeField(_("no messages until"), default=datetime.time(8, 0))
+    recall_pause_weeks = models.PositiveSmallIntegerField(
+        _("recall: not again within (weeks)"),
+        default=8,
+        validators=[MinValueValidator(1), MaxValueValidator(104)],
+    )
+
+    class Meta:
+        verbose_name = _("message settings")
+        verbose_name_plural = _("message settings")
+        constraints = [
+            CheckConstraint(
+                condition=~Q(quiet_from=F("quiet_until")),
+                name="messagesettings_quiet_hours",
+                violation_error_message=_("The quiet hours must start and end at different times."),
+                field="quiet_until",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("message settings"))

@@ -2,13 +2,26 @@
 be contacted, the customer list's filter and the channels a message can
 take."""
 
+import datetime
+
 from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import Customer
-from messaging.models import ACTIVE, Channel, Consent, Purpose
+from customers.models import Customer, CustomerCount
+from customers.selectors import known_count
+from messaging.models import (
+    ACTIVE,
+    Channel,
+    Consent,
+    Message,
+    MessageSettings,
+    MessageTemplate,
+    Purpose,
+    ReminderChannel,
+    State,
+)
 from opticrm.lib.models import with_names_of
-from opticrm.lib.phone import takes_sms
 
 # The wording offered in the form, per channel and purpose (editable there;
 # what was agreed to is stored with the consent).
@@ -107,8 +120,16 @@ def active_consent_exists() -> Exists:
 
 def without_active_consent(customers: QuerySet) -> QuerySet:
     """The customers without any active consent (the list filter "ohne
-    Einwilligung")."""
-    return customers.filter(~active_consent_exists())
+    Einwilligung"): a column of the row the list's index walk reads anyway,
+    ``has_consent``, which a trigger on consents keeps (migration 0005)."""
+    return customers.filter(has_consent=False)
+
+
+def customers_without_consent_count() -> int:
+    """How many customers (not deleted) have no active consent: the total
+    of the list filtered by "ohne Einwilligung" alone, one row of
+    CustomerCount instead of a count over every customer."""
+    return known_count(CustomerCount.CONSENT, "none")
 
 
 def has_postal_address(customer: Customer) -> bool:
@@ -121,10 +142,25 @@ def has_contact_data(customer: Customer, channel: str) -> bool:
     if channel == Channel.EMAIL:
         return bool(customer.email)
     if channel == Channel.SMS:
-        return takes_sms(customer.phone)
+        # Derived by opticrm.lib.phone.takes_sms when the customer is saved:
+        # the number is not parsed again for every row of a list.
+        return customer.phone_takes_sms
     if channel == Channel.LETTER:
         return has_postal_address(customer)
     return False
+
+
+def sms_problem(customer: Customer, consents) -> str:
+    """Why an SMS consent of the customer's cannot be used (a landline, no
+    or an invalid number), for the customer page; "" when it can or there
+    is no active SMS consent."""
+    from messaging.sms import to_e164
+
+    if not any(c.is_active and c.channel == Channel.SMS for c in consents):
+        return ""
+    if not customer.phone:
+        return str(_("No SMS can be sent: there is no phone number."))
+    return to_e164(customer.phone)[1]
 
 
 def reachable_channels(customers, purpose: str = Purpose.MARKETING) -> dict[int, set[str]]:
@@ -148,3 +184,97 @@ def reachable_channels(customers, purpose: str = Purpose.MARKETING) -> dict[int,
         }
         for customer in customers
     }
+
+
+# --- Messages ----------------------------------------------------------------
+
+# The order in which a service message (reminder, "abholbereit") tries the
+# channels the customer can be reached on.
+SERVICE_CHANNEL_ORDER = {
+    ReminderChannel.SMS_FIRST: (Channel.SMS, Channel.EMAIL),
+    ReminderChannel.EMAIL_FIRST: (Channel.EMAIL, Channel.SMS),
+}
+
+
+def message_settings() -> MessageSettings:
+    """The shop's message settings: the saved row, else the defaults."""
+    return MessageSettings.objects.filter(pk=1).first() or MessageSettings(pk=1)
+
+
+def template_for(kind: str, channel: str) -> MessageTemplate | None:
+    """The owner's template for ``kind`` on ``channel``; where there is none
+    (deleted in the admin), the wording the shop started with; None where
+    no template is offered."""
+    from messaging.defaults import default_wording
+
+    template = MessageTemplate.objects.filter(kind=kind, channel=channel).first()
+    if template is not None:
+        return template
+    wording = default_wording(kind, channel)
+    if wording is None:
+        return None
+    return MessageTemplate(kind=kind, channel=channel, subject=wording[0], body=wording[1])
+
+
+def service_channel(customer: Customer, settings: MessageSettings) -> str | None:
+    """The channel a service message to ``customer`` takes: the first of the
+    shop's order with consent and contact data; None when there is none."""
+    reachable = reachable_channels([customer], Purpose.SERVICE)[customer.pk]
+    for channel in SERVICE_CHANNEL_ORDER[settings.reminder_channel]:
+        if channel in reachable:
+            return channel
+    return None
+
+
+def is_quiet(moment: datetime.datetime, settings: MessageSettings) -> bool:
+    """Whether ``moment`` lies in the quiet hours (by default 20–8 Uhr, shop time)."""
+    time = timezone.localtime(moment).time()
+    start, end = settings.quiet_from, settings.quiet_until
+    if start < end:
+        return start <= time < end
+    return time >= start or time < end
+
+
+def _at(day: datetime.date, time: datetime.time) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, time))
+
+
+def next_allowed(moment: datetime.datetime, settings: MessageSettings) -> datetime.datetime:
+    """``moment``, or the end of the quiet hours it falls into."""
+    if not is_quiet(moment, settings):
+        return moment
+    local = timezone.localtime(moment)
+    end = _at(local.date(), settings.quiet_until)
+    return (
+        end if end > local else _at(local.date() + datetime.timedelta(days=1), settings.quiet_until)
+    )
+
+
+def last_allowed(moment: datetime.datetime, settings: MessageSettings) -> datetime.datetime:
+    """``moment``, or the last minute before the quiet hours it falls into
+    (a reminder goes out earlier rather than at night)."""
+    if not is_quiet(moment, settings):
+        return moment
+    local = timezone.localtime(moment)
+    start = _at(local.date(), settings.quiet_from)
+    if start > local:
+        start = _at(local.date() - datetime.timedelta(days=1), settings.quiet_from)
+    return start - datetime.timedelta(minutes=1)
+
+
+def messages_of(customer: Customer, *, limit: int = 20) -> list[Message]:
+    """The customer's newest messages (the customer page's log), one query."""
+    return list(
+        Message.objects.filter(customer=customer)
+        .select_related("appointment__type")
+        .order_by("-send_at", "-id")[:limit]
+    )
+
+
+def failed_messages() -> QuerySet:
+    """The list "Fehlgeschlagene Nachrichten", newest failure first."""
+    return (
+        Message.objects.filter(state=State.FAILED)
+        .select_related("customer")
+        .order_by("-updated_at", "-id")
+    )

@@ -17,6 +17,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import phonenumbers
@@ -323,3 +324,36 @@ def send_sms(*, to, text: str, sender: str | None = None) -> DeliveryResult:
             transient=False,
         )
     return backend.send(to=number, text=text, sender=sender)
+
+
+# --- Delivery reports ------------------------------------------------------------
+
+# seven.io's delivery report statuses: the final ones.
+SEVEN_DELIVERED = {"DELIVERED"}
+SEVEN_NOT_DELIVERED = {"NOTDELIVERED", "EXPIRED", "REJECTED", "FAILED"}
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """What a gateway reports later about a sent SMS: delivered to the
+    phone, or not (with the gateway's status)."""
+
+    gateway_id: str
+    delivered: bool
+    status: str
+
+
+def seven_report(payload) -> DeliveryReport | None:
+    """seven.io's webhook (event "dlr"): {"webhook_event": "dlr", "data":
+    {"msg_id": …, "status": "DELIVERED", …}}. None for anything else and for
+    statuses that are not final (BUFFERED, TRANSMITTED, ACCEPTED …)."""
+    if not isinstance(payload, dict) or payload.get("webhook_event") != "dlr":
+        return None
+    data = payload.get("data")
+    if not isinstance(data, dict):
+        return None
+    gateway_id = str(data.get("msg_id") or "").strip()
+    status = str(data.get("status") or "").strip().upper()
+    if not gateway_id or status not in SEVEN_DELIVERED | SEVEN_NOT_DELIVERED:
+        return None
+    return DeliveryReport(gateway_id=gateway_id, delivered=status in SEVEN_DELIVERED, status=status)

@@ -31,6 +31,15 @@ def start_worker() -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "manage.py", "db_worker"], start_new_session=True)
 
 
+def start_scheduler() -> subprocess.Popen:
+    """The minute scheduler: reminders due and planned messages go to the
+    worker (messaging's dispatch_messages)."""
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "dispatch_messages", "--every", "60"],
+        start_new_session=True,
+    )
+
+
 def stop_worker(worker: subprocess.Popen) -> None:
     """SIGTERM lets a running task finish; after 10 seconds it is killed."""
     if worker.poll() is not None:
@@ -59,7 +68,7 @@ def main() -> int:
             os.environ.setdefault(name, value)
     # A container or process manager stops with SIGTERM: clean up as for Ctrl+C.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    worker = None
+    worker = scheduler = None
     try:
         manage("migrate", "--no-input")
         # Demo data and the demo/demo superuser only go into the local
@@ -68,6 +77,7 @@ def main() -> int:
             manage("seed_demo")
         # Background work (e-mails, SMS) runs here, as in production (docs/messaging.md).
         worker = start_worker()
+        scheduler = start_scheduler()
         print(f"OptiCRM runs on http://127.0.0.1:{port}/  (stop with Ctrl+C)", flush=True)
         manage("runserver", f"127.0.0.1:{port}")
     except KeyboardInterrupt:
@@ -75,9 +85,11 @@ def main() -> int:
     except subprocess.CalledProcessError as error:
         return error.returncode
     finally:
+        for process in (scheduler, worker):
+            if process is not None:
+                stop_worker(process)
         if worker is not None:
-            stop_worker(worker)
-            print("Background worker stopped.")
+            print("Background worker and scheduler stopped.")
         if embedded:
             embedded_db.stop()
             print("Embedded PostgreSQL stopped.")

@@ -208,6 +208,10 @@ SMS_OPTIONS = {
 }
 # The sender name the phone shows: at most 11 characters (letters, digits, space).
 SMS_SENDER = env.str("SMS_SENDER", default="")
+# The secret part of the delivery-report URL a gateway posts to
+# (/messaging/sms/report/<token>/, set in seven.io's webhook settings);
+# unset, reports are refused.
+SMS_REPORT_TOKEN = env.str("SMS_REPORT_TOKEN", default="")
 if len(SMS_SENDER) > 11:
     raise ImproperlyConfigured("SMS_SENDER must have at most 11 characters.")
 
@@ -279,6 +283,9 @@ SHOP_FEDERAL_STATE = env.str("SHOP_FEDERAL_STATE", default="BY")
 SHOP_NAME = env.str("SHOP_NAME", default="Augenoptik OptiCRM")
 SHOP_ADDRESS = env.str("SHOP_ADDRESS", default="")
 SHOP_PHONE = env.str("SHOP_PHONE", default="")
+# Where customers reach OptiCRM from outside, for links in messages (the
+# unsubscribe link of recall e-mails); the worker that sends has no request.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # REST API (api/): requests per API key, and failed keys per client address
 # ("number/period", period s, min, hour or day).

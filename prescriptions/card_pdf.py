@@ -1,17 +1,13 @@
 """The Brillenpass as a PDF (A5 landscape), drawn with fpdf2: pure Python,
-no system libraries. DejaVu Sans (prescriptions/fonts, Bitstream Vera
-licence) prints every letter a customer's name may have, and the typographic
-minus of the notation."""
-
-from pathlib import Path
+no system libraries. DejaVu Sans (opticrm.lib.pdf) prints every letter a
+customer's name may have, and the typographic minus of the notation."""
 
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
+from opticrm.lib.pdf import FONT, add_dejavu
 from prescriptions.card import Card
 
-FONTS = Path(__file__).resolve().parent / "fonts"
-FONT = "DejaVu"
 A5 = (148, 210)  # millimetres, portrait; fpdf2 turns it for landscape
 
 
@@ -19,8 +15,7 @@ def _pdf() -> FPDF:
     pdf = FPDF(orientation="landscape", format=A5)
     pdf.set_margins(14, 12, 14)
     pdf.set_auto_page_break(auto=True, margin=12)
-    pdf.add_font(FONT, "", FONTS / "DejaVuSans.ttf")
-    pdf.add_font(FONT, "B", FONTS / "DejaVuSans-Bold.ttf")
+    add_dejavu(pdf)
     pdf.set_title(_("Spectacle prescription"))
     pdf.add_page()
     return pdf

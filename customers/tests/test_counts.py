@@ -37,6 +37,8 @@ def counted() -> dict[tuple[str, str], int]:
         if customer.last_refraction_date is not None:
             day = customer.last_refraction_date.isoformat()
             expected[(CustomerCount.REFRACTION, day)] += 1
+        if not customer.has_consent:
+            expected[(CustomerCount.CONSENT, "none")] += 1
     return dict(expected)
 
 

@@ -235,3 +235,16 @@ def test_the_admin_is_read_only(owner_client, owner, customer):
     history = owner_client.get(f"/admin/messaging/consent/{consent.pk}/history/")
     assert history.status_code == 200
     assert owner_client.get("/admin/messaging/consent/?withdrawn_at__isempty=1").status_code == 200
+
+
+def test_an_sms_consent_for_a_landline_is_noted_on_the_customer_page(staff_client, staff):
+    landline = factories.customer(last_name="Festnetz", phone="089 1234567")
+    mobile = factories.customer(last_name="Handy", phone="0151 23456789")
+    for customer in (landline, mobile):
+        give(customer, staff, channel="sms", purpose="service")
+
+    note = "Das ist eine Festnetznummer"
+    assert note in staff_client.get(f"/customers/{landline.pk}/").content.decode()
+    assert (
+        "consent-sms-problem" not in staff_client.get(f"/customers/{mobile.pk}/").content.decode()
+    )

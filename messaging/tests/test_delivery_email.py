@@ -1,62 +1,11 @@
 """E-mail delivery through a real SMTP server on loopback (aiosmtpd)."""
 
-import email
-import email.policy
 import logging
-import socket
-import threading
 
-import environ
-import pytest
-from aiosmtpd.controller import Controller
 from django.core import mail
 
 from messaging.delivery import DeliveryResult, UnconfiguredEmailBackend, send_email
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class SmtpSink:
-    """An SMTP server on 127.0.0.1 that keeps every message it receives."""
-
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-        self.envelopes = []
-        self.received = threading.Event()
-        self.port = free_port()
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-
-    @property
-    def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook
-        self.envelopes.append(envelope)
-        self.messages.append(
-            email.message_from_bytes(envelope.original_content, policy=email.policy.default)
-        )
-        self.received.set()
-        return "250 Message accepted"
-
-
-def use_email_url(settings, url: str) -> None:
-    """Configure the mail settings from an EMAIL_URL, as opticrm.settings does."""
-    for name, value in environ.Env.email_url_config(url).items():
-        setattr(settings, name, value)
-    settings.EMAIL_TIMEOUT = 5
-
-
-@pytest.fixture
-def smtp_server(settings):
-    sink = SmtpSink()
-    sink.controller.start()
-    use_email_url(settings, sink.url)
-    yield sink
-    sink.controller.stop()
+from messaging.tests.servers import free_port, use_email_url
 
 
 def test_an_email_reaches_the_smtp_server_with_umlauts_and_headers(smtp_server, settings):

@@ -4,17 +4,13 @@ is played by a local HTTP server that records what it is sent."""
 import io
 import json
 import logging
-import threading
-import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from messaging import sms
 from messaging.sms import GSM7, UCS2, parts, send_sms, sender_problem, to_e164
-
-API_KEY = "test-key-7f3a9c"
+from messaging.tests.servers import API_KEY
 
 
 @pytest.mark.parametrize(
@@ -103,64 +99,6 @@ def test_sender_names(sender, ok):
 # --- seven.io, played by a local server ---------------------------------------
 
 
-class FakeSeven(ThreadingHTTPServer):
-    """Answers POST /api/sms as told by `answer`; records every request."""
-
-    daemon_threads = True
-
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), SevenHandler)
-        self.requests: list[dict] = []
-        self.answer = (200, {"success": "100", "messages": [{"id": "77123", "success": True}]})
-        self.release = threading.Event()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/api"
-
-
-class SevenHandler(BaseHTTPRequestHandler):
-    def do_POST(self):  # noqa: N802 - http.server's name
-        length = int(self.headers.get("Content-Length", 0))
-        body = self.rfile.read(length).decode()
-        self.server.requests.append(
-            {
-                "path": self.path,
-                "headers": dict(self.headers),
-                "form": dict(urllib.parse.parse_qsl(body)),
-            }
-        )
-        status, payload = self.server.answer
-        if status == "hang":
-            # Longer than the client waits; released when the test ends.
-            self.server.release.wait(30)
-            return
-        data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def seven(settings):
-    server = FakeSeven()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    settings.SMS_BACKEND = "messaging.sms.SevenBackend"
-    settings.SMS_OPTIONS = {"API_KEY": API_KEY, "API_URL": server.url, "TIMEOUT": 0.5}
-    settings.SMS_SENDER = "OptikMayer"
-    yield server
-    server.release.set()
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
-
-
 def test_seven_receives_key_number_text_and_sender(seven):
     result = send_sms(to="0151 23456789", text="Grüße: Ihre Brille ist abholbereit. 12,50 €")
 
@@ -209,7 +147,7 @@ def test_seven_not_answering_in_time_is_transient(seven, caplog):
 
 
 def test_nothing_listening_is_transient(settings):
-    from messaging.tests.test_delivery_email import free_port
+    from messaging.tests.servers import free_port
 
     settings.SMS_BACKEND = "messaging.sms.SevenBackend"
     settings.SMS_OPTIONS = {"API_KEY": API_KEY, "API_URL": f"http://127.0.0.1:{free_port()}/api"}

@@ -13,7 +13,6 @@ from django.db import connection, transaction
 from django_tasks_db.models import DBTaskResult
 
 from messaging.tasks import deliver_email
-from messaging.tests.test_delivery_email import SmtpSink
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -38,14 +37,6 @@ def wait_for(condition, *, timeout: float, what: str):
             return value
         time.sleep(0.05)
     pytest.fail(f"Timed out after {timeout} s waiting for {what}")
-
-
-@pytest.fixture
-def smtp_sink():
-    sink = SmtpSink()
-    sink.controller.start()
-    yield sink
-    sink.controller.stop()
 
 
 @pytest.fixture

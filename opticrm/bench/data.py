@@ -60,6 +60,9 @@ BENCH_STREETS = [
 ]  # fmt: skip
 # Tables the loader fills: what a reload or a test's clean-up empties.
 LOADED_TABLES = (
+    "messaging_message",
+    "messaging_consent",
+    "prescriptions_contactlensfitting",
     "appointments_appointment",
     "prescriptions_refraction",
     "customers_customersearchword",
@@ -74,6 +77,9 @@ TABLES = [
     "appointments_appointment",
     "products_product",
     "prescriptions_refraction",
+    "messaging_consent",
+    "prescriptions_contactlensfitting",
+    "messaging_message",
 ]
 
 
@@ -145,14 +151,15 @@ def _customer_rows(
             now, now, first, last, customer.email, str(customer.phone), born, exam, "", status, 1,
             deleted, customer.sort_name, customer.search_text, customer.insurance_sort,
             customer.insurance_provider_id, "", "", customer.street, customer.postcode,
-            customer.town, "DE",
+            customer.town, "DE", customer.phone_takes_sms,
         )  # fmt: skip
 
 
 CUSTOMER_COLUMNS = (
     "created_at, updated_at, first_name, last_name, email, phone, date_of_birth, "
     "last_exam_date, notes, status, version, deleted_at, sort_name, search_text, "
-    "insurance_sort, insurance_provider_id, salutation, title, street, postcode, town, country"
+    "insurance_sort, insurance_provider_id, salutation, title, street, postcode, town, country, "
+    "phone_takes_sms"
 )
 
 
@@ -268,7 +275,8 @@ ADD_COUNTS = """
     SELECT k.kind, k.value, count(*)
     FROM customers_customer c,
         customers_count_keys(
-            c.status, c.insurance_provider_id, c.search_text, c.last_refraction_date
+            c.status, c.insurance_provider_id, c.search_text, c.last_refraction_date,
+            c.has_consent
         ) AS k
     WHERE c.id > %s AND c.deleted_at IS NULL
     GROUP BY k.kind, k.value
@@ -282,6 +290,186 @@ FILL_LAST_REFRACTIONS = """
     ) newest
     WHERE c.id = newest.customer_id AND c.last_refraction_date IS DISTINCT FROM newest.date
 """
+
+
+# --- The messaging features' data (consents, contact lens fittings, messages) --
+#
+# A version of its own: a database loaded before these features gets them
+# added by top_up() instead of a reload of many minutes. Every share is drawn
+# from a hash of the customer's id, so the same customers get the same rows
+# however often the data is added.
+MESSAGING_DATA_VERSION = 2
+MESSAGING_TABLES = ("messaging_message", "messaging_consent", "prescriptions_contactlensfitting")
+# (channel, purpose, per mille of the customers, hash salt); a twentieth of
+# the marketing e-mail consents are withdrawn (online, by the unsubscribe link).
+CONSENT_SHARES = (
+    ("email", "service", 500, 11),
+    ("sms", "service", 500, 12),
+    ("email", "marketing", 350, 13),
+    ("sms", "marketing", 250, 14),
+    ("letter", "marketing", 100, 15),
+)
+WITHDRAWN_PER_MILLE = 50
+FITTING_PER_MILLE = 37  # wearers of contact lenses: about 10,000 recalls due
+FAILED_MESSAGES_PER_CUSTOMER = 0.005  # 5,000 at a million customers
+SENT_RECALLS_PER_CUSTOMER = 0.02  # recalls of the last 16 weeks: the "contacted lately" probe
+
+
+def _share(salt: int) -> str:
+    """0…999 from the customer's id: who gets a row of a kind."""
+    return f"mod(hashint8extended(c.id, {salt}) & 1048575, 1000)::int"
+
+
+ADD_CONSENTS = f"""
+    INSERT INTO messaging_consent (
+        created_at, updated_at, channel, purpose, given_at, method, text,
+        withdrawn_at, withdrawal_method, customer_id
+    )
+    SELECT %(now)s, %(now)s, %(channel)s, %(purpose)s,
+        %(now)s - make_interval(days => {_share(21)}),
+        (ARRAY['in_store', 'in_store', 'in_store', 'written', 'online'])[1 + {_share(22)} / 200],
+        %(text)s,
+        CASE WHEN {_share(23)} < %(withdrawn)s
+            THEN %(now)s - make_interval(days => {_share(24)} / 10) END,
+        CASE WHEN {_share(23)} < %(withdrawn)s THEN 'online' ELSE '' END,
+        c.id
+    FROM customers_customer c
+    WHERE c.id > %(after)s AND {{share}} < %(per_mille)s
+    ON CONFLICT DO NOTHING
+"""
+ADD_FITTINGS = f"""
+    INSERT INTO prescriptions_contactlensfitting (
+        created_at, updated_at, date, wearing_notes, customer_id, examiner_id,
+        right_base_curve, right_diameter, right_sphere, right_replacement,
+        left_base_curve, left_diameter, left_sphere, left_replacement
+    )
+    SELECT %(now)s, %(now)s, %(today)s - {_share(32)} * 730 / 1000, '', c.id,
+        (%(staff)s::int[])[1 + mod({_share(33)}, cardinality(%(staff)s::int[]))],
+        8.6, 14.2, ({_share(34)} / 40 - 24) * 0.25 - 0.25, 'monthly',
+        8.6, 14.2, ({_share(35)} / 40 - 24) * 0.25 - 0.25, 'monthly'
+    FROM customers_customer c
+    WHERE c.id > %(after)s AND c.deleted_at IS NULL AND {_share(31)} < %(per_mille)s
+"""
+ADD_MESSAGES = f"""
+    INSERT INTO messaging_message (
+        created_at, updated_at, customer_id, kind, channel, purpose, recipient, subject, text,
+        state, send_at, attempts, sent_at, reason, gateway_id
+    )
+    SELECT sent - interval '1 minute', sent + make_interval(mins => %(retried)s), id,
+        'recall_eye_test', 'email', 'marketing', email, %(subject)s, %(text)s,
+        %(state)s, sent, %(attempts)s, CASE WHEN %(state)s = 'sent' THEN sent END,
+        %(reason)s, ''
+    FROM (
+        SELECT c.id, c.email,
+            %(now)s - make_interval(
+                mins => ({_share(42)}::bigint * %(minutes)s / 1000)::int
+            ) AS sent
+        FROM customers_customer c
+        WHERE c.id > %(after)s AND c.deleted_at IS NULL AND c.email <> ''
+        ORDER BY hashint8extended(c.id, %(salt)s) LIMIT %(count)s
+    ) chosen
+"""
+# What the trigger of messaging migration 0005 keeps, for all at once, in
+# both directions and only where it changes (a top-up rewrites no row it
+# need not: every written row adds an entry to each of the customers'
+# indexes). A join, not a probe per customer: the load builds the consents'
+# indexes only at its end.
+FILL_HAS_CONSENT = """
+    UPDATE customers_customer c SET has_consent = true
+    WHERE c.id > %s AND NOT c.has_consent AND EXISTS (
+        SELECT 1 FROM messaging_consent m
+        WHERE m.customer_id = c.id AND m.withdrawn_at IS NULL
+    )
+"""
+# The count of customers without a consent, as the count triggers of
+# customers migration 0020 keep it: for a top-up, whose updates skip them.
+RECOUNT_WITHOUT_CONSENT = """
+    WITH counted AS (
+        SELECT count(*) AS customers FROM customers_customer
+        WHERE deleted_at IS NULL AND NOT has_consent
+    ), kept AS (
+        INSERT INTO customers_customercount AS kept (kind, value, customers)
+        SELECT 'consent', 'none', customers FROM counted WHERE customers > 0
+        ON CONFLICT (kind, value) DO UPDATE SET customers = EXCLUDED.customers
+    )
+    DELETE FROM customers_customercount
+    WHERE kind = 'consent' AND value = 'none' AND (SELECT customers FROM counted) = 0
+"""
+# What the triggers of prescriptions migration 0006 keep, for all at once.
+FILL_LAST_FITTINGS = """
+    UPDATE customers_customer c SET last_fitting_date = newest.date
+    FROM (
+        SELECT customer_id, max(date) AS date FROM prescriptions_contactlensfitting
+        WHERE superseded_at IS NULL GROUP BY customer_id
+    ) newest
+    WHERE c.id = newest.customer_id AND c.last_fitting_date IS DISTINCT FROM newest.date
+"""
+FILL_WEARS_CORRECTION = """
+    WITH wearing AS (
+        SELECT customer_id FROM prescriptions_contactlensfitting WHERE superseded_at IS NULL
+        UNION
+        SELECT customer_id FROM (
+            SELECT DISTINCT ON (customer_id) * FROM prescriptions_refraction
+            WHERE superseded_at IS NULL ORDER BY customer_id, date DESC, id DESC
+        ) newest
+        WHERE coalesce(right_sphere, 0) <> 0 OR coalesce(right_cylinder, 0) <> 0
+            OR coalesce(left_sphere, 0) <> 0 OR coalesce(left_cylinder, 0) <> 0
+            OR coalesce(right_addition, 0) <> 0 OR coalesce(left_addition, 0) <> 0
+    )
+    UPDATE customers_customer c
+    SET wears_correction = c.id IN (SELECT customer_id FROM wearing)
+    WHERE c.wears_correction IS DISTINCT FROM (c.id IN (SELECT customer_id FROM wearing))
+"""
+
+
+def _add_messaging_data(cursor, *, after: int, staff_ids: list[int], now, count: int) -> None:
+    """Consents, fittings and messages of the customers with ids above
+    ``after`` (``count`` of them), and the customer columns the fittings
+    decide; in the caller's transaction, triggers off."""
+    from django.utils import translation
+
+    from messaging.selectors import default_text
+
+    today = timezone.localdate(now)
+    with translation.override("de"):
+        texts = {(c, p): default_text(c, p) for c, p, _share_, _salt in CONSENT_SHARES}
+    for channel, purpose, per_mille, salt in CONSENT_SHARES:
+        cursor.execute(
+            ADD_CONSENTS.replace("{share}", _share(salt)),
+            {
+                "now": now, "channel": channel, "purpose": purpose, "after": after,
+                "text": texts[channel, purpose], "per_mille": per_mille,
+                "withdrawn": WITHDRAWN_PER_MILLE if purpose == "marketing" and channel == "email"
+                else 0,
+            },
+        )  # fmt: skip
+    # Fresh rows have no statistics and the indexes are dropped: planned
+    # blind, the semi-join probed the consents per customer by scanning
+    # them all (minutes for 50,000 customers). A hash join reads each once.
+    cursor.execute("SET LOCAL enable_nestloop = off")
+    cursor.execute(FILL_HAS_CONSENT, [after])
+    cursor.execute("SET LOCAL enable_nestloop = on")
+    cursor.execute(
+        ADD_FITTINGS,
+        {"now": now, "today": today, "staff": staff_ids, "after": after,
+         "per_mille": FITTING_PER_MILLE},
+    )  # fmt: skip
+    recall = {"subject": "Ihr Sehtest ist fällig", "text": "Guten Tag, Ihr Sehtest ist fällig."}
+    cursor.execute(
+        ADD_MESSAGES,
+        {**recall, "now": now, "after": after, "salt": 41, "minutes": 16 * 7 * 24 * 60,
+         "count": int(count * SENT_RECALLS_PER_CUSTOMER), "state": "sent", "attempts": 1,
+         "retried": 0, "reason": ""},
+    )  # fmt: skip
+    cursor.execute(
+        ADD_MESSAGES,
+        {**recall, "now": now, "after": after, "salt": 43, "minutes": 30 * 24 * 60,
+         "count": max(1, int(count * FAILED_MESSAGES_PER_CUSTOMER)), "state": "failed",
+         "attempts": 5, "retried": 150,
+         "reason": "Der Mailserver ist nicht erreichbar (nach 5 Versuchen aufgegeben)"},
+    )  # fmt: skip
+    cursor.execute(FILL_LAST_FITTINGS)
+    cursor.execute(FILL_WEARS_CORRECTION)
 
 
 def _quarter(rng, low: float, high: float) -> Decimal:
@@ -443,6 +631,9 @@ def load(sizes: Sizes, *, seed: int = 8, rebuild_indexes: bool = True) -> Loaded
             # COPY skipped the trigger that keeps each customer's next appointment.
             _timed(loaded, "next appointments", lambda: cursor.execute(FILL_NEXT_APPOINTMENTS))
             _timed(loaded, "last refractions", lambda: cursor.execute(FILL_LAST_REFRACTIONS))
+            _timed(loaded, "messaging", lambda: _add_messaging_data(
+                cursor, after=before, staff_ids=staff_ids, now=now, count=sizes.customers
+            ))  # fmt: skip
             _timed(loaded, "counts", lambda: cursor.execute(ADD_COUNTS, [before]))
             cursor.execute("SET LOCAL session_replication_role = origin")
 
@@ -457,3 +648,40 @@ def load(sizes: Sizes, *, seed: int = 8, rebuild_indexes: bool = True) -> Loaded
         statistics = "VACUUM ANALYZE" if rebuild_indexes else "ANALYZE"
         _timed(loaded, "statistics", lambda: [cursor.execute(f"{statistics} {t}") for t in TABLES])
     return loaded
+
+
+def top_up(*, now=None) -> dict[str, float]:
+    """Add the messaging features' data (MESSAGING_DATA_VERSION) to a
+    database loaded before them: what a reload would add, in a minute or two
+    instead of many. Replaces what an earlier version added, so it may run
+    again."""
+    loaded = Loaded()
+    now = now or timezone.now()
+    staff_ids = list(
+        get_user_model()
+        .objects.filter(username__regex=r"^bench-[0-9]+$")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    tables = ["customers_customer", *MESSAGING_TABLES]
+    with connection.cursor() as cursor, transaction.atomic():
+        # Most customers' rows are written (has_consent): without their
+        # indexes, then built again, as the load does, but in the same
+        # transaction, so that an interrupted top-up leaves them as they were.
+        indexes = _secondary_indexes(cursor, tables)
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        for name, _definition in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+        cursor.execute(f"TRUNCATE {', '.join(MESSAGING_TABLES)}")
+        cursor.execute(
+            "UPDATE customers_customer SET last_fitting_date = NULL, has_consent = false "
+            "WHERE last_fitting_date IS NOT NULL OR has_consent"
+        )
+        count = Customer.objects.count()
+        _timed(loaded, "messaging", lambda: _add_messaging_data(
+            cursor, after=0, staff_ids=staff_ids, now=now, count=count
+        ))  # fmt: skip
+        cursor.execute(RECOUNT_WITHOUT_CONSENT)
+        cursor.execute("SET LOCAL session_replication_role = origin")
+        _timed(loaded, "messaging indexes", lambda: [cursor.execute(d) for _n, d in indexes])
+    return loaded.seconds

@@ -45,13 +45,21 @@ def ensure_data(sizes, *, seed: int, reload: bool, log) -> dict:
     from django.db import connection
 
     from customers.models import Customer
-    from opticrm.bench.data import LOADED_TABLES, load
+    from opticrm.bench.data import LOADED_TABLES, MESSAGING_DATA_VERSION, load, top_up
 
     wanted = {**sizes.__dict__, "seed": seed}
     with connection.cursor() as cursor:
         marker = _marker(cursor)
         if marker and marker["sizes"] == wanted and not reload:
             log(f"Benchmark data already loaded ({marker['loaded_at']}).")
+            if marker.get("messaging_data") != MESSAGING_DATA_VERSION:
+                # Loaded before the messaging features: their data is added.
+                log("Adding consents, contact lens fittings and messages …")
+                seconds = top_up()
+                marker["messaging_data"] = MESSAGING_DATA_VERSION
+                marker["load_seconds"] = {**marker["load_seconds"], **seconds}
+                _set_marker(cursor, marker)
+                log(f"Added in {sum(seconds.values()):.0f} s.")
             return marker
         if marker is None and Customer.objects.exists():
             raise NotABenchmarkDatabase(
@@ -81,6 +89,7 @@ def ensure_data(sizes, *, seed: int, reload: bool, log) -> dict:
         "detail_customer_id": loaded.detail_customer_id,
         "calendar_staff_ids": loaded.calendar_staff_ids,
         "busiest_day": loaded.busiest_day.isoformat() if loaded.busiest_day else None,
+        "messaging_data": MESSAGING_DATA_VERSION,
     }
     with connection.cursor() as cursor:
         _set_marker(cursor, marker)

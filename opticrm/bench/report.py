@@ -52,7 +52,7 @@ def _cells(row: dict) -> tuple:
 
 def all_met(result: dict) -> bool:
     s = result["summary"]
-    rows_ok = all(row["ok"] is not False for row in result["rows"])
+    rows_ok = all(row["ok"] is not False for row in result["rows"] + result.get("steps", []))
     return rows_ok and bool(s) and s["admin_ratio_ok"] and s["worker_rss_ok"]
 
 
@@ -69,10 +69,35 @@ def summary_lines(result: dict) -> list[str]:
     ]
 
 
+STEP_HEADER = ("step", "runs", "p50 ms", "p95 ms", "max ms", "messages per run", "target", "")
+
+
+def _step_cells(row: dict) -> tuple:
+    figure = {"max_ms": "max", "p95_ms": "p95"}[row["judged"]]
+    items = sorted(set(row["items"]))
+    return (
+        row["name"],
+        str(row["n"]),
+        f"{row['p50_ms']:.1f}",
+        f"{row['p95_ms']:.1f}",
+        f"{row['max_ms']:.1f}",
+        ", ".join(f"{count:,}" for count in items),
+        f"{figure} < {row['target_ms']:,.0f}" if row["target_ms"] else "",
+        _mark(row["ok"]),
+    )
+
+
 def text_table(result: dict) -> str:
-    rows = [HEADER, *(_cells(row) for row in result["rows"])]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
-    numeric = {1, 2, 3, 4, 5, 6, 7}
+    table = _text_table(HEADER, [_cells(row) for row in result["rows"]])
+    if result.get("steps"):
+        table += "\n\n" + _text_table(STEP_HEADER, [_step_cells(r) for r in result["steps"]])
+    return table
+
+
+def _text_table(header: tuple, cells: list[tuple]) -> str:
+    rows = [header, *cells]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    numeric = {1, 2, 3, 4, 5, 6, 7} if header == HEADER else {1, 2, 3, 4, 5}
     lines = []
     for number, row in enumerate(rows):
         lines.append(
@@ -122,6 +147,13 @@ def markdown(result: dict) -> str:
         "|" + "---|" * 3 + "---:|" * 5 + "---|---|",
     ]
     lines += ["| " + " | ".join(_cells(row)) + " |" for row in result["rows"]]
+    if result.get("steps"):
+        lines += [
+            "",
+            "| " + " | ".join(STEP_HEADER[:-1]) + " | |",
+            "|---|" + "---:|" * 5 + "---|---|",
+            *("| " + " | ".join(_step_cells(row)) + " |" for row in result["steps"]),
+        ]
     if result["summary"]:
         lines += ["", *(f"- {line}" for line in summary_lines(result))]
     return "\n".join(lines) + "\n"

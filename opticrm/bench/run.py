@@ -289,10 +289,25 @@ def run(options: Options, log: Callable[[str], None]) -> dict:
                 f"preparing the benchmark database failed (exit {prepared.returncode})"
             )
         plan = json.loads(prepared.stdout.strip().splitlines()[-1])
-        return _measure(options, plan, env, bench_url, log)
+        result = _measure(options, plan, env, bench_url, log)
+        result["steps"] = _steps(options, env, log)
+        return result
     finally:
         if options.drop:
             drop_database(server_url, name)
+
+
+def _steps(options: Options, env: dict, log: Callable[[str], None]) -> list[dict]:
+    """The timed steps that are no page (opticrm.bench.steps), after the
+    pages, with the server stopped."""
+    log("Timed steps (recall queue, reminder scheduler) …")
+    done = subprocess.run(
+        [sys.executable, "-m", "opticrm.bench.steps", "--only", options.only],
+        cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"the timed steps failed (exit {done.returncode})")
+    return json.loads(done.stdout.strip().splitlines()[-1])["steps"]
 
 
 def _reference_work() -> float:

@@ -5,7 +5,7 @@ URLs are reversed, the ids come from the benchmark database)."""
 import json
 
 from django.db.models import Count
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
 
 SESSION, API = "session", "api"
@@ -39,6 +39,8 @@ def scenarios(marker: dict) -> list[dict]:
         _page("customer list, status inactive", customers, {"status": "inactive"}),
         _page("customer list, insurer", customers, {"insurance": insurer}),
         _page("customer list, refraction due", customers, {"recall": "on"}),
+        # Registered by messaging (customers.list_filters): known to be slow.
+        _page("customer list, without consent", customers, {"without_consent": "on"}),
         _page("customer search Müller", customers, {"q": "Müller"}),
         _page("customer search Mueller", customers, {"q": "Mueller"}),
         _page("customer search Schmidt", customers, {"q": "Schmidt"}),
@@ -64,9 +66,45 @@ def scenarios(marker: dict) -> list[dict]:
         _page("product list, search", reverse("products:list"), {"q": _common_brand(Product)}),
         _page("reorder list", reverse("products:reorder")),
         _page("admin customer list", reverse("admin:customers_customer_changelist"), group="admin"),
+        *_recall(),
+        _page("failed messages", reverse("messaging:failed")),
+        _page("failed messages, page 50", reverse("messaging:failed"), {"page": 50}),
     ]
     plan += _api(marker)
     return plan
+
+
+def _recall() -> list[dict]:
+    """The recall list (messaging), by default and by each of its filters;
+    none while the list has no URL yet."""
+    from django.utils import timezone
+
+    from messaging.recall import AgeGroup, Reach, Rule, months_offered
+    from messaging.recall_forms import MONTH_FORMAT
+
+    try:
+        recall = reverse("recall:list")
+    except NoReverseMatch:
+        return []
+    next_month = months_offered(timezone.localdate())[1].strftime(MONTH_FORMAT)
+    return [
+        _page("recall list", recall),
+        _page("recall list, contact lens check", recall, {"rule": Rule.FITTING}),
+        _page("recall list, next month", recall, {"month": next_month}),
+        *(
+            _page(f"recall list, reach {reach}", recall, {"reach": reach})
+            for reach in (Reach.EMAIL, Reach.SMS, Reach.LETTER, Reach.NONE)
+        ),
+        *(
+            _page(f"recall list, {group}", recall, {"age_group": group})
+            for group in (AgeGroup.CHILDREN, AgeGroup.SENIORS)
+        ),
+        _page(
+            "recall list, next month, children by SMS",
+            recall,
+            {"month": next_month, "reach": Reach.SMS, "age_group": AgeGroup.CHILDREN},
+        ),
+    ]
 
 
 def _eye_test_type() -> int | None:

@@ -33,7 +33,10 @@ _beyond_exact: dict[tuple[str, str], tuple[float, int]] = {}
 
 
 def _table_key(queryset: QuerySet) -> tuple[str, str]:
-    return queryset.model._meta.label, str(queryset.query.where)
+    # The compiled SQL and its parameters: the WHERE clause's str() names
+    # an Exists() by its object address, new on every request.
+    sql, params = queryset.order_by().query.sql_with_params()
+    return queryset.model._meta.label, f"{sql} {params!r}"
 
 
 def _remember(store: dict, key: tuple[str, str], value: tuple[float, int]) -> None:
@@ -87,6 +90,8 @@ class TablePaginator(Paginator):
         # An exact number kept elsewhere (customers.models.CustomerCount).
         self.known_count = known_count
         self.estimated = False
+        # The count is a lower bound: counting stopped there ("mehr als …").
+        self.more_than = False
 
     def get_page(self, number):
         if self.filtered and self.known_count is None and reads_every_match(self.object_list):

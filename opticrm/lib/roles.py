@@ -15,6 +15,8 @@ STAFF_PERMISSIONS = {
         "view_stockmovement",
         "add_stockmovement",
     ],
+    # The message log, "Abholbereit", sending failed messages again, recalls.
+    "messaging": ["view_message", "send_message"],
 }
 OPTICIAN_GROUP = "Augenoptik"
 # Refractions and fittings are health data (DSGVO Art. 9): only those who

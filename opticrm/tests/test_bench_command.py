@@ -48,8 +48,33 @@ def test_a_small_benchmark_measures_every_scenario_over_http(tmp_path, capsys):
         "API customer detail",
         "API customer create",
         "API customer update",
+        # The messaging features.
+        "customer list, without consent",
+        "failed messages",
+        "failed messages, page 50",
     }
+    if _has_recall_list():
+        expected |= {
+            "recall list",
+            "recall list, contact lens check",
+            "recall list, next month",
+            "recall list, reach email",
+            "recall list, reach none",
+            "recall list, seniors",
+        }
     assert expected <= names
+    steps = {step["name"]: step for step in result["steps"]}
+    assert set(steps) == {
+        "recall queue, about 1,000",
+        "recall queue, about 10,000",
+        "reminder scheduler, first run",
+        "reminder scheduler, repeated run",
+    }
+    assert all(step["n"] >= 1 and step["max_ms"] > 0 for step in steps.values())
+    assert steps["reminder scheduler, repeated run"]["n"] == 20
+    # A repeated run plans nothing new.
+    assert set(steps["reminder scheduler, repeated run"]["items"]) == {0}
+    assert "| reminder scheduler, repeated run | 20 |" in (tmp_path / "bench.md").read_text()
     assert {row["clients"] for row in rows} == {1, 2}
     summary = result["summary"]
     assert summary["list_sql_queries"] >= 3
@@ -68,6 +93,16 @@ def test_a_small_benchmark_measures_every_scenario_over_http(tmp_path, capsys):
     with psycopg.connect(database_url(own, own["NAME"])) as conn:
         gone = not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
     assert gone  # --drop
+
+
+def _has_recall_list() -> bool:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        reverse("recall:list")
+    except NoReverseMatch:
+        return False
+    return True
 
 
 def test_nonsense_options_are_refused_before_anything_runs():

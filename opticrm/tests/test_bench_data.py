@@ -72,8 +72,11 @@ def test_each_last_refraction_date_is_stored_as_the_trigger_keeps_it(loaded):
     assert wrong == 0
 
 
-def test_no_history_or_live_counter_rows_for_a_bulk_load(loaded):
-    assert not Events.objects.exists()
+def test_no_history_or_live_counter_rows_for_a_bulk_load():
+    # What the migrations wrote (the seeded message templates) is not the load's.
+    before = Events.objects.count()
+    load(Sizes(customers=200, appointments=400, products=50), rebuild_indexes=False)
+    assert Events.objects.count() == before
     with connection.cursor() as cursor:
         cursor.execute("SHOW session_replication_role")
         assert cursor.fetchone()[0] == "origin"  # triggers are on again afterwards

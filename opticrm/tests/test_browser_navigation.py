@@ -20,7 +20,14 @@ def test_on_a_phone_the_menu_folds_behind_a_button_and_fits(logged_in_page, live
     button.click()
     expect(button).to_have_attribute("aria-expanded", "true")
     deleted = nav.get_by_role("link", name="Gelöschte Kunden", exact=True)
-    for name in ["Kunden", "Termine", "Artikel", "Gelöschte Kunden", "Passwort ändern"]:
+    for name in [
+        "Kunden",
+        "Termine",
+        "Artikel",
+        "Fehlgeschlagene Nachrichten",
+        "Gelöschte Kunden",
+        "Passwort ändern",
+    ]:
         link = nav.get_by_role("link", name=name, exact=True)
         expect(link).to_be_visible()
         box = link.bounding_box()
@@ -36,6 +43,22 @@ def test_on_a_phone_the_menu_folds_behind_a_button_and_fits(logged_in_page, live
     button.click()
     button.click()
     expect(nav).to_be_hidden()
+
+
+def test_the_owners_full_menu_fits_one_line_at_1280(page, live_server, owner, password, artifacts):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", owner.username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/customers/")
+    nav = page.get_by_role("navigation", name="Hauptnavigation")
+    expect(nav.get_by_role("link", name="Recall", exact=True)).to_be_visible()
+    links = [link for link in nav.get_by_role("link").all() if link.is_visible()]
+    assert len(links) >= 7
+    assert len({round(link.bounding_box()["y"]) for link in links}) == 1
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 1280
+    page.screenshot(path=artifacts / "menu-owner-1280.png")
 
 
 def test_at_desk_width_the_menu_is_always_open(logged_in_page):

@@ -22,6 +22,9 @@ def steps(monkeypatch):
 
     monkeypatch.setattr(run, "manage", manage)
     monkeypatch.setattr(run, "start_worker", lambda: taken.append("db_worker") or "worker")
+    monkeypatch.setattr(
+        run, "start_scheduler", lambda: taken.append("dispatch_messages") or "scheduler"
+    )
     monkeypatch.setattr(run, "stop_worker", lambda worker: taken.append(f"stop {worker}"))
     monkeypatch.setattr(run.embedded_db, "stop", lambda: None)
     monkeypatch.setattr(run.signal, "signal", lambda *args: None)  # pytest keeps its own
@@ -34,8 +37,16 @@ def steps(monkeypatch):
 
 def test_the_demo_shop_is_named_for_the_brillenpass(steps):
     assert run.main() == 0
-    # The worker starts once the tables exist and stops with the web server.
-    assert steps == ["migrate", "seed_demo", "db_worker", "runserver", "stop worker"]
+    # Worker and scheduler start once the tables exist and stop with the web server.
+    assert steps == [
+        "migrate",
+        "seed_demo",
+        "db_worker",
+        "dispatch_messages",
+        "runserver",
+        "stop scheduler",
+        "stop worker",
+    ]
     import os
 
     assert os.environ["SHOP_NAME"] == "Augenoptik Sonnenschein"

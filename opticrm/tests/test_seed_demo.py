@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from customers.models import Customer, InsuranceProvider
+from messaging.models import Consent, Kind, Message, Purpose, State
 from prescriptions.models import ContactLensFitting, Refraction
 
 pytestmark = pytest.mark.django_db
@@ -16,9 +17,15 @@ def test_seed_demo_is_idempotent_and_german(capsys):
     assert first >= 50
     assert Customer.objects.count() == first
     assert (
-        "Demo data: 0 new customers, 0 new appointments, 0 new products, 0 new refractions."
-        in output
+        "Demo data: 0 new customers, 0 new consents, 0 new appointments, 0 new products, "
+        "0 new refractions." in output
     )
+    # Most customers agree to service messages, about half of those to
+    # recalls; the bookings planned reminders for those reachable.
+    consents = Consent.objects.active()
+    assert first / 2 < consents.values("customer").distinct().count() < first
+    assert consents.filter(purpose=Purpose.MARKETING).exists()
+    assert Message.objects.filter(kind=Kind.REMINDER, state=State.PLANNED).exists()
     # About half of the customers come with refractions, some with lenses.
     assert first / 4 < Refraction.objects.values("customer").distinct().count() < first
     assert ContactLensFitting.objects.exists()

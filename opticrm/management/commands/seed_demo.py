@@ -6,6 +6,7 @@ from django.db import transaction
 
 from appointments.demo import seed_demo_appointments
 from customers.demo import seed_demo_customers
+from messaging.demo import seed_demo_consents
 from opticrm.lib.roles import optician_group, staff_group
 from prescriptions.demo import seed_demo_prescriptions
 from products.demo import seed_demo_products
@@ -20,8 +21,8 @@ ROLES = {
 
 class Command(BaseCommand):
     help = (
-        "Create German demo data (customers, a week of appointments, an assortment of "
-        "products with stock, refractions) and a demo login per role: the owner, the "
+        "Create German demo data (customers, consents, a week of appointments, an "
+        "assortment of products with stock, refractions) and a demo login per role: the owner, the "
         "front desk and an optician. Safe to run again: it adds nothing twice."
     )
 
@@ -45,6 +46,8 @@ class Command(BaseCommand):
         user.set_password(password)
         user.save()
         count = seed_demo_customers()
+        # Before the appointments: their bookings plan the reminders.
+        consents = seed_demo_consents(user=user)
         booked = seed_demo_appointments(owner=user)
         products = seed_demo_products(user=user)
         refractions = seed_demo_prescriptions(user=user)
@@ -55,8 +58,9 @@ class Command(BaseCommand):
             member.groups.set([staff, opticians] if measures else [staff])
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo data: {count} new customers, {booked} new appointments, "
-                f"{products} new products, {refractions} new refractions."
+                f"Demo data: {count} new customers, {consents} new consents, "
+                f"{booked} new appointments, {products} new products, "
+                f"{refractions} new refractions."
             )
         )
         self.stdout.write(f"Demo login: {username} / {password}  (owner: everything)")
