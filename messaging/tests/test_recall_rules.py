@@ -284,3 +284,17 @@ def test_the_count_counts_what_the_list_lists(optician):
         listed = due_customers(query, pause_weeks=8).count()
         assert due_count(query, pause_weeks=8, at_most=100) == (listed, True), query
     assert due_count(RecallQuery(today=today()), pause_weeks=8, at_most=1) == (3, False)
+
+
+def test_the_lists_estimate_is_kept_per_query_not_per_request():
+    """Two requests build the same recall query: one key for the count
+    estimate (an Exists() prints its object address, new every time)."""
+    from opticrm.lib.pagination import _table_key
+
+    first = due_customers(RecallQuery(today=today()), pause_weeks=8)
+    again = due_customers(RecallQuery(today=today()), pause_weeks=8)
+    assert _table_key(first) == _table_key(again)
+    assert _table_key(Customer.objects.filter(status="active")) == (
+        "customers.Customer",
+        str(Customer.objects.filter(status="active").query.where),
+    )

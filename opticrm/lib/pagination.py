@@ -33,10 +33,14 @@ _beyond_exact: dict[tuple[str, str], tuple[float, int]] = {}
 
 
 def _table_key(queryset: QuerySet) -> tuple[str, str]:
-    # The compiled SQL and its parameters: the WHERE clause's str() names
-    # an Exists() by its object address, new on every request.
-    sql, params = queryset.order_by().query.sql_with_params()
-    return queryset.model._meta.label, f"{sql} {params!r}"
+    where = str(queryset.query.where)
+    if " object at 0x" in where:
+        # An Exists() is named by its object address, new on every request:
+        # then the compiled SQL and its parameters (a compile more, only for
+        # such lists; the plain ones keep the cheap key).
+        sql, params = queryset.order_by().query.sql_with_params()
+        where = f"{sql} {params!r}"
+    return queryset.model._meta.label, where
 
 
 def _remember(store: dict, key: tuple[str, str], value: tuple[float, int]) -> None:
