@@ -88,3 +88,11 @@ def appointment_table_page(
     shown = paginator.get_page(page)
     shown.object_list = pagination.page_rows(shown, selectors.appointment_list())
     return appointment_filter, shown
+
+
+def appointment_export_rows(data) -> tuple[AppointmentFilter, QuerySet]:
+    """The appointments of the list filtered by ``data``, with their
+    customer, staff member and type, for an export (read in id order by
+    opticrm.lib.export.in_chunks)."""
+    appointment_filter = AppointmentFilter(data, queryset=selectors.appointment_list())
+    return appointment_filter, appointment_filter.qs

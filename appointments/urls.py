@@ -6,6 +6,7 @@ app_name = "appointments"
 
 urlpatterns = [
     path("", views.appointment_list, name="list"),
+    path("export.<str:file_format>", views.appointment_export, name="export"),
     path("day/", calendar_views.day_view, name="day"),
     path("day/print/", calendar_views.day_print, name="day_print"),
     path("week/", calendar_views.week_view, name="week"),

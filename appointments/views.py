@@ -8,14 +8,16 @@ from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.http.request import split_domain_port
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.text import slugify
+from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from appointments import ics, ics_events, selectors, services
-from appointments.filters import appointment_table_page
+from appointments.filters import appointment_export_rows, appointment_table_page
 from appointments.forms import AppointmentForm, FreeSlotsForm, StatusForm
 from appointments.models import (
     NEXT_STATUSES,
@@ -26,6 +28,7 @@ from appointments.models import (
 from opticrm.lib.conflicts import conflict_form
 from opticrm.lib.dates import is_plausible, parse_iso_day
 from opticrm.lib.display import display_value
+from opticrm.lib.export import Column, export_response, export_urls
 from opticrm.lib.forms import PageSizeForm
 from opticrm.lib.history import record_history
 from opticrm.lib.htmx import close_modal, render_page_or_partial
@@ -42,10 +45,15 @@ def _get_appointment(pk: int) -> Appointment:
 # --- List --------------------------------------------------------------------
 
 
-def _table_context(request: HttpRequest) -> dict:
+def _list_data(request: HttpRequest):
     data = request.GET.copy()
     # Without a start date in the URL the list begins today; an empty one shows all.
     data.setdefault("date_from", timezone.localdate().strftime("%d.%m.%Y"))
+    return data
+
+
+def _table_context(request: HttpRequest) -> dict:
+    data = _list_data(request)
     page_size = PageSizeForm(request.GET, sizes=PAGE_SIZES).size
     appointment_filter, page = appointment_table_page(
         data, page=request.GET.get("page"), page_size=page_size
@@ -58,7 +66,44 @@ def _table_context(request: HttpRequest) -> dict:
         "page_size": page_size,
         "page_sizes": PAGE_SIZES,
         "current_sort": appointment_filter.current_sort,
+        "export": export_urls("appointments:export"),
     }
+
+
+def _export_columns() -> list[Column]:
+    def label(name: str) -> str:
+        return capfirst(Appointment._meta.get_field(name).verbose_name)
+
+    return [
+        Column(label("start"), lambda a: a.start),
+        Column(label("end"), lambda a: a.end),
+        Column(_("Customer number"), lambda a: a.customer_id),
+        Column(_("Customer"), lambda a: a.customer.full_name),
+        Column(label("staff"), lambda a: a.staff.get_full_name() or a.staff.get_username()),
+        Column(label("type"), lambda a: a.type.name),
+        Column(label("status"), lambda a: a.get_status_display()),
+        Column(label("notes"), lambda a: a.notes),
+    ]
+
+
+@permission_required("appointments.view_appointment", raise_exception=True)
+@require_http_methods(["GET"])
+def appointment_export(request: HttpRequest, file_format: str) -> HttpResponse:
+    """The appointment list with its current filters as CSV or Excel file."""
+    appointment_filter, appointments = appointment_export_rows(_list_data(request))
+    back_url = reverse("appointments:list") + (f"?{request.GET.urlencode()}" if request.GET else "")
+    if not appointment_filter.is_valid():
+        messages.error(request, _("Please correct the filters of the list first."))
+        return redirect(back_url)
+    return export_response(
+        request,
+        file_format,
+        name=pgettext("file name", "appointments"),
+        title=_("Appointments"),
+        columns=_export_columns(),
+        queryset=appointments,
+        back_url=back_url,
+    )
 
 
 @permission_required("appointments.view_appointment", raise_exception=True)

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from customers import selectors, services
-from customers.models import Customer, InsuranceProvider
+from customers.models import Customer, Erasure, InsuranceProvider
 from opticrm.lib.admin import ReadableHistoryAdmin, VersionedAdminForm
 from opticrm.lib.phone import format_phone
 
@@ -158,7 +158,7 @@ class CustomerAdmin(ReadableHistoryAdmin):
         return request.user.has_perm("customers.delete_customer")
 
     def delete_model(self, request, obj):
-        services.customer_purge(customer_id=obj.pk)
+        services.customer_purge(customer_id=obj.pk, user=request.user)
 
     def get_deleted_objects(self, objs, request):
         # The purge deletes the customer's appointments itself, although they
@@ -203,3 +203,21 @@ class CustomerAdmin(ReadableHistoryAdmin):
             % {"count": count},
             messages.SUCCESS,
         )
+
+
+@admin.register(Erasure)
+class ErasureAdmin(admin.ModelAdmin):
+    """The erasure log: read only (who erased which customer number when)."""
+
+    list_display = ["erased_at", "customer_number", "erased_by"]
+    search_fields = ["customer_number"]
+    list_select_related = ["erased_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

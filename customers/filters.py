@@ -208,3 +208,13 @@ def customer_table_page(
         rows = selectors.table_rows(deleted=deleted)
     shown.object_list = pagination.page_rows(shown, rows)
     return customer_filter, shown
+
+
+def customer_export_rows(data, *, request) -> tuple[CustomerFilter, QuerySet]:
+    """The customers of the list filtered by ``data``, whole rows with their
+    insurer, for an export (read by opticrm.lib.export.in_chunks, in
+    customer number order: the table's sort does not matter in a file)."""
+    customer_filter = CustomerFilter(
+        data, queryset=selectors.customer_list(), request=request, deleted=False
+    )
+    return customer_filter, customer_filter.qs

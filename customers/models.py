@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Greatest, NullIf, Upper
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
@@ -18,6 +19,16 @@ from opticrm.lib.models import TimeStampedModel, event_meta
 from opticrm.lib.phone import takes_sms
 
 ALIVE = Q(deleted_at__isnull=True)
+# What the recall list filters a due customer by (messaging.recall), kept in
+# its indexes. The e-mail address and the postal address are not: too wide
+# for an index, and those filters read the rows they page.
+RECALL_FILTER_COLUMNS = [
+    "date_of_birth",
+    "wears_correction",
+    "status",
+    "next_appointment_at",
+    "phone_takes_sms",
+]
 
 
 DELETED_CUSTOMER = _("deleted customer")
@@ -323,7 +334,11 @@ class Customer(TimeStampedModel):
         ordering = ["sort_name", "id"]
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
-        permissions = [("purge_customer", _("Can delete customers permanently"))]
+        permissions = [
+            ("purge_customer", _("Can delete customers permanently")),
+            # The whole customer base with its contact data, as a file.
+            ("export_customer", _("Can export customers")),
+        ]
         # The rules the database can hold itself, whatever path writes.
         constraints = [
             CheckConstraint(
@@ -387,16 +402,18 @@ class Customer(TimeStampedModel):
                 fields=["last_refraction_date"], name="customer_last_refraction", condition=ALIVE
             ),
             # The recall list (messaging.recall) pages customers due for an
-            # eye test or a contact lens check from these, oldest first.
+            # eye test or a contact lens check from these, oldest first; the
+            # included columns are what its filters ask of a row, so a page's
+            # ids and the counts are read from the index alone.
             models.Index(
-                "eye_test_base",
-                "id",
+                fields=["eye_test_base", "id"],
+                include=RECALL_FILTER_COLUMNS,
                 name="customer_recall_eye_test",
                 condition=ALIVE & Q(eye_test_base__isnull=False),
             ),
             models.Index(
-                "last_fitting_date",
-                "id",
+                fields=["last_fitting_date", "id"],
+                include=RECALL_FILTER_COLUMNS,
                 name="customer_recall_fitting",
                 condition=ALIVE & Q(last_fitting_date__isnull=False),
             ),
@@ -580,3 +597,26 @@ class CustomerCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.value}: {self.customers}"
+
+
+class Erasure(models.Model):
+    """That a customer was erased for good (DSGVO Art. 17): who did it, when,
+    and the customer number — no personal data, so the entry may stay."""
+
+    customer_number = models.PositiveIntegerField(_("customer number"))
+    erased_at = models.DateTimeField(_("erased at"), default=timezone.now)
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("erased by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-erased_at", "-id"]
+        verbose_name = _("erasure")
+        verbose_name_plural = _("erasure log")
+
+    def __str__(self) -> str:
+        return str(self.customer_number)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers import erasure, next_appointment, selectors
-from customers.models import Customer
+from customers.models import Customer, Erasure
 
 EDITABLE_FIELDS = (
     "first_name",
@@ -189,13 +189,14 @@ def customer_restore(*, customer_id: int, user=None) -> Customer:
 
 
 @transaction.atomic
-def customer_purge(*, customer_id: int) -> None:
+def customer_purge(*, customer_id: int, user=None) -> None:
     """Delete a soft-deleted customer for good (right to erasure): the
     customer's appointments, prescriptions and change history go with the
     record (what other apps keep of a customer: customers.erasure), and the
     admin log keeps that something was done, not to whom. Nothing here is
     under a legal retention duty yet; invoices will be kept anonymised when
-    they come."""
+    they come. The erasure log (Erasure) keeps who erased which customer
+    number when."""
     customer = Customer.objects.deleted().select_for_update().get(pk=customer_id)
     _anonymise_admin_log(customer_id)
     for rows in erasure.purged_first([customer_id]):
@@ -205,6 +206,7 @@ def customer_purge(*, customer_id: int) -> None:
     for holding in erasure.holdings():
         if holding.history is not None:
             holding.history.objects.filter(**{holding.history_field: customer_id}).delete()
+    Erasure.objects.create(customer_number=customer_id, erased_by=user)
 
 
 def customer_purged_first(*, customer_ids) -> list:

@@ -9,20 +9,24 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from customers import sections, selectors, services
-from customers.filters import customer_table_page
+from customers.filters import customer_export_rows, customer_table_page
 from customers.forms import CustomerForm
 from customers.models import Customer
 from opticrm.lib import health_data
 from opticrm.lib.conflicts import conflict_form
 from opticrm.lib.display import display_value
+from opticrm.lib.export import Column, export_response, export_urls
 from opticrm.lib.forms import PageSizeForm
 from opticrm.lib.history import record_history
 from opticrm.lib.htmx import close_modal, htmx_current_path, render_page_or_partial
+from opticrm.lib.phone import format_phone
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +55,12 @@ def _table_context(request: HttpRequest, *, deleted: bool) -> dict:
         "current_sort": customer_filter.current_sort,
         "deleted_view": deleted,
         "recall_view": not deleted and customer_filter.shows_last_refraction,
+        # The list as a file (_export_links.html), for those who may.
+        "export": (
+            export_urls("customers:export")
+            if not deleted and request.user.has_perm("customers.export_customer")
+            else None
+        ),
     }
 
 
@@ -59,6 +69,54 @@ def _table_context(request: HttpRequest, *, deleted: bool) -> dict:
 def customer_list(request: HttpRequest) -> HttpResponse:
     context = _table_context(request, deleted=False)
     return render_page_or_partial(request, "customers/customer_list.html", "table", context)
+
+
+def _export_columns() -> list[Column]:
+    def label(name: str) -> str:
+        return capfirst(Customer._meta.get_field(name).verbose_name)
+
+    return [
+        Column(_("Customer number"), lambda c: c.pk),
+        Column(label("salutation"), lambda c: c.get_salutation_display() if c.salutation else ""),
+        Column(label("title"), lambda c: c.title),
+        Column(label("first_name"), lambda c: c.first_name),
+        Column(label("last_name"), lambda c: c.last_name),
+        Column(label("date_of_birth"), lambda c: c.date_of_birth),
+        Column(label("email"), lambda c: c.email),
+        Column(label("phone"), lambda c: format_phone(c.phone)),
+        Column(label("street"), lambda c: c.street),
+        Column(label("postcode"), lambda c: c.postcode),
+        Column(label("town"), lambda c: c.town),
+        Column(label("country"), lambda c: c.get_country_display()),
+        Column(
+            label("insurance_provider"),
+            lambda c: c.insurance_provider.name if c.insurance_provider else "",
+        ),
+        Column(label("last_exam_date"), lambda c: c.last_exam_date),
+        Column(label("status"), lambda c: c.get_status_display()),
+        Column(label("notes"), lambda c: c.notes),
+        Column(_("Created on"), lambda c: c.created_at),
+    ]
+
+
+@permission_required("customers.export_customer", raise_exception=True)
+@require_http_methods(["GET"])
+def customer_export(request: HttpRequest, file_format: str) -> HttpResponse:
+    """The customer list with its current filters as CSV or Excel file."""
+    customer_filter, customers = customer_export_rows(request.GET, request=request)
+    back_url = reverse("customers:list") + (f"?{request.GET.urlencode()}" if request.GET else "")
+    if not customer_filter.is_valid():
+        messages.error(request, _("Please correct the filters of the list first."))
+        return redirect(back_url)
+    return export_response(
+        request,
+        file_format,
+        name=pgettext("file name", "customers"),
+        title=_("Customers"),
+        columns=_export_columns(),
+        queryset=customers,
+        back_url=back_url,
+    )
 
 
 @permission_required("customers.delete_customer", raise_exception=True)
@@ -219,7 +277,7 @@ def customer_restore(request: HttpRequest, pk: int) -> HttpResponse:
 def customer_purge(request: HttpRequest, pk: int) -> HttpResponse:
     customer = _get_customer(pk, deleted=True)
     if request.method == "POST":
-        services.customer_purge(customer_id=customer.pk)
+        services.customer_purge(customer_id=customer.pk, user=request.user)
         messages.success(
             request, _("Customer %(name)s deleted permanently.") % {"name": customer.full_name}
         )

@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import heapq
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, Q, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import CharField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -286,55 +288,123 @@ def _due(
     today_start = timezone.make_aware(
         datetime.datetime.combine(timezone.localdate(now), datetime.time())
     )
-    base = "last_fitting_date" if query.rule == Rule.FITTING else "eye_test_base"
+    base = _base(query)
+    # One filter() of one Q: each filter() call copies the query built so
+    # far, which cost more than building it (the list builds it per page).
     return (
         Customer.objects.alive()
-        .exclude(status=Customer.Status.INACTIVE)
-        .filter(**{f"{base}__isnull": False})
-        # No upcoming appointment; the kept start of one before today waits
-        # for its refresh (customers.services), it is not upcoming. (From
-        # the day's start: the same query all day.)
-        .filter(Q(next_appointment_at__isnull=True) | Q(next_appointment_at__lt=today_start))
-        .filter(due)
-        .filter(_age(query.age_group, query.today))
-        .filter(_reach(query.reach))
-        .exclude(contacted_lately(query.kind, since=since))
+        .filter(
+            ~Q(status=Customer.Status.INACTIVE)
+            & Q(**{f"{base}__isnull": False})
+            # No upcoming appointment; the kept start of one before today
+            # waits for its refresh (customers.services), it is not
+            # upcoming. (From the day's start: the same query all day.)
+            & (Q(next_appointment_at__isnull=True) | Q(next_appointment_at__lt=today_start))
+            & due
+            & _age(query.age_group, query.today)
+            & _reach(query.reach)
+            & ~Q(contacted_lately(query.kind, since=since))
+        )
         .order_by(base, "id")
     )
 
 
-def due_count(
-    query: RecallQuery, *, pause_weeks: int, at_most: int, now: datetime.datetime | None = None
-) -> tuple[int, bool]:
-    """How many the list holds, and whether that is exact (False: more
-    than ``at_most`` were found and counting stopped). The eye test's two
-    rules are counted apart, each from its own narrow range of
-    customer_recall_eye_test: counted together, a due month read the whole
-    13 months between them (180,000 index entries at a million customers)."""
+def _parts(query: RecallQuery) -> list[Q]:
+    """The query's due rule as ranges of one index each: the eye test's
+    two rules (yearly, every two years) apart, each from its own narrow
+    range of customer_recall_eye_test. Read as one OR, a due month read the
+    13 months between them (180,000 index entries at a million customers),
+    or every row of its month from the table."""
     if query.rule == Rule.FITTING:
-        parts = [_due_between(query)]
-    else:
-        yearly = _yearly(query.today)
-        parts = [
-            yearly & _eye_test_range(query, EYE_TEST_YEARS_YEARLY),
-            ~yearly & _eye_test_range(query, EYE_TEST_YEARS),
-        ]
-    total = 0
-    for part in parts:
-        total += _due(query, part, pause_weeks=pause_weeks, now=now)[: at_most + 1].count()
-        if total > at_most:
-            return total, False
-    return total, True
+        return [_due_between(query)]
+    yearly = _yearly(query.today)
+    return [
+        yearly & _eye_test_range(query, EYE_TEST_YEARS_YEARLY),
+        ~yearly & _eye_test_range(query, EYE_TEST_YEARS),
+    ]
 
 
-def last_recalls(customer_ids, kind: str) -> dict[int, Message]:
-    """The newest recall of ``kind`` of each customer that has one (one query)."""
-    newest: dict[int, Message] = {}
+def due_ranges(
+    query: RecallQuery, *, pause_weeks: int, now: datetime.datetime | None = None
+) -> list[QuerySet]:
+    """The customers due by ``query`` as one list per range (_parts), each
+    in the list's order."""
+    return [_due(query, part, pause_weeks=pause_weeks, now=now) for part in _parts(query)]
+
+
+def _base(query: RecallQuery) -> str:
+    return "last_fitting_date" if query.rule == Rule.FITTING else "eye_test_base"
+
+
+def due_keys(
+    query: RecallQuery, *, pause_weeks: int, now: datetime.datetime | None = None
+) -> QuerySet:
+    """The customers due by ``query`` in the list's order, as (date counted
+    from, id) pairs: read from the recall index alone, whose included
+    columns hold what the filters ask of a row (unless the e-mail or postal
+    address is asked); the rows of a page are read by id afterwards
+    (page_customers). For the list up to a day: one index range, walked in
+    order until a page is full (a due month: capped_keys)."""
+    return due_customers(query, pause_weeks=pause_weeks, now=now).values_list(_base(query), "pk")
+
+
+def capped_keys(
+    query: RecallQuery, *, pause_weeks: int, at_most: int, now: datetime.datetime | None = None
+) -> tuple[list[tuple], bool]:
+    """The first ``at_most`` keys (as due_keys) of the list, and whether
+    they are all of it: one query per range (_parts), each read in index
+    order up to ``at_most`` + 1 and merged. A due month's list is counted
+    and paged from these: as one OR of its ranges PostgreSQL read every row
+    of the month from the table (11,000 at a million customers), and a
+    count and a page apart compiled and ran each range's query twice."""
+    heads = [
+        list(customers.values_list(_base(query), "pk")[: at_most + 1])
+        for customers in due_ranges(query, pause_weeks=pause_weeks, now=now)
+    ]
+    merged = list(heapq.merge(*heads))
+    return merged[:at_most], len(merged) <= at_most
+
+
+# What a row of the recall list shows and its rules read (due_date,
+# is_yearly, usable_channels): a whole customer row made the page's model
+# instances cost more than its queries.
+ROW_FIELDS = (
+    "id",
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "wears_correction",
+    "eye_test_base",
+    "last_fitting_date",
+    "email",
+    "phone_takes_sms",
+    "street",
+    "postcode",
+    "town",
+)
+
+
+def page_customers(ids: list[int], kind: str) -> list[Customer]:
+    """The customers of a page of the recall list, in the order of ``ids``,
+    in one query: the row's columns, the phone number as stored
+    (``phone_stored``, for opticrm.lib.phone.stored_number), the channels
+    with an active consent to recalls (``consented``) and the newest recall
+    of ``kind`` (``last_recall_at``, ``last_recall_channel``)."""
+    recalls = Message.objects.filter(customer=OuterRef("pk"), kind=kind).order_by("-created_at")
     rows = (
-        Message.objects.filter(customer_id__in=list(customer_ids), kind=kind)
-        .order_by("customer_id", "-created_at")
-        .distinct("customer_id")
+        Customer.objects.filter(pk__in=ids)
+        .order_by()
+        .only(*ROW_FIELDS)
+        .annotate(
+            phone_stored=ExpressionWrapper(F("phone"), output_field=CharField()),
+            consented=ArraySubquery(
+                Consent.objects.active()
+                .filter(customer=OuterRef("pk"), purpose=Purpose.MARKETING)
+                .values("channel")
+            ),
+            last_recall_at=Subquery(recalls.values("created_at")[:1]),
+            last_recall_channel=Subquery(recalls.values("channel")[:1]),
+        )
+        .in_bulk(ids)
     )
-    for message in rows:
-        newest[message.customer_id] = message
-    return newest
+    return [rows[pk] for pk in ids if pk in rows]

@@ -37,14 +37,15 @@ from messaging.recall import (
     Reach,
     RecallQuery,
     Rule,
-    due_count,
+    capped_keys,
     due_customers,
     due_date,
+    due_keys,
     electronically_reachable,
-    last_recalls,
+    page_customers,
 )
 from messaging.recall_forms import RecallFilterForm
-from messaging.selectors import message_settings, reachable_channels
+from messaging.selectors import message_settings, reachable_channels, usable_channels
 from messaging.tasks import queue_recall
 from opticrm.lib import health_data
 from opticrm.lib.forms import PageSizeForm
@@ -122,33 +123,29 @@ def channels_in_order(reachable: set[str]) -> list[str]:
     return [channel for channel in CHANNEL_ORDER if channel in reachable]
 
 
-@dataclass
+@dataclass(slots=True)
 class RecallRow:
     customer: Customer
     age: int | None
     due: datetime.date | None
     last_measured: datetime.date | None
-    channels: list[tuple[str, str]]  # (value, label)
-    last_recall: object | None  # messaging.models.Message
-
-    @property
-    def overdue(self) -> bool:
-        return self.due is not None and self.due < timezone.localdate()
+    channels: list[str]  # in CHANNEL_ORDER
+    last_recall_at: datetime.datetime | None
+    last_recall_channel: str | None
 
 
-def _rows(customers: list[Customer], query: RecallQuery) -> list[RecallRow]:
-    """The page's rows: reachability and the last recall in one query each."""
-    reach = reachable_channels(customers, Purpose.MARKETING)
-    recalls = last_recalls([customer.pk for customer in customers], query.kind)
-    labels = dict(Channel.choices)
+def _rows(keys: list[tuple], query: RecallQuery) -> list[RecallRow]:
+    """The page's rows, from its (date, id) keys (due_keys) in one query."""
+    customers = page_customers([pk for _date, pk in keys], query.kind)
     return [
         RecallRow(
             customer=customer,
             age=age_on(customer.date_of_birth, query.today),
             due=due_date(customer, query.rule, query.today),
             last_measured=last_measured(customer, query.rule),
-            channels=[(c, labels[c]) for c in channels_in_order(reach[customer.pk])],
-            last_recall=recalls.get(customer.pk),
+            channels=channels_in_order(usable_channels(customer, customer.consented)),
+            last_recall_at=customer.last_recall_at,
+            last_recall_channel=customer.last_recall_channel,
         )
         for customer in customers
     ]
@@ -158,6 +155,12 @@ def _customers(query: RecallQuery):
     return due_customers(query, pause_weeks=message_settings().recall_pause_weeks).defer(
         "notes", "search_text"
     )
+
+
+def _estimate_key(query: RecallQuery, pause_weeks: int) -> tuple[str, str]:
+    """What the list's reused count estimate is kept under (one key per
+    filter and day, see opticrm.lib.pagination.unfiltered_estimate)."""
+    return "recall", f"{sorted(query.as_dict().items())} {pause_weeks}"
 
 
 def _list_context(request: HttpRequest, form: RecallFilterForm) -> dict:
@@ -173,22 +176,25 @@ def _list_context(request: HttpRequest, form: RecallFilterForm) -> dict:
     if not form.is_valid():
         return context
     query = form.query()
+    pause_weeks = message_settings().recall_pause_weeks
     if query.month is None:
         # Due by the end of this month: filtered=False, so a chain's list of
         # 300,000 due customers shows "ca." from the planner's estimate
         # instead of counting them on every page.
-        paginator = TablePaginator(_customers(query), page_size, filtered=False)
+        paginator = TablePaginator(
+            due_keys(query, pause_weeks=pause_weeks),
+            page_size,
+            filtered=False,
+            estimate_key=_estimate_key(query, pause_weeks),
+        )
     else:
         # A due month: the planner cannot estimate it (430 for 10,000), and
         # a capped count read the 13 months between the two rules' ranges
-        # (180 ms at a million customers). Counted per rule up to
-        # COUNT_UP_TO; beyond, "mehr als 1.000", paged as far.
-        total, exact = due_count(
-            query, pause_weeks=message_settings().recall_pause_weeks, at_most=COUNT_UP_TO
-        )
-        paginator = TablePaginator(
-            _customers(query), page_size, filtered=True, known_count=min(total, COUNT_UP_TO)
-        )
+        # (180 ms at a million customers). Counted and paged from its first
+        # COUNT_UP_TO keys, read per rule's range; beyond, "mehr als 1.000",
+        # paged as far.
+        keys, exact = capped_keys(query, pause_weeks=pause_weeks, at_most=COUNT_UP_TO)
+        paginator = TablePaginator(keys, page_size, filtered=True, known_count=len(keys))
         paginator.more_than = not exact
     page = paginator.get_page(request.GET.get("page"))
     context |= {

@@ -179,11 +179,14 @@ def reachable_channels(customers, purpose: str = Purpose.MARKETING) -> dict[int,
     for customer_id, channel in rows:
         consented[customer_id].add(channel)
     return {
-        customer.pk: {
-            channel for channel in consented[customer.pk] if has_contact_data(customer, channel)
-        }
-        for customer in customers
+        customer.pk: usable_channels(customer, consented[customer.pk]) for customer in customers
     }
+
+
+def usable_channels(customer: Customer, consented) -> set[str]:
+    """Of the channels ``consented`` to (active consents for the message's
+    purpose), those the customer's contact data serves."""
+    return {channel for channel in consented if has_contact_data(customer, channel)}
 
 
 # --- Messages ----------------------------------------------------------------

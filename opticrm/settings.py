@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "products",
     "prescriptions",
     "messaging",
+    "privacy",
     "ninja",
     "corsheaders",
     "pgtrigger",

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from opticrm.lib.admin import ReadableHistoryAdmin
-from prescriptions.models import ContactLensFitting, Refraction
+from prescriptions.models import ContactLensFitting, HealthDataAccess, Refraction
 
 
 class RecordAdmin(ReadableHistoryAdmin):
@@ -34,3 +34,23 @@ class RefractionAdmin(RecordAdmin):
 class ContactLensFittingAdmin(RecordAdmin):
     list_display = ["date", "customer", "examiner", "superseded_at"]
     list_filter = ["date"]
+
+
+@admin.register(HealthDataAccess)
+class HealthDataAccessAdmin(admin.ModelAdmin):
+    """The log of who saw which customer's health data: read only."""
+
+    list_display = ["at", "customer_number", "user", "where"]
+    list_filter = ["where", "user"]
+    search_fields = ["customer_number"]
+    date_hierarchy = "at"
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -11,14 +11,20 @@ from django.views.decorators.http import require_http_methods
 from opticrm.lib import health_data
 from prescriptions import card_pdf
 from prescriptions.card import card
-from prescriptions.models import Refraction
+from prescriptions.models import HealthDataAccess, Refraction
+from prescriptions.services import health_data_opened
 
 
-def _refraction(pk: int) -> Refraction:
+def _refraction(request: HttpRequest, pk: int) -> Refraction:
+    """The refraction of a living customer; showing it is logged."""
     records = Refraction.objects.select_related("customer", "examiner", "superseded_by").filter(
         customer__deleted_at__isnull=True
     )
-    return get_object_or_404(records, pk=pk)
+    refraction = get_object_or_404(records, pk=pk)
+    health_data_opened(
+        user=request.user, customer_id=refraction.customer_id, where=HealthDataAccess.Where.CARD
+    )
+    return refraction
 
 
 # Letters that do not decompose into an ASCII letter plus accents.
@@ -37,7 +43,7 @@ def _filename(refraction: Refraction) -> str:
 @permission_required(health_data.REFRACTION_PERMISSION, raise_exception=True)
 @require_http_methods(["GET"])
 def refraction_card(request: HttpRequest, pk: int) -> HttpResponse:
-    refraction = _refraction(pk)
+    refraction = _refraction(request, pk)
     return render(
         request, "prescriptions/card.html", {"refraction": refraction, "card": card(refraction)}
     )
@@ -46,7 +52,7 @@ def refraction_card(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required(health_data.REFRACTION_PERMISSION, raise_exception=True)
 @require_http_methods(["GET"])
 def refraction_card_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    refraction = _refraction(pk)
+    refraction = _refraction(request, pk)
     response = HttpResponse(card_pdf.render(card(refraction)), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_filename(refraction)}"'
     return response

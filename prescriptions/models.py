@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
@@ -301,3 +302,42 @@ for _side in SIDES:
 # Tracked after the eye fields exist, so the history copies them too.
 pghistory.track(exclude=["updated_at"])(Refraction)
 pghistory.track(exclude=["updated_at"])(ContactLensFitting)
+
+
+class HealthDataAccess(models.Model):
+    """Who was shown which customer's refractions and fittings, when and
+    where (DSGVO Art. 9 and 32): the owner reads it in the admin. The
+    customer by number only, so that the entry outlives an erasure without
+    keeping personal data. A reload within ACCESS_REPEAT_MINUTES is the
+    same access (prescriptions.services.health_data_opened)."""
+
+    class Where(models.TextChoices):
+        CUSTOMER_PAGE = "customer_page", _("customer page")
+        CARD = "card", _("Brillenpass")
+        ACCESS_REPORT = "access_report", _("access report")
+
+    customer_number = models.PositiveIntegerField(_("customer number"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    where = models.CharField(_("where"), max_length=20, choices=Where)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("health data access")
+        verbose_name_plural = _("health data accesses")
+        indexes = [
+            models.Index(fields=["-at"], name="healthaccess_at"),
+            # The repeat check and the log of one customer.
+            models.Index(
+                fields=["customer_number", "user", "where", "-at"], name="healthaccess_customer"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_number}, {self.get_where_display()}"

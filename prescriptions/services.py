@@ -1,11 +1,12 @@
 """Every write to refractions and fittings goes through here. Records are
 never edited: a correction is a new record that supersedes the old one."""
 
+import datetime
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,6 +16,7 @@ from prescriptions import rules
 from prescriptions.eyes import SIDES
 from prescriptions.models import (
     ContactLensFitting,
+    HealthDataAccess,
     Record,
     Refraction,
     fitting_eye_fields,
@@ -169,3 +171,29 @@ def fitting_correct(
         fields=FITTING_FIELDS,
         warnings=rules.unusual_fitting_values,
     )
+
+
+# Minutes within which the same user seeing the same customer's health data
+# in the same place again is one access (a reload, a live update).
+ACCESS_REPEAT_MINUTES = 10
+
+
+def health_data_opened(*, user, customer_id: int, where: str) -> None:
+    """Log that ``user`` was shown the customer's refractions and fittings,
+    unless the same access is logged from the last minutes: one statement
+    either way, so a page makes as many queries on every view."""
+    table = connection.ops.quote_name(HealthDataAccess._meta.db_table)
+    now = timezone.now()
+    since = now - datetime.timedelta(minutes=ACCESS_REPEAT_MINUTES)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (customer_number, user_id, "where", at)
+            SELECT %s, %s, %s, %s
+            WHERE NOT EXISTS (
+                SELECT 1 FROM {table}
+                WHERE customer_number = %s AND user_id = %s AND "where" = %s AND at >= %s
+            )
+            """,  # noqa: S608 (the table's name from the model, values as parameters)
+            [customer_id, user.pk, where, now, customer_id, user.pk, where, since],
+        )

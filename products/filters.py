@@ -100,3 +100,10 @@ def product_table_page(
         product_filter.qs, page_size, filtered=product_filter.is_filtered
     )
     return product_filter, paginator.get_page(page)
+
+
+def product_export_rows(data) -> tuple[ProductFilter, QuerySet]:
+    """The products of the list filtered by ``data``, with their supplier,
+    for an export (read in id order by opticrm.lib.export.in_chunks)."""
+    product_filter = ProductFilter(data, queryset=selectors.product_list())
+    return product_filter, product_filter.qs

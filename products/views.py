@@ -12,19 +12,21 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import capfirst
+from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from opticrm.lib.conflicts import conflict_form
 from opticrm.lib.display import display_value
+from opticrm.lib.export import Column, export_response, export_urls
 from opticrm.lib.forms import PageSizeForm
 from opticrm.lib.history import record_history, with_latest_event_id
 from opticrm.lib.htmx import close_modal, htmx_current_path, render_page_or_partial
 from opticrm.lib.spreadsheet import spreadsheet_text
 from products import contact_lenses, gtin, selectors, services
-from products.filters import product_table_page
+from products.filters import product_export_rows, product_table_page
 from products.forms import (
     MarginForm,
     ProductForm,
@@ -73,6 +75,7 @@ def _table_context(request: HttpRequest) -> dict:
         "page_size": page_size,
         "page_sizes": settings.TABLE_PAGE_SIZES,
         "current_sort": product_filter.current_sort,
+        "export": export_urls("products:export"),
     }
     if not page.object_list and not product_filter.is_filtered:
         # Only inactive products, or none at all: say which.
@@ -106,6 +109,91 @@ def product_list(request: HttpRequest) -> HttpResponse:
     return render_page_or_partial(request, "products/product_list.html", "table", context)
 
 
+def _label(model, name: str) -> str:
+    return capfirst(model._meta.get_field(name).verbose_name)
+
+
+def _product_columns() -> list[Column]:
+    def label(name: str) -> str:
+        return _label(Product, name)
+
+    return [
+        Column(label("article_number"), lambda p: p.article_number),
+        Column(label("ean"), lambda p: p.ean),
+        Column(label("category"), lambda p: p.get_category_display()),
+        Column(label("name"), lambda p: p.name),
+        Column(label("brand"), lambda p: p.brand),
+        Column(label("model"), lambda p: p.model),
+        Column(label("colour"), lambda p: p.colour),
+        Column(label("supplier"), lambda p: p.supplier.name if p.supplier else ""),
+        Column(label("purchase_price"), lambda p: p.purchase_price),
+        Column(label("sale_price"), lambda p: p.sale_price),
+        Column(label("vat_rate"), lambda p: p.get_vat_rate_display()),
+        Column(label("stock"), lambda p: p.stock),
+        Column(label("minimum_stock"), lambda p: p.minimum_stock),
+        Column(label("active"), lambda p: p.active),
+    ]
+
+
+def _back_to(name: str, request: HttpRequest, *args) -> str:
+    return reverse(name, args=args) + (f"?{request.GET.urlencode()}" if request.GET else "")
+
+
+@permission_required("products.view_product", raise_exception=True)
+@require_http_methods(["GET"])
+def product_export(request: HttpRequest, file_format: str) -> HttpResponse:
+    """The product list with its current filters as CSV or Excel file."""
+    product_filter, products = product_export_rows(request.GET)
+    back_url = _back_to("products:list", request)
+    if not product_filter.is_valid():
+        messages.error(request, _("Please correct the filters of the list first."))
+        return redirect(back_url)
+    return export_response(
+        request,
+        file_format,
+        name=pgettext("file name", "products"),
+        title=_("Products"),
+        columns=_product_columns(),
+        queryset=products,
+        back_url=back_url,
+    )
+
+
+def _ledger_columns() -> list[Column]:
+    def label(name: str) -> str:
+        return _label(StockMovement, name)
+
+    def by(movement) -> str:
+        user = movement.created_by
+        return (user.get_full_name() or user.get_username()) if user else ""
+
+    return [
+        Column(label("created_at"), lambda m: m.created_at),
+        Column(label("kind"), lambda m: m.get_kind_display()),
+        Column(label("quantity"), lambda m: m.quantity),
+        Column(label("stock_after"), lambda m: m.stock_after),
+        Column(_("By"), by),
+        Column(label("note"), lambda m: m.note),
+    ]
+
+
+@permission_required("products.view_stockmovement", raise_exception=True)
+@require_http_methods(["GET"])
+def ledger_export(request: HttpRequest, pk: int, file_format: str) -> HttpResponse:
+    """A product's stock ledger as CSV or Excel file."""
+    product = _get_product(pk)
+    stem = pgettext("file name", "stock-ledger")
+    return export_response(
+        request,
+        file_format,
+        name=f"{stem}-{slugify(product.article_number)}",
+        title=product.name,
+        columns=_ledger_columns(),
+        queryset=selectors.product_ledger(product),
+        back_url=reverse("products:detail", args=[product.pk]),
+    )
+
+
 # --- Detail -------------------------------------------------------------------
 
 
@@ -125,6 +213,7 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if context["show_ledger"]:
         ledger = Paginator(selectors.product_ledger(product), LEDGER_PAGE_SIZE)
         context["page"] = ledger.get_page(request.GET.get("page"))
+        context["export"] = export_urls("products:ledger_export", product.pk)
     # The ledger's page links swap only the ledger.
     partial = "ledger" if request.htmx and request.htmx.target == "product-ledger" else "details"
     return render_page_or_partial(request, "products/product_detail.html", partial, context)

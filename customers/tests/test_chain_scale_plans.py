@@ -30,20 +30,27 @@ BIG_TABLES = (
 )
 
 
-def sequential_scans(client, params: dict) -> dict[str, list[str]]:
-    """The tables read from start to end by the queries behind the list page."""
+def plans(client, params: dict, url: str = LIST) -> list[tuple[str, str]]:
+    """(query, plan) of each query behind the page at ``url``."""
     with CaptureQueriesContext(connection) as captured:
-        assert client.get(LIST, params).status_code == 200
-    scans = {}
+        assert client.get(url, params).status_code == 200
+    found = []
     for query in captured.captured_queries:
         if query["sql"].startswith("EXPLAIN"):
             continue
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN " + query["sql"])
-            plan = "\n".join(row[0] for row in cursor.fetchall())
+            found.append((query["sql"], "\n".join(row[0] for row in cursor.fetchall())))
+    return found
+
+
+def sequential_scans(client, params: dict, url: str = LIST, tables=None) -> dict[str, list[str]]:
+    """The big tables read from start to end by the queries behind the page."""
+    scans = {}
+    for sql, plan in plans(client, params, url):
         for table in re.findall(r"Seq Scan on (\w+)", plan):
-            if table in BIG_TABLES:
-                scans.setdefault(table, []).append(query["sql"][:120])
+            if table in (tables or BIG_TABLES):
+                scans.setdefault(table, []).append(sql[:120])
     return scans
 
 

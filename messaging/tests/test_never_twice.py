@@ -2,9 +2,6 @@
 worker processes → every customer receives exactly one e-mail."""
 
 import datetime
-import os
-import subprocess
-import sys
 import threading
 
 import pytest
@@ -15,36 +12,9 @@ from appointments.models import Appointment, AppointmentType
 from customers.models import Customer
 from messaging import services
 from messaging.models import Channel, Consent, Kind, Message, Purpose, State
-from messaging.tests.test_worker import BASE_DIR, database_url, wait_for
+from messaging.tests.workers import running_worker, wait_for
 
 COUNT = 200
-
-
-def start_worker(smtp_url: str, log_path):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "opticrm.settings_test",
-        "DATABASE_URL": database_url(connection.settings_dict),
-        "EMAIL_URL": smtp_url,
-        "PYTHONUNBUFFERED": "1",
-    }
-    output = log_path.open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "manage.py",
-            "db_worker",
-            "--no-reload",
-            "--no-startup-delay",
-            "--interval",
-            "0.1",
-        ],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=output,
-        stderr=subprocess.STDOUT,
-    )
-    return process, output
 
 
 def due_reminders(staff) -> list[Message]:
@@ -98,12 +68,13 @@ def test_two_workers_and_two_scheduler_runs_send_each_reminder_once(
     # Small batches: 40 tasks, so both workers get some.
     monkeypatch.setattr(services, "TASK_BATCH", 5)
     reminders = due_reminders(staff)
-    workers = [start_worker(smtp_sink.url, tmp_path / f"worker{n}.log") for n in (1, 2)]
-    try:
+    logs = [tmp_path / f"worker{n}.log" for n in (1, 2)]
+    with (
+        running_worker(smtp_sink.url, logs[0]) as first,
+        running_worker(smtp_sink.url, logs[1]) as second,
+    ):
         wait_for(
-            lambda: all(
-                "Starting worker" in (tmp_path / f"worker{n}.log").read_text() for n in (1, 2)
-            ),
+            lambda: all("Starting worker" in log.read_text() for log in logs),
             timeout=60,
             what="both workers to start",
         )
@@ -122,23 +93,18 @@ def test_two_workers_and_two_scheduler_runs_send_each_reminder_once(
         assert sum(report.queued for report in reports) == COUNT
 
         def all_sent():
-            for process, _output in workers:
-                assert process.poll() is None, (tmp_path / "worker1.log").read_text()
+            for process, log in ((first, logs[0]), (second, logs[1])):
+                assert process.poll() is None, log.read_text()
             return not Message.objects.exclude(state=State.SENT).exists()
 
         wait_for(all_sent, timeout=180, what="the workers to send 200 reminders")
-    finally:
-        for process, output in workers:
-            process.terminate()
-            process.wait(timeout=20)
-            output.close()
 
     recipients = [message["To"] for message in smtp_sink.messages]
     assert len(recipients) == COUNT
     assert sorted(recipients) == sorted(message.recipient for message in reminders)
     assert set(Message.objects.values_list("attempts", flat=True)) == {1}
     # Both workers took part (the queue is shared, rows are claimed once).
-    logs = [(tmp_path / f"worker{n}.log").read_text() for n in (1, 2)]
-    assert all("deliver_messages" in log for log in logs), logs
+    texts = [log.read_text() for log in logs]
+    assert all("deliver_messages" in text for text in texts), texts
     # A third scheduler run afterwards finds nothing to send.
     assert services.messages_dispatch().queued == 0

@@ -21,7 +21,7 @@ from messaging.recall import (
     Reach,
     RecallQuery,
     Rule,
-    due_count,
+    capped_keys,
     due_customers,
     due_date,
     months_before,
@@ -261,8 +261,9 @@ def test_a_due_date_clamped_to_a_month_end_falls_in_that_month(optician):
     assert (listed(1), listed(2), listed(3)) == (False, True, False)
 
 
-def test_the_count_counts_what_the_list_lists(optician):
-    """due_count counts the eye test's two rules apart: the sum is the list."""
+def test_the_capped_keys_are_what_the_list_lists(optician):
+    """capped_keys reads the eye test's two rules apart: merged, they are
+    the list, in its order."""
     born_adult = years_before(today(), 40)
     for n in range(3):
         factories.customer(
@@ -281,9 +282,12 @@ def test_the_count_counts_what_the_list_lists(optician):
         RecallQuery(today=today(), age_group=AgeGroup.CHILDREN),
         RecallQuery(today=today(), month=months_offered(today())[1]),
     ):
-        listed = due_customers(query, pause_weeks=8).count()
-        assert due_count(query, pause_weeks=8, at_most=100) == (listed, True), query
-    assert due_count(RecallQuery(today=today()), pause_weeks=8, at_most=1) == (3, False)
+        listed = list(due_customers(query, pause_weeks=8).values_list("pk", flat=True))
+        keys, exact = capped_keys(query, pause_weeks=8, at_most=100)
+        assert ([pk for _date, pk in keys], exact) == (listed, True), query
+    oldest = due_customers(RecallQuery(today=today()), pause_weeks=8).first()
+    keys, exact = capped_keys(RecallQuery(today=today()), pause_weeks=8, at_most=1)
+    assert ([pk for _date, pk in keys], exact) == ([oldest.pk], False)
 
 
 def test_the_lists_estimate_is_kept_per_query_not_per_request():

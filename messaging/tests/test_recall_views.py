@@ -257,6 +257,50 @@ def test_paging_and_page_size(optician_client):
     assert optician_client.get(LIST, {"page_size": "7"}).context["page_size"] == 25
 
 
+def test_a_due_month_pages_both_rules_in_order(optician_client):
+    """A due month is read per rule (yearly, every two years) and merged:
+    the pages hold every due customer once, oldest exam first."""
+    month = months_offered(today())[1]
+    senior = years_before(today(), 70)  # yearly
+    for n in range(20):
+        due_customer(f"Zwei{n:02}", last_exam_date=years_before(month, 2) + datetime.timedelta(n))
+    for n in range(10):
+        due_customer(
+            f"Jahr{n:02}",
+            last_exam_date=years_before(month, 1) + datetime.timedelta(n),
+            date_of_birth=senior,
+        )
+    due_customer("Spaeter", last_exam_date=years_before(month, 1) + datetime.timedelta(40))
+    params = {"month": month.strftime("%Y-%m")}
+    first = optician_client.get(LIST, params)
+    second = optician_client.get(LIST, params | {"page": "2"})
+    assert names(first) == [f"Zwei{n:02}" for n in range(20)] + [f"Jahr{n:02}" for n in range(5)]
+    assert names(second) == [f"Jahr{n:02}" for n in range(5, 10)]
+    page = " ".join(second.content.decode().split())
+    assert "26–30 von 30" in page
+
+
+def test_queries_per_page_stay_constant_for_a_due_month(optician_client, django_assert_num_queries):
+    month = months_offered(today())[1]
+    params = {"month": month.strftime("%Y-%m"), "page_size": "50"}
+
+    def make(count: int, start: int) -> None:
+        for n in range(start, start + count):
+            customer = due_customer(
+                f"M{n:03}", last_exam_date=years_before(month, 2), email=f"m{n}@example.de"
+            )
+            if n % 2:
+                give(customer, Channel.EMAIL)
+
+    make(2, 0)
+    optician_client.get(LIST, params)
+    with CaptureQueriesContext(connection) as few:
+        assert len(optician_client.get(LIST, params).context["rows"]) == 2
+    make(30, 2)
+    with django_assert_num_queries(len(few.captured_queries)):
+        assert len(optician_client.get(LIST, params).context["rows"]) == 32
+
+
 def test_queries_per_page_stay_constant(optician_client, django_assert_num_queries):
     def make(count: int, start: int) -> None:
         for n in range(start, start + count):

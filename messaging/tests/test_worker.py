@@ -1,81 +1,20 @@
 """The task queue: a real `manage.py db_worker` process on the test database
 runs what the app enqueued (django-tasks' database backend)."""
 
-import os
-import subprocess
-import sys
-import time
-import urllib.parse
-from pathlib import Path
-
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
 from messaging.tasks import deliver_email
-
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
-
-
-def database_url(settings_dict: dict) -> str:
-    """A DATABASE_URL for the database this test runs on (the test database)."""
-    quote = urllib.parse.quote
-    user = quote(settings_dict["USER"] or "", safe="")
-    password = quote(settings_dict["PASSWORD"] or "", safe="")
-    host = quote(settings_dict["HOST"] or "", safe="")
-    port = f":{settings_dict['PORT']}" if settings_dict["PORT"] else ""
-    options = {k: v for k, v in settings_dict["OPTIONS"].items() if isinstance(v, str)}
-    query = f"?{urllib.parse.urlencode(options)}" if options else ""
-    return f"postgresql://{user}:{password}@{host}{port}/{quote(settings_dict['NAME'])}{query}"
-
-
-def wait_for(condition, *, timeout: float, what: str):
-    """Poll `condition` until it returns something true, or fail after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(0.05)
-    pytest.fail(f"Timed out after {timeout} s waiting for {what}")
+from messaging.tests.workers import running_worker, wait_for
 
 
 @pytest.fixture
 def worker(smtp_sink, tmp_path):
-    """`manage.py db_worker` as `make run` and the compose file start it, on
-    the test database, sending mail to the loopback SMTP server."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "opticrm.settings_test",
-        "DATABASE_URL": database_url(connection.settings_dict),
-        "EMAIL_URL": smtp_sink.url,
-        "PYTHONUNBUFFERED": "1",
-    }
+    """`manage.py db_worker` on the test database, sending to the loopback SMTP server."""
     log = tmp_path / "worker.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "manage.py",
-                "db_worker",
-                "--no-reload",
-                "--no-startup-delay",
-                "--interval",
-                "0.1",
-            ],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            yield process, log
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with running_worker(smtp_sink.url, log) as process:
+        yield process, log
 
 
 @pytest.mark.django_db(transaction=True)

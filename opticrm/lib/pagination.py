@@ -55,12 +55,13 @@ def _fresh(stamp: float | None) -> bool:
     return stamp is not None and 0 <= clock() - stamp < settings.TABLE_ESTIMATE_MAX_AGE
 
 
-def unfiltered_estimate(queryset: QuerySet) -> int:
+def unfiltered_estimate(queryset: QuerySet, key: tuple[str, str] | None = None) -> int:
     """planner_rows() of an unfiltered table, reused for
     ``TABLE_ESTIMATE_MAX_AGE`` seconds per process: the estimate moves only
     with ANALYZE, and asking for it was a query of its own on every page
-    view of every table (issue 8)."""
-    key = _table_key(queryset)
+    view of every table (issue 8). ``key``: what identifies the list, when
+    the caller knows it better than _table_key."""
+    key = key or _table_key(queryset)
     cached = _estimates.get(key)
     if cached is not None and _fresh(cached[0]):
         return cached[1]
@@ -87,10 +88,20 @@ class TablePaginator(Paginator):
     the number answers the user's question, is always counted exactly."""
 
     def __init__(
-        self, object_list, per_page, *, filtered: bool, known_count: int | None = None, **kwargs
+        self,
+        object_list,
+        per_page,
+        *,
+        filtered: bool,
+        known_count: int | None = None,
+        estimate_key: tuple[str, str] | None = None,
+        **kwargs,
     ):
         super().__init__(object_list, per_page, **kwargs)
         self.filtered = filtered
+        # What the reused estimates are kept under: the view's own name for
+        # its filters, or else the model and the WHERE clause (_table_key).
+        self.estimate_key = estimate_key
         # An exact number kept elsewhere (customers.models.CustomerCount).
         self.known_count = known_count
         self.estimated = False
@@ -137,13 +148,13 @@ class TablePaginator(Paginator):
             return self.known_count
         if self.filtered:
             return super().count
-        expected = unfiltered_estimate(self.object_list)
+        key = self.estimate_key or _table_key(self.object_list)
+        expected = unfiltered_estimate(self.object_list, key)
         if expected > SURELY_MORE_THAN_EXACT * EXACT_UP_TO:
             # A chain's list: even the capped count would read 10,000 index
             # entries on every page view for a number shown as "ca.".
             self.estimated = True
             return expected
-        key = _table_key(self.object_list)
         stamp, found = _beyond_exact.get(key, (None, 0))
         if found > EXACT_UP_TO and _fresh(stamp):
             # Shown as "ca." anyway: not 10,001 index entries per page view

@@ -30,6 +30,8 @@ OPTICIAN_PERMISSIONS = {
         "add_contactlensfitting",
         "change_contactlensfitting",
     ],
+    # The access report (DSGVO Art. 15) holds the measurement values.
+    "privacy": ["add_accessreport"],
 }
 
 

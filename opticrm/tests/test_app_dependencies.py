@@ -6,7 +6,16 @@ import re
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-APPS = ["customers", "appointments", "products", "prescriptions", "messaging", "api", "live"]
+APPS = [
+    "customers",
+    "appointments",
+    "products",
+    "prescriptions",
+    "messaging",
+    "api",
+    "live",
+    "privacy",
+]
 # What each app may build on. Anything else is a dependency the wrong way.
 ALLOWED = {
     "customers": set(),
@@ -17,6 +26,8 @@ ALLOWED = {
     "messaging": {"customers", "appointments", "prescriptions"},
     "api": {"customers", "appointments", "products", "prescriptions", "messaging"},
     "live": {"customers", "appointments", "products", "prescriptions", "messaging"},
+    # The person's data rights: everything stored about a customer.
+    "privacy": {"customers", "appointments", "prescriptions", "messaging"},
 }
 
 
