@@ -95,4 +95,4 @@ def appointment_export_rows(data) -> tuple[AppointmentFilter, QuerySet]:
     customer, staff member and type, for an export (read in id order by
     opticrm.lib.export.in_chunks)."""
     appointment_filter = AppointmentFilter(data, queryset=selectors.appointment_list())
-    return appointment_filter, appointment_filter.qs
+    return appointment_filter, appointment_filter.matches

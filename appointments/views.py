@@ -77,8 +77,9 @@ def _export_columns() -> list[Column]:
     return [
         Column(label("start"), lambda a: a.start),
         Column(label("end"), lambda a: a.end),
-        Column(_("Customer number"), lambda a: a.customer_id),
-        Column(_("Customer"), lambda a: a.customer.full_name),
+        # A deleted customer is not named, here as everywhere (shown_name).
+        Column(_("Customer number"), lambda a: None if a.customer.is_deleted else a.customer_id),
+        Column(_("Customer"), lambda a: a.customer.shown_name),
         Column(label("staff"), lambda a: a.staff.get_full_name() or a.staff.get_username()),
         Column(label("type"), lambda a: a.type.name),
         Column(label("status"), lambda a: a.get_status_display()),
@@ -91,10 +92,6 @@ def _export_columns() -> list[Column]:
 def appointment_export(request: HttpRequest, file_format: str) -> HttpResponse:
     """The appointment list with its current filters as CSV or Excel file."""
     appointment_filter, appointments = appointment_export_rows(_list_data(request))
-    back_url = reverse("appointments:list") + (f"?{request.GET.urlencode()}" if request.GET else "")
-    if not appointment_filter.is_valid():
-        messages.error(request, _("Please correct the filters of the list first."))
-        return redirect(back_url)
     return export_response(
         request,
         file_format,
@@ -102,7 +99,8 @@ def appointment_export(request: HttpRequest, file_format: str) -> HttpResponse:
         title=_("Appointments"),
         columns=_export_columns(),
         queryset=appointments,
-        back_url=back_url,
+        list_url=reverse("appointments:list"),
+        filters_valid=appointment_filter.is_valid(),
     )
 
 

@@ -5,7 +5,7 @@ from django.utils.translation import ngettext
 
 from customers import selectors, services
 from customers.models import Customer, Erasure, InsuranceProvider
-from opticrm.lib.admin import ReadableHistoryAdmin, VersionedAdminForm
+from opticrm.lib.admin import ReadableHistoryAdmin, ReadOnlyAdmin, VersionedAdminForm
 from opticrm.lib.phone import format_phone
 
 
@@ -206,18 +206,9 @@ class CustomerAdmin(ReadableHistoryAdmin):
 
 
 @admin.register(Erasure)
-class ErasureAdmin(admin.ModelAdmin):
+class ErasureAdmin(ReadOnlyAdmin):
     """The erasure log: read only (who erased which customer number when)."""
 
     list_display = ["erased_at", "customer_number", "erased_by"]
     search_fields = ["customer_number"]
     list_select_related = ["erased_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

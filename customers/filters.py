@@ -215,6 +215,6 @@ def customer_export_rows(data, *, request) -> tuple[CustomerFilter, QuerySet]:
     insurer, for an export (read by opticrm.lib.export.in_chunks, in
     customer number order: the table's sort does not matter in a file)."""
     customer_filter = CustomerFilter(
-        data, queryset=selectors.customer_list(), request=request, deleted=False
+        data, queryset=selectors.export_queryset(), request=request, deleted=False
     )
-    return customer_filter, customer_filter.qs
+    return customer_filter, customer_filter.matches

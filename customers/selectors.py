@@ -110,6 +110,38 @@ def with_next_appointment(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
     return queryset.annotate(next_appointment=next_appointment())
 
 
+# What the customer list's export reads of a row (customers.views._export_columns).
+EXPORT_FIELDS = (
+    "salutation",
+    "title",
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "email",
+    "street",
+    "postcode",
+    "town",
+    "country",
+    "insurance_provider__name",
+    "last_exam_date",
+    "status",
+    "notes",
+    "created_at",
+)
+
+
+def export_queryset() -> QuerySet[Customer]:
+    """Living customers with what their export row shows, the phone number
+    as stored (``phone_stored``, read by opticrm.lib.phone.stored_number):
+    a million rows of whole customers and parsed numbers took twice as long."""
+    return (
+        Customer.objects.alive()
+        .select_related("insurance_provider")
+        .only(*EXPORT_FIELDS)
+        .annotate(phone_stored=ExpressionWrapper(F("phone"), output_field=CharField()))
+    )
+
+
 def table_queryset(*, deleted: bool) -> QuerySet[Customer]:
     """What the customer table filters and pages. The next appointment is
     read per page afterwards (table_rows), not for every

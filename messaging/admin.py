@@ -27,11 +27,11 @@ from messaging.rendering import (
 )
 from messaging.sms import UCS2
 from messaging.unsubscribe import unsubscribe_url
-from opticrm.lib.admin import ReadableHistoryAdmin
+from opticrm.lib.admin import ReadableHistoryAdmin, ReadOnlyAdmin
 
 
 @admin.register(Consent)
-class ConsentAdmin(ReadableHistoryAdmin):
+class ConsentAdmin(ReadOnlyAdmin, ReadableHistoryAdmin):
     """For looking up and auditing: consents are recorded and withdrawn on
     the customer page (messaging.services), where the proof is kept; they
     are removed only with the customer (right to erasure)."""
@@ -56,16 +56,6 @@ class ConsentAdmin(ReadableHistoryAdmin):
         "created_at",
         "updated_at",
     ]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        # Viewing only (Django shows the read-only fields with view permission).
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 # The task queue's own admin page speaks English and shows raw arguments
@@ -298,7 +288,7 @@ class MessageSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ReadOnlyAdmin):
     """The message log for auditing: messages are planned and sent by
     messaging.services and the worker, never written here."""
 
@@ -308,12 +298,3 @@ class MessageAdmin(admin.ModelAdmin):
     search_fields = ["customer__last_name", "recipient"]
     raw_id_fields = ["customer", "appointment"]
     date_hierarchy = "send_at"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
-from opticrm.lib.admin import ReadableHistoryAdmin
+from opticrm.lib.admin import ReadableHistoryAdmin, ReadOnlyAdmin
 from prescriptions.models import ContactLensFitting, HealthDataAccess, Refraction
+from prescriptions.services import health_data_opened
 
 
-class RecordAdmin(ReadableHistoryAdmin):
+class RecordAdmin(ReadOnlyAdmin, ReadableHistoryAdmin):
     """For looking up and auditing only: records are added and corrected on
     the customer page, where the services keep the history append-only, and
     removed only with the customer (right to erasure)."""
@@ -14,14 +15,16 @@ class RecordAdmin(ReadableHistoryAdmin):
     search_fields = ["customer__last_name", "customer__first_name"]
     raw_id_fields = ["customer"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The record's page shows every value: logged as any showing.
+        record = self.get_object(request, object_id)
+        if record is not None and self.has_view_permission(request, record):
+            health_data_opened(
+                user=request.user,
+                customer_id=record.customer_id,
+                where=HealthDataAccess.Where.ADMIN,
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(Refraction)
@@ -37,7 +40,7 @@ class ContactLensFittingAdmin(RecordAdmin):
 
 
 @admin.register(HealthDataAccess)
-class HealthDataAccessAdmin(admin.ModelAdmin):
+class HealthDataAccessAdmin(ReadOnlyAdmin):
     """The log of who saw which customer's health data: read only."""
 
     list_display = ["at", "customer_number", "user", "where"]
@@ -45,12 +48,3 @@ class HealthDataAccessAdmin(admin.ModelAdmin):
     search_fields = ["customer_number"]
     date_hierarchy = "at"
     list_select_related = ["user"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -314,6 +314,8 @@ class HealthDataAccess(models.Model):
     class Where(models.TextChoices):
         CUSTOMER_PAGE = "customer_page", _("customer page")
         CARD = "card", _("Brillenpass")
+        FORM = "form", _("correction form")
+        ADMIN = "admin", _("admin")
         ACCESS_REPORT = "access_report", _("access report")
 
     customer_number = models.PositiveIntegerField(_("customer number"))

@@ -182,6 +182,8 @@ def health_data_opened(*, user, customer_id: int, where: str) -> None:
     """Log that ``user`` was shown the customer's refractions and fittings,
     unless the same access is logged from the last minutes: one statement
     either way, so a page makes as many queries on every view."""
+    if user is None or user.pk is None:
+        raise ValueError("health data is shown only to a signed-in user")
     table = connection.ops.quote_name(HealthDataAccess._meta.db_table)
     now = timezone.now()
     since = now - datetime.timedelta(minutes=ACCESS_REPEAT_MINUTES)

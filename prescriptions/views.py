@@ -27,7 +27,7 @@ from prescriptions.forms import (
     spherical_equivalents,
     transposed_data,
 )
-from prescriptions.models import ContactLensFitting, Record, Refraction
+from prescriptions.models import ContactLensFitting, HealthDataAccess, Record, Refraction
 
 logger = logging.getLogger(__name__)
 
@@ -174,7 +174,15 @@ def refraction_create(request: HttpRequest, customer_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def refraction_correct(request: HttpRequest, pk: int) -> HttpResponse:
     original = _current_record(Refraction, pk)
+    _opened(request, original)
     return _form_view(request, REFRACTION, original.customer, original)
+
+
+def _opened(request: HttpRequest, record: Record) -> None:
+    """The correction form shows the record's values: logged."""
+    services.health_data_opened(
+        user=request.user, customer_id=record.customer_id, where=HealthDataAccess.Where.FORM
+    )
 
 
 @permission_required("prescriptions.add_contactlensfitting", raise_exception=True)
@@ -187,6 +195,7 @@ def fitting_create(request: HttpRequest, customer_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def fitting_correct(request: HttpRequest, pk: int) -> HttpResponse:
     original = _current_record(ContactLensFitting, pk)
+    _opened(request, original)
     return _form_view(request, FITTING, original.customer, original)
 
 

@@ -109,7 +109,11 @@ def _plain(model_field: models.Field, value):
     return str(value)
 
 
-def _record(obj: models.Model, title: str, *, with_history: bool = True) -> Record:
+# Every change of a record, not the newest hundred a page shows.
+HISTORY_LIMIT = 100_000
+
+
+def _record(obj: models.Model, title: str) -> Record:
     record = Record(title=title)
     for model_field in obj._meta.concrete_fields:
         if model_field.name in INTERNAL:
@@ -131,8 +135,11 @@ def _record(obj: models.Model, title: str, *, with_history: bool = True) -> Reco
         record.values.append(
             (model_field.name, label, _plain(model_field, value), shown(model_field, value))
         )
-    if with_history and hasattr(obj, "events"):
-        record.history = record_history(obj)
+    if hasattr(obj, "events"):
+        # A record that moved between customers (an appointment rebooked for
+        # someone else) tells only what happened while it was this person's.
+        belonging = None if isinstance(obj, Customer) else ("customer", obj.customer_id)
+        record.history = record_history(obj, limit=HISTORY_LIMIT, belonging=belonging)
     return record
 
 

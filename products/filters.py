@@ -105,5 +105,7 @@ def product_table_page(
 def product_export_rows(data) -> tuple[ProductFilter, QuerySet]:
     """The products of the list filtered by ``data``, with their supplier,
     for an export (read in id order by opticrm.lib.export.in_chunks)."""
-    product_filter = ProductFilter(data, queryset=selectors.product_list())
-    return product_filter, product_filter.qs
+    product_filter = ProductFilter(
+        data, queryset=selectors.product_list().select_related("supplier")
+    )
+    return product_filter, product_filter.matches

@@ -135,19 +135,11 @@ def _product_columns() -> list[Column]:
     ]
 
 
-def _back_to(name: str, request: HttpRequest, *args) -> str:
-    return reverse(name, args=args) + (f"?{request.GET.urlencode()}" if request.GET else "")
-
-
 @permission_required("products.view_product", raise_exception=True)
 @require_http_methods(["GET"])
 def product_export(request: HttpRequest, file_format: str) -> HttpResponse:
     """The product list with its current filters as CSV or Excel file."""
     product_filter, products = product_export_rows(request.GET)
-    back_url = _back_to("products:list", request)
-    if not product_filter.is_valid():
-        messages.error(request, _("Please correct the filters of the list first."))
-        return redirect(back_url)
     return export_response(
         request,
         file_format,
@@ -155,7 +147,8 @@ def product_export(request: HttpRequest, file_format: str) -> HttpResponse:
         title=_("Products"),
         columns=_product_columns(),
         queryset=products,
-        back_url=back_url,
+        list_url=reverse("products:list"),
+        filters_valid=product_filter.is_valid(),
     )
 
 
@@ -190,7 +183,8 @@ def ledger_export(request: HttpRequest, pk: int, file_format: str) -> HttpRespon
         title=product.name,
         columns=_ledger_columns(),
         queryset=selectors.product_ledger(product),
-        back_url=reverse("products:detail", args=[product.pk]),
+        newest_first=True,  # as the page shows it
+        list_url=reverse("products:detail", args=[product.pk]),
     )
 
 

@@ -88,3 +88,14 @@ def test_the_list_links_its_files_with_its_filters(staff_client, booked):
 def test_needs_the_view_right(client, django_user_model):
     client.force_login(django_user_model.objects.create_user(username="ohne"))
     assert client.get(f"{LIST}export.csv").status_code == 403
+
+
+def test_a_deleted_customer_is_not_named(staff_client, booked):
+    from customers import services as customer_services
+
+    first, _second = booked
+    customer_services.customer_soft_delete(customer_id=first.customer_id)
+    rows = csv_rows(staff_client.get(f"{LIST}export.csv"))[1:]
+    row = next(r for r in rows if r[7] == "Gleitsicht")
+    assert row[2:4] == ["", "gelöschter Kunde"]
+    assert "Müller" not in str(rows)

@@ -15,8 +15,13 @@ def covering_index(name: str, column: str) -> migrations.SeparateDatabaseAndStat
     new = f"{name}_new"
     return migrations.SeparateDatabaseAndState(
         database_operations=[
+            # A build cut short leaves an INVALID index of that name, which
+            # IF NOT EXISTS would keep and the swap would put in place: gone first.
             migrations.RunSQL(
-                f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{new}" ON "customers_customer" '
+                f'DROP INDEX CONCURRENTLY IF EXISTS "{new}"', reverse_sql=migrations.RunSQL.noop
+            ),
+            migrations.RunSQL(
+                f'CREATE INDEX CONCURRENTLY "{new}" ON "customers_customer" '
                 f'("{column}", "id") INCLUDE ({included}) '
                 f'WHERE ("deleted_at" IS NULL AND "{column}" IS NOT NULL)',
                 reverse_sql=migrations.RunSQL.noop,

@@ -146,3 +146,27 @@ def test_anonymous_users_are_sent_to_log_in(client):
     response = client.get(CSV_URL)
     assert response.status_code == 302
     assert response["Location"].startswith("/login/?next=")
+
+
+def test_control_characters_do_not_break_the_excel_file(admin_client):
+    factories.customer(last_name="Tab", notes="Zeile\x0beins\x1b")
+    response = admin_client.get(XLSX_URL)
+    assert response.status_code == 200
+    header, *rows = workbook_rows(response)
+    notes = dict(zip(header, rows[0], strict=True))["Notizen"]
+    assert notes == "Zeileeins"
+
+
+def test_the_notes_need_the_health_data_right(client, django_user_model, shop):
+    """The notes once held the free-text prescription (health data)."""
+    from django.contrib.auth.models import Permission
+
+    user = django_user_model.objects.create_user(username="export-ohne-refraktion")
+    user.user_permissions.add(
+        Permission.objects.get(codename="view_customer"),
+        Permission.objects.get(codename="export_customer"),
+    )
+    client.force_login(user)
+    header, *rows = csv_rows(client.get(CSV_URL))
+    assert "Notizen" not in header
+    assert "HYPERLINK" not in str(rows)

@@ -69,11 +69,27 @@ def summary_lines(result: dict) -> list[str]:
     ]
 
 
-STEP_HEADER = ("step", "runs", "p50 ms", "p95 ms", "max ms", "messages per run", "target", "")
+STEP_HEADER = (
+    "step",
+    "runs",
+    "p50 ms",
+    "p95 ms",
+    "max ms",
+    "items per run",
+    "peak MB",
+    "target",
+    "",
+)
+
+
+def _step_target(row: dict) -> str:
+    if row.get("memory_target_mb"):
+        return f"peak < {row['memory_target_mb']:,.0f} MB"
+    figure = {"max_ms": "max", "p95_ms": "p95"}[row["judged"]]
+    return f"{figure} < {row['target_ms']:,.0f}" if row["target_ms"] else ""
 
 
 def _step_cells(row: dict) -> tuple:
-    figure = {"max_ms": "max", "p95_ms": "p95"}[row["judged"]]
     items = sorted(set(row["items"]))
     return (
         row["name"],
@@ -82,7 +98,8 @@ def _step_cells(row: dict) -> tuple:
         f"{row['p95_ms']:.1f}",
         f"{row['max_ms']:.1f}",
         ", ".join(f"{count:,}" for count in items),
-        f"{figure} < {row['target_ms']:,.0f}" if row["target_ms"] else "",
+        f"{row['peak_mb']:.0f}" if "peak_mb" in row else "",
+        _step_target(row),
         _mark(row["ok"]),
     )
 

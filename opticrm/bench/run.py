@@ -300,7 +300,7 @@ def run(options: Options, log: Callable[[str], None]) -> dict:
 def _steps(options: Options, env: dict, log: Callable[[str], None]) -> list[dict]:
     """The timed steps that are no page (opticrm.bench.steps), after the
     pages, with the server stopped."""
-    log("Timed steps (recall queue, reminder scheduler) …")
+    log("Timed steps (customer export, access report, recall queue, reminder scheduler) …")
     done = subprocess.run(
         [sys.executable, "-m", "opticrm.bench.steps", "--only", options.only],
         cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, text=True, check=False,

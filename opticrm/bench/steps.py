@@ -1,12 +1,15 @@
-"""Timed steps of the messaging features that are no page: queueing a
-recall batch (the background task behind the recall list's button) and the
-reminder scheduler's run over the appointments. Run by ``manage.py bench``
+"""Timed steps that are no page: queueing a recall batch (the background
+task behind the recall list's button), the reminder scheduler's run over the
+appointments, the customer list's CSV export (streamed: its time and the
+process's peak memory) and the access report of the customer with the most
+records. Run by ``manage.py bench``
 after the pages, in a process of its own whose DATABASE_URL names the
 benchmark database (as prepare), with the production settings. Each step
 removes the messages and tasks it created, so the next run does the same
 work; prints one line of JSON."""
 
 import argparse
+import csv
 import datetime
 import json
 import sys
@@ -19,6 +22,12 @@ RECALL_TARGET_MS = 10_000.0
 # The scheduler runs every minute: a run with nothing new to plan is cheap.
 DISPATCH_REPEAT_TARGET_MS = 50.0
 DISPATCH_REPEATS = 20
+# The customer export streams: a million customers in chunks, never the
+# whole list in memory (peak of the process, which also ran the steps before).
+EXPORT_PEAK_TARGET_MB = 300.0
+# "Datenauskunft … in a minute at most" (issue 27).
+ACCESS_REPORT_TARGET_MS = 60_000.0
+OWNER = "bench-owner"
 
 
 def recall_queries(today: datetime.date) -> dict[str, "object"]:
@@ -143,6 +152,98 @@ def dispatch_steps(*, runs: int, repeats: int, now, wanted) -> list[dict]:
     return rows
 
 
+def _peak_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+
+
+def _owner():
+    from django.contrib.auth import get_user_model
+
+    owner, _ = get_user_model().objects.update_or_create(
+        username=OWNER, defaults={"is_superuser": True, "is_staff": True}
+    )
+    return owner
+
+
+def export_step(*, runs: int) -> dict:
+    """The whole customer list as CSV through the view, as the owner
+    downloads it: rows per run, time, and the process's peak memory."""
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(_owner())
+    ms, items = [], []
+    for _ in range(runs):
+
+        def download() -> int:
+            response = client.get("/customers/export.csv")
+            assert response.status_code == 200, response.status_code
+            # Rows as a spreadsheet reads them (a note may hold a line break),
+            # line by line: the file is never held whole here either.
+            lines = (
+                line
+                for chunk in response.streaming_content
+                for line in chunk.decode("utf-8-sig").splitlines(keepends=True)
+            )
+            return sum(1 for _row in csv.reader(lines, delimiter=";")) - 1
+
+        took, rows = _timed(download)
+        ms.append(took)
+        items.append(rows)
+    row = _row("customer export, CSV", ms, items, None, "max_ms")
+    row["peak_mb"] = _peak_mb()
+    row["ok"] = row["peak_mb"] <= EXPORT_PEAK_TARGET_MB
+    row["memory_target_mb"] = EXPORT_PEAK_TARGET_MB
+    return row
+
+
+def access_report_step(*, runs: int) -> dict:
+    """The access report (PDF and JSON) of the customer with the most
+    appointments; its log entries are removed again."""
+    from django.db.models import Count, Max
+
+    from appointments.models import Appointment
+    from prescriptions.models import HealthDataAccess
+    from privacy.models import AccessReport
+    from privacy.report import access_report
+    from privacy.services import access_report_create
+
+    busiest = (
+        Appointment.objects.values("customer_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .values_list("customer_id", flat=True)
+        .first()
+    )
+    if busiest is None:
+        raise RuntimeError("the benchmark data has no appointments")
+    owner = _owner()
+    last = {
+        model: model.objects.aggregate(last=Max("pk"))["last"] or 0
+        for model in (AccessReport, HealthDataAccess)
+    }
+    ms, items = [], []
+    try:
+        for _ in range(runs):
+            for file_format in ("pdf", "json"):
+                took, _content = _timed(
+                    lambda f=file_format: access_report_create(
+                        customer_id=busiest, file_format=f, user=owner
+                    )
+                )
+                ms.append(took)
+        from customers.models import Customer
+
+        report = access_report(Customer.objects.get(pk=busiest))
+        items.append(sum(len(part.records) for part in report.parts))
+    finally:
+        for model, pk in last.items():
+            model.objects.filter(pk__gt=pk).delete()
+    return _row("access report, PDF and JSON", ms, items, ACCESS_REPORT_TARGET_MS, "max_ms")
+
+
 def run_steps(*, only: str, runs: int, log) -> list[dict]:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
@@ -154,11 +255,19 @@ def run_steps(*, only: str, runs: int, log) -> list[dict]:
     def wanted(name: str) -> bool:
         return any(part in name.lower() for part in parts)
 
+    rows = []
+    # First: the export's peak memory is the process's, before other steps.
+    # Once each (a million rows take a minute or two), whatever ``runs`` says.
+    if wanted("customer export, CSV"):
+        rows.append(export_step(runs=1))
+        log(_line(rows[-1]))
+    if wanted("access report, PDF and JSON"):
+        rows.append(access_report_step(runs=1))
+        log(_line(rows[-1]))
     now = _daytime()
     user_id = (
         get_user_model().objects.filter(username=OPTICIAN).values_list("pk", flat=True).first()
     )
-    rows = []
     for name, query in recall_queries(timezone.localdate(now)).items():
         if wanted(name):
             rows.append(recall_step(name, query, runs=runs, user_id=user_id, now=now))
@@ -170,9 +279,10 @@ def run_steps(*, only: str, runs: int, log) -> list[dict]:
 
 
 def _line(row: dict) -> str:
+    peak = f", peak {row['peak_mb']:.0f} MB" if "peak_mb" in row else ""
     return (
         f"{row['name']}: {row['n']} runs, p50 {row['p50_ms']:.0f} ms, max {row['max_ms']:.0f} ms, "
-        f"items {row['items']}"
+        f"items {row['items']}{peak}"
     )
 
 

@@ -6,6 +6,21 @@ from django.contrib import admin
 from opticrm.lib.history import record_history
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A log the app writes and people only read (messages sent, access
+    reports, accesses to health data, erasures): no add, change or delete
+    in the admin, whatever the user's rights."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class ReadableHistoryAdmin(admin.ModelAdmin):
     """The admin's "Verlauf" of a record told as the app's pages tell it
     (who, when, which field from what to what), from the changes the

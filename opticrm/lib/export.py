@@ -27,6 +27,7 @@ from django.utils.formats import get_format, number_format
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from opticrm.lib.fast_html import date_formatter
 from opticrm.lib.spreadsheet import spreadsheet_text
@@ -58,14 +59,18 @@ def export_urls(name: str, *args) -> dict[str, str]:
     return {file_format: reverse(name, args=[*args, file_format]) for file_format in FORMATS}
 
 
-def in_chunks(queryset: QuerySet, size: int | None = None) -> Iterator[Any]:
-    """The rows of ``queryset`` by ascending id, one query per ``size`` rows
-    (CHUNK; keyset: each chunk starts after the last id of the one before)."""
+def in_chunks(
+    queryset: QuerySet, size: int | None = None, *, newest_first: bool = False
+) -> Iterator[Any]:
+    """The rows of ``queryset`` by id (ascending, or descending with
+    ``newest_first``), one query per ``size`` rows (CHUNK; keyset: each
+    chunk starts after the last id of the one before)."""
     size = size or CHUNK
-    queryset = queryset.order_by("pk")
+    queryset = queryset.order_by("-pk" if newest_first else "pk")
+    after = "pk__lt" if newest_first else "pk__gt"
     last = None
     while True:
-        chunk = list((queryset if last is None else queryset.filter(pk__gt=last))[:size])
+        chunk = list((queryset if last is None else queryset.filter(**{after: last}))[:size])
         yield from chunk
         if len(chunk) < size:
             return
@@ -149,9 +154,12 @@ def _xlsx_cell(sheet, value):
 def _xlsx_value(value):
     if isinstance(value, bool):
         return _("yes") if value else _("no")
-    if value is None or isinstance(value, int | Decimal | datetime.date | str):
+    if isinstance(value, str):
+        # Control characters (a pasted vertical tab) are not allowed in XLSX.
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    if value is None or isinstance(value, int | Decimal | datetime.date):
         return value
-    return str(value)
+    return ILLEGAL_CHARACTERS_RE.sub("", str(value))
 
 
 def xlsx_response(name: str, columns: list[Column], rows: Iterable, *, title: str) -> FileResponse:
@@ -159,7 +167,8 @@ def xlsx_response(name: str, columns: list[Column], rows: Iterable, *, title: st
     a temporary file (on disk beyond 10 MB), then sent."""
     workbook = Workbook(write_only=True)
     # An Excel sheet name: at most 31 characters, none of []:*?/\
-    sheet = workbook.create_sheet(title="".join(c for c in title if c not in "[]:*?/\\")[:31])
+    title = "".join(c for c in ILLEGAL_CHARACTERS_RE.sub("", title) if c not in "[]:*?/\\")
+    sheet = workbook.create_sheet(title=title.strip("' ")[:31] or name[:31])
     sheet.append([_xlsx_cell(sheet, str(column.header)) for column in columns])
     for row in rows:
         sheet.append([_xlsx_cell(sheet, _xlsx_value(column.value(row))) for column in columns])
@@ -185,13 +194,20 @@ def export_response(
     title: str,
     columns: list[Column],
     queryset: QuerySet,
-    back_url: str,
+    list_url: str,
+    filters_valid: bool = True,
+    newest_first: bool = False,
 ) -> HttpResponse:
-    """The list ``queryset`` as a download in ``file_format`` (CSV or XLSX);
-    a list too long for an Excel file goes back to ``back_url`` with a
-    message instead."""
+    """The list ``queryset`` as a download in ``file_format`` (CSV or XLSX).
+    Invalid filters, or a list too long for an Excel file, go back to the
+    list (``list_url`` with the request's filters) with a message instead."""
     if file_format not in FORMATS:
         raise Http404
+    query = request.GET.urlencode()
+    back_url = f"{list_url}?{query}" if query else list_url
+    if not filters_valid:
+        messages.error(request, _("Please correct the filters of the list first."))
+        return redirect(back_url)
     if file_format == XLSX and too_many_for_xlsx(queryset):
         messages.error(
             request,
@@ -202,7 +218,7 @@ def export_response(
             % {"count": number_format(XLSX_MAX_ROWS, force_grouping=True)},
         )
         return redirect(back_url)
-    rows = in_chunks(queryset)
+    rows = in_chunks(queryset, newest_first=newest_first)
     if file_format == CSV:
         return csv_response(name, columns, rows)
     return xlsx_response(name, columns, rows, title=title)

@@ -56,6 +56,12 @@ class SortedFilterSet(django_filters.FilterSet):
         return self.form.cleaned_data.get("sort") or self.default_sort
 
     @property
+    def matches(self) -> QuerySet:
+        """The filtered rows without the list's sort, for a reader of all of
+        them in an order of its own (an export): no sort, no search plan."""
+        return super().qs
+
+    @property
     def qs(self):
         rows = type(self).sort_with(super().qs, self.current_sort)
         if self.search_filter and self.form.cleaned_data.get(self.search_filter):

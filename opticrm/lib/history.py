@@ -120,6 +120,7 @@ class _Event:
     label: str
     context: dict
     diff: dict | None  # field -> (before, after); None for an object's first event
+    snapshot: dict  # the row's columns after the change
 
 
 def _events(obj: models.Model, limit: int) -> tuple[list[_Event], dict]:
@@ -169,16 +170,31 @@ def _events(obj: models.Model, limit: int) -> tuple[list[_Event], dict]:
                 for key, value in now.items()
                 if key in before and before[key] != value
             }
-        events.append(_Event(when, label, json.loads(context) if context else {}, diff))
+        events.append(_Event(when, label, json.loads(context) if context else {}, diff, now))
         if user_id is not None:
             names[user_id] = f"{first} {last}".strip() or username
     return events, names
 
 
-def record_history(obj: models.Model, *, limit: int = 100) -> list[Change]:
-    """The newest ``limit`` changes of ``obj``, newest first."""
+def record_history(
+    obj: models.Model, *, limit: int = 100, belonging: tuple[str, object] | None = None
+) -> list[Change]:
+    """The newest ``limit`` changes of ``obj``, newest first. ``belonging``
+    (a foreign key's name and value, e.g. ("customer", 7)): only the changes
+    made while the record belonged there, without that field — a record
+    that moved from one customer to another tells each only their part
+    (an access report must not name the other person)."""
     model = type(obj)
     events, users = _events(obj, limit)
+    if belonging is not None:
+        field, value = belonging
+        column = model._meta.get_field(field).attname
+        events = [event for event in events if event.snapshot.get(column) == value]
+        for event in events:
+            if event.diff and column in event.diff:
+                # The change that brought the record here: told as its
+                # creation, since its "before" values were someone else's.
+                event.diff, event.label = None, "insert"
     related = _related_names(model, [event.diff for event in events])
     changes = []
     for event in events:

@@ -65,6 +65,8 @@ def test_a_small_benchmark_measures_every_scenario_over_http(tmp_path, capsys):
     assert expected <= names
     steps = {step["name"]: step for step in result["steps"]}
     assert set(steps) == {
+        "customer export, CSV",
+        "access report, PDF and JSON",
         "recall queue, about 1,000",
         "recall queue, about 10,000",
         "reminder scheduler, first run",
@@ -75,6 +77,12 @@ def test_a_small_benchmark_measures_every_scenario_over_http(tmp_path, capsys):
     # A repeated run plans nothing new.
     assert set(steps["reminder scheduler, repeated run"]["items"]) == {0}
     assert "| reminder scheduler, repeated run | 20 |" in (tmp_path / "bench.md").read_text()
+    # The export streams every customer; the access report lists its records.
+    # (the one in a hundred the loader marks deleted is not in the list)
+    exported = steps["customer export, CSV"]["items"][0]
+    assert 0.95 * result["sizes"]["customers"] < exported <= result["sizes"]["customers"]
+    assert steps["customer export, CSV"]["peak_mb"] > 0
+    assert steps["access report, PDF and JSON"]["items"][0] > 1
     assert {row["clients"] for row in rows} == {1, 2}
     summary = result["summary"]
     assert summary["list_sql_queries"] >= 3

@@ -59,6 +59,15 @@ def test_front_desk_sees_no_health_data_on_any_path(staff_client, client, measur
         response = staff_client.get(path)
         assert response.status_code in (200, 204), path
         assert_clean(response.content.decode("utf-8-sig"), path)
+    # The list exports (issue 27): the appointments' file is clean, the
+    # customer file and the access report are refused.
+    for path in ("/appointments/export.csv", "/products/export.csv"):
+        response = staff_client.get(path)
+        assert response.status_code == 200, path
+        assert_clean(b"".join(response.streaming_content).decode("utf-8-sig"), path)
+    assert staff_client.get("/customers/export.csv").status_code == 403
+    report = f"/privacy/customers/{measured.pk}/access-report.json"
+    assert staff_client.post(report).status_code == 403
     # Searching for health text finds nobody: it is not searched.
     for words in ("Qwertzuiop", "Asdfgh", "Lnmkj"):
         assert "Hansen" not in staff_client.get("/customers/", {"q": words}).content.decode()

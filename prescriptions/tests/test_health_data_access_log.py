@@ -70,3 +70,19 @@ def test_the_owner_reads_the_log_in_the_admin(admin_client, optician_client, mea
     assert "Kundenseite" in page
     assert str(customer.pk) in page
     assert admin_client.get("/admin/prescriptions/healthdataaccess/add/").status_code == 403
+
+
+def test_the_correction_form_and_the_admin_page_are_logged(
+    optician_client, admin_client, admin_user, optician, measured
+):
+    customer, record = measured
+    assert (
+        optician_client.get(f"/prescriptions/refractions/{record.pk}/correct/").status_code == 200
+    )
+    assert (
+        admin_client.get(f"/admin/prescriptions/refraction/{record.pk}/change/").status_code == 200
+    )
+    assert logged() == [
+        (customer.pk, optician.username, "form"),
+        (customer.pk, admin_user.username, "admin"),
+    ]

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 from pypdf import PdfReader
 
-from appointments.tests.factories import appointment, calendar_for
+from appointments.tests.factories import appointment, at, calendar_for
 from customers import services as customer_services
 from customers.tests import factories
 from messaging import services as messaging_services
@@ -148,3 +148,38 @@ def test_needs_csrf(optician, person):
     client = Client(enforce_csrf_checks=True)
     client.force_login(optician)
     assert client.post(url(person, "pdf")).status_code == 403
+
+
+def test_an_appointment_moved_from_another_customer_does_not_name_them(
+    optician_client, staff, person
+):
+    """Rebooked from Anton to Grete: Grete's report tells only what
+    happened since it was hers, without Anton's name or his notes."""
+    from appointments import services as appointment_services
+
+    anton = factories.customer(first_name="Anton", last_name="Vorbesitzer")
+    moved = appointment(staff=staff, customer=anton, notes="Antons Notiz", start=at(14))
+    appointment_services.appointment_update(
+        appointment_id=moved.pk,
+        data={"customer": person, "notes": "Für Grete umgebucht"},
+        user=staff,
+    )
+    text = optician_client.post(url(person, "json")).content.decode()
+    assert "Für Grete umgebucht" in text
+    assert "Vorbesitzer" not in text
+    assert "Antons Notiz" not in text
+
+
+def test_only_with_the_health_data_rights_too(client, django_user_model, person):
+    """The report's permission alone (given in the admin to the front desk)
+    is not enough: it holds every measurement value."""
+    from django.contrib.auth.models import Permission
+
+    user = django_user_model.objects.create_user(username="nur-auskunft")
+    user.user_permissions.add(
+        Permission.objects.get(codename="add_accessreport"),
+        Permission.objects.get(codename="view_customer"),
+    )
+    client.force_login(user)
+    assert client.post(url(person, "pdf")).status_code == 403
+    assert 'id="customer-privacy"' not in client.get(f"/customers/{person.pk}/").content.decode()

@@ -58,12 +58,13 @@ def test_the_ledger_of_a_product(staff_client, staff):
     assert response["Content-Disposition"].startswith('attachment; filename="lagerbuch-rb-30251-')
     header, *rows = csv_rows(response)
     assert header[:4] == ["Erstellt am", "Art", "Menge", "Bestand danach"]
+    # Newest first, as the product page shows the ledger.
     assert [(row[1], row[2], row[3]) for row in rows] == [
-        ("Wareneingang", "5", "5"),
         ("Verkauf", "-2", "3"),
+        ("Wareneingang", "5", "5"),
     ]
-    assert rows[0][4] == "Anna Schmidt"
-    assert rows[0][5] == "Lieferung"
+    assert rows[1][4] == "Anna Schmidt"
+    assert rows[1][5] == "Lieferung"
 
 
 def test_the_ledger_needs_its_right(client, django_user_model):
