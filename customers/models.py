@@ -268,6 +268,11 @@ class Customer(TimeStampedModel):
     # Until issue 5 this field was the free-text "prescription"; the structured
     # refraction now lives in the prescriptions app and the text stays here.
     notes = models.TextField(_("notes"), blank=True)
+    # The customer number of the shop's previous system ("Fremdnummer"), the
+    # key an import matches its rows by (issue 27); set by imports only.
+    external_number = models.CharField(
+        _("external number"), max_length=40, blank=True, db_default="", editable=False
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE
     )
@@ -341,6 +346,12 @@ class Customer(TimeStampedModel):
         ]
         # The rules the database can hold itself, whatever path writes.
         constraints = [
+            models.UniqueConstraint(
+                fields=["external_number"],
+                condition=ALIVE & ~Q(external_number=""),
+                name="customer_external_number_unique",
+                violation_error_message=_("Another customer has this external number."),
+            ),
             CheckConstraint(
                 condition=~Q(first_name="") & ~Q(last_name=""),
                 name="customer_names_not_blank",
@@ -457,6 +468,15 @@ class Customer(TimeStampedModel):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    def validate_constraints(self, exclude=None) -> None:
+        # The external number's uniqueness asks the database; only a record
+        # that has one (an import's) needs asking: every other save stays
+        # free of that query.
+        number = self.external_number
+        if not isinstance(number, str) or not number:
+            exclude = {*(exclude or ()), "external_number"}
+        super().validate_constraints(exclude=exclude)
 
     def clean_fields(self, exclude=None) -> None:
         # Trim first, so that a name of only spaces counts as blank.

@@ -112,6 +112,7 @@ def with_next_appointment(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
 
 # What the customer list's export reads of a row (customers.views._export_columns).
 EXPORT_FIELDS = (
+    "external_number",
     "salutation",
     "title",
     "first_name",
@@ -461,3 +462,24 @@ def refraction_older_than(queryset: QuerySet, cutoff: datetime.date) -> QuerySet
     # The newest current refraction's date is kept on the customer (a
     # trigger, prescriptions migration 0004), so this reads an index.
     return queryset.filter(last_refraction_date__lt=cutoff)
+
+
+def customers_by_name_and_birth(
+    *, first_name: str, last_name: str, date_of_birth: datetime.date
+) -> QuerySet[Customer]:
+    """Living customers of this name (any case) and birth date: an import's
+    match when it has no external number (reads customer_duplicate)."""
+    return (
+        Customer.objects.alive()
+        .filter(
+            first_name__iexact=first_name.strip(),
+            last_name__iexact=last_name.strip(),
+            date_of_birth=date_of_birth,
+        )
+        .order_by("id")
+    )
+
+
+def customer_by_external_number(external_number: str) -> Customer | None:
+    """The living customer with this number of the previous system, if any."""
+    return Customer.objects.alive().filter(external_number=external_number.strip()).first()

@@ -111,11 +111,16 @@ def refresh_passed_next_appointments(*, deleted: bool = False) -> int:
 
 @transaction.atomic
 def customer_create(
-    *, data: Mapping[str, Any], user=None, confirm_duplicates: bool = False
+    *,
+    data: Mapping[str, Any],
+    user=None,
+    confirm_duplicates: bool = False,
+    external_number: str = "",
 ) -> Customer:
     """A new customer; one who may exist already (``PossibleDuplicates``)
-    only with ``confirm_duplicates``."""
-    customer = Customer()
+    only with ``confirm_duplicates``. ``external_number``: the customer's
+    number in the shop's previous system (imports)."""
+    customer = Customer(external_number=external_number.strip())
     _assign(customer, data)
     customer.updated_by = user
     customer.full_clean()
@@ -133,6 +138,7 @@ def customer_update(
     user=None,
     expected_version: int | None = None,
     confirm_duplicates: bool = False,
+    external_number: str | None = None,
 ) -> Customer:
     """Save changes; with ``expected_version`` refuse to overwrite a newer
     save (``CustomerConflict``); a change of name, birth date or email that
@@ -141,6 +147,8 @@ def customer_update(
     customer_check_version(customer, expected_version)
     before = {name: getattr(customer, name) for name in IDENTITY_FIELDS}
     _assign(customer, data)
+    if external_number is not None:
+        customer.external_number = external_number.strip()
     customer.version += 1
     customer.updated_by = user
     customer.full_clean()

@@ -99,6 +99,7 @@ def _export_columns(user) -> list[Column]:
         ),
         Column(label("last_exam_date"), lambda c: c.last_exam_date),
         Column(label("status"), lambda c: statuses.get(c.status, c.status)),
+        Column(label("external_number"), lambda c: c.external_number),
         # The notes once held the free-text prescription: health data.
         *(
             [Column(label("notes"), lambda c: c.notes)]

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "prescriptions",
     "messaging",
     "privacy",
+    "imports",
     "ninja",
     "corsheaders",
     "pgtrigger",
@@ -215,6 +216,13 @@ SMS_SENDER = env.str("SMS_SENDER", default="")
 SMS_REPORT_TOKEN = env.str("SMS_REPORT_TOKEN", default="")
 if len(SMS_SENDER) > 11:
     raise ImproperlyConfigured("SMS_SENDER must have at most 11 characters.")
+
+# Imports (issue 27): the largest file accepted, and how many rows a batch
+# commits at once (docs/rules.md, "Imports").
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_MB", default=50) * 1024 * 1024
+IMPORT_MAX_ROWS = 200_000
+IMPORT_MAX_COLUMNS = 200
+IMPORT_BATCH_SIZE = 500
 
 # Background work (django-tasks, docs/messaging.md): the queue is a table in
 # PostgreSQL; `manage.py db_worker` runs what is due (make run starts one).

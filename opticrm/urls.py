@@ -27,6 +27,7 @@ urlpatterns = [
     path("messaging/", include("messaging.urls")),
     path("recall/", include("messaging.recall_urls")),
     path("privacy/", include("privacy.urls")),
+    path("imports/", include("imports.urls")),
     path("live/", include("live.urls")),
     path("api/v1/", api_v1),
     re_path(r"^api/", api_not_found),

@@ -28,4 +28,7 @@ def customer(**fields) -> Customer:
         "status": Customer.Status.ACTIVE,
     }
     data.update(fields)
-    return services.customer_create(data=data, confirm_duplicates=True)
+    external_number = data.pop("external_number", "")
+    return services.customer_create(
+        data=data, confirm_duplicates=True, external_number=external_number
+    )

@@ -1,0 +1,37 @@
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from imports.models import ImportJob, ImportMapping
+from opticrm.lib.admin import ReadOnlyAdmin
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ReadOnlyAdmin):
+    """The imports that ran, for the owner; they are made on the import page
+    (the rules of a run live in imports.services, not in admin forms)."""
+
+    list_display = ["filename", "created_at", "created_by", "state", "row_count", "page"]
+    list_filter = ["state", "kind"]
+    list_select_related = ["created_by"]
+    exclude = ["data", "samples"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("data", "samples")
+
+    @admin.display(description=_("Import page"))
+    def page(self, job: ImportJob) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("imports:job", args=[job.pk]), _("open"))
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Discarding a finished import's report (and the file of one that
+        # did not run) is the owner's right; a running one stays.
+        return request.user.has_perm("imports.delete_importjob") and not (obj and obj.running)
+
+
+@admin.register(ImportMapping)
+class ImportMappingAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "updated_at"]
+    list_filter = ["kind"]
+    search_fields = ["name"]

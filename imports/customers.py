@@ -1,0 +1,283 @@
+"""Customers from the previous system: each row is checked by the customer
+form's own fields and saved through customers.services, with its duplicate
+rules; an existing customer is found by the chosen key, never overwritten
+without the report saying so."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import DatabaseError
+from django.utils.formats import date_format
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from customers import selectors, services
+from customers.forms import CustomerForm
+from customers.models import Customer, InsuranceProvider
+from imports.files import as_text
+from imports.models import ImportJob, Outcome
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: str
+    message: str = ""
+    object_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ImportField:
+    name: str
+    # Column headings of other systems that mean this field (compared
+    # without case, spaces and punctuation), besides the field's own label.
+    synonyms: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        if self.name == "external_number":
+            return str(EXTERNAL_NUMBER_LABEL)
+        return capfirst(str(Customer._meta.get_field(self.name).verbose_name))
+
+
+EXTERNAL_NUMBER_LABEL = gettext_lazy("External number")
+
+FIELDS = (
+    ImportField(
+        "external_number",
+        ("fremdnummer", "kundennummer", "kundennr", "kdnr", "kundenid", "customernumber", "nr"),
+    ),
+    ImportField("salutation", ("anrede", "salutation")),
+    ImportField("title", ("titel", "title")),
+    ImportField("first_name", ("vorname", "firstname")),
+    ImportField("last_name", ("nachname", "name", "familienname", "lastname", "surname")),
+    ImportField("date_of_birth", ("geburtsdatum", "gebdatum", "geburtstag", "geb", "dateofbirth")),
+    ImportField("email", ("email", "mail", "emailadresse")),
+    ImportField("phone", ("telefon", "tel", "telefonnummer", "telnr", "mobil", "handy", "phone")),
+    ImportField("street", ("strasse", "str", "strasseundhausnummer", "adresse", "street")),
+    ImportField("postcode", ("plz", "postleitzahl", "postcode", "zip")),
+    ImportField("town", ("ort", "stadt", "wohnort", "town", "city")),
+    ImportField("country", ("land", "country")),
+    ImportField(
+        "insurance_provider", ("krankenkasse", "kasse", "versicherung", "krankenversicherung")
+    ),
+    ImportField("last_exam_date", ("letzteuntersuchung", "letztersehtest", "sehtest")),
+    ImportField("notes", ("notizen", "notiz", "bemerkung", "bemerkungen", "anmerkungen", "notes")),
+    ImportField("status", ("status",)),
+)
+FIELD_NAMES = tuple(f.name for f in FIELDS)
+# Words for choices that old systems write instead of ours.
+CHOICE_WORDS = {
+    "salutation": {"herr": "mr", "herrn": "mr", "frau": "ms", "divers": "", "firma": ""},
+    "country": {"deutschland": "DE", "d": "DE", "brd": "DE"},
+    "status": {"aktiv": "active", "inaktiv": "inactive", "interessent": "prospect"},
+}
+
+
+def normalised(heading: str) -> str:
+    heading = heading.lower().replace("ß", "ss").replace("ä", "ae").replace("ö", "oe")
+    return "".join(ch for ch in heading.replace("ü", "ue") if ch.isalnum())
+
+
+def guess_mapping(headers: list[str]) -> list[str]:
+    """The field each column most likely holds ("" where none); each field
+    at most once, the first column naming it wins."""
+    names: dict[str, str] = {}
+    for import_field in FIELDS:
+        names.setdefault(normalised(import_field.label), import_field.name)
+    for import_field in FIELDS:
+        for synonym in import_field.synonyms:
+            names.setdefault(synonym, import_field.name)
+    # The external number goes to an own "Fremdnummer" column first: a file
+    # that has one and our customer number (OptiCRM's export) keeps the
+    # customer number out.
+    has_external = any(normalised(h) == "fremdnummer" for h in headers)
+    mapping: list[str] = []
+    for heading in headers:
+        key = normalised(heading)
+        guess = names.get(key, "")
+        if has_external and guess == "external_number" and key != "fremdnummer":
+            guess = ""
+        mapping.append("" if guess in mapping else guess)
+    return mapping
+
+
+def _messages(error: ValidationError, labels: dict[str, str]) -> str:
+    if not hasattr(error, "error_dict"):
+        return " ".join(error.messages)
+    parts = []
+    for name, errors in error.message_dict.items():
+        text = " ".join(errors)
+        parts.append(text if name == NON_FIELD_ERRORS else f"{labels.get(name, name)}: {text}")
+    return "; ".join(parts)
+
+
+def _who(customer: Customer) -> str:
+    born = (
+        _(", born %(date)s") % {"date": date_format(customer.date_of_birth, "SHORT_DATE_FORMAT")}
+        if customer.date_of_birth
+        else ""
+    )
+    return _("customer %(number)s (%(name)s%(born)s)") % {
+        "number": customer.pk,
+        "name": customer.full_name,
+        "born": born,
+    }
+
+
+class CustomerImporter:
+    """Turns rows into customers; one instance per run. It remembers the
+    keys it has seen, so that a customer listed twice in the file is
+    imported once, in a test run as in the import."""
+
+    def __init__(self, *, key: str, existing: str, user=None):
+        self.key = key
+        self.update_existing = existing == ImportJob.Existing.UPDATE
+        self.user = user
+        self.form_fields = CustomerForm.base_fields
+        self.labels = {f.name: f.label for f in FIELDS}
+        self.seen: dict[object, int] = {}
+        self.insurers = {
+            provider.name.casefold(): provider for provider in InsuranceProvider.objects.all()
+        }
+        self.choices = {
+            name: {
+                **{
+                    normalised(str(label)): value
+                    for value, label in Customer._meta.get_field(name).flatchoices
+                },
+                **{
+                    normalised(value): value
+                    for value, _label in Customer._meta.get_field(name).flatchoices
+                },
+                **CHOICE_WORDS.get(name, {}),
+            }
+            for name in ("salutation", "country", "status")
+        }
+
+    def _convert(self, name: str, value):
+        if name == "insurance_provider":
+            provider = self.insurers.get(as_text(value).casefold())
+            if provider is None:
+                raise ValidationError(
+                    _("“%(name)s” is not a known insurance provider; please add it first.")
+                    % {"name": as_text(value)}
+                )
+            return provider
+        if name in self.choices:
+            text = as_text(value)
+            if normalised(text) in self.choices[name]:
+                return self.choices[name][normalised(text)]
+            raise ValidationError(
+                _("“%(value)s” is not one of the allowed values.") % {"value": text}
+            )
+        form_field = self.form_fields[name]
+        if name in ("date_of_birth", "last_exam_date"):
+            return form_field.clean(value)
+        return form_field.clean(as_text(value))
+
+    def _data(self, values: dict[str, object]) -> tuple[dict, list[str]]:
+        data, errors = {}, []
+        for name, value in values.items():
+            if name == "external_number" or as_text(value) == "":
+                continue
+            try:
+                data[name] = self._convert(name, value)
+            except ValidationError as error:
+                errors.append(f"{self.labels[name]}: {' '.join(error.messages)}")
+        return data, errors
+
+    def _match(self, values: dict, data: dict, external: str) -> tuple[object, Customer | None]:
+        """(the row's key, the existing customer) or raises Result as skip."""
+        if self.key == ImportJob.Key.EXTERNAL_NUMBER:
+            if not external:
+                raise Skip(_("no external number"))
+            return external, selectors.customer_by_external_number(external)
+        first, last, born = data.get("first_name"), data.get("last_name"), data.get("date_of_birth")
+        if not (first and last and born):
+            raise Skip(_("first name, last name and date of birth are needed to match"))
+        key = (first.strip().casefold(), last.strip().casefold(), born)
+        matches = list(
+            selectors.customers_by_name_and_birth(
+                first_name=first, last_name=last, date_of_birth=born
+            )[:3]
+        )
+        if len(matches) > 1:
+            raise Skip(
+                _("several customers have this name and date of birth (%(numbers)s)")
+                % {"numbers": ", ".join(str(c.pk) for c in matches)}
+            )
+        return key, matches[0] if matches else None
+
+    def process(self, row_number: int, values: dict[str, object]) -> Result:
+        """Import one row; ``values``: field name → cell."""
+        external = as_text(values.get("external_number", ""))
+        data, errors = self._data(values)
+        if errors:
+            return Result(Outcome.ERROR, "; ".join(errors))
+        try:
+            key, existing = self._match(values, data, external)
+        except Skip as skip:
+            return Result(Outcome.SKIPPED, skip.reason)
+        if key in self.seen:
+            return Result(
+                Outcome.SKIPPED,
+                _("the same customer as in row %(row)s") % {"row": self.seen[key]},
+            )
+        self.seen[key] = row_number
+        try:
+            if existing is None:
+                return self._create(data, external)
+            return self._update(existing, data, external)
+        except services.PossibleDuplicates as duplicates:
+            return Result(
+                Outcome.SKIPPED,
+                _("possibly exists already: %(who)s")
+                % {"who": "; ".join(_who(c) for c in duplicates.duplicates)},
+            )
+        except ValidationError as error:
+            return Result(Outcome.ERROR, _messages(error, self.labels))
+        except DatabaseError:
+            return Result(Outcome.ERROR, _("could not be saved"))
+
+    def _create(self, data: dict, external: str) -> Result:
+        customer = services.customer_create(data=data, user=self.user, external_number=external)
+        return Result(Outcome.NEW, "", customer.pk)
+
+    def _update(self, customer: Customer, data: dict, external: str) -> Result:
+        if not self.update_existing:
+            return Result(
+                Outcome.SKIPPED,
+                _("exists already: %(who)s") % {"who": _who(customer)},
+                customer.pk,
+            )
+        changes = {name: value for name, value in data.items() if _differs(customer, name, value)}
+        new_external = external if external and external != customer.external_number else None
+        if not changes and new_external is None:
+            return Result(
+                Outcome.SKIPPED,
+                _("no changes: %(who)s") % {"who": _who(customer)},
+                customer.pk,
+            )
+        services.customer_update(
+            customer_id=customer.pk, data=changes, user=self.user, external_number=new_external
+        )
+        changed = [self.labels[name] for name in changes]
+        if new_external is not None:
+            changed.append(self.labels["external_number"])
+        return Result(Outcome.UPDATED, ", ".join(changed), customer.pk)
+
+
+class Skip(Exception):
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(reason)
+
+
+def _differs(customer: Customer, name: str, value) -> bool:
+    current = getattr(customer, name)
+    if isinstance(value, str) and isinstance(current, str):
+        if name == "email":
+            return value.strip().lower() != current
+        return " ".join(value.split()) != current
+    return value != current

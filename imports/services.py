@@ -1,0 +1,230 @@
+"""Every write of imports: upload, mapping, starting a run, the run itself.
+
+A run goes through the file in batches of IMPORT_BATCH_SIZE rows. In the
+import each batch commits whole, together with its report rows and the
+progress counter: if the worker stops, what is in the database is exactly
+what the report lists (docs/rules.md, "Imports"). The test run is the same
+code, with each batch rolled back before its report rows are written.
+"""
+
+import logging
+from itertools import islice
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from imports import files
+from imports.customers import FIELD_NAMES, FIELDS, CustomerImporter, Result, guess_mapping
+from imports.models import ImportJob, ImportMapping, ImportRow, Kind, Outcome
+
+logger = logging.getLogger(__name__)
+State = ImportJob.State
+
+
+def job_create(*, data: bytes, filename: str, kind: str = Kind.CUSTOMERS, user=None) -> ImportJob:
+    """Check the uploaded file (files.FileProblem if it cannot be imported)
+    and keep it, with a first guess at its columns' fields."""
+    table = files.inspect(data, filename)
+    return ImportJob.objects.create(
+        kind=kind,
+        filename=filename[:255],
+        data=data,
+        file_format=table.file_format,
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+        headers=table.headers,
+        samples=table.samples,
+        row_count=table.row_count,
+        mapping=guess_mapping(table.headers),
+        created_by=user,
+    )
+
+
+def _check_mapping(mapping: list[str], key: str) -> None:
+    chosen = [name for name in mapping if name]
+    unknown = set(chosen) - set(FIELD_NAMES)
+    if unknown:
+        raise ValidationError(_("Please choose one of the offered fields."))
+    twice = {name for name in chosen if chosen.count(name) > 1}
+    if twice:
+        raise ValidationError(_("Each field can be assigned to one column only."))
+    needed = (
+        ["external_number"]
+        if key == ImportJob.Key.EXTERNAL_NUMBER
+        else ["first_name", "last_name", "date_of_birth"]
+    )
+    if key == ImportJob.Key.EXTERNAL_NUMBER:
+        needed += ["first_name", "last_name"]
+    labels = {f.name: f.label for f in FIELDS}
+    missing = [labels[name] for name in needed if name not in chosen]
+    if missing:
+        raise ValidationError(
+            _("Please assign a column to: %(fields)s.") % {"fields": ", ".join(missing)}
+        )
+
+
+@transaction.atomic
+def job_map(
+    *,
+    job_id: int,
+    mapping: list[str],
+    key: str,
+    existing: str,
+    save_as: str = "",
+) -> ImportJob:
+    """Set the columns' fields and how rows find existing customers; with
+    ``save_as``, remember the assignment under that name for the next file
+    from the same system."""
+    job = ImportJob.objects.select_for_update().get(pk=job_id)
+    if job.state not in (State.MAPPING, State.CHECKED):
+        raise ValidationError(_("This import has already run; please upload the file again."))
+    if len(mapping) != len(job.headers):
+        raise ValidationError(_("The assignment does not fit this file's columns."))
+    _check_mapping(mapping, key)
+    job.mapping, job.key, job.existing = mapping, key, existing
+    job.state = State.MAPPING
+    job.save(update_fields=["mapping", "key", "existing", "state"])
+    if save_as.strip():
+        ImportMapping.objects.update_or_create(
+            kind=job.kind,
+            name=save_as.strip()[:100],
+            defaults={
+                "columns": {
+                    heading: field
+                    for heading, field in zip(job.headers, mapping, strict=True)
+                    if field
+                },
+                "key": key,
+                "existing": existing,
+            },
+        )
+    return job
+
+
+def mapping_for(job: ImportJob, saved: ImportMapping) -> list[str]:
+    """A saved assignment applied to this file's columns (by heading)."""
+    return [saved.columns.get(heading, "") for heading in job.headers]
+
+
+@transaction.atomic
+def job_start(*, job_id: int, dry_run: bool) -> ImportJob:
+    """Queue the test run (``dry_run``) or the import. The import only after
+    a test run of the same assignment, and only once."""
+    from imports.tasks import run_import
+
+    job = ImportJob.objects.select_for_update().get(pk=job_id)
+    if job.running:
+        raise ValidationError(_("This import is already running."))
+    if job.state in (State.DONE, State.FAILED):
+        raise ValidationError(_("This import has already run; please upload the file again."))
+    if not dry_run and job.state != State.CHECKED:
+        raise ValidationError(_("Please do a test run of this assignment first."))
+    _check_mapping(job.mapping, job.key)
+    job.rows.all().delete()
+    job.state = State.CHECKING if dry_run else State.IMPORTING
+    job.rows_done, job.counts, job.failure = 0, {}, ""
+    job.started_at, job.finished_at = timezone.now(), None
+    job.save()
+    run_import.enqueue(job_id=job.pk)
+    return job
+
+
+@transaction.atomic
+def job_remap(*, job_id: int) -> ImportJob:
+    """Back from the test run's result to the assignment."""
+    job = ImportJob.objects.select_for_update().get(pk=job_id)
+    if job.state != State.CHECKED:
+        raise ValidationError(_("This import has already run; please upload the file again."))
+    job.rows.all().delete()
+    job.state, job.rows_done, job.counts = State.MAPPING, 0, {}
+    job.save(update_fields=["state", "rows_done", "counts"])
+    return job
+
+
+@transaction.atomic
+def job_delete(*, job_id: int) -> None:
+    """Discard an import that is not running (its file and report)."""
+    job = ImportJob.objects.select_for_update().get(pk=job_id)
+    if job.running:
+        raise ValidationError(_("A running import cannot be discarded."))
+    job.delete()
+
+
+def _batches(iterable, size: int):
+    iterator = iter(iterable)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def job_run(*, job_id: int) -> ImportJob:
+    """Run the queued test run or import (the task's body)."""
+    job = ImportJob.objects.get(pk=job_id)
+    if not job.running:
+        return job
+    dry_run = job.state == State.CHECKING
+    importer = CustomerImporter(key=job.key, existing=job.existing, user=job.created_by)
+    table = files.Table(
+        file_format=job.file_format,
+        headers=job.headers,
+        encoding=job.encoding,
+        delimiter=job.delimiter,
+    )
+    columns = [(index, name) for index, name in enumerate(job.mapping) if name]
+    width = len(job.headers)
+    counts = dict(job.counts)
+    try:
+        rows = files.data_rows(bytes(job.data), table)
+        for batch in _batches(rows, settings.IMPORT_BATCH_SIZE):
+            with transaction.atomic():
+                with transaction.atomic():
+                    results = []
+                    for row_number, cells in batch:
+                        if any(files.as_text(cell) for cell in cells[width:]):
+                            results.append((row_number, _too_many_cells()))
+                            continue
+                        values = {
+                            name: cells[index] if index < len(cells) else None
+                            for index, name in columns
+                        }
+                        results.append((row_number, importer.process(row_number, values)))
+                    if dry_run:
+                        transaction.set_rollback(True)
+                ImportRow.objects.bulk_create(
+                    ImportRow(
+                        job_id=job.pk,
+                        row_number=row_number,
+                        outcome=result.outcome,
+                        message=result.message[:2000],
+                        object_id=None if dry_run else result.object_id,
+                    )
+                    for row_number, result in results
+                )
+                for _row_number, result in results:
+                    counts[result.outcome] = counts.get(result.outcome, 0) + 1
+                ImportJob.objects.filter(pk=job.pk).update(
+                    rows_done=F("rows_done") + len(batch), counts=counts
+                )
+    except Exception as error:
+        logger.exception("Import %s stopped", job.pk)
+        reason = error.message if isinstance(error, files.FileProblem) else _("internal error")
+        ImportJob.objects.filter(pk=job.pk).update(
+            state=State.FAILED,
+            finished_at=timezone.now(),
+            failure=_("Stopped: %(reason)s.") % {"reason": reason},
+        )
+        raise
+    finished = {"state": State.CHECKED if dry_run else State.DONE, "finished_at": timezone.now()}
+    if not dry_run:
+        # The file holds personal data; the report says what came of it.
+        finished["data"] = b""
+    ImportJob.objects.filter(pk=job.pk).update(**finished)
+    job.refresh_from_db()
+    return job
+
+
+def _too_many_cells() -> Result:
+    return Result(Outcome.ERROR, _("the row has more cells than the file has columns"))
