@@ -172,14 +172,17 @@ def appointment_book(
     user=None,
     allow_outside_hours: bool = False,
     allow_past: bool = True,
+    imported: bool = False,
 ) -> Appointment:
     """Book an appointment; the end defaults to start plus the type's duration.
-    ``allow_past=False`` refuses one that is over already (see appointment_validate)."""
+    ``allow_past=False`` refuses one that is over already (see appointment_validate).
+    ``imported``: booked in the shop's previous system, brought over; its
+    reminder is planned, but no confirmation goes out (change "imported")."""
     appointment = Appointment(created_by=user, updated_by=user)
     _assign(appointment, data)
     _validate_and_save(appointment, allow_outside_hours=allow_outside_hours, allow_past=allow_past)
     _record_exam(appointment, user=user)
-    _changed(appointment, "booked", user=user)
+    _changed(appointment, "imported" if imported else "booked", user=user)
     return appointment
 
 

@@ -3,7 +3,8 @@ importing them (messaging plans reminders and confirmations from it).
 
 ``appointment_changed`` is sent by the services inside their transaction,
 after the appointment is saved, with ``appointment``, ``user`` and
-``change``: "booked", "moved" (start changed), "cancelled" or "changed"
+``change``: "booked", "imported" (booked in the previous system, brought
+over: no confirmation), "moved" (start changed), "cancelled" or "changed"
 (anything else: status, notes, staff). A receiver's writes commit or roll
 back with the appointment."""
 

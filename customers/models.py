@@ -470,13 +470,10 @@ class Customer(TimeStampedModel):
         return self.deleted_at is not None
 
     def validate_constraints(self, exclude=None) -> None:
-        # The external number's uniqueness asks the database; only a record
-        # that has one (an import's) needs asking: every other save stays
-        # free of that query.
-        number = self.external_number
-        if not isinstance(number, str) or not number:
-            exclude = {*(exclude or ()), "external_number"}
-        super().validate_constraints(exclude=exclude)
+        # The external number's uniqueness would ask the database on every
+        # save (an import's hundred thousand): the unique index answers when
+        # the row is written, and customers.services words its refusal.
+        super().validate_constraints(exclude={*(exclude or ()), "external_number"})
 
     def clean_fields(self, exclude=None) -> None:
         # Trim first, so that a name of only spaces counts as blank.

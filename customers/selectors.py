@@ -480,6 +480,15 @@ def customers_by_name_and_birth(
     )
 
 
+def customers_by_external_numbers(numbers: list[str]) -> dict[str, Customer]:
+    """Living customers by their numbers of the previous system (an import
+    batch's matches in one query)."""
+    wanted = {number.strip() for number in numbers if number and number.strip()}
+    return {
+        c.external_number: c for c in Customer.objects.alive().filter(external_number__in=wanted)
+    }
+
+
 def customer_by_external_number(external_number: str) -> Customer | None:
     """The living customer with this number of the previous system, if any."""
     return Customer.objects.alive().filter(external_number=external_number.strip()).first()

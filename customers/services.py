@@ -7,7 +7,8 @@ from typing import Any
 from django.apps import apps
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +35,7 @@ EDITABLE_FIELDS = (
 )
 
 
+EXTERNAL_NUMBER_UNIQUE = "customer_external_number_unique"
 # What makes two records the same person for the duplicate check.
 IDENTITY_FIELDS = ("first_name", "last_name", "date_of_birth", "email")
 # How many possible duplicates a refusal names.
@@ -126,8 +128,23 @@ def customer_create(
     customer.full_clean()
     if not confirm_duplicates:
         _refuse_duplicates(customer)
-    customer.save()
+    _save(customer)
     return customer
+
+
+def _save(customer: Customer) -> None:
+    """Save; a number of the old system that another customer has is
+    refused by its unique index (customer_external_number_unique). The
+    callers are atomic: the failed insert rolls back with them."""
+    try:
+        customer.save()
+    except IntegrityError as error:
+        if EXTERNAL_NUMBER_UNIQUE not in str(error):
+            raise
+        raise ValidationError(
+            {"external_number": _("Another customer has this external number.")},
+            code="unique",
+        ) from error
 
 
 @transaction.atomic
@@ -154,7 +171,7 @@ def customer_update(
     customer.full_clean()
     if not confirm_duplicates:
         _refuse_duplicates(customer, before=before)
-    customer.save()
+    _save(customer)
     return customer
 
 

@@ -3,11 +3,8 @@ form's own fields and saved through customers.services, with its duplicate
 rules; an existing customer is found by the chosen key, never overwritten
 without the report saying so."""
 
-from dataclasses import dataclass
-
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError
-from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,28 +13,12 @@ from customers import selectors, services
 from customers.forms import CustomerForm
 from customers.models import Customer, InsuranceProvider
 from imports.files import as_text
-from imports.models import ImportJob, Outcome
+from imports.models import ImportJob, Kind, Outcome
+from imports.rows import ImportField, Result, Skip, messages, normalised, who
 
 
-@dataclass(frozen=True)
-class Result:
-    outcome: str
-    message: str = ""
-    object_id: int | None = None
-
-
-@dataclass(frozen=True)
-class ImportField:
-    name: str
-    # Column headings of other systems that mean this field (compared
-    # without case, spaces and punctuation), besides the field's own label.
-    synonyms: tuple[str, ...] = ()
-
-    @property
-    def label(self) -> str:
-        if self.name == "external_number":
-            return str(EXTERNAL_NUMBER_LABEL)
-        return capfirst(str(Customer._meta.get_field(self.name).verbose_name))
+def _label(name: str):
+    return lambda: capfirst(str(Customer._meta.get_field(name).verbose_name))
 
 
 EXTERNAL_NUMBER_LABEL = gettext_lazy("External number")
@@ -45,25 +26,50 @@ EXTERNAL_NUMBER_LABEL = gettext_lazy("External number")
 FIELDS = (
     ImportField(
         "external_number",
+        lambda: str(EXTERNAL_NUMBER_LABEL),
         ("fremdnummer", "kundennummer", "kundennr", "kdnr", "kundenid", "customernumber", "nr"),
     ),
-    ImportField("salutation", ("anrede", "salutation")),
-    ImportField("title", ("titel", "title")),
-    ImportField("first_name", ("vorname", "firstname")),
-    ImportField("last_name", ("nachname", "name", "familienname", "lastname", "surname")),
-    ImportField("date_of_birth", ("geburtsdatum", "gebdatum", "geburtstag", "geb", "dateofbirth")),
-    ImportField("email", ("email", "mail", "emailadresse")),
-    ImportField("phone", ("telefon", "tel", "telefonnummer", "telnr", "mobil", "handy", "phone")),
-    ImportField("street", ("strasse", "str", "strasseundhausnummer", "adresse", "street")),
-    ImportField("postcode", ("plz", "postleitzahl", "postcode", "zip")),
-    ImportField("town", ("ort", "stadt", "wohnort", "town", "city")),
-    ImportField("country", ("land", "country")),
+    ImportField("salutation", _label("salutation"), ("anrede", "salutation")),
+    ImportField("title", _label("title"), ("titel", "title")),
+    ImportField("first_name", _label("first_name"), ("vorname", "firstname")),
     ImportField(
-        "insurance_provider", ("krankenkasse", "kasse", "versicherung", "krankenversicherung")
+        "last_name",
+        _label("last_name"),
+        ("nachname", "name", "familienname", "lastname", "surname"),
     ),
-    ImportField("last_exam_date", ("letzteuntersuchung", "letztersehtest", "sehtest")),
-    ImportField("notes", ("notizen", "notiz", "bemerkung", "bemerkungen", "anmerkungen", "notes")),
-    ImportField("status", ("status",)),
+    ImportField(
+        "date_of_birth",
+        _label("date_of_birth"),
+        ("geburtsdatum", "gebdatum", "geburtstag", "geb", "dateofbirth"),
+    ),
+    ImportField("email", _label("email"), ("email", "mail", "emailadresse")),
+    ImportField(
+        "phone",
+        _label("phone"),
+        ("telefon", "tel", "telefonnummer", "telnr", "mobil", "handy", "phone"),
+    ),
+    ImportField(
+        "street", _label("street"), ("strasse", "str", "strasseundhausnummer", "adresse", "street")
+    ),
+    ImportField("postcode", _label("postcode"), ("plz", "postleitzahl", "postcode", "zip")),
+    ImportField("town", _label("town"), ("ort", "stadt", "wohnort", "town", "city")),
+    ImportField("country", _label("country"), ("land", "country")),
+    ImportField(
+        "insurance_provider",
+        _label("insurance_provider"),
+        ("krankenkasse", "kasse", "versicherung", "krankenversicherung"),
+    ),
+    ImportField(
+        "last_exam_date",
+        _label("last_exam_date"),
+        ("letzteuntersuchung", "letztersehtest", "sehtest"),
+    ),
+    ImportField(
+        "notes",
+        _label("notes"),
+        ("notizen", "notiz", "bemerkung", "bemerkungen", "anmerkungen", "notes"),
+    ),
+    ImportField("status", _label("status"), ("status",)),
 )
 FIELD_NAMES = tuple(f.name for f in FIELDS)
 # Words for choices that old systems write instead of ours.
@@ -74,69 +80,36 @@ CHOICE_WORDS = {
 }
 
 
-def normalised(heading: str) -> str:
-    heading = heading.lower().replace("ß", "ss").replace("ä", "ae").replace("ö", "oe")
-    return "".join(ch for ch in heading.replace("ü", "ue") if ch.isalnum())
-
-
-def guess_mapping(headers: list[str]) -> list[str]:
-    """The field each column most likely holds ("" where none); each field
-    at most once, the first column naming it wins."""
-    names: dict[str, str] = {}
-    for import_field in FIELDS:
-        names.setdefault(normalised(import_field.label), import_field.name)
-    for import_field in FIELDS:
-        for synonym in import_field.synonyms:
-            names.setdefault(synonym, import_field.name)
-    # The external number goes to an own "Fremdnummer" column first: a file
-    # that has one and our customer number (OptiCRM's export) keeps the
-    # customer number out.
-    has_external = any(normalised(h) == "fremdnummer" for h in headers)
-    mapping: list[str] = []
-    for heading in headers:
-        key = normalised(heading)
-        guess = names.get(key, "")
-        if has_external and guess == "external_number" and key != "fremdnummer":
-            guess = ""
-        mapping.append("" if guess in mapping else guess)
-    return mapping
-
-
-def _messages(error: ValidationError, labels: dict[str, str]) -> str:
-    if not hasattr(error, "error_dict"):
-        return " ".join(error.messages)
-    parts = []
-    for name, errors in error.message_dict.items():
-        text = " ".join(errors)
-        parts.append(text if name == NON_FIELD_ERRORS else f"{labels.get(name, name)}: {text}")
-    return "; ".join(parts)
-
-
-def _who(customer: Customer) -> str:
-    born = (
-        _(", born %(date)s") % {"date": date_format(customer.date_of_birth, "SHORT_DATE_FORMAT")}
-        if customer.date_of_birth
-        else ""
-    )
-    return _("customer %(number)s (%(name)s%(born)s)") % {
-        "number": customer.pk,
-        "name": customer.full_name,
-        "born": born,
-    }
-
-
 class CustomerImporter:
     """Turns rows into customers; one instance per run. It remembers the
     keys it has seen, so that a customer listed twice in the file is
     imported once, in a test run as in the import."""
+
+    kind = Kind.CUSTOMERS
+    fields = FIELDS
+    keys = (ImportJob.Key.EXTERNAL_NUMBER, ImportJob.Key.NAME_AND_BIRTH)
+    # The report's last column: the record a row made or changed (its page).
+    record_label = gettext_lazy("Customer number")
+    record_url = "customers:detail"
+    updates_existing = True
+    permissions = ("customers.add_customer", "customers.change_customer")
+
+    @staticmethod
+    def needed(key: str) -> list[str]:
+        """The fields a column must be assigned to, with this key."""
+        if key == ImportJob.Key.EXTERNAL_NUMBER:
+            return ["external_number", "first_name", "last_name"]
+        return ["first_name", "last_name", "date_of_birth"]
 
     def __init__(self, *, key: str, existing: str, user=None):
         self.key = key
         self.update_existing = existing == ImportJob.Existing.UPDATE
         self.user = user
         self.form_fields = CustomerForm.base_fields
-        self.labels = {f.name: f.label for f in FIELDS}
+        self.labels = {f.name: f.label() for f in FIELDS}
         self.seen: dict[object, int] = {}
+        # The batch's customers by external number, read at once (prepare).
+        self.known: dict[str, Customer] | None = None
         self.insurers = {
             provider.name.casefold(): provider for provider in InsuranceProvider.objects.all()
         }
@@ -154,6 +127,13 @@ class CustomerImporter:
             }
             for name in ("salutation", "country", "status")
         }
+
+    def prepare(self, batch: list[dict[str, object]]) -> None:
+        """Read the customers a batch of rows names in one query."""
+        if self.key == ImportJob.Key.EXTERNAL_NUMBER:
+            self.known = selectors.customers_by_external_numbers(
+                [as_text(values.get("external_number")) for values in batch]
+            )
 
     def _convert(self, name: str, value):
         if name == "insurance_provider":
@@ -192,6 +172,8 @@ class CustomerImporter:
         if self.key == ImportJob.Key.EXTERNAL_NUMBER:
             if not external:
                 raise Skip(_("no external number"))
+            if self.known is not None:
+                return external, self.known.get(external)
             return external, selectors.customer_by_external_number(external)
         first, last, born = data.get("first_name"), data.get("last_name"), data.get("date_of_birth")
         if not (first and last and born):
@@ -233,10 +215,10 @@ class CustomerImporter:
             return Result(
                 Outcome.SKIPPED,
                 _("possibly exists already: %(who)s")
-                % {"who": "; ".join(_who(c) for c in duplicates.duplicates)},
+                % {"who": "; ".join(who(c) for c in duplicates.duplicates)},
             )
         except ValidationError as error:
-            return Result(Outcome.ERROR, _messages(error, self.labels))
+            return Result(Outcome.ERROR, messages(error, self.labels))
         except DatabaseError:
             return Result(Outcome.ERROR, _("could not be saved"))
 
@@ -248,7 +230,7 @@ class CustomerImporter:
         if not self.update_existing:
             return Result(
                 Outcome.SKIPPED,
-                _("exists already: %(who)s") % {"who": _who(customer)},
+                _("exists already: %(who)s") % {"who": who(customer)},
                 customer.pk,
             )
         changes = {name: value for name, value in data.items() if _differs(customer, name, value)}
@@ -256,7 +238,7 @@ class CustomerImporter:
         if not changes and new_external is None:
             return Result(
                 Outcome.SKIPPED,
-                _("no changes: %(who)s") % {"who": _who(customer)},
+                _("no changes: %(who)s") % {"who": who(customer)},
                 customer.pk,
             )
         services.customer_update(
@@ -266,12 +248,6 @@ class CustomerImporter:
         if new_external is not None:
             changed.append(self.labels["external_number"])
         return Result(Outcome.UPDATED, ", ".join(changed), customer.pk)
-
-
-class Skip(Exception):
-    def __init__(self, reason: str):
-        self.reason = reason
-        super().__init__(reason)
 
 
 def _differs(customer: Customer, name: str, value) -> bool:

@@ -101,8 +101,8 @@ def _delimiter(text: str) -> str:
     return best if counts[best] else ";"
 
 
-def _csv_rows(text: str, delimiter: str) -> Iterator[list[str]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+def _csv_rows(stream, delimiter: str) -> Iterator[list[str]]:
+    reader = csv.reader(stream, delimiter=delimiter)
     try:
         for row in reader:
             yield [cell.strip() for cell in row]
@@ -145,11 +145,17 @@ def _xlsx_rows(data: bytes) -> Iterator[list]:
         raise
 
 
+# Python's names of the encodings `_decode` finds.
+CODECS = {"utf-8": "utf-8-sig", "utf-16": "utf-16", "cp1252": "cp1252"}
+
+
 def _raw_rows(data: bytes, table: Table) -> Iterator[list]:
+    """The file's rows as read; a CSV is decoded as it is read (its
+    encoding was found on upload), never held as one text."""
     if table.file_format == XLSX:
         return _xlsx_rows(data)
-    text, _encoding = _decode(data)
-    return _csv_rows(text, table.delimiter)
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding=CODECS[table.encoding], newline="")
+    return _csv_rows(stream, table.delimiter)
 
 
 def _blank(row: list) -> bool:
@@ -221,6 +227,7 @@ def inspect(data: bytes, filename: str) -> Table:
     else:
         text, encoding = _decode(data)
         table = Table(file_format=CSV, headers=[], encoding=encoding, delimiter=_delimiter(text))
+        del text  # read again as a stream below
     rows = _raw_rows(data, table)
     row_number = 0
     for row in rows:

@@ -1,11 +1,23 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from imports.customers import FIELDS
-from imports.models import ImportJob
+from imports.kinds import importer, kinds_for
+from imports.models import ImportJob, Kind
+
+KEY_LABELS = {
+    Kind.CUSTOMERS: _("Match existing customers by"),
+    Kind.PRODUCTS: _("Match existing products by"),
+    Kind.REFRACTIONS: _("Find each row's customer by"),
+    Kind.APPOINTMENTS: _("Find each row's customer by"),
+}
+EXISTING_LABELS = {
+    Kind.CUSTOMERS: _("Customers who exist already"),
+    Kind.PRODUCTS: _("Products that exist already"),
+}
 
 
 class UploadForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What the file holds"))
     file = forms.FileField(
         label=_("File (CSV or XLSX)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx"}),
@@ -15,19 +27,17 @@ class UploadForm(forms.Form):
         },
     )
 
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = kinds_for(user)
+
 
 class MappingForm(forms.Form):
     """One choice per column of the file: the field it goes to."""
 
-    key = forms.ChoiceField(
-        label=_("Match existing customers by"),
-        choices=ImportJob.Key.choices,
-        widget=forms.RadioSelect,
-    )
+    key = forms.ChoiceField(widget=forms.RadioSelect)
     existing = forms.ChoiceField(
-        label=_("Customers who exist already"),
-        choices=ImportJob.Existing.choices,
-        widget=forms.RadioSelect,
+        choices=ImportJob.Existing.choices, widget=forms.RadioSelect, required=False
     )
     save_as = forms.CharField(
         label=_("Remember this assignment as"),
@@ -39,7 +49,20 @@ class MappingForm(forms.Form):
     def __init__(self, *args, job: ImportJob, **kwargs):
         super().__init__(*args, **kwargs)
         self.job = job
-        choices = [("", _("— do not import —")), *((f.name, f.label) for f in FIELDS)]
+        kind_importer = importer(job.kind)
+        self.fields["key"].label = KEY_LABELS[job.kind]
+        self.fields["key"].choices = [
+            (value, label) for value, label in ImportJob.Key.choices if value in kind_importer.keys
+        ]
+        if kind_importer.updates_existing:
+            self.fields["existing"].label = EXISTING_LABELS[job.kind]
+            self.fields["existing"].required = True
+        else:
+            del self.fields["existing"]
+        choices = [
+            ("", _("— do not import —")),
+            *((f.name, f.label()) for f in kind_importer.fields),
+        ]
         self.columns = []
         for index, heading in enumerate(job.headers):
             name = f"column_{index}"
@@ -49,3 +72,6 @@ class MappingForm(forms.Form):
 
     def mapping(self) -> list[str]:
         return [self.cleaned_data[f"column_{index}"] for index in range(len(self.job.headers))]
+
+    def existing_choice(self) -> str:
+        return self.cleaned_data.get("existing") or ImportJob.Existing.SKIP

@@ -10,6 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 class Kind(models.TextChoices):
     CUSTOMERS = "customers", _("Customers")
+    REFRACTIONS = "refractions", _("Refractions")
+    PRODUCTS = "products", _("Products (a supplier's price list)")
+    APPOINTMENTS = "appointments", _("Appointments (future ones)")
 
 
 class ImportJob(models.Model):
@@ -28,6 +31,8 @@ class ImportJob(models.Model):
             _("External number (customer number of the old system)"),
         )
         NAME_AND_BIRTH = "name_and_birth", _("Name and date of birth")
+        EAN = "ean", _("EAN/GTIN")
+        ARTICLE_NUMBER = "article_number", _("Article number")
 
     class Existing(models.TextChoices):
         UPDATE = "update", _("Update with the file's values")
@@ -47,11 +52,9 @@ class ImportJob(models.Model):
     row_count = models.PositiveIntegerField(_("rows"))
     # The field each column goes to, in column order ("" = not imported).
     mapping = models.JSONField(_("assignment"), default=list)
-    key = models.CharField(
-        _("match existing customers by"), max_length=20, choices=Key, default=Key.EXTERNAL_NUMBER
-    )
+    key = models.CharField(_("match by"), max_length=20, choices=Key, default=Key.EXTERNAL_NUMBER)
     existing = models.CharField(
-        _("existing customers"), max_length=10, choices=Existing, default=Existing.UPDATE
+        _("existing records"), max_length=10, choices=Existing, default=Existing.UPDATE
     )
     state = models.CharField(_("state"), max_length=10, choices=State, default=State.MAPPING)
     rows_done = models.PositiveIntegerField(_("rows done"), default=0)
@@ -67,6 +70,9 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # When the running import last committed a batch: one that has not for
+    # long was stopped hard (the worker killed) and may be resumed.
+    progress_at = models.DateTimeField(_("last progress"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("import")
@@ -121,8 +127,11 @@ class ImportRow(models.Model):
         verbose_name = _("import row")
         verbose_name_plural = _("import rows")
         indexes = [
-            models.Index(fields=["job", "row_number"], name="import_row_number"),
-            models.Index(fields=["job", "outcome", "row_number"], name="import_row_outcome"),
+            # A report's pages are paged over ids read from these alone.
+            models.Index(fields=["job", "row_number"], include=["id"], name="import_row_number"),
+            models.Index(
+                fields=["job", "outcome", "row_number"], include=["id"], name="import_row_outcome"
+            ),
         ]
 
 

@@ -10,8 +10,13 @@ from imports.models import ImportJob, ImportMapping, ImportRow
 RECENT_JOBS = 20
 
 
-def recent_jobs() -> QuerySet[ImportJob]:
-    return ImportJob.objects.defer("data", "samples").select_related("created_by")[:RECENT_JOBS]
+def recent_jobs(kinds: list[str]) -> QuerySet[ImportJob]:
+    """The newest imports of the kinds the user may import."""
+    return (
+        ImportJob.objects.filter(kind__in=kinds)
+        .defer("data", "samples")
+        .select_related("created_by")[:RECENT_JOBS]
+    )
 
 
 def job(pk: int) -> ImportJob:
@@ -49,6 +54,17 @@ def remaining_time(
         return None
     elapsed = (now or timezone.now()) - job.started_at
     return elapsed / job.rows_done * (job.row_count - job.rows_done)
+
+
+# A batch of 500 rows commits in seconds; this long without one, the worker
+# that ran the import was stopped (killed, the machine restarted).
+STALLED_AFTER = datetime.timedelta(minutes=10)
+
+
+def stalled(job: ImportJob, now: datetime.datetime | None = None) -> bool:
+    if not job.running or job.progress_at is None:
+        return False
+    return (now or timezone.now()) - job.progress_at > STALLED_AFTER
 
 
 def percent(job: ImportJob) -> int:

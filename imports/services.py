@@ -14,12 +14,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from imports import files
-from imports.customers import FIELD_NAMES, FIELDS, CustomerImporter, Result, guess_mapping
+from imports.kinds import importer
 from imports.models import ImportJob, ImportMapping, ImportRow, Kind, Outcome
+from imports.rows import Result, guess_mapping
 
 logger = logging.getLogger(__name__)
 State = ImportJob.State
@@ -39,28 +41,23 @@ def job_create(*, data: bytes, filename: str, kind: str = Kind.CUSTOMERS, user=N
         headers=table.headers,
         samples=table.samples,
         row_count=table.row_count,
-        mapping=guess_mapping(table.headers),
+        mapping=guess_mapping(importer(kind).fields, table.headers),
+        key=importer(kind).keys[0],
         created_by=user,
     )
 
 
-def _check_mapping(mapping: list[str], key: str) -> None:
-    chosen = [name for name in mapping if name]
-    unknown = set(chosen) - set(FIELD_NAMES)
-    if unknown:
+def _check_mapping(kind: str, mapping: list[str], key: str) -> None:
+    kind_importer = importer(kind)
+    labels = {f.name: f.label() for f in kind_importer.fields}
+    if key not in kind_importer.keys:
         raise ValidationError(_("Please choose one of the offered fields."))
-    twice = {name for name in chosen if chosen.count(name) > 1}
-    if twice:
+    chosen = [name for name in mapping if name]
+    if set(chosen) - set(labels):
+        raise ValidationError(_("Please choose one of the offered fields."))
+    if any(chosen.count(name) > 1 for name in chosen):
         raise ValidationError(_("Each field can be assigned to one column only."))
-    needed = (
-        ["external_number"]
-        if key == ImportJob.Key.EXTERNAL_NUMBER
-        else ["first_name", "last_name", "date_of_birth"]
-    )
-    if key == ImportJob.Key.EXTERNAL_NUMBER:
-        needed += ["first_name", "last_name"]
-    labels = {f.name: f.label for f in FIELDS}
-    missing = [labels[name] for name in needed if name not in chosen]
+    missing = [labels[name] for name in kind_importer.needed(key) if name not in chosen]
     if missing:
         raise ValidationError(
             _("Please assign a column to: %(fields)s.") % {"fields": ", ".join(missing)}
@@ -84,7 +81,7 @@ def job_map(
         raise ValidationError(_("This import has already run; please upload the file again."))
     if len(mapping) != len(job.headers):
         raise ValidationError(_("The assignment does not fit this file's columns."))
-    _check_mapping(mapping, key)
+    _check_mapping(job.kind, mapping, key)
     job.mapping, job.key, job.existing = mapping, key, existing
     job.state = State.MAPPING
     job.save(update_fields=["mapping", "key", "existing", "state"])
@@ -123,12 +120,29 @@ def job_start(*, job_id: int, dry_run: bool) -> ImportJob:
         raise ValidationError(_("This import has already run; please upload the file again."))
     if not dry_run and job.state != State.CHECKED:
         raise ValidationError(_("Please do a test run of this assignment first."))
-    _check_mapping(job.mapping, job.key)
+    _check_mapping(job.kind, job.mapping, job.key)
     job.rows.all().delete()
     job.state = State.CHECKING if dry_run else State.IMPORTING
     job.rows_done, job.counts, job.failure = 0, {}, ""
     job.started_at, job.finished_at = timezone.now(), None
+    job.progress_at = job.started_at
     job.save()
+    run_import.enqueue(job_id=job.pk)
+    return job
+
+
+@transaction.atomic
+def job_resume(*, job_id: int) -> ImportJob:
+    """Queue a run again that stopped without a word (its worker was
+    killed): it goes on after the last batch that committed."""
+    from imports.selectors import stalled
+    from imports.tasks import run_import
+
+    job = ImportJob.objects.select_for_update().get(pk=job_id)
+    if not stalled(job):
+        raise ValidationError(_("This import is running; it needs no resuming."))
+    job.progress_at = timezone.now()
+    job.save(update_fields=["progress_at"])
     run_import.enqueue(job_id=job.pk)
     return job
 
@@ -166,7 +180,7 @@ def job_run(*, job_id: int) -> ImportJob:
     if not job.running:
         return job
     dry_run = job.state == State.CHECKING
-    importer = CustomerImporter(key=job.key, existing=job.existing, user=job.created_by)
+    rows_importer = importer(job.kind)(key=job.key, existing=job.existing, user=job.created_by)
     table = files.Table(
         file_format=job.file_format,
         headers=job.headers,
@@ -177,20 +191,26 @@ def job_run(*, job_id: int) -> ImportJob:
     width = len(job.headers)
     counts = dict(job.counts)
     try:
-        rows = files.data_rows(bytes(job.data), table)
+        # Resumed after a hard stop: the committed batches are done.
+        rows = islice(files.data_rows(job.data, table), job.rows_done, None)
         for batch in _batches(rows, settings.IMPORT_BATCH_SIZE):
             with transaction.atomic():
                 with transaction.atomic():
-                    results = []
-                    for row_number, cells in batch:
-                        if any(files.as_text(cell) for cell in cells[width:]):
-                            results.append((row_number, _too_many_cells()))
-                            continue
-                        values = {
+                    rows_values = [
+                        {
                             name: cells[index] if index < len(cells) else None
                             for index, name in columns
                         }
-                        results.append((row_number, importer.process(row_number, values)))
+                        for _row_number, cells in batch
+                    ]
+                    if hasattr(rows_importer, "prepare"):
+                        rows_importer.prepare(rows_values)
+                    results = []
+                    for (row_number, cells), values in zip(batch, rows_values, strict=True):
+                        if any(files.as_text(cell) for cell in cells[width:]):
+                            results.append((row_number, _too_many_cells()))
+                            continue
+                        results.append((row_number, rows_importer.process(row_number, values)))
                     if dry_run:
                         transaction.set_rollback(True)
                 ImportRow.objects.bulk_create(
@@ -206,7 +226,7 @@ def job_run(*, job_id: int) -> ImportJob:
                 for _row_number, result in results:
                     counts[result.outcome] = counts.get(result.outcome, 0) + 1
                 ImportJob.objects.filter(pk=job.pk).update(
-                    rows_done=F("rows_done") + len(batch), counts=counts
+                    rows_done=F("rows_done") + len(batch), counts=counts, progress_at=Now()
                 )
     except Exception as error:
         logger.exception("Import %s stopped", job.pk)

@@ -1,9 +1,10 @@
 import logging
+from functools import cached_property
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,7 +16,9 @@ from django.views.decorators.http import require_POST
 
 from imports import files, selectors, services
 from imports.forms import MappingForm, UploadForm
+from imports.kinds import importer, kinds_for, may_import
 from imports.models import ImportJob, ImportRow, Outcome
+from opticrm.lib import pagination
 from opticrm.lib.export import Column, export_response, export_urls
 from opticrm.lib.htmx import render_page_or_partial
 
@@ -27,13 +30,16 @@ REPORT_PAGE_SIZE = 50
 @permission_required(IMPORT, raise_exception=True)
 def import_list(request: HttpRequest) -> HttpResponse:
     """The imports page: upload a file, and the recent imports."""
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        kind = form.cleaned_data["kind"]
         try:
             if upload.size > settings.IMPORT_MAX_BYTES:
                 raise files.too_large(upload.size)
-            job = services.job_create(data=upload.read(), filename=upload.name, user=request.user)
+            job = services.job_create(
+                data=upload.read(), filename=upload.name, kind=kind, user=request.user
+            )
         except files.FileProblem as problem:
             form.add_error("file", problem.message)
         except DatabaseError:
@@ -43,17 +49,21 @@ def import_list(request: HttpRequest) -> HttpResponse:
             return redirect("imports:job", job.pk)
     context = {
         "form": form,
-        "jobs": selectors.recent_jobs(),
+        "jobs": selectors.recent_jobs([kind for kind, _label in kinds_for(request.user)]),
         "max_size": settings.IMPORT_MAX_BYTES,
     }
     return render(request, "imports/import_list.html", context, status=400 if form.errors else 200)
 
 
-def _job(pk: int) -> ImportJob:
+def _job(request: HttpRequest, pk: int) -> ImportJob:
+    """The import, for who may import its kind (refractions: health data)."""
     try:
-        return selectors.job(pk)
+        job = selectors.job(pk)
     except ImportJob.DoesNotExist:
         raise Http404 from None
+    if not may_import(request.user, job.kind):
+        raise PermissionDenied
+    return job
 
 
 def _mapping_form(request: HttpRequest, job: ImportJob, data=None) -> MappingForm:
@@ -74,11 +84,15 @@ def _mapping_form(request: HttpRequest, job: ImportJob, data=None) -> MappingFor
 
 
 def _context(request: HttpRequest, job: ImportJob, form: MappingForm | None = None) -> dict:
+    kind_importer = importer(job.kind)
     context = {
         "job": job,
         "State": ImportJob.State,
+        "record_label": kind_importer.record_label,
+        "record_url": kind_importer.record_url,
         "percent": selectors.percent(job),
         "remaining_minutes": _minutes(selectors.remaining_time(job)),
+        "stalled": selectors.stalled(job),
         "outcomes": [(value, label, job.counts.get(value, 0)) for value, label in Outcome.choices],
     }
     if job.state == ImportJob.State.MAPPING:
@@ -88,13 +102,37 @@ def _context(request: HttpRequest, job: ImportJob, form: MappingForm | None = No
         outcome = request.GET.get("outcome", "")
         if outcome not in Outcome.values:
             outcome = ""
-        paginator = Paginator(selectors.report_rows(job.pk, outcome), REPORT_PAGE_SIZE)
+        rows = selectors.report_rows(job.pk, outcome)
+        # Ids first, from the covering index; then the page's rows by id.
+        paginator = ReportPaginator(
+            rows.values_list("pk", flat=True),
+            REPORT_PAGE_SIZE,
+            count=job.counts.get(outcome, 0) if outcome else sum(job.counts.values()),
+        )
+        page = paginator.get_page(request.GET.get("page"))
+        page.object_list = pagination.page_rows(page, rows)
         context.update(
             outcome=outcome,
-            page=paginator.get_page(request.GET.get("page")),
+            page=page,
             export=export_urls("imports:report", job.pk),
+            # The record links' common start ("/customers/"), not one
+            # reverse() per row.
+            record_base=reverse(kind_importer.record_url, args=[0]).removesuffix("0/"),
         )
     return context
+
+
+class ReportPaginator(Paginator):
+    """Pages of a run's report; its counts are kept on the job, so no
+    COUNT over a hundred thousand report rows per page."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self.known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self.known_count
 
 
 def _minutes(remaining) -> int | None:
@@ -108,7 +146,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One import: its assignment, its test run, its progress, its report.
     While it runs the status part asks for itself again every second; once
     the run is over, the whole page is loaded afresh (its steps change)."""
-    job = _job(pk)
+    job = _job(request, pk)
     if request.htmx and "poll" in request.GET and not job.running:
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"
@@ -122,7 +160,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def job_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     """Save the assignment and start the test run."""
-    job = _job(pk)
+    job = _job(request, pk)
     if job.state != ImportJob.State.MAPPING:
         messages.error(request, _("This import has already run; please upload the file again."))
         return redirect("imports:job", job.pk)
@@ -133,7 +171,7 @@ def job_mapping(request: HttpRequest, pk: int) -> HttpResponse:
                 job_id=job.pk,
                 mapping=form.mapping(),
                 key=form.cleaned_data["key"],
-                existing=form.cleaned_data["existing"],
+                existing=form.existing_choice(),
                 save_as=form.cleaned_data["save_as"],
             )
             services.job_start(job_id=job.pk, dry_run=True)
@@ -153,10 +191,12 @@ def job_mapping(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def job_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """ "Import starten", "Zuordnung ändern" and "Verwerfen"."""
-    job = _job(pk)
+    job = _job(request, pk)
     try:
         if action == "start":
             services.job_start(job_id=job.pk, dry_run=False)
+        elif action == "resume":
+            services.job_resume(job_id=job.pk)
         elif action == "remap":
             services.job_remap(job_id=job.pk)
         elif action == "discard":
@@ -173,26 +213,26 @@ def job_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return redirect("imports:job", job.pk)
 
 
-def report_columns() -> list[Column]:
+def report_columns(job: ImportJob) -> list[Column]:
     outcomes = dict(Outcome.choices)
     return [
         Column(_("Row"), lambda row: row.row_number),
         Column(_("Outcome"), lambda row: str(outcomes.get(row.outcome, row.outcome))),
         Column(_("Message"), lambda row: row.message),
-        Column(_("Customer number"), lambda row: row.object_id),
+        Column(str(importer(job.kind).record_label), lambda row: row.object_id),
     ]
 
 
 @permission_required(IMPORT, raise_exception=True)
 def job_report(request: HttpRequest, pk: int, file_format: str) -> HttpResponse:
     """The run's report as CSV or XLSX, a row per row of the file."""
-    job = _job(pk)
+    job = _job(request, pk)
     return export_response(
         request,
         file_format,
         name=pgettext("file name", "import-report"),
         title=_("Import report"),
-        columns=report_columns(),
+        columns=report_columns(job),
         queryset=ImportRow.objects.filter(job_id=job.pk),
         list_url=reverse("imports:job", args=[job.pk]),
     )

@@ -124,3 +124,13 @@ def fitting_values_from_refraction(customer) -> dict:
         if eye.addition:
             values[f"{eye.side}_addition"] = eye.addition
     return values
+
+
+def refraction_on(*, customer_id: int, day, kind: str) -> Refraction | None:
+    """The customer's current refraction of this kind on this day, if any
+    (an import's test for a record it brought over already)."""
+    return (
+        Refraction.objects.filter(CURRENT, customer_id=customer_id, date=day, kind=kind)
+        .only("pk")
+        .first()
+    )

@@ -66,6 +66,14 @@ def product_by_code(code: str) -> Product | None:
     return found[0] if len(found) == 1 else None
 
 
+def product_by(*, ean: str = "", article_number: str = "") -> Product | None:
+    """The product with this EAN, or with this article number in any case
+    (a supplier's price list's match, imports)."""
+    if ean:
+        return Product.objects.filter(ean=ean.strip()).first()
+    return Product.objects.filter(article_number__iexact=article_number.strip()).first()
+
+
 # Each next brand is one step in the brand index (product_brand), so the
 # few brands of 20,000 products are found without reading them all.
 _BRANDS = """

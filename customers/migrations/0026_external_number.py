@@ -7,41 +7,80 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0025_erasure'),
+        ("customers", "0025_erasure"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name='customer',
-            name='insert_insert',
+            model_name="customer",
+            name="insert_insert",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='customer',
-            name='update_update',
+            model_name="customer",
+            name="update_update",
         ),
         migrations.AddField(
-            model_name='customer',
-            name='external_number',
-            field=models.CharField(blank=True, db_default='', editable=False, max_length=40, verbose_name='external number'),
+            model_name="customer",
+            name="external_number",
+            field=models.CharField(
+                blank=True,
+                db_default="",
+                editable=False,
+                max_length=40,
+                verbose_name="external number",
+            ),
         ),
         migrations.AddField(
-            model_name='customerevent',
-            name='external_number',
-            field=models.CharField(blank=True, db_default='', editable=False, max_length=40, verbose_name='external number'),
+            model_name="customerevent",
+            name="external_number",
+            field=models.CharField(
+                blank=True,
+                db_default="",
+                editable=False,
+                max_length=40,
+                verbose_name="external number",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='customer',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "customers_customerevent" ("country", "created_at", "date_of_birth", "deleted_at", "email", "external_number", "first_name", "id", "insurance_provider_id", "last_exam_date", "last_name", "notes", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "postcode", "salutation", "status", "street", "title", "town", "updated_by_id") VALUES (NEW."country", NEW."created_at", NEW."date_of_birth", NEW."deleted_at", NEW."email", NEW."external_number", NEW."first_name", NEW."id", NEW."insurance_provider_id", NEW."last_exam_date", NEW."last_name", NEW."notes", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."phone", NEW."postcode", NEW."salutation", NEW."status", NEW."street", NEW."title", NEW."town", NEW."updated_by_id"); RETURN NULL;', hash='a9e852e17234ec87395844305ad045f9ae04c195', operation='INSERT', pgid='pgtrigger_insert_insert_a36e0', table='customers_customer', when='AFTER')),
+            model_name="customer",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "customers_customerevent" ("country", "created_at", "date_of_birth", "deleted_at", "email", "external_number", "first_name", "id", "insurance_provider_id", "last_exam_date", "last_name", "notes", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "postcode", "salutation", "status", "street", "title", "town", "updated_by_id") VALUES (NEW."country", NEW."created_at", NEW."date_of_birth", NEW."deleted_at", NEW."email", NEW."external_number", NEW."first_name", NEW."id", NEW."insurance_provider_id", NEW."last_exam_date", NEW."last_name", NEW."notes", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."phone", NEW."postcode", NEW."salutation", NEW."status", NEW."street", NEW."title", NEW."town", NEW."updated_by_id"); RETURN NULL;',
+                    hash="a9e852e17234ec87395844305ad045f9ae04c195",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_a36e0",
+                    table="customers_customer",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='customer',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."country" IS DISTINCT FROM (NEW."country") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."date_of_birth" IS DISTINCT FROM (NEW."date_of_birth") OR OLD."deleted_at" IS DISTINCT FROM (NEW."deleted_at") OR OLD."email" IS DISTINCT FROM (NEW."email") OR OLD."external_number" IS DISTINCT FROM (NEW."external_number") OR OLD."first_name" IS DISTINCT FROM (NEW."first_name") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."insurance_provider_id" IS DISTINCT FROM (NEW."insurance_provider_id") OR OLD."last_exam_date" IS DISTINCT FROM (NEW."last_exam_date") OR OLD."last_name" IS DISTINCT FROM (NEW."last_name") OR OLD."notes" IS DISTINCT FROM (NEW."notes") OR OLD."phone" IS DISTINCT FROM (NEW."phone") OR OLD."postcode" IS DISTINCT FROM (NEW."postcode") OR OLD."salutation" IS DISTINCT FROM (NEW."salutation") OR OLD."status" IS DISTINCT FROM (NEW."status") OR OLD."street" IS DISTINCT FROM (NEW."street") OR OLD."title" IS DISTINCT FROM (NEW."title") OR OLD."town" IS DISTINCT FROM (NEW."town") OR OLD."updated_by_id" IS DISTINCT FROM (NEW."updated_by_id"))', func='INSERT INTO "customers_customerevent" ("country", "created_at", "date_of_birth", "deleted_at", "email", "external_number", "first_name", "id", "insurance_provider_id", "last_exam_date", "last_name", "notes", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "postcode", "salutation", "status", "street", "title", "town", "updated_by_id") VALUES (NEW."country", NEW."created_at", NEW."date_of_birth", NEW."deleted_at", NEW."email", NEW."external_number", NEW."first_name", NEW."id", NEW."insurance_provider_id", NEW."last_exam_date", NEW."last_name", NEW."notes", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."phone", NEW."postcode", NEW."salutation", NEW."status", NEW."street", NEW."title", NEW."town", NEW."updated_by_id"); RETURN NULL;', hash='bd266f2ea47441be0a75b541810239a55013a2dc', operation='UPDATE', pgid='pgtrigger_update_update_ca86d', table='customers_customer', when='AFTER')),
+            model_name="customer",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition='WHEN (OLD."country" IS DISTINCT FROM (NEW."country") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."date_of_birth" IS DISTINCT FROM (NEW."date_of_birth") OR OLD."deleted_at" IS DISTINCT FROM (NEW."deleted_at") OR OLD."email" IS DISTINCT FROM (NEW."email") OR OLD."external_number" IS DISTINCT FROM (NEW."external_number") OR OLD."first_name" IS DISTINCT FROM (NEW."first_name") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."insurance_provider_id" IS DISTINCT FROM (NEW."insurance_provider_id") OR OLD."last_exam_date" IS DISTINCT FROM (NEW."last_exam_date") OR OLD."last_name" IS DISTINCT FROM (NEW."last_name") OR OLD."notes" IS DISTINCT FROM (NEW."notes") OR OLD."phone" IS DISTINCT FROM (NEW."phone") OR OLD."postcode" IS DISTINCT FROM (NEW."postcode") OR OLD."salutation" IS DISTINCT FROM (NEW."salutation") OR OLD."status" IS DISTINCT FROM (NEW."status") OR OLD."street" IS DISTINCT FROM (NEW."street") OR OLD."title" IS DISTINCT FROM (NEW."title") OR OLD."town" IS DISTINCT FROM (NEW."town") OR OLD."updated_by_id" IS DISTINCT FROM (NEW."updated_by_id"))',
+                    func='INSERT INTO "customers_customerevent" ("country", "created_at", "date_of_birth", "deleted_at", "email", "external_number", "first_name", "id", "insurance_provider_id", "last_exam_date", "last_name", "notes", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "postcode", "salutation", "status", "street", "title", "town", "updated_by_id") VALUES (NEW."country", NEW."created_at", NEW."date_of_birth", NEW."deleted_at", NEW."email", NEW."external_number", NEW."first_name", NEW."id", NEW."insurance_provider_id", NEW."last_exam_date", NEW."last_name", NEW."notes", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."phone", NEW."postcode", NEW."salutation", NEW."status", NEW."street", NEW."title", NEW."town", NEW."updated_by_id"); RETURN NULL;',
+                    hash="bd266f2ea47441be0a75b541810239a55013a2dc",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_ca86d",
+                    table="customers_customer",
+                    when="AFTER",
+                ),
+            ),
         ),
         migrations.AddConstraint(
-            model_name='customer',
-            constraint=models.UniqueConstraint(condition=models.Q(('deleted_at__isnull', True), models.Q(('external_number', ''), _negated=True)), fields=('external_number',), name='customer_external_number_unique', violation_error_message='Another customer has this external number.'),
+            model_name="customer",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    ("deleted_at__isnull", True), models.Q(("external_number", ""), _negated=True)
+                ),
+                fields=("external_number",),
+                name="customer_external_number_unique",
+                violation_error_message="Another customer has this external number.",
+            ),
         ),
     ]

@@ -52,7 +52,7 @@ def test_upload_assign_test_run_import_and_report(
     page.set_input_files("#id_file", str(good))
     page.click("[data-upload]")
     expect(page.locator("h1")).to_have_text("optiplan-export.csv")
-    expect(page.locator(".page-intro")).to_contain_text("3 Zeilen mit Kunden")
+    expect(page.locator(".page-intro")).to_contain_text("Kunden · 3 Zeilen")
     # The guess took "Ort"; the owner leaves the town out.
     expect(page.locator("#id_column_7")).to_have_value("town")
     page.select_option("#id_column_7", "")

@@ -7,6 +7,8 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
 
 from customers.models import Customer
 from customers.tests import factories
@@ -317,4 +319,45 @@ def test_an_external_number_another_customer_has_is_a_row_error():
         first_name="Erika", last_name="Mustermann", date_of_birth=datetime.date(1961, 4, 3)
     )
     job = run(job_for([ERIKA], key="name_and_birth"), dry_run=True)
-    assert report(job)[0][1:] == ("error", "Ein anderer Kunde hat diese Fremdnummer.")
+    assert report(job)[0][1:] == ("error", "Fremdnummer: Ein anderer Kunde hat diese Fremdnummer.")
+
+
+def test_a_run_whose_worker_was_killed_resumes_after_the_last_batch(
+    settings, monkeypatch, owner_client
+):
+    settings.IMPORT_BATCH_SIZE = 2
+    rows = [[str(n), "", f"Vor{n}", f"Nach{n}", "", "", "", ""] for n in range(1, 6)]
+    job = job_for(rows)
+    run(job, dry_run=True)
+    from imports.customers import CustomerImporter
+
+    original = CustomerImporter.process
+
+    def killed_on_row_4(self, row_number, values):
+        if row_number == 4:
+            raise KeyboardInterrupt  # as a killed worker: no chance to say so
+        return original(self, row_number, values)
+
+    monkeypatch.setattr(CustomerImporter, "process", killed_on_row_4)
+    services.job_start(job_id=job.pk, dry_run=False)
+    with pytest.raises(KeyboardInterrupt):
+        run_queued_imports()
+    monkeypatch.setattr(CustomerImporter, "process", original)
+    job.refresh_from_db()
+    assert (job.state, job.rows_done) == (ImportJob.State.IMPORTING, 2)
+    url = reverse("imports:job", args=[job.pk])
+    assert "data-resume" not in owner_client.get(url).text
+    with pytest.raises(ValidationError, match="läuft"):
+        services.job_resume(job_id=job.pk)
+
+    ImportJob.objects.filter(pk=job.pk).update(
+        progress_at=timezone.now() - datetime.timedelta(minutes=11)
+    )
+    page = owner_client.get(url).text
+    assert "der Hintergrund-Worker wurde vermutlich angehalten" in page
+    owner_client.post(reverse("imports:action", args=[job.pk, "resume"]))
+    run_queued_imports()
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.DONE
+    assert [row[:2] for row in report(job)] == [(n, "new") for n in range(2, 7)]
+    assert Customer.objects.count() == 5

@@ -34,8 +34,8 @@ ERIKA = [
 BROKEN = ["4712", "Herr", "Max", "Fehler", "31.02.1970", "", "", ""]
 
 
-def upload(client, data: bytes, name: str = "altsystem.csv"):
-    return client.post(LIST, {"file": SimpleUploadedFile(name, data)})
+def upload(client, data: bytes, name: str = "altsystem.csv", kind: str = "customers"):
+    return client.post(LIST, {"kind": kind, "file": SimpleUploadedFile(name, data)})
 
 
 def mapping_data(job: ImportJob, **changes) -> dict:
@@ -67,7 +67,7 @@ def test_only_who_may_import_sees_the_pages(client, staff_client, owner_client, 
 
 def test_upload_reads_the_file_and_proposes_an_assignment(owner_client, uploaded):
     page = owner_client.get(reverse("imports:job", args=[uploaded.pk])).text
-    assert "2 Zeilen mit Kunden · CSV-Datei, UTF-8, getrennt durch Semikolon" in page
+    assert "Kunden · 2 Zeilen · CSV-Datei, UTF-8, getrennt durch Semikolon" in page
     assert "Spalten zuordnen" in page
     assert "Erika · Max" in page  # the column's examples
     assert '<option value="date_of_birth" selected>Geburtsdatum</option>' in page
@@ -233,3 +233,13 @@ def test_the_job_page_reads_a_constant_number_of_rows(owner_client, uploaded):
         ImportRow(job=uploaded, row_number=n, outcome="new") for n in range(10, 200)
     )
     assert queries() == few
+
+
+def test_the_admin_lists_lead_to_the_import_page(owner_client, staff, staff_client):
+    for name in ("admin:customers_customer_changelist", "admin:products_product_changelist"):
+        page = owner_client.get(reverse(name)).text
+        assert 'href="/imports/" data-admin-import>Aus Datei importieren</a>' in page
+    staff.is_staff = True
+    staff.save()
+    page = staff_client.get(reverse("admin:customers_customer_changelist")).text
+    assert "data-admin-import" not in page

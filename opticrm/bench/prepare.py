@@ -109,11 +109,62 @@ def vacuum() -> None:
             cursor.execute(f"VACUUM ANALYZE {table}")
 
 
+# The report of a finished import of 100,000 customers, for its pages.
+IMPORT_REPORT_ROWS = 100_000
+IMPORT_REPORT_FILE = "bench-report.csv"
+
+
+def import_report() -> int:
+    """A finished import with a report of IMPORT_REPORT_ROWS rows (every
+    tenth an error, every twentieth skipped), made once; its id."""
+    from django.db import connection
+
+    from imports.models import ImportJob
+
+    job, _created = ImportJob.objects.get_or_create(
+        filename=IMPORT_REPORT_FILE,
+        defaults={
+            "data": b"",
+            "file_format": "csv",
+            "row_count": IMPORT_REPORT_ROWS,
+            "rows_done": IMPORT_REPORT_ROWS,
+            "state": ImportJob.State.DONE,
+            "headers": ["Kundennr", "Vorname", "Nachname"],
+            "mapping": ["external_number", "first_name", "last_name"],
+        },
+    )
+    if job.rows.count() != IMPORT_REPORT_ROWS:
+        job.rows.all().delete()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                INSERT INTO imports_importrow (job_id, row_number, outcome, message, object_id)
+                SELECT %s, n + 1,
+                       CASE WHEN n %% 10 = 0 THEN 'error' WHEN n %% 20 = 5 THEN 'skipped'
+                            ELSE 'new' END,
+                       CASE WHEN n %% 10 = 0 THEN 'Geburtsdatum: Bitte ein gültiges Datum eingeben.'
+                            WHEN n %% 20 = 5 THEN 'keine Fremdnummer' ELSE '' END,
+                       NULL
+                FROM generate_series(1, %s) AS n
+                """,
+                [job.pk, IMPORT_REPORT_ROWS],
+            )
+            # Index-only scans of the report pages need the visibility map.
+            cursor.execute("VACUUM ANALYZE imports_importrow")
+        counts = {"new": 0, "error": 0, "skipped": 0}
+        for n in range(1, IMPORT_REPORT_ROWS + 1):
+            outcome = "error" if n % 10 == 0 else "skipped" if n % 20 == 5 else "new"
+            counts[outcome] += 1
+        ImportJob.objects.filter(pk=job.pk).update(counts=counts)
+    return job.pk
+
+
 def sign_in() -> dict:
     """A session of an optician (see OPTICIAN) and a fresh API key; earlier
     benchmark keys are revoked."""
     from django.conf import settings
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
     from django.test import Client
 
     from api import services as api_services
@@ -130,6 +181,8 @@ def sign_in() -> dict:
         },
     )
     user.groups.set([roles.staff_group(), roles.optician_group()])
+    # The import pages (issue 27) are the owner's; the optician is given them.
+    user.user_permissions.set(Permission.objects.filter(codename="add_importjob"))
     client = Client()
     client.force_login(user)
     for key in ApiKey.objects.filter(name="Benchmark", revoked_at=None):
@@ -184,6 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     vacuum()
     signed_in = sign_in()
+    marker["import_report_id"] = import_report()
     client = signed_in.pop("_client")
     plan = scenarios(marker)
     list_path = next(s["paths"][0] for s in plan if s["name"] == "customer list")

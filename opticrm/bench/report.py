@@ -97,7 +97,8 @@ def _step_cells(row: dict) -> tuple:
         f"{row['p50_ms']:.1f}",
         f"{row['p95_ms']:.1f}",
         f"{row['max_ms']:.1f}",
-        ", ".join(f"{count:,}" for count in items),
+        ", ".join(f"{count:,}" for count in items)
+        + (f" ({row['rows_per_s']:,.0f} rows/s)" if "rows_per_s" in row else ""),
         f"{row['peak_mb']:.0f}" if "peak_mb" in row else "",
         _step_target(row),
         _mark(row["ok"]),

@@ -67,11 +67,25 @@ def scenarios(marker: dict) -> list[dict]:
         _page("reorder list", reverse("products:reorder")),
         _page("admin customer list", reverse("admin:customers_customer_changelist"), group="admin"),
         *_recall(),
+        *_imports(marker),
         _page("failed messages", reverse("messaging:failed")),
         _page("failed messages, page 50", reverse("messaging:failed"), {"page": 50}),
     ]
     plan += _api(marker)
     return plan
+
+
+def _imports(marker: dict) -> list[dict]:
+    """The import page and a finished import's report of 100,000 rows."""
+    if not marker.get("import_report_id"):
+        return []
+    job = reverse("imports:job", args=[marker["import_report_id"]])
+    return [
+        _page("import list", reverse("imports:list")),
+        _page("import report", job),
+        _page("import report, page 1000", job, {"page": 1000}),
+        _page("import report, errors, page 100", job, {"outcome": "error", "page": 100}),
+    ]
 
 
 def _recall() -> list[dict]:

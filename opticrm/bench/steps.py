@@ -2,7 +2,8 @@
 task behind the recall list's button), the reminder scheduler's run over the
 appointments, the customer list's CSV export (streamed: its time and the
 process's peak memory) and the access report of the customer with the most
-records. Run by ``manage.py bench``
+records, and the import of a previous system's file of customers (its
+worker's time and memory). Run by ``manage.py bench``
 after the pages, in a process of its own whose DATABASE_URL names the
 benchmark database (as prepare), with the production settings. Each step
 removes the messages and tasks it created, so the next run does the same
@@ -27,6 +28,11 @@ DISPATCH_REPEATS = 20
 EXPORT_PEAK_TARGET_MB = 300.0
 # "Datenauskunft … in a minute at most" (issue 27).
 ACCESS_REPORT_TARGET_MS = 60_000.0
+# The import's worker: "memory of the worker under 300 MB" (issue 27), for
+# a file of 100,000 customers (fewer at a smaller benchmark scale).
+IMPORT_ROWS = 100_000
+IMPORT_PEAK_TARGET_MB = 300.0
+IMPORT_PREFIX = "bench-import-"
 OWNER = "bench-owner"
 
 
@@ -244,7 +250,87 @@ def access_report_step(*, runs: int) -> dict:
     return _row("access report, PDF and JSON", ms, items, ACCESS_REPORT_TARGET_MS, "max_ms")
 
 
-def run_steps(*, only: str, runs: int, log) -> list[dict]:
+def _import_file(rows: int) -> bytes:
+    """A previous system's export: German headings, dates and phone numbers,
+    Windows-1252 as old systems write it."""
+    lines = ["Kundennr;Anrede;Vorname;Nachname;Geburtsdatum;Telefon;E-Mail;Straße;PLZ;Ort"]
+    for n in range(rows):
+        lines.append(
+            f"{IMPORT_PREFIX}{n};{'Frau' if n % 2 else 'Herr'};Jörg{n};Größe{n};"
+            f"{1 + n % 28:02d}.{1 + n % 12:02d}.{1940 + n % 60};0221 {1_000_000 + n};"
+            f"import{n}@example.org;Hauptstraße {1 + n % 200};{50667 + n % 100};Köln"
+        )
+    return ("\r\n".join(lines) + "\r\n").encode("cp1252")
+
+
+def _remove_imported(job_id: int) -> None:
+    from django.apps import apps
+    from django_tasks_db.models import DBTaskResult
+
+    from customers.models import Customer
+    from imports.models import ImportJob
+
+    ids = list(
+        Customer.objects.filter(external_number__startswith=IMPORT_PREFIX).values_list(
+            "pk", flat=True
+        )
+    )
+    for start in range(0, len(ids), 5_000):
+        chunk = ids[start : start + 5_000]
+        Customer.objects.filter(pk__in=chunk).delete()
+        apps.get_model("customers", "CustomerEvent").objects.filter(pgh_obj_id__in=chunk).delete()
+    ImportJob.objects.filter(pk=job_id).delete()
+    DBTaskResult.objects.filter(task_path__endswith="run_import").delete()
+
+
+def import_step(*, rows: int) -> dict:
+    """A previous system's file of customers imported as the worker runs
+    it (imports.services.job_run), in a process of its own: its time, rows
+    per second and its peak memory. The customers it made are removed."""
+    import os
+    import resource
+    import subprocess
+
+    from imports import services
+    from imports.models import ImportJob
+
+    job = services.job_create(data=_import_file(rows), filename="bench-import.csv", user=_owner())
+    try:
+        services.job_map(
+            job_id=job.pk, mapping=job.mapping, key="external_number", existing="update"
+        )
+        # The test run is the same code rolled back: the import is timed.
+        ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.CHECKED)
+        services.job_start(job_id=job.pk, dry_run=False)
+        code = (
+            "import django; django.setup(); from imports.services import job_run; "
+            f"print(job_run(job_id={job.pk}).counts)"
+        )
+        took, done = _timed(
+            lambda: subprocess.run(
+                [sys.executable, "-c", code],
+                env={**os.environ},
+                stdout=subprocess.PIPE,
+                text=True,
+                check=False,
+            )
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"the import failed (exit {done.returncode})")
+        job.refresh_from_db()
+        if job.counts.get("new") != rows:
+            raise RuntimeError(f"the import made {job.counts}, not {rows} new customers")
+    finally:
+        _remove_imported(job.pk)
+    row = _row("customer import", [took], [rows], None, "max_ms")
+    row["rows_per_s"] = rows / (took / 1000)
+    row["peak_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    row["ok"] = row["peak_mb"] <= IMPORT_PEAK_TARGET_MB
+    row["memory_target_mb"] = IMPORT_PEAK_TARGET_MB
+    return row
+
+
+def run_steps(*, only: str, runs: int, log, import_rows: int = IMPORT_ROWS) -> list[dict]:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
@@ -264,6 +350,9 @@ def run_steps(*, only: str, runs: int, log) -> list[dict]:
     if wanted("access report, PDF and JSON"):
         rows.append(access_report_step(runs=1))
         log(_line(rows[-1]))
+    if wanted("customer import"):
+        rows.append(import_step(rows=import_rows))
+        log(_line(rows[-1]))
     now = _daytime()
     user_id = (
         get_user_model().objects.filter(username=OPTICIAN).values_list("pk", flat=True).first()
@@ -280,6 +369,8 @@ def run_steps(*, only: str, runs: int, log) -> list[dict]:
 
 def _line(row: dict) -> str:
     peak = f", peak {row['peak_mb']:.0f} MB" if "peak_mb" in row else ""
+    if "rows_per_s" in row:
+        peak += f", {row['rows_per_s']:.0f} rows/s"
     return (
         f"{row['name']}: {row['n']} runs, p50 {row['p50_ms']:.0f} ms, max {row['max_ms']:.0f} ms, "
         f"items {row['items']}{peak}"
@@ -290,6 +381,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", default="")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--import-rows", type=int, default=IMPORT_ROWS)
     args = parser.parse_args(argv)
 
     import django
@@ -299,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    rows = run_steps(only=args.only, runs=args.runs, log=log)
+    rows = run_steps(only=args.only, runs=args.runs, log=log, import_rows=args.import_rows)
     print(json.dumps({"steps": rows}), flush=True)
     return 0
 

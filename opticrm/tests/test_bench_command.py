@@ -52,6 +52,11 @@ def test_a_small_benchmark_measures_every_scenario_over_http(tmp_path, capsys):
         "customer list, without consent",
         "failed messages",
         "failed messages, page 50",
+        # Imports (issue 27): a finished import's report of 100,000 rows.
+        "import list",
+        "import report",
+        "import report, page 1000",
+        "import report, errors, page 100",
     }
     if _has_recall_list():
         expected |= {
@@ -67,6 +72,7 @@ def test_a_small_benchmark_measures_every_scenario_over_http(tmp_path, capsys):
     assert set(steps) == {
         "customer export, CSV",
         "access report, PDF and JSON",
+        "customer import",
         "recall queue, about 1,000",
         "recall queue, about 10,000",
         "reminder scheduler, first run",
@@ -83,6 +89,9 @@ def test_a_small_benchmark_measures_every_scenario_over_http(tmp_path, capsys):
     assert 0.95 * result["sizes"]["customers"] < exported <= result["sizes"]["customers"]
     assert steps["customer export, CSV"]["peak_mb"] > 0
     assert steps["access report, PDF and JSON"]["items"][0] > 1
+    # A tenth of the customers as a previous system's file, in a worker process.
+    assert steps["customer import"]["items"] == [1_000]
+    assert steps["customer import"]["peak_mb"] > 0 and steps["customer import"]["rows_per_s"] > 0
     assert {row["clients"] for row in rows} == {1, 2}
     summary = result["summary"]
     assert summary["list_sql_queries"] >= 3
