@@ -420,6 +420,22 @@ def customer_sort(queryset: QuerySet[Customer], sort: str) -> QuerySet[Customer]
     return queryset.order_by(*sort_ordering(column, descending=sort.startswith("-")))
 
 
+def identity_keys(
+    *, first_name: str, last_name: str, date_of_birth: datetime.date | None, email: str
+) -> list[tuple]:
+    """What makes two customers possibly the same person, as keys (the rule
+    of customer_possible_duplicates, for records not yet in the database:
+    an import's test run compares its rows with these)."""
+    keys: list[tuple] = []
+    if first_name and last_name and date_of_birth:
+        keys.append(
+            ("name", first_name.strip().casefold(), last_name.strip().casefold(), date_of_birth)
+        )
+    if email:
+        keys.append(("email", email.strip().lower()))
+    return keys
+
+
 def customer_possible_duplicates(
     *,
     first_name: str,

@@ -9,8 +9,8 @@ from opticrm.lib.admin import ReadOnlyAdmin
 
 @admin.register(ImportJob)
 class ImportJobAdmin(ReadOnlyAdmin):
-    """The imports that ran, for the owner; they are made on the import page
-    (the rules of a run live in imports.services, not in admin forms)."""
+    """The imports that ran, for the owner; they are made and discarded on
+    the import page (imports.services: a running one cannot be discarded)."""
 
     list_display = ["filename", "created_at", "created_by", "state", "row_count", "page"]
     list_filter = ["state", "kind"]
@@ -23,11 +23,6 @@ class ImportJobAdmin(ReadOnlyAdmin):
     @admin.display(description=_("Import page"))
     def page(self, job: ImportJob) -> str:
         return format_html('<a href="{}">{}</a>', reverse("imports:job", args=[job.pk]), _("open"))
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        # Discarding a finished import's report (and the file of one that
-        # did not run) is the owner's right; a running one stays.
-        return request.user.has_perm("imports.delete_importjob") and not (obj and obj.running)
 
 
 @admin.register(ImportMapping)

@@ -52,6 +52,8 @@ FIELDS = (
     ImportField("notes", _text(gettext_lazy("Notes")), ("notiz", "notizen", "bemerkung")),
 )
 DATE = DateField(two_digit_years="near")
+# An appointment further ahead is a typo (or 31.12.9999, "no date").
+FUTURE_YEARS = 5
 TIME = forms.TimeField(input_formats=TIME_INPUT_FORMATS)
 MINUTES = forms.IntegerField(min_value=5, max_value=24 * 60)
 
@@ -82,9 +84,13 @@ class AppointmentImporter:
         self.labels.update(start=self.labels["start_time"], end=self.labels["end_time"])
         self.seen: dict[tuple, int] = {}
         self.now = timezone.now()
-        self.types = {t.name.casefold(): t for t in AppointmentType.objects.all()}
+        self.types = {t.name.casefold(): t for t in AppointmentType.objects.filter(active=True)}
         self.staff = {}
-        for user_ in selectors.bookable_staff():
+        bookable = list(selectors.bookable_staff())
+        # Without a staff column the appointments go to the importer, if
+        # they take appointments (else each row says so).
+        self.default_staff = user if user is not None and user in bookable else None
+        for user_ in bookable:
             self.staff[user_.get_username().casefold()] = user_
             self.staff[staff_display_name(user_).casefold()] = user_
 
@@ -111,6 +117,11 @@ class AppointmentImporter:
             if name not in get:
                 raise RowError(f"{self.labels[name]}: " + _("This field is required."))
         day = clean_value(DATE, get["date"], self.labels["date"])
+        if day.year > timezone.localdate().year + FUTURE_YEARS:
+            raise RowError(
+                f"{self.labels['date']}: "
+                + _("more than %(years)s years ahead.") % {"years": FUTURE_YEARS}
+            )
         start = timezone.make_aware(
             datetime.datetime.combine(day, self._time("start_time", get["start_time"]))
         )
@@ -120,12 +131,17 @@ class AppointmentImporter:
             "type": self._lookup(
                 self.types, "type", get["type"], _("“%(name)s” is not a known appointment type.")
             ),
-            "staff": self.user,
+            "staff": self.default_staff,
             "notes": as_text(get.get("notes", "")),
         }
         if "staff" in get:
             data["staff"] = self._lookup(
                 self.staff, "staff", get["staff"], _("“%(name)s” takes no appointments here.")
+            )
+        elif data["staff"] is None:
+            raise RowError(
+                f"{self.labels['staff']}: "
+                + _("please assign the column with the staff member; you take no appointments.")
             )
         if "end_time" in get:
             end = datetime.datetime.combine(day, self._time("end_time", get["end_time"]))
@@ -138,7 +154,6 @@ class AppointmentImporter:
         key = (customer.pk, start)
         if key in self.seen:
             raise Skip(_("the same appointment as in row %(row)s") % {"row": self.seen[key]})
-        self.seen[key] = row_number
         if Appointment.objects.filter(customer=customer, start=start).exists():
             raise Skip(
                 _("the customer has an appointment on %(when)s already")
@@ -150,4 +165,5 @@ class AppointmentImporter:
             )
         except ValidationError as error:
             raise RowError(messages(error, self.labels)) from None
+        self.seen[key] = row_number
         return Result(Outcome.NEW, "", appointment.customer_id)

@@ -108,10 +108,13 @@ class CustomerImporter:
         self.form_fields = CustomerForm.base_fields
         self.labels = {f.name: f.label() for f in FIELDS}
         self.seen: dict[object, int] = {}
+        # Who the run has made so far, by identity_keys: row number.
+        self.created: dict[tuple, int] = {}
         # The batch's customers by external number, read at once (prepare).
         self.known: dict[str, Customer] | None = None
         self.insurers = {
-            provider.name.casefold(): provider for provider in InsuranceProvider.objects.all()
+            provider.name.casefold(): provider
+            for provider in InsuranceProvider.objects.filter(active=True)
         }
         self.choices = {
             name: {
@@ -206,11 +209,11 @@ class CustomerImporter:
                 Outcome.SKIPPED,
                 _("the same customer as in row %(row)s") % {"row": self.seen[key]},
             )
-        self.seen[key] = row_number
         try:
             if existing is None:
-                return self._create(data, external)
-            return self._update(existing, data, external)
+                result = self._create(row_number, data, external)
+            else:
+                result = self._update(existing, data, external)
         except services.PossibleDuplicates as duplicates:
             return Result(
                 Outcome.SKIPPED,
@@ -221,9 +224,31 @@ class CustomerImporter:
             return Result(Outcome.ERROR, messages(error, self.labels))
         except DatabaseError:
             return Result(Outcome.ERROR, _("could not be saved"))
+        if result.object_id is not None:
+            # Only a row that found or made its customer stands for it.
+            self.seen[key] = row_number
+        return result
 
-    def _create(self, data: dict, external: str) -> Result:
+    def _create(self, row_number: int, data: dict, external: str) -> Result:
+        identities = selectors.identity_keys(
+            first_name=data.get("first_name", ""),
+            last_name=data.get("last_name", ""),
+            date_of_birth=data.get("date_of_birth"),
+            email=data.get("email", ""),
+        )
+        # A test run rolls each batch back: a person made in an earlier batch
+        # is not in the database then, but is remembered here, so the test
+        # run reports what the import will do.
+        for identity in identities:
+            if identity in self.created:
+                return Result(
+                    Outcome.SKIPPED,
+                    _("possibly the same person as in row %(row)s")
+                    % {"row": self.created[identity]},
+                )
         customer = services.customer_create(data=data, user=self.user, external_number=external)
+        for identity in identities:
+            self.created[identity] = row_number
         return Result(Outcome.NEW, "", customer.pk)
 
     def _update(self, customer: Customer, data: dict, external: str) -> Result:

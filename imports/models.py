@@ -73,6 +73,8 @@ class ImportJob(models.Model):
     # When the running import last committed a batch: one that has not for
     # long was stopped hard (the worker killed) and may be resumed.
     progress_at = models.DateTimeField(_("last progress"), null=True, blank=True)
+    # Which queued run owns the job: resuming hands it to a new one.
+    run_token = models.CharField(_("run"), max_length=32, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("import")

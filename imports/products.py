@@ -86,7 +86,7 @@ class ProductImporter:
         self.labels = {f.name: f.label() for f in FIELDS}
         self.form_fields = ProductForm.base_fields
         self.seen: dict[str, int] = {}
-        self.suppliers = {s.name.casefold(): s for s in Supplier.objects.all()}
+        self.suppliers = {s.name.casefold(): s for s in Supplier.objects.filter(active=True)}
         self.categories = {
             **{normalised(str(label)): value for value, label in Category.choices},
             **{normalised(value): value for value in Category.values},
@@ -133,13 +133,19 @@ class ProductImporter:
         key_value = data.get(self.key, "")
         if not key_value:
             raise Skip(_("no %(key)s") % {"key": self.labels[self.key]})
-        if key_value in self.seen:
-            raise Skip(_("the same product as in row %(row)s") % {"row": self.seen[key_value]})
-        self.seen[key_value] = row_number
+        # Article numbers are matched in any case (product_by), EANs are digits.
+        seen_key = key_value.casefold()
+        if seen_key in self.seen:
+            raise Skip(_("the same product as in row %(row)s") % {"row": self.seen[seen_key]})
         existing = selectors.product_by(**{self.key: key_value})
+        if existing is not None:
+            # Found: later rows with this key are the same product, whatever
+            # becomes of this one.
+            self.seen[seen_key] = row_number
         try:
             if existing is None:
                 product = services.product_create(data=data)
+                self.seen[seen_key] = row_number
                 return Result(Outcome.NEW, "", product.pk)
             return self._update(existing, data)
         except ValidationError as error:

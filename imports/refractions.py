@@ -232,7 +232,6 @@ class RefractionImporter:
         key = (customer.pk, data["date"], data["kind"])
         if key in self.seen:
             raise Skip(_("the same record as in row %(row)s") % {"row": self.seen[key]})
-        self.seen[key] = row_number
         existing = refraction_on(customer_id=customer.pk, day=data["date"], kind=data["kind"])
         if existing is not None:
             raise Skip(
@@ -249,4 +248,5 @@ class RefractionImporter:
             )
         except ValidationError as error:
             raise RowError(messages(error, self.labels)) from None
+        self.seen[key] = row_number
         return Result(Outcome.NEW, " ".join(rules.unusual_values(refraction)), customer.pk)

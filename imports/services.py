@@ -8,6 +8,7 @@ code, with each batch rolled back before its report rows are written.
 """
 
 import logging
+import uuid
 from itertools import islice
 
 from django.conf import settings
@@ -76,7 +77,7 @@ def job_map(
     """Set the columns' fields and how rows find existing customers; with
     ``save_as``, remember the assignment under that name for the next file
     from the same system."""
-    job = ImportJob.objects.select_for_update().get(pk=job_id)
+    job = _locked(job_id)
     if job.state not in (State.MAPPING, State.CHECKED):
         raise ValidationError(_("This import has already run; please upload the file again."))
     if len(mapping) != len(job.headers):
@@ -102,6 +103,21 @@ def job_map(
     return job
 
 
+@transaction.atomic
+def job_check(
+    *, job_id: int, mapping: list[str], key: str, existing: str, save_as: str = ""
+) -> ImportJob:
+    """Set the assignment and queue its test run, both or neither."""
+    job_map(job_id=job_id, mapping=mapping, key=key, existing=existing, save_as=save_as)
+    return job_start(job_id=job_id, dry_run=True)
+
+
+def _locked(job_id: int) -> ImportJob:
+    """The job, locked, without its file (up to 50 MB read for nothing).
+    ImportJob.DoesNotExist if it was discarded meanwhile."""
+    return ImportJob.objects.select_for_update().defer("data").get(pk=job_id)
+
+
 def mapping_for(job: ImportJob, saved: ImportMapping) -> list[str]:
     """A saved assignment applied to this file's columns (by heading)."""
     return [saved.columns.get(heading, "") for heading in job.headers]
@@ -113,7 +129,7 @@ def job_start(*, job_id: int, dry_run: bool) -> ImportJob:
     a test run of the same assignment, and only once."""
     from imports.tasks import run_import
 
-    job = ImportJob.objects.select_for_update().get(pk=job_id)
+    job = _locked(job_id)
     if job.running:
         raise ValidationError(_("This import is already running."))
     if job.state in (State.DONE, State.FAILED):
@@ -126,8 +142,9 @@ def job_start(*, job_id: int, dry_run: bool) -> ImportJob:
     job.rows_done, job.counts, job.failure = 0, {}, ""
     job.started_at, job.finished_at = timezone.now(), None
     job.progress_at = job.started_at
-    job.save()
-    run_import.enqueue(job_id=job.pk)
+    job.run_token = uuid.uuid4().hex
+    job.save(update_fields=[*RUN_FIELDS, "state", "rows_done", "counts", "failure"])
+    run_import.enqueue(job_id=job.pk, token=job.run_token)
     return job
 
 
@@ -138,19 +155,21 @@ def job_resume(*, job_id: int) -> ImportJob:
     from imports.selectors import stalled
     from imports.tasks import run_import
 
-    job = ImportJob.objects.select_for_update().get(pk=job_id)
+    job = _locked(job_id)
     if not stalled(job):
         raise ValidationError(_("This import is running; it needs no resuming."))
-    job.progress_at = timezone.now()
-    job.save(update_fields=["progress_at"])
-    run_import.enqueue(job_id=job.pk)
+    # A new token: should the old run wake up after all, its next batch
+    # finds the job taken over and stops (job_run).
+    job.progress_at, job.run_token = timezone.now(), uuid.uuid4().hex
+    job.save(update_fields=["progress_at", "run_token"])
+    run_import.enqueue(job_id=job.pk, token=job.run_token)
     return job
 
 
 @transaction.atomic
 def job_remap(*, job_id: int) -> ImportJob:
     """Back from the test run's result to the assignment."""
-    job = ImportJob.objects.select_for_update().get(pk=job_id)
+    job = _locked(job_id)
     if job.state != State.CHECKED:
         raise ValidationError(_("This import has already run; please upload the file again."))
     job.rows.all().delete()
@@ -162,10 +181,17 @@ def job_remap(*, job_id: int) -> ImportJob:
 @transaction.atomic
 def job_delete(*, job_id: int) -> None:
     """Discard an import that is not running (its file and report)."""
-    job = ImportJob.objects.select_for_update().get(pk=job_id)
+    job = _locked(job_id)
     if job.running:
         raise ValidationError(_("A running import cannot be discarded."))
     job.delete()
+
+
+RUN_FIELDS = ("started_at", "finished_at", "progress_at", "run_token")
+
+
+class _TakenOver(Exception):
+    """The job was resumed by another run (a new token): this one stops."""
 
 
 def _batches(iterable, size: int):
@@ -174,10 +200,39 @@ def _batches(iterable, size: int):
         yield batch
 
 
-def job_run(*, job_id: int) -> ImportJob:
-    """Run the queued test run or import (the task's body)."""
+def _process(rows_importer, row_number: int, values: dict) -> Result:
+    """One row in a savepoint of its own: whatever it raises, its batch
+    goes on (the importers say why a row fails; anything else is logged)."""
+    try:
+        with transaction.atomic():
+            return rows_importer.process(row_number, values)
+    except Exception:
+        logger.exception("Import row %s could not be saved", row_number)
+        return Result(Outcome.ERROR, _("could not be saved"))
+
+
+def _batch(rows_importer, batch: list, columns: list, width: int) -> list[tuple[int, Result]]:
+    rows_values = [
+        {name: cells[index] if index < len(cells) else None for index, name in columns}
+        for _row_number, cells in batch
+    ]
+    if hasattr(rows_importer, "prepare"):
+        rows_importer.prepare(rows_values)
+    results = []
+    for (row_number, cells), values in zip(batch, rows_values, strict=True):
+        if any(files.as_text(cell) for cell in cells[width:]):
+            results.append((row_number, _too_many_cells()))
+        else:
+            results.append((row_number, _process(rows_importer, row_number, values)))
+    return results
+
+
+def job_run(*, job_id: int, token: str | None = None) -> ImportJob:
+    """Run the queued test run or import (the task's body). ``token``: the
+    run the task was queued for; a job resumed since belongs to another."""
     job = ImportJob.objects.get(pk=job_id)
-    if not job.running:
+    token = token or job.run_token
+    if not job.running or job.run_token != token:
         return job
     dry_run = job.state == State.CHECKING
     rows_importer = importer(job.kind)(key=job.key, existing=job.existing, user=job.created_by)
@@ -188,7 +243,6 @@ def job_run(*, job_id: int) -> ImportJob:
         delimiter=job.delimiter,
     )
     columns = [(index, name) for index, name in enumerate(job.mapping) if name]
-    width = len(job.headers)
     counts = dict(job.counts)
     try:
         # Resumed after a hard stop: the committed batches are done.
@@ -196,23 +250,18 @@ def job_run(*, job_id: int) -> ImportJob:
         for batch in _batches(rows, settings.IMPORT_BATCH_SIZE):
             with transaction.atomic():
                 with transaction.atomic():
-                    rows_values = [
-                        {
-                            name: cells[index] if index < len(cells) else None
-                            for index, name in columns
-                        }
-                        for _row_number, cells in batch
-                    ]
-                    if hasattr(rows_importer, "prepare"):
-                        rows_importer.prepare(rows_values)
-                    results = []
-                    for (row_number, cells), values in zip(batch, rows_values, strict=True):
-                        if any(files.as_text(cell) for cell in cells[width:]):
-                            results.append((row_number, _too_many_cells()))
-                            continue
-                        results.append((row_number, rows_importer.process(row_number, values)))
+                    results = _batch(rows_importer, batch, columns, len(job.headers))
                     if dry_run:
                         transaction.set_rollback(True)
+                for _row_number, result in results:
+                    counts[result.outcome] = counts.get(result.outcome, 0) + 1
+                # Claims the batch for this run: a run taken over writes
+                # nothing and stops (its batch rolls back).
+                claimed = ImportJob.objects.filter(pk=job.pk, run_token=token).update(
+                    rows_done=F("rows_done") + len(batch), counts=counts, progress_at=Now()
+                )
+                if not claimed:
+                    raise _TakenOver
                 ImportRow.objects.bulk_create(
                     ImportRow(
                         job_id=job.pk,
@@ -223,25 +272,26 @@ def job_run(*, job_id: int) -> ImportJob:
                     )
                     for row_number, result in results
                 )
-                for _row_number, result in results:
-                    counts[result.outcome] = counts.get(result.outcome, 0) + 1
-                ImportJob.objects.filter(pk=job.pk).update(
-                    rows_done=F("rows_done") + len(batch), counts=counts, progress_at=Now()
-                )
+    except _TakenOver:
+        logger.warning("Import %s was resumed by another run; this one stops", job.pk)
+        return job
     except Exception as error:
         logger.exception("Import %s stopped", job.pk)
         reason = error.message if isinstance(error, files.FileProblem) else _("internal error")
-        ImportJob.objects.filter(pk=job.pk).update(
+        # The file is of no more use (it must be uploaded again) and holds
+        # personal data.
+        ImportJob.objects.filter(pk=job.pk, run_token=token).update(
             state=State.FAILED,
             finished_at=timezone.now(),
-            failure=_("Stopped: %(reason)s.") % {"reason": reason},
+            failure=_("Stopped: %(reason)s") % {"reason": reason.rstrip(".")} + ".",
+            data=b"",
         )
         raise
     finished = {"state": State.CHECKED if dry_run else State.DONE, "finished_at": timezone.now()}
     if not dry_run:
         # The file holds personal data; the report says what came of it.
         finished["data"] = b""
-    ImportJob.objects.filter(pk=job.pk).update(**finished)
+    ImportJob.objects.filter(pk=job.pk, run_token=token).update(**finished)
     job.refresh_from_db()
     return job
 

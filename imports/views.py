@@ -70,9 +70,10 @@ def _mapping_form(request: HttpRequest, job: ImportJob, data=None) -> MappingFor
     mapping, key, existing = job.mapping, job.key, job.existing
     saved = None
     chosen = request.GET.get("mapping", "")
-    if chosen.isdigit():
+    if chosen.isascii() and chosen.isdigit():
         saved = selectors.saved_mappings(job.kind).filter(pk=chosen).first()
-    elif job.state == ImportJob.State.MAPPING and not job.counts:
+    elif job.state == ImportJob.State.MAPPING and job.started_at is None:
+        # Before the first test run only: "Zuordnung ändern" keeps the tested one.
         saved = selectors.fitting_mapping(job)
     if saved is not None:
         mapping, key, existing = services.mapping_for(job, saved), saved.key, saved.existing
@@ -156,6 +157,12 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _gone(request: HttpRequest) -> HttpResponse:
+    """Discarded meanwhile (a second click, a colleague)."""
+    messages.error(request, _("This import has been discarded."))
+    return redirect("imports:list")
+
+
 @permission_required(IMPORT, raise_exception=True)
 @require_POST
 def job_mapping(request: HttpRequest, pk: int) -> HttpResponse:
@@ -167,14 +174,15 @@ def job_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     form = _mapping_form(request, job, request.POST)
     if form.is_valid():
         try:
-            services.job_map(
+            services.job_check(
                 job_id=job.pk,
                 mapping=form.mapping(),
                 key=form.cleaned_data["key"],
                 existing=form.existing_choice(),
                 save_as=form.cleaned_data["save_as"],
             )
-            services.job_start(job_id=job.pk, dry_run=True)
+        except ImportJob.DoesNotExist:
+            return _gone(request)
         except ValidationError as error:
             form.add_error(None, error)
         except DatabaseError:
@@ -205,6 +213,8 @@ def job_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             return redirect("imports:list")
         else:
             raise Http404
+    except ImportJob.DoesNotExist:
+        return _gone(request)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     except DatabaseError:

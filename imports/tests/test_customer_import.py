@@ -291,16 +291,17 @@ def test_each_batch_commits_whole_and_a_stop_keeps_what_the_report_lists(setting
     rows = [[str(n), "", f"Vor{n}", f"Nach{n}", "", "", "", ""] for n in range(1, 6)]
     job = job_for(rows)
     run(job, dry_run=True)
-    from imports.customers import CustomerImporter
+    original = services._batch
+    calls = []
 
-    original = CustomerImporter.process
+    def database_gone_in_batch_2(*args):
+        calls.append(1)
+        results = original(*args)
+        if len(calls) == 2:
+            raise RuntimeError("connection lost")
+        return results
 
-    def fail_on_row_5(self, row_number, values):
-        if row_number == 5:
-            raise RuntimeError("worker killed")
-        return original(self, row_number, values)
-
-    monkeypatch.setattr(CustomerImporter, "process", fail_on_row_5)
+    monkeypatch.setattr(services, "_batch", database_gone_in_batch_2)
     services.job_start(job_id=job.pk, dry_run=False)
     with pytest.raises(RuntimeError):
         run_queued_imports()
@@ -311,6 +312,55 @@ def test_each_batch_commits_whole_and_a_stop_keeps_what_the_report_lists(setting
     assert job.rows_done == 2
     assert [row[:2] for row in report(job)] == [(2, "new"), (3, "new")]
     assert sorted(Customer.objects.values_list("last_name", flat=True)) == ["Nach1", "Nach2"]
+    # The file must be uploaded again: it is not kept.
+    assert bytes(ImportJob.objects.get(pk=job.pk).data) == b""
+
+
+def test_a_row_that_raises_is_an_error_row_and_the_batch_goes_on(monkeypatch):
+    rows = [[str(n), "", f"Vor{n}", f"Nach{n}", "", "", "", ""] for n in range(1, 4)]
+    from imports.customers import CustomerImporter
+
+    original = CustomerImporter.process
+
+    def broken_row_3(self, row_number, values):
+        if row_number == 3:
+            Customer.objects.create(first_name="", last_name="")  # a constraint fails
+        return original(self, row_number, values)
+
+    monkeypatch.setattr(CustomerImporter, "process", broken_row_3)
+    job = run(job_for(rows), dry_run=True)
+    job = run(job, dry_run=False)
+    assert report(job) == [
+        (2, "new", ""),
+        (3, "error", "konnte nicht gespeichert werden"),
+        (4, "new", ""),
+    ]
+    assert Customer.objects.count() == 2
+
+
+def test_the_test_run_knows_the_people_of_earlier_batches(settings):
+    settings.IMPORT_BATCH_SIZE = 2
+    rows = [
+        ["1", "", "Erika", "Muster", "03.04.1961", "", "", ""],
+        ["2", "", "Hans", "Anders", "", "", "", ""],
+        # The same person under another number of the old system, next batch.
+        ["3", "", "ERIKA", "muster", "03.04.1961", "", "", ""],
+    ]
+    job = run(job_for(rows), dry_run=True)
+    checked = report(job)
+    assert checked[2] == (4, "skipped", "möglicherweise dieselbe Person wie in Zeile 2")
+    job = run(job, dry_run=False)
+    assert report(job) == checked
+    assert Customer.objects.count() == 2
+
+
+def test_a_failed_row_does_not_stand_for_later_rows_with_its_key():
+    rows = [
+        ["4711", "", "Erika", "Muster", "31.02.1961", "", "", ""],
+        ["4711", "", "Erika", "Muster", "03.04.1961", "", "", ""],
+    ]
+    job = run(job_for(rows), dry_run=True)
+    assert [row[1] for row in report(job)] == ["error", "new"]
 
 
 def test_an_external_number_another_customer_has_is_a_row_error():
@@ -340,6 +390,7 @@ def test_a_run_whose_worker_was_killed_resumes_after_the_last_batch(
 
     monkeypatch.setattr(CustomerImporter, "process", killed_on_row_4)
     services.job_start(job_id=job.pk, dry_run=False)
+    queued_token = ImportJob.objects.get(pk=job.pk).run_token
     with pytest.raises(KeyboardInterrupt):
         run_queued_imports()
     monkeypatch.setattr(CustomerImporter, "process", original)
@@ -356,8 +407,29 @@ def test_a_run_whose_worker_was_killed_resumes_after_the_last_batch(
     page = owner_client.get(url).text
     assert "der Hintergrund-Worker wurde vermutlich angehalten" in page
     owner_client.post(reverse("imports:action", args=[job.pk, "resume"]))
+    # The killed run, should it wake up after all, belongs to no job now.
+    assert services.job_run(job_id=job.pk, token=queued_token).rows_done == 2
     run_queued_imports()
     job.refresh_from_db()
     assert job.state == ImportJob.State.DONE
     assert [row[:2] for row in report(job)] == [(n, "new") for n in range(2, 7)]
     assert Customer.objects.count() == 5
+
+
+def test_a_run_taken_over_mid_batch_writes_nothing(monkeypatch):
+    job = job_for([ERIKA])
+    run(job, dry_run=True)
+    services.job_start(job_id=job.pk, dry_run=False)
+    original = services._batch
+
+    def resumed_meanwhile(*args):
+        results = original(*args)
+        ImportJob.objects.filter(pk=job.pk).update(run_token="another-run")
+        return results
+
+    monkeypatch.setattr(services, "_batch", resumed_meanwhile)
+    assert run_queued_imports() == 1
+    job.refresh_from_db()
+    assert (job.state, job.rows_done) == (ImportJob.State.IMPORTING, 0)
+    assert not Customer.objects.exists()
+    assert not ImportRow.objects.filter(job=job).exists()

@@ -133,3 +133,60 @@ def test_too_large(settings):
 def test_a_broken_quote_is_a_row_error():
     data = b'Name;Ort\r\n"Meier;K\xc3\xb6ln\r\n' + b"x" * 200_000
     assert problem(data).startswith("Zeile")
+
+
+def test_a_row_of_200000_empty_cells_is_read_at_once():
+    import time
+
+    started = time.monotonic()
+    table = files.inspect(csv_bytes([HEADER, ROW]) + b";" * 200_000 + b"\r\n", "f.csv")
+    assert table.row_count == 1
+    assert time.monotonic() - started < 2
+    message = problem(csv_bytes([HEADER, ROW]) + b"x;" * 100_000 + b"\r\n")
+    assert message == "Zeile 3 hat 100.000 Spalten; höchstens 200 sind erlaubt."
+
+
+def test_control_characters_are_refused():
+    data = csv_bytes([HEADER, [*ROW[:2], "Er\x00ika", *ROW[3:]]], encoding="utf-16")
+    assert problem(data) == (
+        "Zeile 2, Spalte „Vorname“ enthält ein Steuerzeichen, das Text nicht enthalten kann. "
+        "Bitte den Export des alten Systems prüfen."
+    )
+
+
+def test_xlsx_whose_dimension_claims_one_cell_is_read_whole():
+    data = xlsx_bytes([HEADER, ROW, ROW])
+    archive_in = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive_out:
+        for item in archive_in.infolist():
+            content = archive_in.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = re_dimension(content)
+            archive_out.writestr(item, content)
+    table, rows = rows_of(out.getvalue())
+    assert table.row_count == 2 and rows[1] == ROW
+
+
+def re_dimension(content: bytes) -> bytes:
+    import re
+
+    changed = re.sub(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1"/>', content)
+    assert changed != content
+    return changed
+
+
+def test_a_corrupt_deflate_stream_is_a_damaged_file():
+    data = bytearray(xlsx_bytes([HEADER, ROW]))
+    archive = zipfile.ZipFile(io.BytesIO(bytes(data)))
+    sheet = archive.getinfo("xl/worksheets/sheet1.xml")
+    # Scramble the compressed bytes of the sheet, keeping the zip's directory.
+    start = sheet.header_offset + 30 + len(sheet.filename) + len(sheet.extra)
+    for offset in range(start + 5, start + min(sheet.compress_size, 60)):
+        data[offset] ^= 0x5A
+    assert "beschädigt" in problem(bytes(data))
+
+
+def test_an_xlsx_that_unpacks_to_gigabytes_is_refused(monkeypatch):
+    monkeypatch.setattr(files, "MAX_UNPACKED", 1000)
+    assert "entpackt mehr als" in problem(xlsx_bytes([HEADER, ROW]))

@@ -243,3 +243,20 @@ def test_the_admin_lists_lead_to_the_import_page(owner_client, staff, staff_clie
     staff.save()
     page = staff_client.get(reverse("admin:customers_customer_changelist")).text
     assert "data-admin-import" not in page
+
+
+def test_odd_parameters_and_a_second_discard_get_no_error_page(owner_client, uploaded):
+    url = reverse("imports:job", args=[uploaded.pk])
+    assert owner_client.get(url, {"mapping": "²"}).status_code == 200
+    assert owner_client.get(url, {"mapping": "999999"}).status_code == 200
+    data = mapping_data(uploaded, column_0="is_superuser")
+    response = owner_client.post(reverse("imports:mapping", args=[uploaded.pk]), data)
+    assert response.status_code == 400
+    assert (
+        "Bitte eine gültige Auswahl treffen. is_superuser ist keine gültige Auswahl."
+        in response.text
+    )
+    discard = reverse("imports:action", args=[uploaded.pk, "discard"])
+    owner_client.post(discard)
+    response = owner_client.post(discard, follow=True)
+    assert response.status_code == 404
