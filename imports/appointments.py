@@ -24,6 +24,7 @@ from imports.rows import (
     RowError,
     Skip,
     clean_value,
+    customer_key_needed,
     customer_of,
     messages,
     outcome_of,
@@ -70,12 +71,7 @@ class AppointmentImporter:
 
     @staticmethod
     def needed(key: str) -> list[str]:
-        customer = (
-            ["customer_external_number"]
-            if key == ImportJob.Key.EXTERNAL_NUMBER
-            else ["customer_name", "customer_birth"]
-        )
-        return [*customer, "date", "start_time", "type"]
+        return [*customer_key_needed(key), "date", "start_time", "type"]
 
     def __init__(self, *, key: str, existing: str, user=None):
         self.key = key

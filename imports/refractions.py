@@ -18,6 +18,7 @@ from imports.rows import (
     RowError,
     Skip,
     clean_value,
+    customer_key_needed,
     customer_of,
     messages,
     normalised,
@@ -158,12 +159,7 @@ class RefractionImporter:
 
     @staticmethod
     def needed(key: str) -> list[str]:
-        customer = (
-            ["customer_external_number"]
-            if key == ImportJob.Key.EXTERNAL_NUMBER
-            else ["customer_name", "customer_birth"]
-        )
-        return [*customer, "date"]
+        return [*customer_key_needed(key), "date"]
 
     def __init__(self, *, key: str, existing: str, user=None):
         self.key = key

@@ -116,6 +116,13 @@ def clean_value(form_field, value, label: str):
 CUSTOMER_KEY_FIELDS = ("customer_external_number", "customer_name", "customer_birth")
 
 
+def customer_key_needed(key: str) -> list[str]:
+    """The columns that name a row's customer, by the job's key."""
+    if key == ImportJob.Key.EXTERNAL_NUMBER:
+        return ["customer_external_number"]
+    return ["customer_name", "customer_birth"]
+
+
 def customer_of(key: str, values: dict, parse_birth: Callable) -> Customer:
     """The living customer a row names, by the job's key: the number of the
     old system, or name (as "Nachname, Vorname") and date of birth."""

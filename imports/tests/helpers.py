@@ -38,3 +38,14 @@ def xlsx_bytes(rows: list[list]) -> bytes:
 
 
 HEADER = ["Kundennr", "Anrede", "Vorname", "Nachname", "Geburtsdatum", "Telefon", "E-Mail", "Ort"]
+# A customer row of HEADER, as a previous system writes it.
+ERIKA = [
+    "4711",
+    "Frau",
+    "Erika",
+    "Mustermann",
+    "03.04.1961",
+    "030 1234567",
+    "erika@example.org",
+    "Berlin",
+]

@@ -14,7 +14,7 @@ from customers.models import Customer
 from customers.tests import factories
 from imports import services
 from imports.models import ImportJob, ImportMapping, ImportRow
-from imports.tests.helpers import HEADER, csv_bytes, run_queued_imports, xlsx_bytes
+from imports.tests.helpers import ERIKA, HEADER, csv_bytes, run_queued_imports, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -40,18 +40,6 @@ def report(job) -> list[tuple[int, str, str]]:
         .order_by("row_number")
         .values_list("row_number", "outcome", "message")
     )
-
-
-ERIKA = [
-    "4711",
-    "Frau",
-    "Erika",
-    "Mustermann",
-    "03.04.1961",
-    "030 1234567",
-    "erika@example.org",
-    "Berlin",
-]
 
 
 def test_the_columns_are_guessed_from_their_headings():

@@ -16,21 +16,11 @@ from django_tasks_db.models import DBTaskResult
 
 from customers.models import Customer
 from imports.models import ImportJob, ImportMapping, ImportRow
-from imports.tests.helpers import HEADER, csv_bytes, run_queued_imports
+from imports.tests.helpers import ERIKA, HEADER, csv_bytes, run_queued_imports
 
 pytestmark = pytest.mark.django_db
 
 LIST = reverse("imports:list")
-ERIKA = [
-    "4711",
-    "Frau",
-    "Erika",
-    "Mustermann",
-    "03.04.1961",
-    "030 1234567",
-    "e@example.org",
-    "Köln",
-]
 BROKEN = ["4712", "Herr", "Max", "Fehler", "31.02.1970", "", "", ""]
 
 
@@ -94,7 +84,7 @@ def test_a_too_large_file_is_refused_before_it_is_read(owner_client, settings):
     settings.IMPORT_MAX_BYTES = 50
     response = upload(owner_client, csv_bytes([HEADER, ERIKA, ERIKA]))
     assert response.status_code == 400
-    assert "Die Datei ist zu groß (208\xa0Bytes); höchstens 50\xa0Bytes" in response.text
+    assert "Die Datei ist zu groß (218\xa0Bytes); höchstens 50\xa0Bytes" in response.text
     assert not ImportJob.objects.exists()
 
 
