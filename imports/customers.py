@@ -14,7 +14,16 @@ from customers.forms import CustomerForm
 from customers.models import Customer, InsuranceProvider
 from imports.files import as_text
 from imports.models import ImportJob, Kind, Outcome
-from imports.rows import ImportField, Result, Skip, messages, normalised, who
+from imports.rows import (
+    ImportField,
+    Result,
+    RowError,
+    Skip,
+    clean_value,
+    messages,
+    normalised,
+    who,
+)
 
 
 def _label(name: str):
@@ -71,7 +80,6 @@ FIELDS = (
     ),
     ImportField("status", _label("status"), ("status",)),
 )
-FIELD_NAMES = tuple(f.name for f in FIELDS)
 # Words for choices that old systems write instead of ours.
 CHOICE_WORDS = {
     "salutation": {"herr": "mr", "herrn": "mr", "frau": "ms", "divers": "", "firma": ""},
@@ -154,10 +162,7 @@ class CustomerImporter:
             raise ValidationError(
                 _("“%(value)s” is not one of the allowed values.") % {"value": text}
             )
-        form_field = self.form_fields[name]
-        if name in ("date_of_birth", "last_exam_date"):
-            return form_field.clean(value)
-        return form_field.clean(as_text(value))
+        return clean_value(self.form_fields[name], value, self.labels[name])
 
     def _data(self, values: dict[str, object]) -> tuple[dict, list[str]]:
         data, errors = {}, []
@@ -166,12 +171,15 @@ class CustomerImporter:
                 continue
             try:
                 data[name] = self._convert(name, value)
+            except RowError as error:
+                errors.append(error.reason)
             except ValidationError as error:
                 errors.append(f"{self.labels[name]}: {' '.join(error.messages)}")
         return data, errors
 
-    def _match(self, values: dict, data: dict, external: str) -> tuple[object, Customer | None]:
-        """(the row's key, the existing customer) or raises Result as skip."""
+    def _match(self, data: dict, external: str) -> tuple[object, Customer | None]:
+        """The row's key and the existing customer (None: a new one); Skip
+        when the row cannot be matched."""
         if self.key == ImportJob.Key.EXTERNAL_NUMBER:
             if not external:
                 raise Skip(_("no external number"))
@@ -201,7 +209,7 @@ class CustomerImporter:
         if errors:
             return Result(Outcome.ERROR, "; ".join(errors))
         try:
-            key, existing = self._match(values, data, external)
+            key, existing = self._match(data, external)
         except Skip as skip:
             return Result(Outcome.SKIPPED, skip.reason)
         if key in self.seen:

@@ -103,10 +103,6 @@ class ImportJob(models.Model):
     def running(self) -> bool:
         return self.state in (self.State.CHECKING, self.State.IMPORTING)
 
-    @property
-    def dry_run(self) -> bool:
-        return self.state in (self.State.CHECKING, self.State.CHECKED)
-
 
 class Outcome(models.TextChoices):
     NEW = "new", _("new")

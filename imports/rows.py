@@ -112,10 +112,6 @@ def clean_value(form_field, value, label: str):
         raise RowError(f"{label}: {' '.join(error.messages)}") from None
 
 
-# The fields that name the customer a refraction or appointment belongs to.
-CUSTOMER_KEY_FIELDS = ("customer_external_number", "customer_name", "customer_birth")
-
-
 def customer_key_needed(key: str) -> list[str]:
     """The columns that name a row's customer, by the job's key."""
     if key == ImportJob.Key.EXTERNAL_NUMBER:
