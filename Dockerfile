@@ -38,6 +38,11 @@ RUN apt-get update \
     && apt-get purge -y --auto-remove gettext \
     && rm -rf /var/lib/apt/lists/*
 
+# Generated files (the "Alle Daten exportieren" ZIPs): a folder the app user
+# may write; compose mounts a volume here that web, worker and scheduler share.
+ENV MEDIA_ROOT=/var/lib/opticrm/media
+RUN mkdir -p "$MEDIA_ROOT" && chown opticrm "$MEDIA_ROOT"
+
 USER opticrm
 
 EXPOSE 8000

@@ -45,5 +45,7 @@ class AppointmentsConfig(AppConfig):
                 field="customer_id",
                 history=self.get_model("AppointmentEvent"),
                 purged_first=True,
+                # An appointment is contact with the customer (the retention review).
+                contact="start",
             )
         )

@@ -15,6 +15,7 @@ from appointments.models import BLOCKING_STATUSES, Appointment, AppointmentType,
 from customers import selectors as customer_selectors
 from customers.models import Customer
 from opticrm.lib import pagination
+from opticrm.lib.dates import start_of_day
 
 DEFAULT_SORT = "start"
 CUSTOMER_CHOICES_LIMIT = 10
@@ -54,11 +55,6 @@ class NextAppointmentStart(Func):
 def appointment_list() -> QuerySet[Appointment]:
     """Appointments with everything a table row shows, in one query."""
     return Appointment.objects.select_related("customer", "staff", "type")
-
-
-def start_of_day(day: datetime.date) -> datetime.datetime:
-    """Midnight at the start of a day in the shop's time zone."""
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def appointment_between(

@@ -117,7 +117,10 @@ def appointment_validate(
         raise ValidationError(
             {"end": ValidationError(_("The end must be after the start."), code="end_order")}
         )
-    if check_customer and Customer.objects.deleted().filter(pk=appointment.customer_id).exists():
+    if (
+        check_customer
+        and Customer.objects.filter(pk=appointment.customer_id, deleted_at__isnull=False).exists()
+    ):
         raise ValidationError({"customer": _("This customer has been deleted.")})
     if appointment.is_blocking:
         if not allow_outside_hours:

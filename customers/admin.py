@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from customers import selectors, services
-from customers.models import Customer, Erasure, InsuranceProvider
+from customers.models import Customer, Erasure, InsuranceProvider, RetentionReview
 from opticrm.lib.admin import ReadableHistoryAdmin, ReadOnlyAdmin, VersionedAdminForm
 from opticrm.lib.phone import format_phone
 
@@ -150,7 +150,9 @@ class CustomerAdmin(ReadableHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         # Deleting for good needs the purge permission and a customer that was
         # soft-deleted first; everyday deletion is the soft-delete action.
-        if obj is not None and not obj.is_deleted:
+        # The anonymised remains of an erasure stay for the records the law
+        # keeps.
+        if obj is not None and (not obj.is_deleted or obj.anonymised_at is not None):
             return False
         return request.user.has_perm("customers.purge_customer")
 
@@ -209,6 +211,14 @@ class CustomerAdmin(ReadableHistoryAdmin):
 class ErasureAdmin(ReadOnlyAdmin):
     """The erasure log: read only (who erased which customer number when)."""
 
-    list_display = ["erased_at", "customer_number", "erased_by"]
+    list_display = ["erased_at", "customer_number", "erased_by", "anonymised"]
     search_fields = ["customer_number"]
     list_select_related = ["erased_by"]
+
+
+@admin.register(RetentionReview)
+class RetentionReviewAdmin(ReadOnlyAdmin):
+    """The monthly retention reviews: when, for how many years, how many
+    customers (the list itself is the page "Aufbewahrungsfrist abgelaufen")."""
+
+    list_display = ["made_at", "years", "contact_before", "customer_count"]

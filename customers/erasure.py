@@ -4,9 +4,14 @@ importing those apps (issue 24: apps depend one way).
 
 Each app that stores data about a customer registers its model in its
 AppConfig's ``ready``: the field naming the customer, the model's change
-history, and whether the model protects the customer from an everyday
-delete (then the purge deletes its rows first)."""
+history, whether the model protects the customer from an everyday delete
+(then the purge deletes its rows first), whether the law keeps its rows
+(then the erasure anonymises the customer instead of deleting), and which
+of its dates counts as contact with the customer (the retention review).
+Data about a customer that is not a row of its own (a name in a report's
+text) is scrubbed by a function the app registers."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import models
@@ -21,9 +26,29 @@ class Holding:
     # PROTECT: everyday deletes of the customer are refused because of these
     # rows; the purge deletes them first.
     purged_first: bool = False
+    # Why the law keeps the rows (e.g. invoices: § 147 AO, 10 years); blank:
+    # they go with the customer.
+    kept_by_law: str = ""
+    # The date field counting as contact with the customer (an appointment's
+    # start): the retention review counts customers without any since N years.
+    contact: str = ""
+
+
+@dataclass(frozen=True)
+class Scrub:
+    """What an app removes of an erased customer outside the registered rows
+    (a name in a report's text, files that may hold the person)."""
+
+    name: str
+    # run(customer_id): called inside the erasure's transaction.
+    run: Callable[[int], None]
+    # counts(customer_id): what it will remove, as (what, how many), for the
+    # erasure's explanation; none when there is nothing to say.
+    counts: Callable[[int], list[tuple[str, int]]] = lambda customer_id: []
 
 
 _HOLDINGS: dict[str, Holding] = {}
+_SCRUBS: dict[str, Scrub] = {}
 
 
 def register(holding: Holding) -> None:
@@ -31,8 +56,17 @@ def register(holding: Holding) -> None:
     _HOLDINGS[holding.model._meta.label] = holding
 
 
+def register_scrub(scrub: Scrub) -> None:
+    """Idempotent like register."""
+    _SCRUBS[scrub.name] = scrub
+
+
 def holdings() -> list[Holding]:
     return list(_HOLDINGS.values())
+
+
+def scrubs() -> list[Scrub]:
+    return list(_SCRUBS.values())
 
 
 def purged_first(customer_ids) -> list[models.QuerySet]:

@@ -81,3 +81,15 @@ class CustomerForm(RemembersLoadedValues, forms.ModelForm):
 
     def service_data(self) -> dict:
         return {field: self.cleaned_data[field] for field in EDITABLE_FIELDS}
+
+
+class EraseForm(forms.Form):
+    """The erasure's confirmation (DSGVO Art. 17): it cannot be undone."""
+
+    confirm = forms.BooleanField(
+        label=_(
+            "I have checked the erasure: the person asked for it, or the purpose of storing "
+            "their data has ended."
+        ),
+        error_messages={"required": _("Please confirm the erasure first.")},
+    )

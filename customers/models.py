@@ -196,7 +196,8 @@ class CustomerQuerySet(models.QuerySet):
         return self.filter(ALIVE)
 
     def deleted(self):
-        return self.filter(deleted_at__isnull=False)
+        """Deleted and restorable: not the anonymised remains of an erasure."""
+        return self.filter(deleted_at__isnull=False, anonymised_at__isnull=True)
 
 
 # Derived columns stay out of the history: they change with what they are derived from.
@@ -288,6 +289,10 @@ class Customer(TimeStampedModel):
         related_name="+",
     )
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
+    # When the customer was erased (DSGVO Art. 17) while records the law keeps
+    # (invoices) still name them: what remains is this anonymised row, deleted
+    # and never restorable (customers.services.customer_erase).
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
     # Derived from the fields above on every save, for accent-free search and
     # German sorting that do not depend on the database's collation.
     # Byte order ("C") on folded text: German dictionary order on any server,
@@ -622,6 +627,8 @@ class Erasure(models.Model):
 
     customer_number = models.PositiveIntegerField(_("customer number"))
     erased_at = models.DateTimeField(_("erased at"), default=timezone.now)
+    # Records the law keeps name the customer: the row stays, anonymised.
+    anonymised = models.BooleanField(_("anonymised"), default=False)
     erased_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("erased by"),
@@ -637,3 +644,59 @@ class Erasure(models.Model):
 
     def __str__(self) -> str:
         return str(self.customer_number)
+
+
+class RetentionReview(models.Model):
+    """The monthly list of customers without contact for N years
+    (``RETENTION_YEARS``): their data may have outlived its purpose and are
+    for the owner to review ("Aufbewahrungsfrist abgelaufen"). Nothing is
+    deleted by it (customers.services.retention_review_make)."""
+
+    made_at = models.DateTimeField(_("made at"), default=timezone.now)
+    years = models.PositiveSmallIntegerField(_("years without contact"))
+    # Customers whose last contact was before this day are listed.
+    contact_before = models.DateField(_("last contact before"))
+    customer_count = models.PositiveIntegerField(_("customers"), default=0)
+
+    class Meta:
+        ordering = ["-made_at", "-id"]
+        verbose_name = _("retention review")
+        verbose_name_plural = _("retention reviews")
+        indexes = [models.Index(fields=["-made_at"], name="retention_review_made")]
+
+    def __str__(self) -> str:
+        return f"{self.made_at:%Y-%m-%d} ({self.customer_count})"
+
+
+class RetentionCandidate(models.Model):
+    """A customer on a retention review, with the last contact found."""
+
+    # Indexed by the two indexes below, which begin with it.
+    review = models.ForeignKey(
+        RetentionReview,
+        verbose_name=_("retention review"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="+"
+    )
+    last_contact = models.DateField(_("last contact"))
+
+    class Meta:
+        verbose_name = _("retention candidate")
+        verbose_name_plural = _("retention candidates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "customer"],
+                name="retention_candidate_unique",
+                violation_error_message=_("This customer is on the list already."),
+            )
+        ]
+        indexes = [
+            # The review's page: oldest contact first, paged by these alone.
+            models.Index(
+                fields=["review", "last_contact", "customer"], name="retention_candidate_order"
+            ),
+        ]

@@ -2,37 +2,44 @@
 
 import datetime
 import functools
+from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db import connections
+from django.db import connections, models
 from django.db.models import (
     Case,
     CharField,
     Count,
     DateTimeField,
+    Exists,
     ExpressionWrapper,
     F,
     Max,
     Min,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     When,
 )
-from django.db.models.functions import Now
+from django.db.models.functions import Greatest, Now, TruncDate
 
-from customers import sections
+from customers import erasure, sections
 from customers.models import (
     SORT_KEYS,
     Customer,
     CustomerCount,
     CustomerSearchWord,
     InsuranceProvider,
+    RetentionCandidate,
+    RetentionReview,
     sort_ordering,
 )
 from customers.next_appointment import start as next_appointment_start
 from customers.validators import years_before
 from opticrm.lib import text
+from opticrm.lib.dates import start_of_day
 from opticrm.lib.history import with_latest_event_id
 from opticrm.lib.models import with_names_of
 
@@ -508,3 +515,92 @@ def customers_by_external_numbers(numbers: list[str]) -> dict[str, Customer]:
 def customer_by_external_number(external_number: str) -> Customer | None:
     """The living customer with this number of the previous system, if any."""
     return Customer.objects.alive().filter(external_number=external_number.strip()).first()
+
+
+@dataclass(frozen=True)
+class ErasurePlan:
+    """What erasing a customer does: rows deleted and rows kept, by kind."""
+
+    deleted: list[tuple[str, int]]  # (what, how many)
+    kept: list[tuple[str, int, str]]  # (what, how many, the law's reason)
+
+    @property
+    def anonymises(self) -> bool:
+        return bool(self.kept)
+
+
+def erasure_plan(*, customer_id: int) -> ErasurePlan:
+    """The erasure's explanation before it is done (the confirmation page)."""
+    deleted, kept = [], []
+    for holding in erasure.holdings():
+        count = holding.model._default_manager.filter(**{holding.field: customer_id}).count()
+        name = str(holding.model._meta.verbose_name_plural)
+        if holding.kept_by_law:
+            if count:
+                kept.append((name, count, holding.kept_by_law))
+        elif count:
+            deleted.append((name, count))
+    for scrub in erasure.scrubs():
+        deleted.extend(scrub.counts(customer_id))
+    return ErasurePlan(deleted=deleted, kept=kept)
+
+
+def retention_cutoff(today: datetime.date, years: int) -> datetime.date:
+    """The day before which a last contact means the period has run out:
+    ``years`` whole calendar years counted from the end of the contact's
+    year, as retention periods are (§ 147 (4) AO). On 06.12.2026 with 10
+    years: a contact in 2015 or before."""
+    return datetime.date(today.year - years, 1, 1)
+
+
+def retention_due(contact_before: datetime.date) -> QuerySet[Customer]:
+    """Customers without any contact since ``contact_before``, living or
+    deleted (a deleted customer's data are still stored; not the anonymised
+    remains of an erasure): the record made before it, no eye test or
+    contact lens fitting since (the customer's own dates), and nothing other
+    apps count as contact (an appointment, registered in customers.erasure)
+    on or after it. Annotated
+    with ``last_contact``, the newest of them (GREATEST skips the missing)."""
+    since = start_of_day(contact_before)
+    customers = Customer.objects.filter(
+        Q(eye_test_base__isnull=True) | Q(eye_test_base__lt=contact_before),
+        Q(last_fitting_date__isnull=True) | Q(last_fitting_date__lt=contact_before),
+        anonymised_at__isnull=True,
+        created_at__lt=since,
+    )
+    contacts = [TruncDate("created_at"), F("eye_test_base"), F("last_fitting_date")]
+    for holding in erasure.holdings():
+        if not holding.contact:
+            continue
+        rows = holding.model._default_manager.filter(**{holding.field: OuterRef("pk")})
+        customers = customers.exclude(Exists(rows.filter(**{f"{holding.contact}__gte": since})))
+        newest = rows.order_by(f"-{holding.contact}").values(holding.contact)[:1]
+        contact = Subquery(newest)
+        if isinstance(holding.model._meta.get_field(holding.contact), models.DateTimeField):
+            contact = TruncDate(contact)
+        contacts.append(contact)
+    return customers.annotate(last_contact=Greatest(*contacts, output_field=models.DateField()))
+
+
+def retention_review_latest() -> RetentionReview | None:
+    return RetentionReview.objects.first()
+
+
+def retention_candidates(review: RetentionReview) -> QuerySet:
+    """(customer id, last contact) of the review's customers, oldest contact
+    first, read from the covering index alone (an erased customer's entry
+    goes with the erasure)."""
+    return (
+        RetentionCandidate.objects.filter(review=review)
+        .order_by("last_contact", "customer_id")
+        .values_list("customer_id", "last_contact")
+    )
+
+
+def retention_rows(pairs) -> list[tuple[Customer, datetime.date]]:
+    """A page's (customer, last contact), the customers by id in one query."""
+    pairs = list(pairs)
+    customers = Customer.objects.only(
+        "first_name", "last_name", "date_of_birth", "created_at", "deleted_at"
+    ).in_bulk([pk for pk, _day in pairs])
+    return [(customers[pk], day) for pk, day in pairs if pk in customers]

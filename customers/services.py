@@ -5,16 +5,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Value
 from django.db.models.functions import Now
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from customers import erasure, next_appointment, selectors
-from customers.models import Customer, Erasure
+from customers.models import Customer, Erasure, RetentionCandidate, RetentionReview
+from opticrm.lib.dates import start_of_day
 
 EDITABLE_FIELDS = (
     "first_name",
@@ -36,6 +39,8 @@ EDITABLE_FIELDS = (
 
 
 EXTERNAL_NUMBER_UNIQUE = "customer_external_number_unique"
+# The retention review's lock, an arbitrary number of this project's own.
+RETENTION_LOCK = 27_0001
 # What makes two records the same person for the duplicate check.
 IDENTITY_FIELDS = ("first_name", "last_name", "date_of_birth", "email")
 # How many possible duplicates a refusal names.
@@ -213,25 +218,95 @@ def customer_restore(*, customer_id: int, user=None) -> Customer:
     return customer
 
 
+# What an erasure blanks on a customer the law's records keep (DSGVO Art. 17
+# with § 147 AO): every personal value; the row stays so that the kept
+# records still point somewhere.
+ANONYMISED = {
+    "email": "",
+    "phone": "",
+    "date_of_birth": None,
+    "insurance_provider": None,
+    "last_exam_date": None,
+    "notes": "",
+    "salutation": "",
+    "title": "",
+    "street": "",
+    "postcode": "",
+    "town": "",
+    "external_number": "",
+    "status": Customer.Status.INACTIVE,
+}
+
+
 @transaction.atomic
-def customer_purge(*, customer_id: int, user=None) -> None:
-    """Delete a soft-deleted customer for good (right to erasure): the
-    customer's appointments, prescriptions and change history go with the
-    record (what other apps keep of a customer: customers.erasure), and the
-    admin log keeps that something was done, not to whom. Nothing here is
-    under a legal retention duty yet; invoices will be kept anonymised when
-    they come. The erasure log (Erasure) keeps who erased which customer
-    number when."""
-    customer = Customer.objects.deleted().select_for_update().get(pk=customer_id)
+def customer_erase(*, customer_id: int, user=None) -> Erasure:
+    """Erase a customer (DSGVO Art. 17), living or deleted, in one
+    transaction: everything other apps keep of the person goes
+    (customers.erasure), with the change history, the admin log's names and
+    the names in reports; the customer row too, unless records the law keeps
+    (invoices) name it — then it stays anonymised (ANONYMISED, name
+    "Gelöscht"), deleted and never restorable. The erasure log keeps who
+    erased which customer number when, and nothing of the person.
+    Raises Customer.DoesNotExist when the customer is gone or erased (by a
+    second click, or someone else at the same moment)."""
+    # A retention review being made waits (and then no longer lists the
+    # customer); erasures do not wait for each other.
+    _advisory_lock("pg_advisory_xact_lock_shared")
+    customer = (
+        Customer.objects.filter(anonymised_at__isnull=True).select_for_update().get(pk=customer_id)
+    )
+    kept = selectors.erasure_plan(customer_id=customer_id).kept
+    _leave_retention_review(customer_id)
     _anonymise_admin_log(customer_id)
+    for scrub in erasure.scrubs():
+        scrub.run(customer_id)
     for rows in erasure.purged_first([customer_id]):
         rows.delete()
-    customer.delete()
+    for holding in erasure.holdings():
+        if not holding.kept_by_law:
+            holding.model._default_manager.filter(**{holding.field: customer_id}).delete()
+    if kept:
+        for name, value in ANONYMISED.items():
+            setattr(customer, name, value)
+        # In the shop's language, whoever's session erased.
+        with translation.override(settings.LANGUAGE_CODE):
+            customer.first_name = _("Customer")
+            customer.last_name = _("Erased")
+        now = timezone.now()
+        customer.deleted_at = customer.deleted_at or now
+        customer.anonymised_at = now
+        customer.version += 1
+        customer.updated_by = user
+        customer.save()
+    else:
+        customer.delete()
+    # The history holds every earlier value; the anonymising save's own
+    # entry goes too (the erasure log tells that it happened).
     apps.get_model("customers", "CustomerEvent").objects.filter(pgh_obj_id=customer_id).delete()
     for holding in erasure.holdings():
-        if holding.history is not None:
+        if holding.history is not None and not holding.kept_by_law:
             holding.history.objects.filter(**{holding.history_field: customer_id}).delete()
-    Erasure.objects.create(customer_number=customer_id, erased_by=user)
+    return Erasure.objects.create(
+        customer_number=customer_id, erased_by=user, anonymised=bool(kept)
+    )
+
+
+def _leave_retention_review(customer_id: int) -> None:
+    """An erased customer leaves the retention review, and its count with
+    them (the review's page counts from it, not over its rows)."""
+    entries = RetentionCandidate.objects.filter(customer_id=customer_id)
+    RetentionReview.objects.filter(pk__in=entries.values("review_id")).update(
+        customer_count=F("customer_count") - 1
+    )
+    entries.delete()
+
+
+@transaction.atomic
+def customer_purge(*, customer_id: int, user=None) -> Erasure:
+    """Erase a customer from the deleted ones (the list of deleted customers
+    and the admin): the erasure, for a customer deleted before."""
+    Customer.objects.deleted().select_for_update().get(pk=customer_id)
+    return customer_erase(customer_id=customer_id, user=user)
 
 
 def customer_purged_first(*, customer_ids) -> list:
@@ -246,11 +321,82 @@ def customer_protected_elsewhere() -> bool:
 
 def _anonymise_admin_log(customer_id: int) -> None:
     """Admin log entries name their record ("Sehtest – Anna Müller"): the
-    customer's own and those of everything other apps keep of the customer."""
-    logged = [(Customer, "pk")] + [(holding.model, holding.field) for holding in erasure.holdings()]
-    for model, field in logged:
-        ids = model._default_manager.filter(**{field: customer_id}).values_list("pk", flat=True)
+    customer's own and those of everything other apps keep of the customer,
+    also of records deleted before (found in their change history)."""
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Customer), object_id=str(customer_id)
+    ).update(object_repr=_("(erased customer)"), change_message="")
+    for holding in erasure.holdings():
+        ids = set(
+            holding.model._default_manager.filter(**{holding.field: customer_id}).values_list(
+                "pk", flat=True
+            )
+        )
+        if holding.history is not None:
+            ids.update(
+                holding.history.objects.filter(**{holding.history_field: customer_id}).values_list(
+                    "pgh_obj_id", flat=True
+                )
+            )
         LogEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(model),
+            content_type=ContentType.objects.get_for_model(holding.model),
             object_id__in=[str(pk) for pk in ids],
         ).update(object_repr=_("(erased customer)"), change_message="")
+
+
+def _advisory_lock(function: str, key: int = RETENTION_LOCK) -> bool:
+    """PostgreSQL's transaction-level advisory lock ``function`` on ``key``."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(%s)", [key])  # noqa: S608 (our own names)
+        (result,) = cursor.fetchone()
+    return result is not False
+
+
+@transaction.atomic
+def retention_review_make(*, years: int | None = None, today=None) -> RetentionReview:
+    """List the customers without contact for ``years`` (RETENTION_YEARS)
+    for the owner's review ("Aufbewahrungsfrist abgelaufen"): one INSERT …
+    SELECT, whatever the number. Deletes nothing: whether a person's data
+    may go is the owner's decision (the erasure)."""
+    years = settings.RETENTION_YEARS if years is None else years
+    today = today or timezone.localdate()
+    # One review at a time, and none while a customer is being erased.
+    _advisory_lock("pg_advisory_xact_lock")
+    review = RetentionReview.objects.create(
+        years=years, contact_before=selectors.retention_cutoff(today, years), customer_count=0
+    )
+    due = selectors.retention_due(review.contact_before).values_list(
+        Value(review.pk), "pk", "last_contact"
+    )
+    sql, params = due.query.sql_with_params()
+    table = RetentionCandidate._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (review_id, customer_id, last_contact) {sql}",  # noqa: S608
+            params,
+        )
+        review.customer_count = cursor.rowcount
+    review.save(update_fields=["customer_count"])
+    # Only the newest review is shown; the older ones' lists go.
+    RetentionCandidate.objects.filter(review__made_at__lt=review.made_at).delete()
+    return review
+
+
+def retention_review_request() -> None:
+    """Make the review again now, in the background (customers.tasks)."""
+    from customers.tasks import make_retention_review
+
+    make_retention_review.enqueue()
+
+
+def retention_review_if_due() -> RetentionReview | None:
+    """The monthly job (opticrm.lib.schedule): a review unless this month
+    has one. Several schedulers at once make one; the others go on at once
+    (a lock they try, not wait for)."""
+    with transaction.atomic():
+        if not _advisory_lock("pg_try_advisory_xact_lock"):
+            return None
+        first_of_month = timezone.localdate().replace(day=1)
+        if RetentionReview.objects.filter(made_at__gte=start_of_day(first_of_month)).exists():
+            return None
+        return retention_review_make()

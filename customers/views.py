@@ -3,6 +3,7 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,7 +18,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from customers import sections, selectors, services
 from customers.filters import customer_export_rows, customer_table_page
-from customers.forms import CustomerForm
+from customers.forms import CustomerForm, EraseForm
 from customers.models import Customer
 from opticrm.lib import health_data
 from opticrm.lib.conflicts import conflict_form
@@ -26,6 +27,7 @@ from opticrm.lib.export import Column, export_response, export_urls
 from opticrm.lib.forms import PageSizeForm
 from opticrm.lib.history import record_history
 from opticrm.lib.htmx import close_modal, htmx_current_path, render_page_or_partial
+from opticrm.lib.pagination import KnownCountPaginator
 from opticrm.lib.phone import format_phone, stored_number
 
 logger = logging.getLogger(__name__)
@@ -60,6 +62,15 @@ def _table_context(request: HttpRequest, *, deleted: bool) -> dict:
             export_urls("customers:export")
             if not deleted and request.user.has_perm("customers.export_customer")
             else None
+        ),
+        # The same customers' refractions, in the refraction import's
+        # columns: health data, so only for those who see them.
+        "export_more": (
+            [(_("Refractions"), export_urls("prescriptions:refraction_export"))]
+            if not deleted
+            and request.user.has_perm("customers.export_customer")
+            and health_data.may_see_refractions(request.user)
+            else []
         ),
     }
 
@@ -262,7 +273,7 @@ def customer_delete(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "customers/customer_confirm.html",
         "modal",
-        {"customer": customer, "action": "delete"},
+        {"customer": customer},
     )
 
 
@@ -280,21 +291,91 @@ def customer_restore(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("customers:deleted")
 
 
+def _erase(request: HttpRequest, customer: Customer, *, action: str, back_url: str):
+    """The erasure (DSGVO Art. 17) with its explanation: what goes and what
+    the law keeps (anonymised); from the customer page or the deleted list."""
+    form = EraseForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            erasure = services.customer_erase(customer_id=customer.pk, user=request.user)
+        except Customer.DoesNotExist:
+            raise Http404 from None  # erased meanwhile (a second click, someone else)
+        if erasure.anonymised:
+            text = _(
+                "The data of customer %(number)s were erased; what the law keeps remains "
+                "anonymised."
+            )
+        else:
+            text = _("The data of customer %(number)s were erased.")
+        messages.success(request, text % {"number": customer.pk})
+        if not request.htmx:
+            return redirect(back_url)
+        if htmx_current_path(request) == reverse("customers:detail", args=[customer.pk]):
+            # The page the user looks at is gone.
+            return HttpResponseClientRedirect(back_url)
+        return close_modal(request, SAVED_EVENT)
+    return render_page_or_partial(
+        request,
+        "customers/customer_erase.html",
+        "modal",
+        {
+            "customer": customer,
+            "form": form,
+            "plan": selectors.erasure_plan(customer_id=customer.pk),
+            "url": reverse(f"customers:{action}", args=[customer.pk]),
+            "back_url": back_url,
+        },
+    )
+
+
+@permission_required("customers.purge_customer", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def customer_erase(request: HttpRequest, pk: int) -> HttpResponse:
+    return _erase(request, _get_customer(pk), action="erase", back_url=reverse("customers:list"))
+
+
 @permission_required("customers.purge_customer", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def customer_purge(request: HttpRequest, pk: int) -> HttpResponse:
-    customer = _get_customer(pk, deleted=True)
-    if request.method == "POST":
-        services.customer_purge(customer_id=customer.pk, user=request.user)
-        messages.success(
-            request, _("Customer %(name)s deleted permanently.") % {"name": customer.full_name}
-        )
-        if request.htmx:
-            return close_modal(request, SAVED_EVENT)
-        return redirect("customers:deleted")
-    return render_page_or_partial(
+    return _erase(
         request,
-        "customers/customer_confirm.html",
-        "modal",
-        {"customer": customer, "action": "purge"},
+        _get_customer(pk, deleted=True),
+        action="purge",
+        back_url=reverse("customers:deleted"),
     )
+
+
+RETENTION_PAGE_SIZE = 50
+
+
+@permission_required("customers.purge_customer", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def retention_list(request: HttpRequest) -> HttpResponse:
+    # The last contact is often the last eye test or fitting: health data.
+    if not health_data.may_see_recall(request.user):
+        raise PermissionDenied
+    """ "Aufbewahrungsfrist abgelaufen": the newest monthly review's customers
+    without contact for years, for the owner to decide (erase or keep);
+    POST makes a new review now."""
+    if request.method == "POST":
+        services.retention_review_request()
+        messages.success(
+            request,
+            _(
+                "The list is being made again in the background; with many customers this "
+                "takes up to a minute. Reload the page then."
+            ),
+        )
+        return redirect("customers:retention")
+    review = selectors.retention_review_latest()
+    page = None
+    if review is not None:
+        paginator = KnownCountPaginator(
+            selectors.retention_candidates(review),
+            RETENTION_PAGE_SIZE,
+            count=review.customer_count,
+        )
+        page = paginator.get_page(request.GET.get("page"))
+        page.object_list = selectors.retention_rows(page.object_list)
+    context = {"review": review, "page": page, "table_id": "#retention-table"}
+    return render_page_or_partial(request, "customers/retention_list.html", "table", context)

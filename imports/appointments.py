@@ -38,7 +38,9 @@ def _text(message):
 
 FIELDS = (
     *CUSTOMER_FIELDS,
-    ImportField("date", _text(gettext_lazy("Date")), ("datum", "termin", "termindatum", "tag")),
+    ImportField(
+        "date", _text(gettext_lazy("Date")), ("datum", "termin", "termindatum", "tag", "date")
+    ),
     ImportField(
         "start_time", _text(gettext_lazy("Start")), ("uhrzeit", "beginn", "von", "zeit", "start")
     ),
@@ -46,11 +48,11 @@ FIELDS = (
     ImportField(
         "duration", _text(gettext_lazy("Duration (minutes)")), ("dauer", "minuten", "duration")
     ),
-    ImportField("type", _text(gettext_lazy("Type")), ("terminart", "art", "typ", "grund")),
+    ImportField("type", _text(gettext_lazy("Type")), ("terminart", "art", "typ", "grund", "type")),
     ImportField(
         "staff", _text(gettext_lazy("Staff member")), ("mitarbeiter", "optiker", "bei", "staff")
     ),
-    ImportField("notes", _text(gettext_lazy("Notes")), ("notiz", "notizen", "bemerkung")),
+    ImportField("notes", _text(gettext_lazy("Notes")), ("notiz", "notizen", "bemerkung", "notes")),
 )
 DATE = DateField(two_digit_years="near")
 # An appointment further ahead is a typo (or 31.12.9999, "no date").

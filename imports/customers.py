@@ -36,7 +36,19 @@ FIELDS = (
     ImportField(
         "external_number",
         lambda: str(EXTERNAL_NUMBER_LABEL),
-        ("fremdnummer", "kundennummer", "kundennr", "kdnr", "kundenid", "customernumber", "nr"),
+        (
+            "fremdnummer",
+            "kundennummer",
+            "kundennr",
+            "kdnr",
+            "kundenid",
+            "customernumber",
+            "nr",
+            # OptiCRM's own export of all data (privacy.full_export): its
+            # customer number, then the Fremdnummer it had.
+            "id",
+            "externalnumber",
+        ),
     ),
     ImportField("salutation", _label("salutation"), ("anrede", "salutation")),
     ImportField("title", _label("title"), ("titel", "title")),
@@ -71,7 +83,7 @@ FIELDS = (
     ImportField(
         "last_exam_date",
         _label("last_exam_date"),
-        ("letzteuntersuchung", "letztersehtest", "sehtest"),
+        ("letzteuntersuchung", "letztersehtest", "sehtest", "lastexamdate"),
     ),
     ImportField(
         "notes",

@@ -130,6 +130,10 @@ class ImportRow(models.Model):
             models.Index(
                 fields=["job", "outcome", "row_number"], include=["id"], name="import_row_outcome"
             ),
+            # The erasure finds the lines of a customer by it.
+            models.Index(
+                fields=["object_id"], name="import_row_object", condition=Q(object_id__isnull=False)
+            ),
         ]
 
 

@@ -33,25 +33,41 @@ FIELDS = (
     ImportField(
         "article_number",
         _label("article_number"),
-        ("artikelnummer", "artnr", "artikelnr", "bestellnummer", "herstellernummer", "sku"),
+        (
+            "artikelnummer",
+            "artnr",
+            "artikelnr",
+            "bestellnummer",
+            "herstellernummer",
+            "sku",
+            "articlenumber",
+        ),
     ),
     ImportField("ean", _label("ean"), ("ean", "gtin", "ean13", "barcode", "eancode")),
     ImportField(
-        "name", _label("name"), ("bezeichnung", "artikel", "artikelbezeichnung", "produkt")
+        "name", _label("name"), ("bezeichnung", "artikel", "artikelbezeichnung", "produkt", "name")
     ),
     ImportField("brand", _label("brand"), ("marke", "hersteller", "brand")),
-    ImportField("model", _label("model"), ("modell",)),
+    ImportField("model", _label("model"), ("modell", "model")),
     ImportField("colour", _label("colour"), ("farbe", "color", "colour")),
-    ImportField("category", _label("category"), ("kategorie", "warengruppe", "gruppe")),
+    ImportField("category", _label("category"), ("kategorie", "warengruppe", "gruppe", "category")),
     ImportField("supplier", _label("supplier"), ("lieferant", "supplier")),
     ImportField(
-        "purchase_price", _label("purchase_price"), ("ek", "einkaufspreis", "ekbrutto", "ekpreis")
+        "purchase_price",
+        _label("purchase_price"),
+        ("ek", "einkaufspreis", "ekbrutto", "ekpreis", "purchaseprice"),
     ),
     ImportField(
-        "sale_price", _label("sale_price"), ("vk", "verkaufspreis", "vkbrutto", "uvp", "preis")
+        "sale_price",
+        _label("sale_price"),
+        ("vk", "verkaufspreis", "vkbrutto", "uvp", "preis", "saleprice"),
     ),
-    ImportField("vat_rate", _label("vat_rate"), ("mwst", "ust", "steuersatz", "mwstsatz")),
-    ImportField("minimum_stock", _label("minimum_stock"), ("mindestbestand", "meldebestand")),
+    ImportField(
+        "vat_rate", _label("vat_rate"), ("mwst", "ust", "steuersatz", "mwstsatz", "vatrate")
+    ),
+    ImportField(
+        "minimum_stock", _label("minimum_stock"), ("mindestbestand", "meldebestand", "minimumstock")
+    ),
 )
 CATEGORY_WORDS = {
     "fassung": Category.FRAME,

@@ -26,23 +26,26 @@ from imports.rows import (
 )
 from opticrm.lib.forms import DateField
 from prescriptions import rules, services
-from prescriptions.display import LABELS
-from prescriptions.eyes import SIDE_LABELS, SIDES
+from prescriptions.display import column_label
+from prescriptions.eyes import SIDES
 from prescriptions.forms import EYE_FIELDS, REFRACTION_INPUTS, MeasureField
 from prescriptions.models import Refraction
 from prescriptions.selectors import refraction_on
 
 # How old systems name the eyes and the values (compared normalised).
-SIDE_WORDS = {"right": ("r", "rechts", "od", "re"), "left": ("l", "links", "os", "li")}
+SIDE_WORDS = {
+    "right": ("r", "rechts", "od", "re", "right"),
+    "left": ("l", "links", "os", "li", "left"),
+}
 VALUE_WORDS = {
     "sphere": ("sph", "sphaere", "sphere", "sp"),
     "cylinder": ("zyl", "cyl", "zylinder", "cylinder"),
     "axis": ("achse", "ach", "axis", "a"),
     "addition": ("add", "addition"),
-    "prism_horizontal": ("prismah", "prismahorizontal", "prh"),
-    "prism_horizontal_base": ("basish", "basishorizontal", "bah"),
-    "prism_vertical": ("prismav", "prismavertikal", "prv"),
-    "prism_vertical_base": ("basisv", "basisvertikal", "bav"),
+    "prism_horizontal": ("prismah", "prismahorizontal", "prh", "prismhorizontal"),
+    "prism_horizontal_base": ("basish", "basishorizontal", "bah", "prismhorizontalbase"),
+    "prism_vertical": ("prismav", "prismavertikal", "prv", "prismvertical"),
+    "prism_vertical_base": ("basisv", "basisvertikal", "bav", "prismverticalbase"),
     "visus_sc": ("visussc", "vsc", "visusohne", "sc"),
     "visus_cc": ("visuscc", "vcc", "visusmit", "cc", "visus"),
     "pd": ("pd",),
@@ -84,7 +87,7 @@ KIND_WORDS = {
 
 
 def _eye_label(side: str, suffix: str):
-    return lambda: f"{SIDE_LABELS[side]} {LABELS[suffix]}"
+    return lambda: column_label(side, suffix)
 
 
 def _eye_synonyms(side: str, suffix: str) -> tuple[str, ...]:
@@ -104,7 +107,7 @@ CUSTOMER_FIELDS = (
     ImportField(
         "customer_external_number",
         lambda: str(gettext_lazy("External number")),
-        ("fremdnummer", "kundennummer", "kundennr", "kdnr", "kundenid"),
+        ("fremdnummer", "kundennummer", "kundennr", "kdnr", "kundenid", "customerid"),
     ),
     ImportField(
         "customer_name",
@@ -132,9 +135,17 @@ FIELDS = (
         for side in SIDES
         for suffix in REFRACTION_INPUTS
     ),
-    ImportField("vertex_distance", _label("vertex_distance"), ("hsa", "hornhautscheitelabstand")),
-    ImportField("binocular_notes", _label("binocular_notes"), ("binokular", "binocular")),
-    ImportField("remarks", _label("remarks"), ("bemerkung", "bemerkungen", "notiz", "notizen")),
+    ImportField(
+        "vertex_distance",
+        _label("vertex_distance"),
+        ("hsa", "hornhautscheitelabstand", "vertexdistance"),
+    ),
+    ImportField(
+        "binocular_notes", _label("binocular_notes"), ("binokular", "binocular", "binocularnotes")
+    ),
+    ImportField(
+        "remarks", _label("remarks"), ("bemerkung", "bemerkungen", "notiz", "notizen", "remarks")
+    ),
 )
 BIRTH = DateField(two_digit_years="past", required=False)
 DATE = DateField(two_digit_years="past")

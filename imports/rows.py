@@ -54,6 +54,10 @@ def normalised(heading: str) -> str:
     return "".join(ch for ch in heading.replace("ü", "ue") if ch.isalnum())
 
 
+# The fields holding the previous system's customer number.
+EXTERNAL_NUMBER_FIELDS = ("external_number", "customer_external_number")
+
+
 def guess_mapping(fields: tuple[ImportField, ...], headers: list[str]) -> list[str]:
     """The field each column most likely holds ("" where none); each field
     at most once, the first column naming it wins."""
@@ -71,7 +75,7 @@ def guess_mapping(fields: tuple[ImportField, ...], headers: list[str]) -> list[s
     for heading in headers:
         key = normalised(heading)
         guess = names.get(key, "")
-        if has_external and guess == "external_number" and key != "fremdnummer":
+        if has_external and guess in EXTERNAL_NUMBER_FIELDS and key != "fremdnummer":
             guess = ""
         mapping.append("" if guess in mapping else guess)
     return mapping

@@ -14,7 +14,7 @@ from itertools import islice
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -285,12 +285,15 @@ def job_run(*, job_id: int, token: str | None = None) -> ImportJob:
             finished_at=timezone.now(),
             failure=_("Stopped: %(reason)s") % {"reason": reason.rstrip(".")} + ".",
             data=b"",
+            samples=[],
         )
         raise
     finished = {"state": State.CHECKED if dry_run else State.DONE, "finished_at": timezone.now()}
     if not dry_run:
-        # The file holds personal data; the report says what came of it.
+        # The file and its sample rows hold personal data; the report says
+        # what came of it.
         finished["data"] = b""
+        finished["samples"] = []
     ImportJob.objects.filter(pk=job.pk, run_token=token).update(**finished)
     job.refresh_from_db()
     return job
@@ -298,3 +301,29 @@ def job_run(*, job_id: int, token: str | None = None) -> ImportJob:
 
 def _too_many_cells() -> Result:
     return Result(Outcome.ERROR, _("the row has more cells than the file has columns"))
+
+
+# Imports that wait with their file (columns to assign, test run done): the
+# file may hold an erased customer.
+WAITING_WITH_FILE = (State.MAPPING, State.CHECKED)
+
+
+def rows_scrub_customer(customer_id: int) -> None:
+    """What imports keep of an erased customer (DSGVO Art. 17): the report
+    lines that stand for the customer or name them ("schon vorhanden: Kunde
+    12 (…)") are blanked — the outcome stays, so the counts still add up —
+    and imports waiting with a file that may hold the person are discarded
+    (a running one deletes its file when it ends)."""
+    with_customers = [Kind.CUSTOMERS, Kind.REFRACTIONS, Kind.APPOINTMENTS]
+    ImportRow.objects.filter(
+        Q(job__kind__in=with_customers, object_id=customer_id)
+        # who(): "Kunde 12 (Erika …" in any language; \y: a word boundary.
+        | Q(job__kind=Kind.CUSTOMERS, message__regex=rf"\y{int(customer_id)} \(")
+    ).update(message="", object_id=None)
+    ImportJob.objects.filter(state__in=WAITING_WITH_FILE).delete()
+
+
+def waiting_imports(customer_id: int) -> list[tuple[str, int]]:
+    """What the erasure discards of imports, for its explanation."""
+    count = ImportJob.objects.filter(state__in=WAITING_WITH_FILE).count()
+    return [(_("imports not finished, with their file"), count)] if count else []

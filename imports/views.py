@@ -1,11 +1,9 @@
 import logging
-from functools import cached_property
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -105,7 +103,7 @@ def _context(request: HttpRequest, job: ImportJob, form: MappingForm | None = No
             outcome = ""
         rows = selectors.report_rows(job.pk, outcome)
         # Ids first, from the covering index; then the page's rows by id.
-        paginator = ReportPaginator(
+        paginator = pagination.KnownCountPaginator(
             rows.values_list("pk", flat=True),
             REPORT_PAGE_SIZE,
             count=job.counts.get(outcome, 0) if outcome else sum(job.counts.values()),
@@ -121,19 +119,6 @@ def _context(request: HttpRequest, job: ImportJob, form: MappingForm | None = No
             record_base=reverse(kind_importer.record_url, args=[0]).removesuffix("0/"),
         )
     return context
-
-
-class ReportPaginator(Paginator):
-    """Pages of a run's report; its counts are kept on the job, so no
-    COUNT over a hundred thousand report rows per page."""
-
-    def __init__(self, object_list, per_page, *, count: int):
-        super().__init__(object_list, per_page)
-        self.known_count = count
-
-    @cached_property
-    def count(self) -> int:
-        return self.known_count
 
 
 def _minutes(remaining) -> int | None:

@@ -16,6 +16,7 @@ class MessagingConfig(AppConfig):
             sms_problem,
             without_active_consent,
         )
+        from opticrm.lib import schedule
 
         def consents(customer, request):
             if not request.user.has_perm("customers.view_customer"):
@@ -60,18 +61,35 @@ class MessagingConfig(AppConfig):
             )
         )
 
-        # The purge (right to erasure) takes the consents and their history.
+        # The erasure takes the consents and their history; giving one is
+        # contact with the customer (the retention review).
         erasure.register(
             erasure.Holding(
                 model=self.get_model("Consent"),
                 field="customer_id",
                 history=self.get_model("ConsentEvent"),
+                contact="given_at",
             )
         )
         erasure.register(erasure.Holding(model=self.get_model("Message"), field="customer_id"))
 
+        # Every minute: reminders due and planned messages to the worker.
+        schedule.register(schedule.Job(name="messages", run=_dispatch))
+
         # Reminders follow their appointment; confirmations go out as set.
         appointment_changed.connect(_appointment_changed, dispatch_uid="messaging.reminders")
+
+
+def _dispatch() -> str:
+    from messaging.services import messages_dispatch
+
+    report = messages_dispatch()
+    if not (report.planned or report.queued or report.interrupted):
+        return ""
+    return (
+        f"{report.planned} reminder(s) planned, {report.queued} message(s) queued, "
+        f"{report.interrupted} interrupted send(s) marked failed"
+    )
 
 
 def _appointment_changed(sender, *, appointment, change, user=None, **kwargs):

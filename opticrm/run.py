@@ -32,10 +32,11 @@ def start_worker() -> subprocess.Popen:
 
 
 def start_scheduler() -> subprocess.Popen:
-    """The minute scheduler: reminders due and planned messages go to the
-    worker (messaging's dispatch_messages)."""
+    """The minute scheduler (opticrm.lib.schedule): reminders due and planned
+    messages go to the worker, expired export files go, the monthly
+    retention review is made."""
     return subprocess.Popen(
-        [sys.executable, "manage.py", "dispatch_messages", "--every", "60"],
+        [sys.executable, "manage.py", "schedule", "--every", "60"],
         start_new_session=True,
     )
 

@@ -224,6 +224,13 @@ IMPORT_MAX_ROWS = 200_000
 IMPORT_MAX_COLUMNS = 200
 IMPORT_BATCH_SIZE = 500
 
+# "Alle Daten exportieren" (issue 27): the ZIP is made by the worker and kept
+# in the default storage (FileSystemStorage under MEDIA_ROOT, which web and
+# worker must share), never under a public URL (no MEDIA_URL is served); its
+# download link is valid this many hours, then data_exports_expire deletes it.
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / ".data" / "media")))
+DATA_EXPORT_VALID_HOURS = env.int("DATA_EXPORT_VALID_HOURS", default=24)
+
 # Background work (django-tasks, docs/messaging.md): the queue is a table in
 # PostgreSQL; `manage.py db_worker` runs what is due (make run starts one).
 # Tests use the same backend: a task enqueued in a test is a row, rolled back
@@ -292,6 +299,12 @@ SHOP_FEDERAL_STATE = env.str("SHOP_FEDERAL_STATE", default="BY")
 SHOP_NAME = env.str("SHOP_NAME", default="Augenoptik OptiCRM")
 SHOP_ADDRESS = env.str("SHOP_ADDRESS", default="")
 SHOP_PHONE = env.str("SHOP_PHONE", default="")
+# The retention review (DSGVO Art. 5 (1) e): once a month, customers without
+# contact for this many years are listed for the owner ("Aufbewahrungsfrist
+# abgelaufen"); nothing is deleted by it.
+RETENTION_YEARS = env.int("RETENTION_YEARS", default=10)
+if RETENTION_YEARS < 1:
+    raise ImproperlyConfigured("RETENTION_YEARS must be at least 1.")
 # Where customers reach OptiCRM from outside, for links in messages (the
 # unsubscribe link of recall e-mails); the worker that sends has no request.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

@@ -4,12 +4,14 @@ and for the history, which values changed against the record before."""
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from prescriptions import optics
 from prescriptions.choices import Replacement
-from prescriptions.eyes import SIDES, EyeValues, format_plain
+from prescriptions.eyes import SIDE_LABELS, SIDES, EyeValues, format_plain
+from prescriptions.models import Refraction
 
 # Column heads as opticians write them, by field name without R/L prefix.
 LABELS = {
@@ -110,3 +112,13 @@ def eye_rows(record, previous, columns, *, texts=None) -> list[tuple[str, list[C
         pairs = zip(cells, old_cells, strict=True)
         rows.append((label, [Cell(text, changed=old != text, before=old) for text, old in pairs]))
     return rows
+
+
+def column_label(side: str, suffix: str) -> str:
+    """A refraction value's column in files, "R Sph" or "L Basis vertikal":
+    the heading the export writes and the import reads first. The two
+    prism bases, both "Basis" on screen, are told apart by their name."""
+    if suffix.endswith("_base"):
+        name = Refraction._meta.get_field(f"{side}_{suffix}").verbose_name
+        return f"{SIDE_LABELS[side]} {capfirst(name)}"
+    return f"{SIDE_LABELS[side]} {LABELS[suffix]}"

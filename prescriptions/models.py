@@ -317,8 +317,10 @@ class HealthDataAccess(models.Model):
         FORM = "form", _("correction form")
         ADMIN = "admin", _("admin")
         ACCESS_REPORT = "access_report", _("access report")
+        # A file of many customers' refractions: no single customer number.
+        EXPORT = "export", _("refraction export")
 
-    customer_number = models.PositiveIntegerField(_("customer number"))
+    customer_number = models.PositiveIntegerField(_("customer number"), null=True, blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("user"),

@@ -134,3 +134,11 @@ def refraction_on(*, customer_id: int, day, kind: str) -> Refraction | None:
         .only("pk")
         .first()
     )
+
+
+def refractions_of(customers: QuerySet) -> QuerySet[Refraction]:
+    """The current refractions of ``customers`` (a filtered list), with the
+    customer and the examiner's name, for the export."""
+    return Refraction.objects.filter(
+        CURRENT, customer__in=customers.order_by().values("pk")
+    ).select_related("customer", "examiner")

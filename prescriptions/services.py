@@ -199,3 +199,11 @@ def health_data_opened(*, user, customer_id: int, where: str) -> None:
             """,  # noqa: S608 (the table's name from the model, values as parameters)
             [customer_id, user.pk, where, now, customer_id, user.pk, where, since],
         )
+
+
+def refractions_exported(*, user) -> None:
+    """Log a file of many customers' refractions (DSGVO Art. 9 and 32): each
+    export, by whom and when; no customer number, as it holds many."""
+    if user is None or user.pk is None:
+        raise ValueError("health data is exported only by a signed-in user")
+    HealthDataAccess.objects.create(user=user, where=HealthDataAccess.Where.EXPORT)

@@ -11,6 +11,7 @@ urlpatterns = [
         name="refraction_create",
     ),
     path("refractions/<int:pk>/correct/", views.refraction_correct, name="refraction_correct"),
+    path("refractions/export.<str:file_format>", views.refraction_export, name="refraction_export"),
     path("refractions/equivalents/", views.refraction_equivalents, name="refraction_equivalents"),
     path("refractions/<int:pk>/card/", card_views.refraction_card, name="card"),
     path("refractions/<int:pk>/card.pdf", card_views.refraction_card_pdf, name="card_pdf"),

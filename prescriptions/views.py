@@ -7,19 +7,22 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
 from django.forms.models import model_to_dict
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_http_methods
 
+from customers.filters import customer_export_rows
 from customers.models import Customer
 from opticrm.lib import health_data
+from opticrm.lib.export import export_response
 from opticrm.lib.htmx import close_modal, render_page_or_partial
-from prescriptions import selectors, services
+from prescriptions import export, selectors, services
 from prescriptions.forms import (
     EyeTableForm,
     FittingForm,
@@ -208,3 +211,30 @@ def refraction_equivalents(request: HttpRequest) -> HttpResponse:
         "prescriptions/_equivalents.html",
         {"equivalents": spherical_equivalents(request.POST)},
     )
+
+
+@require_http_methods(["GET"])
+def refraction_export(request: HttpRequest, file_format: str) -> HttpResponse:
+    """The current refractions of the customer list's customers (with its
+    filters) as CSV or Excel, in the columns the refraction import reads.
+    Health data of many: the refraction right and the export right both,
+    and each export is logged."""
+    if not (
+        health_data.may_see_refractions(request.user)
+        and request.user.has_perm("customers.export_customer")
+    ):
+        raise PermissionDenied
+    customer_filter, customers = customer_export_rows(request.GET, request=request)
+    response = export_response(
+        request,
+        file_format,
+        name=pgettext("file name", "refractions"),
+        title=_("Refractions"),
+        columns=export.columns(),
+        queryset=selectors.refractions_of(customers),
+        list_url=reverse("customers:list"),
+        filters_valid=customer_filter.is_valid(),
+    )
+    if response.status_code == 200:
+        services.refractions_exported(user=request.user)
+    return response

@@ -10,4 +10,6 @@ urlpatterns = [
         views.access_report,
         name="access_report",
     ),
+    path("export/", views.data_export, name="data_export"),
+    path("export/<int:pk>/download/", views.data_export_download, name="data_export_download"),
 ]

@@ -157,3 +157,39 @@ def customer_rows(context, customers) -> SafeString:
     """One ``<tr>`` per customer of the page, in the table's columns."""
     page = _RowContext(context)
     return mark_safe("\n".join(_row(page, customer) for customer in customers))  # noqa: S308 (every value escaped above)
+
+
+@register.simple_tag(takes_context=True)
+def retention_rows(context, rows) -> SafeString:
+    """The retention review's rows (customers/retention_list.html): built
+    here for the same reason as customer_rows, fifty rows a page."""
+    labels = {
+        name: escape(context[f"{name}_label"])
+        for name in ("number", "name", "birth", "contact", "since")
+    }
+    date = date_formatter(get_format("SHORT_DATE_FORMAT"))
+    zone = timezone.get_current_timezone()
+    detail = pk_url_builder("customers:detail")
+    erase, purge = pk_url_builder("customers:erase"), pk_url_builder("customers:purge")
+    erase_label, deleted = escape(gettext("Erase data")), escape(gettext("deleted"))
+    html = []
+    for customer, last_contact in rows:
+        pk = customer.pk
+        badge = f' <span class="badge" data-deleted>{deleted}</span>' if customer.deleted_at else ""
+        name = f'<a href="{detail(pk)}">{escape(customer.full_name)}</a>{badge}'
+        url = purge(pk) if customer.deleted_at else erase(pk)
+        action = (
+            f'<a class="btn btn-small btn-danger-outline" href="{url}" hx-get="{url}" '
+            f'hx-target="#modal-content" data-opens-modal data-erase>{erase_label}</a>'
+        )
+        born = date(customer.date_of_birth) if customer.date_of_birth else "—"
+        html.append(
+            f'<tr data-customer="{pk}">'
+            + table_cell(labels["number"], "num", str(pk))
+            + table_cell(labels["name"], "", name)
+            + table_cell(labels["birth"], "", born)
+            + table_cell(labels["contact"], "", date(last_contact))
+            + table_cell(labels["since"], "", date(customer.created_at.astimezone(zone)))
+            + f'<td class="actions-col">{action}</td></tr>'
+        )
+    return mark_safe("".join(html))  # noqa: S308 (every value above is escaped)

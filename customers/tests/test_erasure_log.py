@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 def test_the_purge_page_logs_the_erasure(admin_client, admin_user):
     customer = factories.customer(first_name="Grete", last_name="Öztürk")
     services.customer_soft_delete(customer_id=customer.pk)
-    response = admin_client.post(f"/customers/{customer.pk}/purge/")
+    response = admin_client.post(f"/customers/{customer.pk}/purge/", {"confirm": "on"})
     assert response.status_code in (200, 204, 302)
     assert not Customer.objects.filter(pk=customer.pk).exists()
     entry = Erasure.objects.get()

@@ -465,8 +465,9 @@ def test_soft_delete_and_restore(staff_client, shop):
 def test_owner_may_purge(owner_client, shop):
     customer = shop["mueller"]
     services.customer_soft_delete(customer_id=customer.pk)
-    response = owner_client.post(reverse("customers:purge", args=[customer.pk]), **HTMX)
-    assert "endgültig gelöscht" in response.content.decode()
+    url = reverse("customers:purge", args=[customer.pk])
+    response = owner_client.post(url, {"confirm": "on"}, **HTMX)
+    assert "wurden gelöscht" in response.content.decode()
     assert not Customer.objects.filter(pk=customer.pk).exists()
 
 

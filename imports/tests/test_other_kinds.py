@@ -26,10 +26,17 @@ from products.tests.factories import product
 pytestmark = pytest.mark.django_db
 
 
-def imported(kind, rows, *, key="external_number", existing="update", user=None, data=None):
-    job = services.job_create(
-        data=data or csv_bytes(rows), filename="alt.csv", kind=kind, user=user
-    )
+def imported(
+    kind,
+    rows,
+    *,
+    key="external_number",
+    existing="update",
+    user=None,
+    data=None,
+    filename="alt.csv",
+):
+    job = services.job_create(data=data or csv_bytes(rows), filename=filename, kind=kind, user=user)
     services.job_map(job_id=job.pk, mapping=job.mapping, key=key, existing=existing)
     for dry_run in (True, False):
         services.job_start(job_id=job.pk, dry_run=dry_run)

@@ -159,6 +159,35 @@ def import_report() -> int:
     return job.pk
 
 
+def retention_review(log) -> int:
+    """A retention review as large as the chain makes it: every customer
+    without contact since tomorrow (``years=0``; the loaded customers have no
+    history before the load, which may be today), made once and timed; its
+    id."""
+    import datetime
+    import time
+
+    from django.utils import timezone
+
+    from customers import services
+    from customers.models import RetentionReview
+
+    review = RetentionReview.objects.filter(years=0, customer_count__gt=0).first()
+    if review is None:
+        started = time.perf_counter()
+        tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+        review = services.retention_review_make(years=0, today=tomorrow)
+        log(
+            f"retention review: {review.customer_count} customers listed in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE customers_retentioncandidate")
+    return review.pk
+
+
 def sign_in() -> dict:
     """A session of an optician (see OPTICIAN) and a fresh API key; earlier
     benchmark keys are revoked."""
@@ -181,8 +210,11 @@ def sign_in() -> dict:
         },
     )
     user.groups.set([roles.staff_group(), roles.optician_group()])
-    # The import pages (issue 27) are the owner's; the optician is given them.
-    user.user_permissions.set(Permission.objects.filter(codename="add_importjob"))
+    # The import pages and the retention review (issue 27) are the owner's;
+    # the optician is given them.
+    user.user_permissions.set(
+        Permission.objects.filter(codename__in=["add_importjob", "purge_customer"])
+    )
     client = Client()
     client.force_login(user)
     for key in ApiKey.objects.filter(name="Benchmark", revoked_at=None):
@@ -238,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     vacuum()
     signed_in = sign_in()
     marker["import_report_id"] = import_report()
+    marker["retention_review_id"] = retention_review(log)
     client = signed_in.pop("_client")
     plan = scenarios(marker)
     list_path = next(s["paths"][0] for s in plan if s["name"] == "customer list")

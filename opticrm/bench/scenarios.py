@@ -68,6 +68,7 @@ def scenarios(marker: dict) -> list[dict]:
         _page("admin customer list", reverse("admin:customers_customer_changelist"), group="admin"),
         *_recall(),
         *_imports(marker),
+        *_retention(marker),
         _page("failed messages", reverse("messaging:failed")),
         _page("failed messages, page 50", reverse("messaging:failed"), {"page": 50}),
     ]
@@ -85,6 +86,17 @@ def _imports(marker: dict) -> list[dict]:
         _page("import report", job),
         _page("import report, page 1000", job, {"page": 1000}),
         _page("import report, errors, page 100", job, {"outcome": "error", "page": 100}),
+    ]
+
+
+def _retention(marker: dict) -> list[dict]:
+    """The retention review's list, as long as the chain (every customer)."""
+    if not marker.get("retention_review_id"):
+        return []
+    url = reverse("customers:retention")
+    return [
+        _page("retention list", url),
+        _page("retention list, page 1000", url, {"page": 1000}),
     ]
 
 

@@ -2,12 +2,13 @@
 task behind the recall list's button), the reminder scheduler's run over the
 appointments, the customer list's CSV export (streamed: its time and the
 process's peak memory) and the access report of the customer with the most
-records, and the import of a previous system's file of customers (its
-worker's time and memory). Run by ``manage.py bench``
-after the pages, in a process of its own whose DATABASE_URL names the
-benchmark database (as prepare), with the production settings. Each step
-removes the messages and tasks it created, so the next run does the same
-work; prints one line of JSON."""
+records, the import of a previous system's file of customers (its
+worker's time and memory), and, only when named (--only "full export"),
+the export of all data as the worker makes it (time, size, memory). Run
+by ``manage.py bench`` after the pages, in a process of its own whose
+DATABASE_URL names the benchmark database (as prepare), with the
+production settings. Each step removes the messages and tasks it created,
+so the next run does the same work; prints one line of JSON."""
 
 import argparse
 import csv
@@ -34,6 +35,9 @@ IMPORT_ROWS = 100_000
 IMPORT_PEAK_TARGET_MB = 300.0
 IMPORT_PREFIX = "bench-import-"
 OWNER = "bench-owner"
+# "Alle Daten exportieren" (issue 27): the worker's memory stays bounded
+# whatever the number of rows (chunks by primary key, streamed into the ZIP).
+FULL_EXPORT_PEAK_TARGET_MB = 300.0
 
 
 def recall_queries(today: datetime.date) -> dict[str, "object"]:
@@ -330,6 +334,51 @@ def import_step(*, rows: int) -> dict:
     return row
 
 
+def full_export_step() -> dict:
+    """The export of all data (issue 27) as the worker makes it
+    (privacy.services.data_export_run), in a process of its own: its time,
+    rows per second, the ZIP's size and the worker's peak memory. The
+    export's row, task and file are removed again."""
+    import os
+    import resource
+    import subprocess
+
+    from django.core.files.storage import default_storage
+    from django_tasks_db.models import DBTaskResult
+
+    from privacy.models import DataExport
+    from privacy.services import data_export_request
+
+    export = data_export_request(user=_owner())
+    try:
+        code = (
+            "import django; django.setup(); from privacy.services import data_export_run; "
+            f"data_export_run(export_id={export.pk})"
+        )
+        took, done = _timed(
+            lambda: subprocess.run([sys.executable, "-c", code], env={**os.environ}, check=False)
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"the full export failed (exit {done.returncode})")
+        export.refresh_from_db()
+        rows = sum(export.counts.values())
+        size = export.size or 0
+    finally:
+        export.refresh_from_db()
+        if export.storage_name:
+            default_storage.delete(export.storage_name)
+        DBTaskResult.objects.filter(task_path__endswith="make_data_export").delete()
+        DataExport.objects.filter(pk=export.pk).delete()
+    row = _row("full export, ZIP", [took], [rows], None, "max_ms")
+    row["rows_per_s"] = rows / (took / 1000)
+    row["zip_mb"] = size / 1024 / 1024
+    row["tables"] = export.counts
+    row["peak_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    row["ok"] = row["peak_mb"] <= FULL_EXPORT_PEAK_TARGET_MB
+    row["memory_target_mb"] = FULL_EXPORT_PEAK_TARGET_MB
+    return row
+
+
 def run_steps(*, only: str, runs: int, log, import_rows: int = IMPORT_ROWS) -> list[dict]:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
@@ -353,6 +402,10 @@ def run_steps(*, only: str, runs: int, log, import_rows: int = IMPORT_ROWS) -> l
     if wanted("customer import"):
         rows.append(import_step(rows=import_rows))
         log(_line(rows[-1]))
+    # Minutes at a chain's size: only when asked for by name (--only "full export").
+    if any(parts) and wanted("full export, ZIP"):
+        rows.append(full_export_step())
+        log(_line(rows[-1]))
     now = _daytime()
     user_id = (
         get_user_model().objects.filter(username=OPTICIAN).values_list("pk", flat=True).first()
@@ -371,6 +424,8 @@ def _line(row: dict) -> str:
     peak = f", peak {row['peak_mb']:.0f} MB" if "peak_mb" in row else ""
     if "rows_per_s" in row:
         peak += f", {row['rows_per_s']:.0f} rows/s"
+    if "zip_mb" in row:
+        peak += f", ZIP {row['zip_mb']:.0f} MB"
     return (
         f"{row['name']}: {row['n']} runs, p50 {row['p50_ms']:.0f} ms, max {row['max_ms']:.0f} ms, "
         f"items {row['items']}{peak}"

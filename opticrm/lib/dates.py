@@ -1,6 +1,8 @@
-"""Dates users may type or put in a URL, free of Django."""
+"""Dates users may type or put in a URL, and where the shop's days begin."""
 
 import datetime
+
+from django.utils import timezone
 
 # What every date field and date parameter accepts: German first, ISO second.
 DATE_INPUT_FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
@@ -21,3 +23,8 @@ def parse_iso_day(value: str) -> datetime.date | None:
     except ValueError:
         return None
     return day if is_plausible(day) else None
+
+
+def start_of_day(day: datetime.date) -> datetime.datetime:
+    """Midnight at the start of a day in the shop's time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))

@@ -220,3 +220,16 @@ def reads_every_match(queryset) -> bool:
     ):
         return False
     return any(isinstance(key, _MatchesFirst) for key in queryset.query.order_by)
+
+
+class KnownCountPaginator(Paginator):
+    """Pages of a list whose length is kept elsewhere (an import's counts,
+    a retention review's): no COUNT over its rows per page."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self.known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self.known_count
