@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "messaging",
     "privacy",
     "imports",
+    "orders",
     "ninja",
     "corsheaders",
     "pgtrigger",

@@ -9,6 +9,7 @@ by their name). The JSON file carries the same parts with the field names
 as keys and plain values (ISO dates, decimals as text) next to the labels."""
 
 import datetime
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -22,6 +23,8 @@ from customers.models import Customer
 from messaging.models import Consent, Message
 from opticrm.lib.history import record_history
 from opticrm.lib.phone import format_phone
+from orders.models import Order, OrderLine
+from orders.selectors import prescription_text
 from prescriptions.models import ContactLensFitting, Refraction
 
 # Bookkeeping that says nothing about the person (search helpers, counters,
@@ -91,6 +94,11 @@ def shown(model_field: models.Field, value) -> str:
         return formats.date_format(value, "SHORT_DATE_FORMAT")
     if isinstance(value, Decimal):
         return formats.number_format(value, decimal_pos=getattr(model_field, "decimal_places", 2))
+    if model_field.name == "prescription" and isinstance(value, dict):
+        # An order's copy of its refraction, as the optician writes it.
+        return prescription_text(value) or "—"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
     return str(value)
 
 
@@ -104,7 +112,7 @@ def _plain(model_field: models.Field, value):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, bool | int | float | str):
+    if isinstance(value, bool | int | float | str | dict | list):
         return value
     return str(value)
 
@@ -138,7 +146,9 @@ def _record(obj: models.Model, title: str) -> Record:
     if hasattr(obj, "events"):
         # A record that moved between customers (an appointment rebooked for
         # someone else) tells only what happened while it was this person's.
-        belonging = None if isinstance(obj, Customer) else ("customer", obj.customer_id)
+        # (An order's position belongs to its order, which cannot move.)
+        owned = not isinstance(obj, Customer) and hasattr(obj, "customer_id")
+        belonging = ("customer", obj.customer_id) if owned else None
         record.history = record_history(obj, limit=HISTORY_LIMIT, belonging=belonging)
     return record
 
@@ -161,6 +171,12 @@ def access_report(customer: Customer) -> Report:
         .select_related("type", "staff", "created_by")
         .order_by("-start")
     )
+    orders = (
+        Order.objects.filter(customer=customer)
+        .select_related("staff")
+        .order_by("-created_at", "-id")
+    )
+    lines = OrderLine.objects.filter(order__customer=customer).order_by("order_id", "position")
     parts = [
         Part("master_data", _("Master data"), [_record(customer, customer.full_name)]),
         Part(
@@ -189,6 +205,19 @@ def access_report(customer: Customer) -> Report:
             "contact_lens_fittings",
             _("Contact lens fittings"),
             [_record(f, _title(f)) for f in fittings],
+        ),
+        Part(
+            "orders",
+            _("Orders"),
+            [_record(o, f"{o}, {o.get_status_display()}, {_moment(o.created_at)}") for o in orders],
+        ),
+        Part(
+            "order_positions",
+            _("Order positions"),
+            [
+                _record(line, f"{_('Order %(number)s') % {'number': line.order_id}}, {line}")
+                for line in lines
+            ],
         ),
     ]
     return Report(

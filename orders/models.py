@@ -1,0 +1,369 @@
+"""Orders (Aufträge, issue 28): what a customer buys — glasses made for a
+refraction, contact lenses, a repair — with its positions, prices and the
+way through the lab to "abgeholt"."""
+
+from decimal import Decimal
+
+import pghistory
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from customers.models import Customer
+from opticrm.lib.constraints import CheckConstraint
+from opticrm.lib.models import TimeStampedModel
+from products.models import Product, StockMovement, VatRate
+
+MONEY = {"max_digits": 10, "decimal_places": 2}
+
+
+def _measure(label, low: str, high: str, places: int = 1):
+    return models.DecimalField(
+        label,
+        max_digits=4,
+        decimal_places=places,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(low)), MaxValueValidator(Decimal(high))],
+    )
+
+
+# Centration per eye (DOMAIN.md): the limits of what can be measured.
+CENTRATION = {
+    "pd": (_("PD (mm)"), "25", "40"),
+    "fitting_height": (_("fitting height (mm)"), "5", "45"),
+    "vertex_distance": (_("vertex distance (mm)"), "5", "25"),
+    "pantoscopic_tilt": (_("pantoscopic tilt (°)"), "0", "25"),
+    "wrap_angle": (_("wrap angle (°)"), "0", "30"),
+}
+SIDES = ("right", "left")
+
+
+class Status(models.TextChoices):
+    QUOTE = "quote", _("Quote")
+    ORDERED = "ordered", _("Order placed")
+    LENSES_ORDERED = "lenses_ordered", _("Lenses ordered")
+    LENSES_ARRIVED = "lenses_arrived", _("Lenses arrived")
+    WORKSHOP = "workshop", _("In the workshop")
+    READY = "ready", _("Ready for pick-up")
+    PICKED_UP = "picked_up", _("Picked up")
+    CANCELLED = "cancelled", pgettext_lazy("order status", "Cancelled")
+    COMPLAINT = "complaint", _("Complaint")
+
+
+# Orders still to be worked on or picked up (the board, "open orders").
+OPEN_STATUSES = [
+    s for s in Status.values if s not in (Status.PICKED_UP, Status.CANCELLED, Status.QUOTE)
+]
+
+
+class Kind(models.TextChoices):
+    GLASSES = "glasses", _("Glasses")
+    CONTACT_LENSES = "contact_lenses", _("Contact lenses")
+    REPAIR = "repair", _("Repair")
+
+
+class Order(TimeStampedModel):
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="orders"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.GLASSES)
+    status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.QUOTE)
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The day the customer was promised ("Fertig bis"); overdue after it.
+    promised_date = models.DateField(_("ready by"), null=True, blank=True)
+    # The refraction the glasses are made for, and its values as they were
+    # when the order was made: a later correction does not change an order.
+    refraction = models.ForeignKey(
+        "prescriptions.Refraction",
+        verbose_name=_("refraction"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    prescription = models.JSONField(_("prescription values"), default=dict, blank=True)
+    # The frame: a product from stock, or the customer's own.
+    frame = models.ForeignKey(
+        Product,
+        verbose_name=_("frame"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    own_frame = models.CharField(_("customer's own frame"), max_length=200, blank=True)
+    # The ledger lines of the frame taken from stock and put back.
+    frame_out = models.OneToOneField(
+        StockMovement,
+        verbose_name=_("frame taken from stock"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    frame_back = models.OneToOneField(
+        StockMovement,
+        verbose_name=_("frame put back"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    deposit = models.DecimalField(
+        _("deposit received"),
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+        **MONEY,
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    # Why the order was cancelled or complained about (the last reason).
+    status_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    status_changed_at = models.DateTimeField(_("status since"), null=True, editable=False)
+    # Optimistic locking, as for customers: a change names the version it
+    # was made from.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        constraints = [
+            CheckConstraint(
+                condition=Q(status__in=Status.values),
+                name="order_status_valid",
+                violation_error_message=_("Please choose one of the offered statuses."),
+                field="status",
+            ),
+            CheckConstraint(
+                condition=Q(kind__in=Kind.values),
+                name="order_kind_valid",
+                violation_error_message=_("Please choose one of the offered kinds."),
+                field="kind",
+            ),
+            CheckConstraint(
+                condition=Q(frame__isnull=True) | Q(own_frame=""),
+                name="order_one_frame",
+                violation_error_message=_(
+                    "Either a frame from stock or the customer's own frame, not both."
+                ),
+                field="own_frame",
+            ),
+            CheckConstraint(
+                condition=~Q(status__in=[Status.CANCELLED, Status.COMPLAINT])
+                | ~Q(status_reason=""),
+                name="order_reason_given",
+                violation_error_message=_("Please give the reason."),
+                field="status_reason",
+            ),
+            CheckConstraint(
+                condition=Q(deposit__gte=0),
+                name="order_deposit_not_negative",
+                violation_error_message=_("The deposit cannot be negative."),
+                field="deposit",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "-created_at"], name="order_customer"),
+            models.Index(fields=["status", "promised_date"], name="order_status"),
+        ]
+
+    def __str__(self) -> str:
+        return _("Order %(number)s") % {"number": self.pk}
+
+
+# Both eyes carry the same columns; generating them keeps R and L identical.
+for _side in SIDES:
+    for _name, (_label, _low, _high) in CENTRATION.items():
+        Order.add_to_class(f"{_side}_{_name}", _measure(_label, _low, _high))
+# Tracked after the eye fields exist, so the history copies them too; a new
+# version alone (a position changed) is no change of the order.
+pghistory.track(exclude=["updated_at", "version"])(Order)
+
+
+class LineKind(models.TextChoices):
+    FRAME = "frame", _("Frame")
+    LENS = "lens", _("Spectacle lens")
+    CONTACT_LENS = "contact_lens", _("Contact lenses")
+    PRODUCT = "product", _("Product")
+    SERVICE = "service", _("Service")
+    OTHER = "other", _("Other")
+
+
+@pghistory.track()
+class OrderLine(models.Model):
+    """A position: quantity × unit price (gross, as the shop prices), less a
+    discount (percent or amount, with its reason), at a VAT rate."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(pgettext_lazy("order", "position"))
+    kind = models.CharField(_("kind"), max_length=20, choices=LineKind, default=LineKind.OTHER)
+    # Lenses: which eye ("" for both or none).
+    eye = models.CharField(
+        _("eye"),
+        max_length=5,
+        blank=True,
+        choices=[("right", _("right")), ("left", _("left"))],
+    )
+    product = models.ForeignKey(
+        Product,
+        verbose_name=_("product"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    description = models.CharField(
+        _("description"),
+        max_length=200,
+        error_messages={"blank": _("Please describe the position.")},
+    )
+    quantity = models.PositiveSmallIntegerField(
+        _("quantity"), default=1, validators=[MinValueValidator(1)]
+    )
+    unit_price = models.DecimalField(
+        _("unit price (gross)"), validators=[MinValueValidator(Decimal("0"))], **MONEY
+    )
+    discount_percent = models.DecimalField(
+        _("discount (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    discount_amount = models.DecimalField(
+        _("discount (€)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        **MONEY,
+    )
+    discount_reason = models.CharField(_("reason for the discount"), max_length=200, blank=True)
+    vat_rate = models.PositiveSmallIntegerField(
+        _("VAT rate"), choices=VatRate, default=VatRate.STANDARD
+    )
+
+    class Meta:
+        ordering = ["order", "position"]
+        verbose_name = _("order position")
+        verbose_name_plural = _("order positions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "position"],
+                name="order_line_position_unique",
+                violation_error_message=_("The order has a position of this number already."),
+            ),
+            CheckConstraint(
+                condition=Q(discount_percent__isnull=True) | Q(discount_amount__isnull=True),
+                name="order_line_one_discount",
+                violation_error_message=_("A discount in percent or in euros, not both."),
+                field="discount_amount",
+            ),
+            CheckConstraint(
+                condition=(Q(discount_percent__isnull=True) & Q(discount_amount__isnull=True))
+                | ~Q(discount_reason=""),
+                name="order_line_discount_reason",
+                violation_error_message=_("Please give a reason for the discount."),
+                field="discount_reason",
+            ),
+            CheckConstraint(
+                condition=Q(quantity__gte=1),
+                name="order_line_quantity_positive",
+                violation_error_message=_("Please enter a quantity of at least 1."),
+                field="quantity",
+            ),
+            CheckConstraint(
+                condition=Q(unit_price__gte=0)
+                & (Q(discount_amount__isnull=True) | Q(discount_amount__gte=0))
+                & (
+                    Q(discount_percent__isnull=True)
+                    | Q(discount_percent__gte=0, discount_percent__lte=100)
+                ),
+                name="order_line_money_not_negative",
+                violation_error_message=_("Prices and discounts cannot be negative."),
+                field="unit_price",
+            ),
+            CheckConstraint(
+                condition=Q(kind__in=LineKind.values) & Q(eye__in=["", "right", "left"]),
+                name="order_line_kind_valid",
+                violation_error_message=_("Please choose one of the offered kinds."),
+                field="kind",
+            ),
+            CheckConstraint(
+                condition=Q(vat_rate__in=VatRate.values),
+                name="order_line_vat_rate_valid",
+                violation_error_message=_("Please choose one of the offered VAT rates."),
+                field="vat_rate",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.description}"
+
+
+class LensType(models.TextChoices):
+    SINGLE_VISION = "single_vision", _("Single vision")
+    MULTIFOCAL = "multifocal", _("Multifocal (progressive, bifocal)")
+
+
+class FixedAmount(models.Model):
+    """The statutory insurers' fixed amount per spectacle lens (Festbetrag,
+    GKV), by lens type and power range, valid from a day on: maintained in
+    the admin from the published table (Hilfsmittelverzeichnis, product
+    group 25). The newest row valid on the order's day applies."""
+
+    valid_from = models.DateField(_("valid from"))
+    lens_type = models.CharField(_("lens type"), max_length=20, choices=LensType)
+    # The strongest principal meridian (absolute, dpt) and the cylinder
+    # (absolute) the row covers.
+    power_from = models.DecimalField(
+        _("power from (dpt)"), max_digits=5, decimal_places=2, default=Decimal("0")
+    )
+    power_to = models.DecimalField(_("power to (dpt)"), max_digits=5, decimal_places=2)
+    cylinder_to = models.DecimalField(
+        _("cylinder up to (dpt)"), max_digits=5, decimal_places=2, default=Decimal("0")
+    )
+    amount = models.DecimalField(
+        _("fixed amount per lens"), validators=[MinValueValidator(Decimal("0"))], **MONEY
+    )
+    aid_number = models.CharField(
+        _("aid position number"),
+        max_length=20,
+        help_text=_("The position in the aids directory, e.g. 25.21.01.1001."),
+    )
+
+    class Meta:
+        ordering = ["-valid_from", "lens_type", "power_from", "cylinder_to"]
+        verbose_name = _("fixed amount (GKV)")
+        verbose_name_plural = _("fixed amounts (GKV)")
+        constraints = [
+            CheckConstraint(
+                condition=Q(power_to__gte=models.F("power_from")),
+                name="fixed_amount_range",
+                violation_error_message=_("The range must not end before it begins."),
+                field="power_to",
+            ),
+            CheckConstraint(
+                condition=Q(lens_type__in=LensType.values),
+                name="fixed_amount_lens_type_valid",
+                violation_error_message=_("Please choose one of the offered lens types."),
+                field="lens_type",
+            ),
+        ]
+        indexes = [models.Index(fields=["lens_type", "-valid_from"], name="fixed_amount_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.aid_number} ({self.get_lens_type_display()})"
