@@ -2,31 +2,17 @@ from django.contrib import admin
 
 from opticrm.lib import health_data
 from opticrm.lib.admin import ReadOnlyAdmin
-from orders.models import CENTRATION, SIDES, FixedAmount, Order, OrderLine
+from orders.models import CENTRATION_FIELDS, FixedAmount, Order, OrderLine
+from orders.services import LINE_FIELDS
 
 # Measurements of the customer: health data (DSGVO Art. 9).
-HEALTH_FIELDS = [
-    "refraction",
-    "prescription",
-    *(f"{side}_{name}" for side in SIDES for name in CENTRATION),
-]
+HEALTH_FIELDS = ["refraction", "prescription", *CENTRATION_FIELDS]
 
 
 class OrderLineInline(admin.TabularInline):
     model = OrderLine
     extra = 0
-    fields = [
-        "position",
-        "kind",
-        "eye",
-        "description",
-        "quantity",
-        "unit_price",
-        "discount_percent",
-        "discount_amount",
-        "discount_reason",
-        "vat_rate",
-    ]
+    fields = ["position", *LINE_FIELDS]
     readonly_fields = fields
     can_delete = False
 

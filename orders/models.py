@@ -40,6 +40,8 @@ CENTRATION = {
     "wrap_angle": (_("wrap angle (°)"), "0", "30"),
 }
 SIDES = ("right", "left")
+# The order's centration columns, "right_pd" … "left_wrap_angle".
+CENTRATION_FIELDS = tuple(f"{side}_{name}" for side in SIDES for name in CENTRATION)
 
 
 class Status(models.TextChoices):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from customers.models import Customer
 from orders import rules
-from orders.models import CENTRATION, SIDES, Kind, Order, OrderLine, Status
+from orders.models import CENTRATION_FIELDS, SIDES, Kind, Order, OrderLine, Status
 from orders.selectors import default_refraction
 from prescriptions.eyes import EyeValues
 from prescriptions.models import CURRENT, Refraction
@@ -28,7 +28,7 @@ HEADER_FIELDS = (
     "own_frame",
     "deposit",
     "notes",
-    *(f"{side}_{name}" for side in SIDES for name in CENTRATION),
+    *CENTRATION_FIELDS,
 )
 LINE_FIELDS = (
     "kind",
@@ -61,7 +61,7 @@ def _locked(order_id: int, version: int | None) -> Order:
     return order
 
 
-def _save(order: Order, user, fields: set[str]) -> None:
+def _save(order: Order, fields: set[str]) -> None:
     order.version += 1
     order.full_clean()
     order.save(update_fields=[*fields, "version", "updated_at"])
@@ -154,7 +154,7 @@ def order_refraction_change(
     _use_refraction(order, refraction, anew=True)
     defaults = (f"{side}_{name}" for side in SIDES for name in ("pd", "vertex_distance"))
     fields = {"refraction", "prescription", *defaults}
-    _save(order, user, fields)
+    _save(order, fields)
     return order
 
 
@@ -198,12 +198,12 @@ def order_update(
         if order.frame_id:
             _frame_out(order, user)
         fields |= {"frame_out", "frame_back"}
-    _save(order, user, fields)
+    _save(order, fields)
     return order
 
 
 # Values that are the glasses' own: fixed once the lenses are ordered.
-EDITABLE_ONLY = ("own_frame", *(f"{side}_{name}" for side in SIDES for name in CENTRATION))
+EDITABLE_ONLY = ("own_frame", *CENTRATION_FIELDS)
 
 
 def _lock_products(*product_ids) -> None:
@@ -278,7 +278,7 @@ def order_status_change(
     order.status = status
     order.status_reason = reason if status in rules.NEEDS_REASON else order.status_reason
     order.status_changed_at = timezone.now()
-    _save(order, user, fields)
+    _save(order, fields)
     return order
 
 
@@ -314,7 +314,7 @@ def line_save(
             {"discount_amount": _("The discount is more than the position costs.")}
         )
     line.save()
-    _save(order, user, set())
+    _save(order, set())
     return line
 
 
@@ -323,7 +323,7 @@ def line_remove(*, order_id: int, line_id: int, version: int | None, user=None) 
     order = _locked(order_id, version)
     _refuse_unless_editable(order)
     OrderLine.objects.filter(pk=line_id, order=order).delete()
-    _save(order, user, set())
+    _save(order, set())
 
 
 def product_line(product: Product, **extra) -> dict:
