@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 
-from api import appointments, customers, errors, products
+from api import appointments, customers, errors, orders, products
 from api.auth import ApiKeyAuth
 from api.throttling import KeyRateThrottle
 
@@ -28,6 +28,7 @@ errors.install(api)
 api.add_router("/customers", customers.router)
 api.add_router("/appointments", appointments.router)
 api.add_router("/products", products.router)
+api.add_router("/orders", orders.router)
 
 patterns, app_name, namespace = api.urls
 for pattern in patterns:

@@ -131,8 +131,8 @@ def _parse_start(value: str) -> datetime.datetime | None:
 
 def _prefill(request: HttpRequest) -> dict:
     """Initial values of a new appointment: ?start=<ISO datetime>&staff=<id>&customer=<id>
-    as the calendar and the customer page send them; the user books for themself
-    if they take appointments."""
+    as the calendar and the customer page send them (&type=<id>: an order's
+    pick-up); the user books for themself if they take appointments."""
     initial: dict = {"date": timezone.localdate()}
     # The day on the calendar's screen (YYYY-MM-DD), without a time.
     day = parse_iso_day(request.GET.get("date", "").strip())
@@ -142,7 +142,7 @@ def _prefill(request: HttpRequest) -> dict:
     if start:
         initial["date"] = start.date()
         initial["start_time"] = start.time().replace(second=0, microsecond=0)
-    for name in ("staff", "customer"):
+    for name in ("staff", "customer", "type"):
         value = request.GET.get(name, "")
         if value.isascii() and value.isdigit():
             initial[name] = int(value)

@@ -395,10 +395,7 @@ def ready_notify(*, appointment_id: int, user) -> Message:
     """ "Ihre Brille ist abholbereit": one message per pick-up appointment,
     right away (after the quiet hours at night). Raises ValidationError
     with the reason when the customer cannot be reached."""
-    now = timezone.now()
-    cfg = message_settings()
     appointment = Appointment.objects.select_related("type", "customer").get(pk=appointment_id)
-    customer = appointment.customer
     key = f"{Kind.READY}:{appointment.pk}"
     existing = Message.objects.filter(key=key).first()
     if existing is not None:
@@ -410,6 +407,23 @@ def ready_notify(*, appointment_id: int, user) -> Message:
         )
     if appointment.status not in (AppointmentStatus.PLANNED, AppointmentStatus.CONFIRMED):
         raise ValidationError(gettext("The appointment is no longer planned."), code="not_planned")
+    return _ready_message(appointment.customer, key=key, appointment=appointment, user=user)
+
+
+def ready_notify_for(*, customer_id: int, reference: str, user) -> Message:
+    """The same message for something else that is ready, once per
+    ``reference`` (an order: "order:12")."""
+    key = f"{Kind.READY}:{reference}"
+    existing = Message.objects.filter(key=key).first()
+    if existing is not None:
+        return existing
+    customer = Customer.objects.get(pk=customer_id)
+    return _ready_message(customer, key=key, appointment=None, user=user)
+
+
+def _ready_message(customer: Customer, *, key: str, appointment, user) -> Message:
+    now = timezone.now()
+    cfg = message_settings()
     if customer.deleted_at is not None:
         raise ValidationError(gettext("This customer has been deleted."), code="deleted")
     channel = service_channel(customer, cfg)

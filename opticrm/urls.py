@@ -28,6 +28,7 @@ urlpatterns = [
     path("recall/", include("messaging.recall_urls")),
     path("privacy/", include("privacy.urls")),
     path("imports/", include("imports.urls")),
+    path("orders/", include("orders.urls")),
     path("live/", include("live.urls")),
     path("api/v1/", api_v1),
     re_path(r"^api/", api_not_found),

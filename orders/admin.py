@@ -2,11 +2,8 @@ from django.contrib import admin
 
 from opticrm.lib import health_data
 from opticrm.lib.admin import ReadOnlyAdmin
-from orders.models import CENTRATION_FIELDS, FixedAmount, Order, OrderLine
+from orders.models import HEALTH_FIELDS, FixedAmount, Order, OrderLine
 from orders.services import LINE_FIELDS
-
-# Measurements of the customer: health data (DSGVO Art. 9).
-HEALTH_FIELDS = ["refraction", "prescription", *CENTRATION_FIELDS]
 
 
 class OrderLineInline(admin.TabularInline):
@@ -35,7 +32,7 @@ class OrderAdmin(ReadOnlyAdmin):
     def get_exclude(self, request, obj=None):
         if health_data.may_see_refractions(request.user):
             return []
-        return HEALTH_FIELDS
+        return list(HEALTH_FIELDS)
 
 
 @admin.register(FixedAmount)

@@ -7,7 +7,31 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders")
 
     def ready(self):
-        from customers import erasure
+        from customers import erasure, list_marks, sections
+        from orders.selectors import customer_orders, open_order_marks
+
+        shown = 20
+
+        def orders_of(customer, request):
+            if not request.user.has_perm("orders.view_order"):
+                return None
+            orders = list(
+                customer_orders(customer.pk).only(
+                    "id", "kind", "status", "created_at", "promised_date"
+                )[: shown + 1]
+            )
+            return {"orders": orders[:shown], "more": len(orders) > shown}
+
+        list_marks.register("orders", open_order_marks)
+        sections.register(
+            sections.Section(
+                name="orders",
+                template="orders/_customer_orders.html",
+                context=orders_of,
+                order=25,
+                actions="orders/_customer_actions.html",
+            )
+        )
 
         # An order's lines and status changes go with it; orders protect
         # their customer from an everyday delete, the erasure takes them

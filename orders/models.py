@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pghistory
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +15,7 @@ from django.utils.translation import pgettext_lazy
 from customers.models import Customer
 from opticrm.lib.constraints import CheckConstraint
 from opticrm.lib.models import TimeStampedModel
+from prescriptions.models import ContactLensFitting
 from products.models import Product, StockMovement, VatRate
 
 MONEY = {"max_digits": 10, "decimal_places": 2}
@@ -42,6 +43,10 @@ CENTRATION = {
 SIDES = ("right", "left")
 # The order's centration columns, "right_pd" … "left_wrap_angle".
 CENTRATION_FIELDS = tuple(f"{side}_{name}" for side in SIDES for name in CENTRATION)
+# What of an order is health data (DSGVO Art. 9): the measured values and
+# the copy of the refraction — for those with the refraction right only.
+MEASURED_FIELDS = (*CENTRATION_FIELDS, "plausibility_reason")
+HEALTH_FIELDS = ("refraction", "prescription", *MEASURED_FIELDS)
 
 
 class Status(models.TextChoices):
@@ -131,6 +136,39 @@ class Order(TimeStampedModel):
         **MONEY,
     )
     notes = models.TextField(_("notes"), blank=True)
+    # Centration values outside a plausibility limit (services.plausibility)
+    # are kept only with the optician's reason.
+    plausibility_reason = models.CharField(
+        _("reason for unusual values"), max_length=200, blank=True
+    )
+    # The insured's number (Krankenversichertennummer) for the cost estimate.
+    insurance_number = models.CharField(
+        _("insurance number"),
+        max_length=10,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Z][0-9]{9}$",
+                _("The insurance number is a capital letter and nine digits, e.g. A123456789."),
+            )
+        ],
+    )
+    # Contact lenses: the fitting they are ordered from, and when the
+    # customer's supply runs out (set when the order is placed).
+    fitting = models.ForeignKey(
+        ContactLensFitting,
+        verbose_name=_("contact lens fitting"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reorder_due = models.DateField(_("reorder due"), null=True, blank=True)
+    # Repairs: the customer's item and what is to be done.
+    item = models.CharField(_("item"), max_length=200, blank=True)
+    work = models.TextField(_("work to be done"), blank=True)
+    # A complaint's remake the lab pays for (recorded with the complaint).
+    lab_pays_remake = models.BooleanField(_("remake at the lab's cost"), default=False)
     # Why the order was cancelled or complained about (the last reason).
     status_reason = models.CharField(_("reason"), max_length=200, blank=True)
     status_changed_at = models.DateTimeField(_("status since"), null=True, editable=False)
@@ -179,7 +217,17 @@ class Order(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["customer", "-created_at"], name="order_customer"),
+            # The API's list, newest first.
+            models.Index(fields=["-created_at", "-id"], name="order_newest"),
             models.Index(fields=["status", "promised_date"], name="order_status"),
+            # The board's quotes of the last weeks, and its date filter.
+            models.Index(fields=["status", "created_at"], name="order_status_created"),
+            # The contact lens customers whose supply runs out (the recall).
+            models.Index(
+                fields=["reorder_due"],
+                name="order_reorder_due",
+                condition=Q(reorder_due__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -256,6 +304,20 @@ class OrderLine(models.Model):
     discount_reason = models.CharField(_("reason for the discount"), max_length=200, blank=True)
     vat_rate = models.PositiveSmallIntegerField(
         _("VAT rate"), choices=VatRate, default=VatRate.STANDARD
+    )
+    # Spectacle lenses: the diameter ordered (mm).
+    diameter = models.PositiveSmallIntegerField(
+        _("diameter (mm)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(40), MaxValueValidator(90)],
+    )
+    # Contact lenses and care products: how many days the position lasts.
+    supply_days = models.PositiveSmallIntegerField(
+        _("lasts (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(730)],
     )
 
     class Meta:

@@ -5,7 +5,9 @@ gross per rate, as German retail prices are gross)."""
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from orders.models import Status
+from django.utils.translation import pgettext_lazy
+
+from orders.models import Kind, Status
 
 CENT = Decimal("0.01")
 
@@ -40,8 +42,40 @@ FRAME_TAKEN_FROM = Status.ORDERED
 EDITABLE = (Status.QUOTE, Status.ORDERED, Status.COMPLAINT)
 
 
-def may_move(current: str, new: str) -> bool:
-    return new in TRANSITIONS.get(current, ())
+# Steps an order of a kind never takes: contact lenses are not edged,
+# a repair needs no lenses (and is taken in as an order right away).
+SKIPPED = {
+    Kind.GLASSES: (),
+    Kind.CONTACT_LENSES: (Status.WORKSHOP,),
+    Kind.REPAIR: (Status.QUOTE, Status.LENSES_ORDERED, Status.LENSES_ARRIVED),
+}
+# A repair's steps have the workshop's words.
+REPAIR_LABELS = {
+    Status.ORDERED: pgettext_lazy("repair status", "accepted"),
+    Status.WORKSHOP: pgettext_lazy("repair status", "in progress"),
+    Status.READY: pgettext_lazy("repair status", "done"),
+}
+CONTACT_LENS_LABELS = {
+    Status.LENSES_ORDERED: pgettext_lazy("order status", "Lenses ordered"),
+    Status.LENSES_ARRIVED: pgettext_lazy("order status", "Lenses arrived"),
+}
+
+
+def may_move(current: str, new: str, kind: str = Kind.GLASSES) -> bool:
+    return new in next_statuses(current, kind)
+
+
+def next_statuses(current: str, kind: str = Kind.GLASSES) -> tuple[str, ...]:
+    """Where an order of ``kind`` may go from ``current``, the usual next
+    step first."""
+    return tuple(
+        status for status in TRANSITIONS.get(current, ()) if status not in SKIPPED.get(kind, ())
+    )
+
+
+def status_label(status: str, kind: str = Kind.GLASSES) -> str:
+    labels = {Kind.REPAIR: REPAIR_LABELS, Kind.CONTACT_LENSES: CONTACT_LENS_LABELS}.get(kind, {})
+    return str(labels.get(status, Status(status).label))
 
 
 def cents(value: Decimal) -> Decimal:
@@ -86,10 +120,6 @@ class Totals:
     @property
     def gross(self) -> Decimal:
         return sum((rate.gross for rate in self.rates.values()), Decimal("0.00"))
-
-    @property
-    def open(self) -> Decimal:
-        return self.gross - self.deposit
 
     def add(self, rate: int, discount: Decimal, total: Decimal) -> None:
         self.rates.setdefault(rate, RateTotal(rate)).gross += total

@@ -1,13 +1,31 @@
 """Reads of orders."""
 
+import datetime
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext
 
+from appointments.models import AppointmentType
+from customers.models import InsuranceProvider
+from opticrm.lib.dates import start_of_day
 from orders import gkv, rules
-from orders.models import OPEN_STATUSES, FixedAmount, Order, OrderLine
+from orders.models import (
+    OPEN_STATUSES,
+    FixedAmount,
+    Kind,
+    LensType,
+    LineKind,
+    Order,
+    OrderLine,
+    Status,
+)
 from prescriptions.models import CURRENT, Refraction
 from prescriptions.optics import format_dioptre
+from products.models import ADDITION_DESIGNS, Category, Product
+from products.selectors import product_by_code, product_search
 
 
 def default_refraction(customer_id: int) -> Refraction | None:
@@ -38,36 +56,47 @@ def customer_open_orders(customer_id: int) -> QuerySet[Order]:
     return customer_orders(customer_id).filter(status__in=OPEN_STATUSES)
 
 
-def fixed_amount(*, lens_type: str, eye: dict, day) -> FixedAmount | None:
+def fixed_amount_rows() -> list[FixedAmount]:
+    """Every row of every table (small: a few dozen per year), read once
+    for a page or a list of orders of different days."""
+    return list(FixedAmount.objects.order_by("-valid_from"))
+
+
+def fixed_amounts_in_force(day, rows: list[FixedAmount] | None = None) -> list[FixedAmount]:
+    """The rows of the newest table valid on ``day``, per lens type (of
+    ``rows``: fixed_amount_rows, or read now)."""
+    if rows is None:
+        rows = list(FixedAmount.objects.filter(valid_from__lte=day).order_by("-valid_from"))
+    valid = [row for row in rows if row.valid_from <= day]
+    newest: dict[str, datetime.date] = {}
+    for row in valid:
+        newest.setdefault(row.lens_type, row.valid_from)
+    return [row for row in valid if row.valid_from == newest[row.lens_type]]
+
+
+def fixed_amount(
+    *, lens_type: str, eye: dict, day, table: list[FixedAmount] | None = None
+) -> FixedAmount | None:
     """The insurer's fixed amount for one lens of ``eye``'s power (an
     order's prescription copy), as valid on ``day``: among the rows of the
-    newest table in force, the narrowest covering the power and cylinder
-    (neighbouring ranges may share their end, 0–4 and 4–8: the lower row
-    takes it, and a power of 4,125 the upper)."""
+    newest table in force (``table``: fixed_amounts_in_force, read once
+    per page), the narrowest covering the power and cylinder (neighbouring
+    ranges may share their end, 0–4 and 4–8: the lower row takes it, and a
+    power of 4,125 the upper)."""
     powers = gkv.meridians(eye)
     if powers is None:
         return None
     strongest = max(abs(power) for power in powers)
     cylinder = abs(powers[1] - powers[0])
-    in_force = (
-        FixedAmount.objects.filter(lens_type=lens_type, valid_from__lte=day)
-        .order_by("-valid_from")
-        .values_list("valid_from", flat=True)
-        .first()
-    )
-    if in_force is None:
-        return None
-    return (
-        FixedAmount.objects.filter(
-            lens_type=lens_type,
-            valid_from=in_force,
-            power_from__lte=strongest,
-            power_to__gte=strongest,
-            cylinder_to__gte=cylinder,
-        )
-        .order_by("cylinder_to", "power_to")
-        .first()
-    )
+    rows = fixed_amounts_in_force(day) if table is None else table
+    covering = [
+        row
+        for row in rows
+        if row.lens_type == lens_type
+        and row.power_from <= strongest <= row.power_to
+        and cylinder <= row.cylinder_to
+    ]
+    return min(covering, key=lambda row: (row.cylinder_to, row.power_to), default=None)
 
 
 def prescription_text(prescription: dict) -> str:
@@ -85,3 +114,330 @@ def prescription_text(prescription: dict) -> str:
         if values:
             parts.append(f"{label}: " + " ".join(values))
     return " · ".join(parts)
+
+
+@dataclass
+class LensShare:
+    """The insurer's part of one eye's lens."""
+
+    line: OrderLine
+    fixed: FixedAmount | None
+    # The fixed amount, never more than the lens costs.
+    insurer_amount: Decimal = Decimal("0.00")
+    co_payment: Decimal = Decimal("0.00")
+
+    @property
+    def insurer_pays(self) -> Decimal:
+        return self.insurer_amount - self.co_payment
+
+
+@dataclass
+class InsuranceShare:
+    eligibility: gkv.Eligibility
+    lenses: list[LensShare] = field(default_factory=list)
+    gross: Decimal = Decimal("0.00")
+
+    @property
+    def insurer_total(self) -> Decimal:
+        return sum((lens.insurer_pays for lens in self.lenses), Decimal("0.00"))
+
+    @property
+    def co_payment_total(self) -> Decimal:
+        return sum((lens.co_payment for lens in self.lenses), Decimal("0.00"))
+
+    @property
+    def payable(self) -> Decimal:
+        """What the insurer pays on this order as it stands: nothing yet
+        while the ophthalmologist's prescription is missing."""
+        return Decimal("0.00") if self.eligibility.needs_prescription else self.insurer_total
+
+    @property
+    def customer_pays(self) -> Decimal:
+        return self.gross - self.payable
+
+
+def line_lens_type(line: OrderLine, prescription: dict) -> str:
+    """Single vision or multifocal, for the fixed amount: from the lens's
+    design, else from whether the prescription has an addition."""
+    design = line.product.spectacle_design if line.product_id else ""
+    if design:
+        return LensType.MULTIFOCAL if design in ADDITION_DESIGNS else LensType.SINGLE_VISION
+    eye = prescription.get(line.eye) or {}
+    return LensType.MULTIFOCAL if eye.get("addition") not in (None, "") else LensType.SINGLE_VISION
+
+
+def insurance_share(
+    order: Order, lines=None, rows: list[FixedAmount] | None = None
+) -> InsuranceShare | None:
+    """What the statutory insurer pays towards the order's lenses (§ 33 SGB
+    V; DOMAIN.md): None unless glasses for a customer with a statutory
+    insurer; otherwise the eligibility and, when eligible, per eye (its
+    first lens position) the fixed amount valid on the order's day — never
+    more than the lens costs — less the adult's co-payment (never more than
+    the insurer's amount), and what the customer pays of the gross."""
+    customer = order.customer
+    insurer = customer.insurance_provider
+    if order.kind != Kind.GLASSES or insurer is None:
+        return None
+    if insurer.kind != InsuranceProvider.Kind.STATUTORY:
+        return None
+    lines = list(order_lines(order.pk).select_related("product") if lines is None else lines)
+    totals = rules.totals(lines, Decimal("0.00"))
+    day = timezone.localdate(order.created_at) if order.created_at else timezone.localdate()
+    prescription = order.prescription or {}
+    eligibility = gkv.eligibility(born=customer.date_of_birth, day=day, prescription=prescription)
+    share = InsuranceShare(eligibility=eligibility, gross=totals.gross)
+    if not eligibility.eligible:
+        return share
+    table = fixed_amounts_in_force(day, rows)
+    seen: set[str] = set()
+    for line in lines:
+        if line.kind != LineKind.LENS or not line.eye or line.eye in seen:
+            continue
+        # One lens per eye is an aid; a second (spare, sunglasses) is not.
+        seen.add(line.eye)
+        eye = prescription.get(line.eye) or {}
+        fixed = fixed_amount(
+            lens_type=line_lens_type(line, prescription), eye=eye, day=day, table=table
+        )
+        lens = LensShare(line=line, fixed=fixed)
+        if fixed is not None:
+            _, cost = rules.line_gross(
+                line.quantity, line.unit_price, line.discount_percent, line.discount_amount
+            )
+            lens.insurer_amount = min(fixed.amount, cost)
+            lens.co_payment = gkv.co_payment(
+                lens.insurer_amount, lens.insurer_amount, adult=eligibility.adult
+            )
+        share.lenses.append(lens)
+    return share
+
+
+@dataclass(frozen=True)
+class OrderMoney:
+    """What an order costs and who pays it: the page, the documents and the
+    API all read it here."""
+
+    totals: rules.Totals
+    share: InsuranceShare | None
+
+    @property
+    def gross(self) -> Decimal:
+        return self.totals.gross
+
+    @property
+    def insurer(self) -> Decimal:
+        return self.share.payable if self.share else Decimal("0.00")
+
+    @property
+    def customer_share(self) -> Decimal:
+        return self.gross - self.insurer
+
+    @property
+    def deposit(self) -> Decimal:
+        return self.totals.deposit
+
+    @property
+    def open(self) -> Decimal:
+        """What the customer still has to pay."""
+        return self.customer_share - self.deposit
+
+
+def order_money(order: Order, lines=None, rows: list[FixedAmount] | None = None) -> OrderMoney:
+    """``rows``: fixed_amount_rows, for a list of orders."""
+    lines = list(order_lines(order.pk).select_related("product") if lines is None else lines)
+    return OrderMoney(rules.totals(lines, order.deposit), insurance_share(order, lines, rows))
+
+
+def order_page(pk: int) -> Order | None:
+    """The order with what its page shows of the customer, frame and staff."""
+    return (
+        Order.objects.select_related(
+            "customer", "customer__insurance_provider", "frame", "staff", "fitting"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def is_overdue(order: Order, today=None) -> bool:
+    """Promised for a day gone by and not yet ready."""
+    today = today or timezone.localdate()
+    return (
+        order.promised_date is not None
+        and order.promised_date < today
+        and order.status in OVERDUE_STATUSES
+    )
+
+
+# Open and not yet ready: what can be late.
+OVERDUE_STATUSES = tuple(status for status in OPEN_STATUSES if status != Status.READY)
+
+EYE_VALUES = ("sphere", "cylinder", "axis", "addition", "prism_horizontal", "visus_cc", "pd")
+
+
+def eye_rows(order: Order) -> list[tuple[str, dict]]:
+    """The order's copy of the values per eye, for the page's table."""
+    prescription = order.prescription or {}
+    return [
+        (label, prescription.get(side) or {})
+        for side, label in (("right", "R"), ("left", "L"))
+        if prescription.get(side)
+    ]
+
+
+def frame_search(query: str, limit: int = 12) -> list:
+    """Active frames by name, brand or model, or the one with the scanned
+    EAN / article number first."""
+    exact = product_by_code(query)
+    if exact is not None and exact.category == Category.FRAME:
+        return [exact]
+    frames = Product.objects.filter(category=Category.FRAME, active=True)
+    return list(product_search(frames, query).order_by("name", "id")[:limit])
+
+
+# The board's columns, left to right: what is still to be done.
+BOARD_STATUSES = (
+    Status.QUOTE,
+    Status.ORDERED,
+    Status.LENSES_ORDERED,
+    Status.LENSES_ARRIVED,
+    Status.WORKSHOP,
+    Status.READY,
+    Status.COMPLAINT,
+)
+# Quotes not taken up are not deleted; after this long they leave the board.
+QUOTE_DAYS = 90
+CARDS_PER_COLUMN = 12
+
+
+@dataclass
+class BoardColumn:
+    status: str
+    label: str
+    count: int
+    cards: list
+
+
+def board(*, staff_id: int | None = None, since=None, until=None, today=None) -> list[BoardColumn]:
+    """The open orders per status with their counts and first cards
+    (_column_cards), whatever the number of orders: one count query and
+    one or two per column."""
+    today = today or timezone.localdate()
+    orders = Order.objects.all()
+    if staff_id is not None:
+        orders = orders.filter(staff_id=staff_id)
+    if since is not None:
+        orders = orders.filter(created_at__gte=start_of_day(since))
+    if until is not None:
+        orders = orders.filter(created_at__lt=start_of_day(until + datetime.timedelta(days=1)))
+    fresh_quotes = Q(
+        status=Status.QUOTE,
+        created_at__gte=start_of_day(today - datetime.timedelta(days=QUOTE_DAYS)),
+    )
+    # Two counts, each along its index (one with OR reads the table).
+    counts = dict(
+        orders.filter(status__in=BOARD_STATUSES[1:])
+        .values_list("status")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    counts[Status.QUOTE] = orders.filter(fresh_quotes).count()
+    columns = []
+    for status in BOARD_STATUSES:
+        cards = []
+        if counts.get(status):
+            # One status at a time, so that the planner reads its index.
+            column = orders.filter(fresh_quotes if status == Status.QUOTE else Q(status=status))
+            cards = _column_cards(column, status, today)
+        columns.append(BoardColumn(status, Status(status).label, counts.get(status, 0), cards))
+    return columns
+
+
+# What a card shows, read without the order's other columns (the copy of
+# the refraction is the bulk of a row).
+CARD_FIELDS = (
+    "id",
+    "kind",
+    "status",
+    "promised_date",
+    "status_changed_at",
+    "created_at",
+    "version",
+    "customer__first_name",
+    "customer__last_name",
+    "staff__first_name",
+    "staff__last_name",
+    "staff__username",
+)
+
+
+def _column_cards(orders: QuerySet[Order], status: str, today) -> list[Order]:
+    """A column's first cards, each part read along an index with its limit:
+    quotes newest first; what can be late, the overdue ones (longest
+    overdue first) before the others (by promised date, then the longest
+    in this status); ready orders waiting longest first."""
+    orders = orders.select_related("customer", "staff").only(*CARD_FIELDS)
+    limit = CARDS_PER_COLUMN
+    if status == Status.QUOTE:
+        cards = list(orders.order_by("-created_at", "-id")[:limit])
+    elif status in OVERDUE_STATUSES:
+        late = list(orders.filter(promised_date__lt=today).order_by("promised_date", "id")[:limit])
+        cards = (
+            late
+            + list(
+                orders.filter(Q(promised_date__gte=today) | Q(promised_date__isnull=True)).order_by(
+                    F("promised_date").asc(nulls_last=True), "status_changed_at", "id"
+                )[: limit - len(late)]
+            )
+            if len(late) < limit
+            else late
+        )
+    else:
+        cards = list(orders.order_by("status_changed_at", "id")[:limit])
+    for card in cards:
+        card.overdue = is_overdue(card, today)
+    return cards
+
+
+def priced_lines(order_id: int) -> list[OrderLine]:
+    """The positions with their products, each with its ``discount`` and
+    ``total`` (gross, rounded once: rules.line_gross)."""
+    lines = list(order_lines(order_id).select_related("product", "product__supplier"))
+    for line in lines:
+        line.discount, line.total = rules.line_gross(
+            line.quantity, line.unit_price, line.discount_percent, line.discount_amount
+        )
+    return lines
+
+
+def pickup_booking_query(order: Order) -> str:
+    """The query of "Abholtermin buchen": the new-appointment form with the
+    customer and the first active pick-up type chosen."""
+    pickup = (
+        AppointmentType.objects.filter(is_pickup=True, active=True)
+        .order_by("position", "name")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    query = f"customer={order.customer_id}"
+    return f"{query}&type={pickup}" if pickup else query
+
+
+def open_order_marks(customer_ids: list[int], user) -> dict[int, list[str]]:
+    """The customer list's marks: "Brille abholbereit" for a customer with
+    an order ready for pick-up, else "Auftrag offen" (one query for the page)."""
+    if not user.has_perm("orders.view_order"):
+        return {}
+    statuses: dict[int, set[str]] = {}
+    for customer_id, status in (
+        Order.objects.filter(customer_id__in=customer_ids, status__in=OPEN_STATUSES)
+        .values_list("customer_id", "status")
+        .distinct()
+    ):
+        statuses.setdefault(customer_id, set()).add(status)
+    ready, open_ = gettext("Ready for pick-up"), gettext("Order open")
+    return {
+        customer_id: [ready if Status.READY in found else open_]
+        for customer_id, found in statuses.items()
+    }

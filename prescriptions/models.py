@@ -319,6 +319,8 @@ class HealthDataAccess(models.Model):
         ACCESS_REPORT = "access_report", _("access report")
         # A file of many customers' refractions: no single customer number.
         EXPORT = "export", _("refraction export")
+        # An order's copy of the values (its page and documents).
+        ORDER = "order", _("order")
 
     customer_number = models.PositiveIntegerField(_("customer number"), null=True, blank=True)
     user = models.ForeignKey(

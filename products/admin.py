@@ -3,12 +3,21 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from opticrm.lib.admin import ReadableHistoryAdmin
 from products import services
-from products.models import Product, ReorderLine, StockMovement, Supplier
+from products.models import (
+    Category,
+    Coating,
+    LensPrice,
+    Product,
+    ReorderLine,
+    StockMovement,
+    Supplier,
+)
 
 
 @admin.register(Supplier)
@@ -31,6 +40,37 @@ class StockMovementInline(admin.TabularInline):
         return False
 
 
+class LensPriceInlineForm(forms.ModelForm):
+    class Meta:
+        model = LensPrice
+        fields = ["sphere_from", "sphere_to", "cylinder_to", "sale_price", "purchase_price"]
+
+
+class LensPriceFormSet(forms.BaseInlineFormSet):
+    """Saves through the services, as every write to products does."""
+
+    def save_new(self, form, commit=True):
+        return services.lens_price_create(product_id=self.instance.pk, data=form.cleaned_data)
+
+    def save_existing(self, form, obj, commit=True):
+        return services.lens_price_update(lens_price_id=obj.pk, data=form.cleaned_data)
+
+    def delete_existing(self, obj, commit=True):
+        if commit:
+            services.lens_price_delete(lens_price_id=obj.pk)
+
+
+class LensPriceInline(admin.TabularInline):
+    """The price list of a spectacle lens: the price of one lens by power."""
+
+    model = LensPrice
+    form = LensPriceInlineForm
+    formset = LensPriceFormSet
+    extra = 1
+    fields = ["sphere_from", "sphere_to", "cylinder_to", "sale_price", "purchase_price"]
+    ordering = ["sphere_from", "sphere_to", "cylinder_to", "id"]
+
+
 OUTDATED = _(
     "This product was changed by someone else in the meantime, so nothing was saved. "
     "Please open it again and repeat your changes."
@@ -43,6 +83,12 @@ class ProductAdminForm(forms.ModelForm):
     a colleague's."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    coatings = forms.TypedMultipleChoiceField(
+        label=capfirst(Product._meta.get_field("coatings").verbose_name),
+        choices=Coating.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
     # Set by ProductAdmin after the service refused the save as outdated.
     conflict = False
 
@@ -55,6 +101,9 @@ class ProductAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
             self.initial["version"] = self.instance.version
+        if "spectacle_design" in self.fields:
+            # "Lens design" is the contact lens's word; a spectacle lens has a type.
+            self.fields["spectacle_design"].label = _("Lens type")
 
     def clean(self):
         cleaned = super().clean()
@@ -87,6 +136,71 @@ class ProductAdmin(ReadableHistoryAdmin):
     readonly_fields = ["stock", "created_at", "updated_at"]
     inlines = [StockMovementInline]
     form = ProductAdminForm
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "version",
+                    "category",
+                    "article_number",
+                    "ean",
+                    "name",
+                    "brand",
+                    "model",
+                    "colour",
+                    "supplier",
+                    "active",
+                ]
+            },
+        ),
+        (_("Frame size"), {"fields": ["lens_width", "bridge_width", "temple_length"]}),
+        (
+            _("Contact lens"),
+            {
+                "fields": [
+                    "lens_design",
+                    "base_curves",
+                    "diameters",
+                    "sphere_min",
+                    "sphere_max",
+                    "cylinders",
+                    "axis_step",
+                ]
+            },
+        ),
+        (
+            _("Spectacle lens"),
+            {
+                "fields": ["spectacle_design", "lens_index", "coatings", "tint"],
+                "description": _(
+                    "Manufacturer and product line are brand and model; the prices by "
+                    "power are below, once the lens is saved."
+                ),
+            },
+        ),
+        (
+            _("Prices and stock"),
+            {
+                "fields": [
+                    "purchase_price",
+                    "sale_price",
+                    "vat_rate",
+                    "minimum_stock",
+                    "stock",
+                    "created_at",
+                    "updated_at",
+                ]
+            },
+        ),
+    ]
+
+    def get_inlines(self, request, obj):
+        # The price list by power belongs to spectacle lenses only.
+        if obj is not None and obj.category == Category.SPECTACLE_LENS:
+            return [LensPriceInline, *self.inlines]
+        return self.inlines
+
     delete_confirmation_template = "products/admin_delete_confirmation.html"
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -161,6 +275,38 @@ class ProductAdmin(ReadableHistoryAdmin):
         # Bulk deletion would bypass "products with movements are only deactivated".
         actions.pop("delete_selected", None)
         return actions
+
+
+@admin.register(LensPrice)
+class LensPriceAdmin(admin.ModelAdmin):
+    """The price lists of all spectacle lenses at a glance; each lens's own
+    list is edited on the lens (LensPriceInline)."""
+
+    list_display = ["product", "sphere_from", "sphere_to", "cylinder_to", "sale_price"]
+    list_filter = ["product__brand"]
+    list_select_related = ["product"]
+    search_fields = ["product__name", "product__brand", "product__model", "product__article_number"]
+    raw_id_fields = ["product"]
+    fields = ["product", "sphere_from", "sphere_to", "cylinder_to", "sale_price", "purchase_price"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A row stays with its lens: another lens gets a row of its own.
+        return ["product"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in services.LENS_PRICE_FIELDS}
+        if change:
+            saved = services.lens_price_update(lens_price_id=obj.pk, data=data)
+        else:
+            saved = services.lens_price_create(product_id=obj.product_id, data=data)
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.lens_price_delete(lens_price_id=obj.pk)
+
+    def delete_queryset(self, request, queryset):
+        for row in queryset:
+            services.lens_price_delete(lens_price_id=row.pk)
 
 
 @admin.register(StockMovement)

@@ -4,7 +4,7 @@ data, keyed by article number, so a second run adds nothing."""
 from decimal import Decimal
 
 from products import gtin, services
-from products.models import Category, Product, StockMovement, Supplier
+from products.models import Category, LensPrice, Product, StockMovement, Supplier
 
 Kind = StockMovement.Kind
 
@@ -21,6 +21,7 @@ SUPPLIERS = {
     "CV": ("CooperVision", "CV-55019", "order@coopervision.example", ""),
     "BL": ("Bausch + Lomb", "BL-30442", "", "030 33093-0"),
     "ZS": ("Optik-Zubehör Schmitt KG", "", "info@zubehoer-schmitt.example", "0221 987654"),
+    "HY": ("Hoya Lens Deutschland", "HY-51230", "auftrag@hoya.example", "0611 7866-0"),
 }
 
 # One product a line: article number|name|brand|model|colour|frame size
@@ -54,6 +55,15 @@ G-2003|Rodenstock Impression FreeSign 3 1.6|Rodenstock|FreeSign 3|||RS|190|549|0
 G-2004|Rodenstock Multigressiv MyView 2 1.5|Rodenstock|MyView 2|||RS|135|399|0|0|0
 G-2005|Essilor Varilux X series 1.6 Crizal|Essilor|Varilux X|||EL|180|529|0|0|0
 G-2006|Essilor Eyezen Start 1.5 Crizal|Essilor|Eyezen Start|||EL|36|119|4|6|2
+G-2007|Zeiss Einstärken ClearView 1.6 DuraVision Platinum|Zeiss|ClearView|||ZV|52|169|2|4|1
+G-2008|Zeiss Einstärken ClearView 1.67 DuraVision Platinum|Zeiss|ClearView|||ZV|74|229|0|0|0
+G-2009|Zeiss Officelens Individual 1.6 DuraVision|Zeiss|Officelens Individual|||ZV|118|339|0|0|0
+G-2010|Rodenstock Perfalit 1.6 ColorMatic IQ 2 Solitaire|Rodenstock|Perfalit|Grau||RS|71|219|0|0|0
+G-2011|Hoya Hilux 1.5 Hi-Vision LongLife|Hoya|Hilux|||HY|26|89|4|8|3
+G-2012|Hoya Nulux 1.6 Hi-Vision LongLife BlueControl|Hoya|Nulux|||HY|44|149|2|3|1
+G-2013|Hoya Nulux 1.67 Hi-Vision LongLife|Hoya|Nulux|||HY|66|209|0|0|0
+G-2014|Hoya Hoyalux Summit Pro 1.5 Hi-Vision LongLife|Hoya|Hoyalux Summit Pro|||HY|61|189|0|0|0
+G-2015|Hoya Hoyalux iD MyStyle V+ 1.6 LongLife|Hoya|Hoyalux iD MyStyle V+|||HY|172|519|0|0|0
 KL-3001|Dailies Total1, 30 Tageslinsen|Alcon|Dailies Total1|||AL|19.50|39.90|10|14|2
 KL-3002|Dailies AquaComfort Plus, 90 Tageslinsen|Alcon|AquaComfort|||AL|28|59.90|6|5|2
 KL-3003|Acuvue Oasys, 6 2-Wochenlinsen|Acuvue|Oasys|||JJ|15.80|34.90|6|8|1
@@ -88,6 +98,72 @@ LENS_PARAMETERS = {
     "KL-3006": ("toric", "8.7", "14.5", "-10", "8", "-0.75 -1.25 -1.75 -2.25", 10),
     "KL-3007": ("spherical", "8.6", "14.2", "-12", "8", "", None),
 }
+
+
+# The demo spectacle lenses: design, index, coatings, tint (DOMAIN.md);
+# manufacturer and product line are brand and model above. Super
+# anti-reflective and hard coat on all, as opticians sell them.
+_AR = "super_ar hard"
+LENS_ATTRIBUTES = {
+    "G-2001": ("single_vision", "1.50", f"{_AR} clean", ""),
+    "G-2002": ("progressive", "1.60", f"{_AR} clean", ""),
+    "G-2003": ("progressive", "1.60", f"{_AR} clean", ""),
+    "G-2004": ("progressive", "1.50", _AR, ""),
+    "G-2005": ("progressive", "1.60", f"{_AR} clean", ""),
+    "G-2006": ("single_vision", "1.50", f"{_AR} blue_filter", ""),
+    "G-2007": ("single_vision", "1.60", f"{_AR} clean", ""),
+    "G-2008": ("single_vision", "1.67", f"{_AR} clean", ""),
+    "G-2009": ("occupational", "1.60", f"{_AR} clean", ""),
+    "G-2010": ("single_vision", "1.60", f"{_AR} clean", "photochromic"),
+    "G-2011": ("single_vision", "1.50", _AR, ""),
+    "G-2012": ("single_vision", "1.60", f"{_AR} blue_filter", ""),
+    "G-2013": ("single_vision", "1.67", _AR, ""),
+    "G-2014": ("progressive", "1.50", _AR, ""),
+    "G-2015": ("progressive", "1.60", f"{_AR} clean", ""),
+}
+
+# The price of ONE lens by power, as the labs' price lists go: a standard
+# range, then dearer wider ones (stronger powers need a thicker blank or a
+# higher index). A row: sphere from, sphere to, cylinder up to (its amount),
+# sale price, purchase price. The product's sale price is the standard price,
+# which also counts for a power no row covers.
+LENS_PRICES = {
+    "G-2001": [("-4", "4", "2", "129", "39"), ("-8", "6", "4", "159", "49")],
+    "G-2002": [("-6", "6", "2", "489", "165"), ("-10", "8", "4", "559", "189")],
+    "G-2003": [("-6", "6", "2", "549", "190"), ("-10", "8", "4", "619", "214")],
+    "G-2004": [("-6", "6", "2", "399", "135"), ("-8", "6", "4", "449", "152")],
+    "G-2007": [("-6", "6", "2", "169", "52"), ("-10", "8", "4", "199", "61")],
+    "G-2008": [("-8", "6", "2", "229", "74"), ("-12", "8", "4", "269", "88")],
+    "G-2011": [("-4", "4", "2", "89", "26"), ("-6", "6", "4", "119", "35")],
+    "G-2012": [("-6", "6", "2", "149", "44"), ("-8", "6", "4", "179", "53")],
+    "G-2014": [("-6", "6", "2", "189", "61"), ("-10", "8", "4", "249", "80")],
+    "G-2015": [("-6", "6", "2", "519", "172"), ("-10", "8", "4", "589", "196")],
+}
+
+
+def _lens_attributes(number: str) -> dict:
+    if number not in LENS_ATTRIBUTES:
+        return {}
+    design, index, coatings, tint = LENS_ATTRIBUTES[number]
+    return {
+        "spectacle_design": design,
+        "lens_index": Decimal(index),
+        "coatings": coatings.split(),
+        "tint": tint,
+    }
+
+
+def _lens_prices(number: str) -> list[dict]:
+    return [
+        {
+            "sphere_from": Decimal(low),
+            "sphere_to": Decimal(high),
+            "cylinder_to": Decimal(cylinder),
+            "sale_price": Decimal(sale),
+            "purchase_price": Decimal(purchase),
+        }
+        for low, high, cylinder, sale, purchase in LENS_PRICES.get(number, [])
+    ]
 
 
 def _lens_parameters(number: str) -> dict:
@@ -136,6 +212,7 @@ def demo_assortment() -> list[dict]:
                     "minimum_stock": int(minimum),
                     "active": True,
                     **_lens_parameters(number),
+                    **_lens_attributes(number),
                 },
                 "received": int(received),
                 "sold": int(sold),
@@ -181,4 +258,23 @@ def seed_demo_products(*, user=None) -> int:
             )
         existing.add(data["article_number"])
         created += 1
+    _seed_demo_lenses()
     return created
+
+
+def _seed_demo_lenses() -> None:
+    """The demo spectacle lenses' attributes and price lists, also for lenses
+    seeded before they had them: attributes only where none are set, prices
+    only for a lens without any, so nothing changed by hand is touched."""
+    lenses = Product.objects.filter(
+        article_number__in=LENS_ATTRIBUTES.keys() | LENS_PRICES.keys(),
+        category=Category.SPECTACLE_LENS,
+    )
+    priced = set(LensPrice.objects.filter(product__in=lenses).values_list("product_id", flat=True))
+    for lens in lenses:
+        number = lens.article_number
+        if number in LENS_ATTRIBUTES and not lens.has_spectacle_lens_attributes:
+            services.product_update(product_id=lens.pk, data=_lens_attributes(number))
+        if lens.pk not in priced:
+            for row in _lens_prices(number):
+                services.lens_price_create(product_id=lens.pk, data=row)

@@ -12,7 +12,9 @@ from opticrm.lib.forms import DateField, ServiceErrorsMixin
 from products import contact_lenses
 from products.models import (
     LENS_FIELDS,
+    SPECTACLE_LENS_FIELDS,
     Category,
+    Coating,
     Margin,
     Product,
     ReorderLine,
@@ -147,6 +149,12 @@ class ProductForm(ServiceErrorsMixin, RemembersLoadedValues, forms.ModelForm):
     # The product's version when the form was opened (see
     # services.product_update): a save on top of a colleague's is refused.
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    coatings = forms.MultipleChoiceField(
+        label=capfirst(Product._meta.get_field("coatings").verbose_name),
+        choices=Coating.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
 
     class Meta:
         model = Product
@@ -195,6 +203,10 @@ class ProductForm(ServiceErrorsMixin, RemembersLoadedValues, forms.ModelForm):
         self.fields["sphere_max"].widget.attrs["placeholder"] = "+8,00"
         self.fields["lens_design"].choices = [("", "—"), *self.fields["lens_design"].choices[1:]]
         self.fields["axis_step"].choices = [("", "—"), *self.fields["axis_step"].choices[1:]]
+        for name in ("spectacle_design", "lens_index"):
+            self.fields[name].choices = [("", "—"), *self.fields[name].choices[1:]]
+        # "Lens design" is the contact lens's word; a spectacle lens has a type.
+        self.fields["spectacle_design"].label = _("Lens type")
         if self.instance.pk and not self.is_bound:
             self.initial["version"] = self.instance.version
         self.conflict_display: dict[str, str] = {}
@@ -229,6 +241,17 @@ class ProductForm(ServiceErrorsMixin, RemembersLoadedValues, forms.ModelForm):
             and bool(self.errors)
             and self["category"].value() != Category.CONTACT_LENS
             and any(self[name].value() not in (None, "", []) for name in LENS_FIELDS)
+        )
+
+    @property
+    def spectacle_lens_refused(self) -> bool:
+        """Spectacle lens attributes chosen for another category: shown
+        again, so that they can be seen and cleared (as the frame size)."""
+        return (
+            self.is_bound
+            and bool(self.errors)
+            and self["category"].value() != Category.SPECTACLE_LENS
+            and any(self[name].value() not in (None, "", []) for name in SPECTACLE_LENS_FIELDS)
         )
 
     @property

@@ -57,6 +57,41 @@ class LensDesign(models.TextChoices):
     MULTIFOCAL = "multifocal", _("Multifocal/bifocal")
 
 
+class SpectacleDesign(models.TextChoices):
+    SINGLE_VISION = "single_vision", _("Single vision")
+    PROGRESSIVE = "progressive", _("Progressive")
+    OCCUPATIONAL = "occupational", _("Occupational/near comfort")
+    BIFOCAL = "bifocal", _("Bifocal")
+
+
+# Designs a lens with an addition is made in (DOMAIN.md): the others have
+# one power only.
+ADDITION_DESIGNS = (
+    SpectacleDesign.PROGRESSIVE,
+    SpectacleDesign.OCCUPATIONAL,
+    SpectacleDesign.BIFOCAL,
+)
+LENS_INDICES = [(Decimal(i), i.replace(".", ",")) for i in ("1.50", "1.53", "1.60", "1.67", "1.74")]
+
+
+class Coating(models.TextChoices):
+    SUPER_AR = "super_ar", _("Super anti-reflective")
+    HARD = "hard", _("Hard coat")
+    CLEAN = "clean", _("Clean coat")
+    BLUE_FILTER = "blue_filter", _("Blue light filter")
+
+
+class Tint(models.TextChoices):
+    NONE = "", _("clear")
+    TINTED = "tinted", _("tinted")
+    PHOTOCHROMIC = "photochromic", _("photochromic")
+
+
+# The attributes of a spectacle lens, empty for every other category (the
+# constraints product_*_only_for_spectacle_lenses, and clean() for the coatings).
+SPECTACLE_LENS_FIELDS = ("spectacle_design", "lens_index", "coatings", "tint")
+
+
 # Axis steps a toric lens is made in: divisors of 180, so 180° is always one.
 AXIS_STEPS = [(step, f"{step}°") for step in (1, 5, 10, 15, 20, 30, 45, 90)]
 LENS_FIELDS = (
@@ -243,6 +278,34 @@ class Product(TimeStampedModel):
     axis_step = models.PositiveSmallIntegerField(
         _("axis steps"), null=True, blank=True, choices=AXIS_STEPS
     )
+    # Spectacle lenses (the lens price list): manufacturer and product line
+    # are brand and model; the price per power range in LensPrice.
+    spectacle_design = models.CharField(
+        _("spectacle lens design"),
+        max_length=20,
+        blank=True,
+        choices=SpectacleDesign,
+        default="",
+        db_default="",
+    )
+    lens_index = models.DecimalField(
+        _("refractive index"),
+        max_digits=3,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        choices=LENS_INDICES,
+    )
+    coatings = ArrayField(
+        models.CharField(max_length=20, choices=Coating),
+        verbose_name=_("coatings"),
+        blank=True,
+        default=list,
+        db_default=[],
+    )
+    tint = models.CharField(
+        _("tint"), max_length=20, blank=True, choices=Tint, default="", db_default=""
+    )
     purchase_price = models.DecimalField(_("purchase price (gross)"), **MONEY)
     sale_price = models.DecimalField(_("sale price (gross)"), **MONEY)
     vat_rate = models.PositiveSmallIntegerField(
@@ -307,6 +370,30 @@ class Product(TimeStampedModel):
                 field="lens_design",
             ),
             CheckConstraint(
+                condition=Q(category="spectacle_lens") | Q(spectacle_design=""),
+                name="product_spectacle_design_only_for_spectacle_lenses",
+                violation_error_message=_(
+                    "Design, index and tint only belong to spectacle lenses."
+                ),
+                field="spectacle_design",
+            ),
+            CheckConstraint(
+                condition=Q(category="spectacle_lens") | Q(lens_index__isnull=True),
+                name="product_lens_index_only_for_spectacle_lenses",
+                violation_error_message=_(
+                    "Design, index and tint only belong to spectacle lenses."
+                ),
+                field="lens_index",
+            ),
+            CheckConstraint(
+                condition=Q(category="spectacle_lens") | Q(tint=""),
+                name="product_tint_only_for_spectacle_lenses",
+                violation_error_message=_(
+                    "Design, index and tint only belong to spectacle lenses."
+                ),
+                field="tint",
+            ),
+            CheckConstraint(
                 condition=Q(sphere_min__lte=F("sphere_max")),
                 name="product_sphere_range_ordered",
                 violation_error_message=_("The sphere range must not end below where it starts."),
@@ -357,6 +444,14 @@ class Product(TimeStampedModel):
         """BELOW_MINIMUM for this product as loaded, without a query."""
         return self.stock < self.minimum_stock
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        product = super().from_db(db, field_names, values)
+        # The category as saved: clean() asks for the price list only when a
+        # spectacle lens becomes something else, not on every save.
+        product._saved_category = product.__dict__.get("category")
+        return product
+
     def clean(self) -> None:
         if self.ean and Product.objects.filter(ean=self.ean).exclude(pk=self.pk).exists():
             raise ValidationError(
@@ -381,6 +476,28 @@ class Product(TimeStampedModel):
                 {"lens_design": _("Lens parameters only belong to contact lenses.")},
                 code="not_a_contact_lens",
             )
+        saved_category = getattr(self, "_saved_category", None)
+        if (
+            self.pk is not None
+            and self.category != Category.SPECTACLE_LENS
+            and saved_category in (Category.SPECTACLE_LENS, None)
+            and LensPrice.objects.filter(product_id=self.pk).exists()
+        ):
+            raise ValidationError(
+                {
+                    "category": _(
+                        "This spectacle lens has prices by power; please delete them "
+                        "before changing its category."
+                    )
+                },
+                code="has_lens_prices",
+            )
+        if self.category != Category.SPECTACLE_LENS and self.coatings:
+            # Design, index and tint: the constraints product_*_only_for_spectacle_lenses.
+            raise ValidationError(
+                {"coatings": _("Coatings only belong to spectacle lenses.")},
+                code="not_a_spectacle_lens",
+            )
         if self.lens_design == LensDesign.SPHERICAL and (self.cylinders or self.axis_step):
             raise ValidationError(
                 {
@@ -395,6 +512,125 @@ class Product(TimeStampedModel):
     @property
     def has_lens_parameters(self) -> bool:
         return any(getattr(self, name) not in (None, "", []) for name in LENS_FIELDS)
+
+    @property
+    def has_spectacle_lens_attributes(self) -> bool:
+        return any(getattr(self, name) not in (None, "", []) for name in SPECTACLE_LENS_FIELDS)
+
+    def get_coatings_display(self) -> str:
+        """The coatings by name in the order of their choices (Superentspiegelung, Hartschicht)."""
+        labels = dict(Coating.choices)
+        return ", ".join(str(labels[c]) for c in Coating.values if c in (self.coatings or []))
+
+
+# The largest cylinder a price row may go up to: spectacle lenses are made
+# to about 6 dpt, some to 8; with room for special lenses.
+LENS_PRICE_CYLINDER = contact_lenses.ValuesRange("cylinder_to", "0", "10", "0.25", "dpt")
+
+
+@pghistory.track(exclude=["updated_at"])
+class LensPrice(TimeStampedModel):
+    """One line of a spectacle lens's price list (Glaspreisliste): the price
+    of one lens for the powers from ``sphere_from`` to ``sphere_to`` with a
+    cylinder of up to ``cylinder_to`` (its amount: cylinders are written in
+    minus notation). Rows may overlap; the narrowest row covering a power
+    wins (selectors.lens_price), so a wide base row and a narrower cheaper
+    one for the common powers are both possible. A power no row covers
+    costs the product's sale price."""
+
+    # Indexed by lensprice_unique_range, which leads with the product.
+    product = models.ForeignKey(
+        Product,
+        verbose_name=_("spectacle lens"),
+        on_delete=models.CASCADE,
+        related_name="lens_prices",
+        db_index=False,
+    )
+    sphere_from = models.DecimalField(
+        _("sphere from (dpt)"), max_digits=5, decimal_places=2, validators=[contact_lenses.SPHERE]
+    )
+    sphere_to = models.DecimalField(
+        _("sphere to (dpt)"), max_digits=5, decimal_places=2, validators=[contact_lenses.SPHERE]
+    )
+    cylinder_to = models.DecimalField(
+        _("cylinder up to (dpt)"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[LENS_PRICE_CYLINDER],
+        help_text=_("The amount, without its sign: 2 covers cylinders from 0 to −2 dpt."),
+    )
+    sale_price = models.DecimalField(_("sale price per lens (gross)"), **MONEY)
+    purchase_price = models.DecimalField(
+        _("purchase price per lens (gross)"), null=True, blank=True, **MONEY
+    )
+
+    class Meta:
+        ordering = ["product", "sphere_from", "sphere_to", "cylinder_to", "id"]
+        verbose_name = _("lens price")
+        verbose_name_plural = _("lens prices")
+        constraints = [
+            # Also the index of the lookup (selectors.lens_price): a product's
+            # rows by sphere range, read without touching the table.
+            models.UniqueConstraint(
+                fields=["product", "sphere_from", "sphere_to", "cylinder_to"],
+                name="lensprice_unique_range",
+                violation_error_message=_("This lens already has a price for this power range."),
+            ),
+            CheckConstraint(
+                condition=Q(sphere_from__gte=Decimal("-30"))
+                & Q(sphere_to__lte=Decimal("30"))
+                & Q(sphere_from__lte=F("sphere_to")),
+                name="lensprice_sphere_range_valid",
+                violation_error_message=_(
+                    "The sphere range must lie between −30 and +30 dpt and must not end "
+                    "below where it starts."
+                ),
+                field="sphere_to",
+            ),
+            CheckConstraint(
+                condition=Q(cylinder_to__gte=Decimal("0")) & Q(cylinder_to__lte=Decimal("10")),
+                name="lensprice_cylinder_valid",
+                violation_error_message=_(
+                    "The cylinder limit must lie between 0 and 10 dpt (without its sign)."
+                ),
+                field="cylinder_to",
+            ),
+            CheckConstraint(
+                condition=Q(sale_price__gte=Decimal("0")) & Q(purchase_price__gte=Decimal("0")),
+                name="lensprice_prices_not_negative",
+                violation_error_message=_("Prices cannot be negative."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product}: sph {self.sphere_range}, cyl {self.cylinder_limit}"
+
+    @property
+    def sphere_range(self) -> str:
+        """−6,00 … +6,00, as the price list is written."""
+        low, high = (
+            contact_lenses.format_value(value, places=2, signed=True)
+            for value in (self.sphere_from, self.sphere_to)
+        )
+        return f"{low} … {high}"
+
+    @property
+    def cylinder_limit(self) -> str:
+        """Up to −2,00: the limit in minus notation, as cylinders are written."""
+        return contact_lenses.format_value(-abs(self.cylinder_to), places=2)
+
+    def covers(self, sphere: Decimal, cylinder: Decimal) -> bool:
+        """Whether the row prices a lens of this sphere and cylinder (minus
+        notation or not: its amount counts). Both given."""
+        return self.sphere_from <= sphere <= self.sphere_to and abs(cylinder) <= self.cylinder_to
+
+    def clean(self) -> None:
+        if self.product_id is not None and self.product.category != Category.SPECTACLE_LENS:
+            raise ValidationError(
+                {"product": _("Prices by power only belong to spectacle lenses.")},
+                code="not_a_spectacle_lens",
+            )
 
 
 @pghistory.track()

@@ -1,5 +1,6 @@
 """Reads of products and stock that are more than one ORM call."""
 
+from decimal import Decimal
 from itertools import groupby
 
 from django.contrib.postgres.expressions import ArraySubquery
@@ -23,6 +24,8 @@ from products.models import (
     BELOW_MINIMUM,
     SEARCH_FIELDS,
     SORT_KEYS,
+    Category,
+    LensPrice,
     Product,
     ReorderLine,
     StockMovement,
@@ -186,3 +189,52 @@ def reorder_groups(products: list[Product]) -> list[tuple]:
     return [
         (supplier, list(group)) for supplier, group in groupby(products, key=lambda p: p.supplier)
     ]
+
+
+# --- Spectacle lenses: the catalogue and the price list ---------------------------------
+
+
+def lens_catalogue() -> QuerySet[Product]:
+    """The active spectacle lenses, by manufacturer (brand), product line
+    (model) and name: what an order's lens chooser offers."""
+    return Product.objects.filter(category=Category.SPECTACLE_LENS, active=True).order_by(
+        "brand", "model", "name", "id"
+    )
+
+
+def lens_price_rows(product: Product) -> QuerySet[LensPrice]:
+    """The product's price list by power, in the order the product page shows it."""
+    return LensPrice.objects.filter(product=product).order_by(
+        "sphere_from", "sphere_to", "cylinder_to", "id"
+    )
+
+
+def lens_price(product: Product, *, sphere: Decimal | None, cylinder: Decimal | None) -> Decimal:
+    """The sale price of ONE lens of ``product`` for a power: of the rows of
+    its price list covering the sphere (sphere_from ≤ sphere ≤ sphere_to) and
+    the cylinder (its amount up to cylinder_to; a plus cylinder transposed
+    first), the
+    narrowest one: the smallest sphere span, then the smallest cylinder
+    limit, then the lower price. No sphere counts as plano (0), no cylinder
+    as none. Without a row covering the power, or without a price list at
+    all, the product's sale price. One query, read from the index
+    lensprice_unique_range."""
+    sphere = Decimal(0) if sphere is None else Decimal(sphere)
+    cylinder = Decimal(0) if cylinder is None else Decimal(cylinder)
+    if cylinder > 0:
+        # Plus-cylinder notation: the price list is in minus cylinder.
+        sphere, cylinder = sphere + cylinder, -cylinder
+    cylinder = abs(cylinder)
+    row = (
+        LensPrice.objects.filter(
+            product=product,
+            sphere_from__lte=sphere,
+            sphere_to__gte=sphere,
+            cylinder_to__gte=cylinder,
+        )
+        .annotate(span=F("sphere_to") - F("sphere_from"))
+        .order_by("span", "cylinder_to", "sale_price", "id")
+        .values_list("sale_price", flat=True)
+        .first()
+    )
+    return product.sale_price if row is None else row

@@ -11,7 +11,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from opticrm.lib.dates import is_plausible
-from products.models import Product, ReorderLine, StockMovement
+from products.models import LensPrice, Product, ReorderLine, StockMovement
 
 EDITABLE_FIELDS = (
     "category",
@@ -32,6 +32,10 @@ EDITABLE_FIELDS = (
     "sphere_max",
     "cylinders",
     "axis_step",
+    "spectacle_design",
+    "lens_index",
+    "coatings",
+    "tint",
     "purchase_price",
     "sale_price",
     "vat_rate",
@@ -45,10 +49,12 @@ def _assign(product: Product, data: Mapping[str, Any]) -> None:
     for field in EDITABLE_FIELDS:
         if field in data:
             setattr(product, field, data[field])
-    for field in ("base_curves", "diameters", "cylinders"):
+    for field in ("base_curves", "diameters", "cylinders", "coatings"):
         if getattr(product, field) is None:
             setattr(product, field, [])
     product.lens_design = product.lens_design or ""
+    product.spectacle_design = product.spectacle_design or ""
+    product.tint = product.tint or ""
     product.ean = (product.ean or "").strip()
     product.article_number = (product.article_number or "").strip()
 
@@ -96,6 +102,40 @@ def product_update(
     product.full_clean()
     product.save()
     return product
+
+
+# --- The price list of a spectacle lens (prices by power) ----------------------------------
+
+LENS_PRICE_FIELDS = ("sphere_from", "sphere_to", "cylinder_to", "sale_price", "purchase_price")
+
+
+@transaction.atomic
+def lens_price_create(*, product_id: int, data: Mapping[str, Any]) -> LensPrice:
+    """A row of the product's price list; the product must be a spectacle lens."""
+    product = Product.objects.select_for_update(no_key=True).get(pk=product_id)
+    row = LensPrice(product=product)
+    for field in LENS_PRICE_FIELDS:
+        if field in data:
+            setattr(row, field, data[field])
+    row.full_clean()
+    row.save()
+    return row
+
+
+@transaction.atomic
+def lens_price_update(*, lens_price_id: int, data: Mapping[str, Any]) -> LensPrice:
+    row = LensPrice.objects.select_for_update().select_related("product").get(pk=lens_price_id)
+    for field in LENS_PRICE_FIELDS:
+        if field in data:
+            setattr(row, field, data[field])
+    row.full_clean()
+    row.save()
+    return row
+
+
+@transaction.atomic
+def lens_price_delete(*, lens_price_id: int) -> None:
+    LensPrice.objects.filter(pk=lens_price_id).delete()
 
 
 def _references() -> list:

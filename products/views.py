@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from opticrm.lib.conflicts import conflict_form
-from opticrm.lib.display import display_value
+from opticrm.lib.display import EMPTY, display_value
 from opticrm.lib.export import Column, export_response, export_urls
 from opticrm.lib.forms import PageSizeForm
 from opticrm.lib.history import record_history, with_latest_event_id
@@ -34,7 +34,7 @@ from products.forms import (
     ReorderReceiveForm,
     StockMoveForm,
 )
-from products.models import Product, ReorderLine, StockMovement, Supplier
+from products.models import Category, Product, ReorderLine, StockMovement, Supplier
 
 logger = logging.getLogger(__name__)
 
@@ -201,6 +201,11 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "kept": services.product_is_kept(product_id=product.pk),
         "missing": product.missing,
         "lens": _lens_text(product),
+        "lens_prices": (
+            list(selectors.lens_price_rows(product))
+            if product.category == Category.SPECTACLE_LENS
+            else []
+        ),
         "show_ledger": request.user.has_perm("products.view_stockmovement"),
         "history": record_history(product),
     }
@@ -245,6 +250,10 @@ def _display_value(product: Product, name: str) -> str:
     """The contact lens parameters in their notation; the rest as every page
     shows a value (opticrm.lib.display)."""
     value = getattr(product, name)
+    if name == "coatings":
+        return product.get_coatings_display() or EMPTY
+    if name == "tint":
+        return str(product.get_tint_display())  # "klar" too, not "—"
     if isinstance(value, list):
         return contact_lenses.format_values(value, name)
     if name in ("sphere_min", "sphere_max") and value is not None:

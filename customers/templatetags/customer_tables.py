@@ -11,6 +11,7 @@ from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from customers import list_marks
 from customers.models import Customer
 from opticrm.lib.fast_html import date_formatter, escape, pk_url_builder, table_cell
 from opticrm.lib.phone import dial_target, format_phone, stored_number
@@ -32,6 +33,7 @@ class _RowContext:
         self.can_change = perms["customers"]["change_customer"]
         self.can_delete = perms["customers"]["delete_customer"]
         self.can_purge = perms["customers"]["purge_customer"]
+        self.marks: dict[int, list[str]] = {}
         self.labels = {
             name: escape(context[f"{name}_label"])
             for name in ("name", "email", "phone", "birth", "insurance", "exam", "status", "next")
@@ -76,6 +78,10 @@ def _row(page: _RowContext, customer: Customer) -> str:
         name = f'<strong>{last}</strong>, {first}\n<div class="muted small">{when}</div>'
     else:
         name = f'<a href="{page.url["detail"](pk)}"><strong>{last}</strong>, {first}</a>'
+        name += "".join(
+            f' <span class="badge badge-mark">{escape(mark)}</span>'
+            for mark in page.marks.get(pk, ())
+        )
     email = escape(customer.email or "")
     number = stored_number(customer.phone_stored)
     phone = format_phone(number)
@@ -156,6 +162,11 @@ def _actions(page: _RowContext, pk: int) -> str:
 def customer_rows(context, customers) -> SafeString:
     """One ``<tr>`` per customer of the page, in the table's columns."""
     page = _RowContext(context)
+    customers = list(customers)
+    if not page.deleted_view:
+        page.marks = list_marks.marks_for(
+            [customer.pk for customer in customers], context["request"].user
+        )
     return mark_safe("\n".join(_row(page, customer) for customer in customers))  # noqa: S308 (every value escaped above)
 
 

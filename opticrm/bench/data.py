@@ -1,8 +1,9 @@
 """German data in bulk for the benchmark and the query-plan checks (issue 8).
 
-Rows go in with COPY, triggers (history, live counters, foreign-key checks)
-switched off for the load and the indexes built once afterwards, so a chain
-of a million customers loads in minutes on two cores. The values obey the
+Rows go in with COPY (or INSERT … SELECT, for the orders), triggers
+(history, live counters, foreign-key checks) switched off for the load and
+the indexes built once afterwards, so a chain of a million customers loads
+in minutes on two cores. The values obey the
 same rules the app enforces (names, ranges and steps of prescriptions, no
 double booking); the derived search and sort columns come from the model's
 own code. Deterministic for a given seed.
@@ -60,6 +61,10 @@ BENCH_STREETS = [
 ]  # fmt: skip
 # Tables the loader fills: what a reload or a test's clean-up empties.
 LOADED_TABLES = (
+    "orders_orderlineevent",
+    "orders_orderevent",
+    "orders_orderline",
+    "orders_order",
     "messaging_message",
     "messaging_consent",
     "prescriptions_contactlensfitting",
@@ -80,6 +85,8 @@ TABLES = [
     "messaging_consent",
     "prescriptions_contactlensfitting",
     "messaging_message",
+    "orders_order",
+    "orders_orderline",
 ]
 
 
@@ -472,6 +479,340 @@ def _add_messaging_data(cursor, *, after: int, staff_ids: list[int], now, count:
     cursor.execute(FILL_WEARS_CORRECTION)
 
 
+# --- Orders (issue 28) ---------------------------------------------------------
+#
+# A version of its own, as the messaging data's: a database loaded before
+# the orders app gets them added by orders_top_up(). Every value is drawn
+# from a hash of the order's slot (or id), in SQL, so two million orders
+# and their six million positions are two INSERT … SELECT statements.
+ORDERS_DATA_VERSION = 1
+ORDERS_TABLES = ("orders_order", "orders_orderline")
+ORDERS_PER_CUSTOMER = 2  # 2,000,000 at a million customers, over five years
+ORDER_YEARS_DAYS = 5 * 365 + 1
+# The measured customer's orders: more than the customer page shows (20).
+DETAIL_ORDERS = 24
+DETAIL_ORDER_EVERY_DAYS = 75
+# Per mille of the orders: quotes not taken up (most of them old: a quote
+# leaves the board after 90 days), cancelled ones. Orders of the last
+# OPEN_DAYS days are still open in proportion to their age (all of
+# today's, none of a week ago), 5 per mille of the next three weeks'
+# still wait for lenses (overdue), 3 per mille of the last two months'
+# came back as complaints; all others are picked up. At a million
+# customers that is some 4,000 open orders on the board besides about
+# 3,900 quotes of the last 90 days: a chain of 40 shops.
+QUOTE_PER_MILLE = 40
+CANCELLED_PER_MILLE = 50
+OPEN_DAYS = 7
+STRAGGLER_PER_MILLE = 5
+COMPLAINT_PER_MILLE = 3
+# (kind, per cent of the orders)
+ORDER_KINDS = (("glasses", 80), ("contact_lenses", 15), ("repair", 5))
+
+
+def _h(value: str, salt: int, modulus: int) -> str:
+    """0 … modulus − 1 from a hash of ``value`` (an SQL expression)."""
+    return f"mod(hashint8extended({value}, {salt}) & 2147483647, {modulus})"
+
+
+# The right eye's sphere, −8 … +6 in quarters; the left one within ±0.5 of it.
+_RIGHT_SPHERE = f"(({_h('g', 61, 57)} - 32) * 0.25)"
+_LEFT_SPHERE = f"({_RIGHT_SPHERE} + ({_h('g', 65, 5)} - 2) * 0.25)"
+
+
+def _eye_json(salt: int, sphere: str) -> str:
+    """One eye of an order's copy of a refraction (orders.services.snapshot:
+    decimals as text): a cylinder for 60 %, an addition (both eyes) for 40 %."""
+    return f"""jsonb_build_object(
+        'sphere', {sphere}::text,
+        'cylinder', CASE WHEN {_h("g", salt + 1, 10)} < 6
+            THEN (-(1 + {_h("g", salt + 2, 12)}) * 0.25)::text END,
+        'axis', CASE WHEN {_h("g", salt + 1, 10)} < 6 THEN 1 + {_h("g", salt + 3, 180)} END,
+        'addition', CASE WHEN {_h("g", 69, 10)} < 4 THEN ((3 + {_h("g", 70, 10)}) * 0.25)::text END
+    )"""
+
+
+_OPEN_BY_AGE = (
+    "(ARRAY['ordered', 'lenses_ordered', 'lenses_arrived', 'workshop', 'ready'])"
+    "[1 + least(4, age * 5 / 7 + mod(s3, 2))]"
+)
+ADD_ORDERS = f"""
+    WITH pool AS (
+        SELECT id, row_number() OVER (ORDER BY id) AS n FROM customers_customer
+        WHERE id > %(after)s AND deleted_at IS NULL AND id <> %(detail)s
+    ), sized AS (
+        SELECT greatest(count(*), 1) AS total FROM pool
+    ), slots AS (
+        SELECT g, p.id AS customer_id, {_h("g", 52, ORDER_YEARS_DAYS)}::int AS age
+        FROM generate_series(1, %(count)s) AS g
+        JOIN pool p ON p.n = 1 + {_h("g", 51, "(SELECT total FROM sized)")}
+        UNION ALL
+        SELECT %(count)s + k, %(detail)s, k * {DETAIL_ORDER_EVERY_DAYS}
+        FROM generate_series(0, %(detail_orders)s - 1) AS k
+    ), drawn AS (
+        SELECT g, customer_id, age,
+            CASE WHEN {_h("g", 53, 100)} < {ORDER_KINDS[0][1]} THEN 'glasses'
+                 WHEN {_h("g", 53, 100)} < {ORDER_KINDS[0][1] + ORDER_KINDS[1][1]}
+                 THEN 'contact_lenses'
+                 ELSE 'repair' END AS kind,
+            {_h("g", 54, 1000)} AS s, {_h("g", 55, 1000)} AS s2, {_h("g", 56, 1000)} AS s3,
+            least(
+                ((%(today)s::date - age)
+                 + make_interval(hours => 9, mins => {_h("g", 57, 540)}::int))
+                AT TIME ZONE 'Europe/Berlin',
+                %(now)s - make_interval(mins => 5 + {_h("g", 57, 60)}::int)
+            ) AS created,
+            3 + {_h("g", 58, 8)}::int AS lead
+        FROM slots
+    ), decided AS (
+        SELECT d.*,
+            CASE
+                WHEN s < {QUOTE_PER_MILLE} AND kind <> 'repair' THEN 'quote'
+                WHEN s < {QUOTE_PER_MILLE + CANCELLED_PER_MILLE} THEN 'cancelled'
+                WHEN age < {OPEN_DAYS} AND s2 < ({OPEN_DAYS} - age) * 1000 / {OPEN_DAYS}
+                THEN {_OPEN_BY_AGE}
+                WHEN age < 30 AND s2 < {STRAGGLER_PER_MILLE} THEN 'lenses_ordered'
+                WHEN age < 60 AND s2 >= 1000 - {COMPLAINT_PER_MILLE} THEN 'complaint'
+                ELSE 'picked_up'
+            END AS drawn_status
+        FROM drawn d
+    ), shaped AS (
+        -- The steps an order of its kind takes (orders.rules.SKIPPED).
+        SELECT d.*,
+            CASE
+                WHEN kind = 'repair' AND drawn_status IN ('lenses_ordered', 'lenses_arrived')
+                THEN 'workshop'
+                WHEN kind = 'contact_lenses' AND drawn_status = 'workshop' THEN 'lenses_arrived'
+                ELSE drawn_status
+            END AS status
+        FROM decided d
+    ), timed AS (
+        SELECT s.*,
+            CASE status
+                WHEN 'quote' THEN created
+                WHEN 'picked_up' THEN least(
+                    %(now)s - interval '1 minute',
+                    created + make_interval(days => lead, hours => mod(s3, 48)::int)
+                )
+                WHEN 'cancelled' THEN least(
+                    %(now)s - interval '1 minute',
+                    created + make_interval(hours => 1 + mod(s3, 72)::int)
+                )
+                WHEN 'complaint' THEN created + (%(now)s - created) * 0.8
+                ELSE created + (%(now)s - created) * (0.2 + s3 * 0.0007)
+            END AS changed,
+            (created AT TIME ZONE 'Europe/Berlin')::date AS day
+        FROM shaped s
+    )
+    INSERT INTO orders_order (
+        created_at, updated_at, kind, status, promised_date, prescription, own_frame,
+        deposit, notes, status_reason, status_changed_at, version,
+        right_pd, right_fitting_height, right_vertex_distance,
+        left_pd, left_fitting_height, left_vertex_distance,
+        customer_id, frame_id, staff_id, insurance_number, item, lab_pays_remake,
+        plausibility_reason, reorder_due, work
+    )
+    SELECT created, changed, kind, status,
+        CASE WHEN status <> 'quote' THEN day + lead END,
+        CASE WHEN kind = 'glasses' THEN jsonb_build_object(
+            'kind', 'subjective', 'date', (day - mod(s3, 30)::int)::text, 'prescriber', '',
+            'vertex_distance', '12.0', 'right', {_eye_json(61, _RIGHT_SPHERE)},
+            'left', {_eye_json(65, _LEFT_SPHERE)}
+        ) ELSE '{{}}'::jsonb END,
+        '',
+        CASE WHEN kind = 'glasses' AND s3 < 300 THEN 50 ELSE 0 END,
+        '',
+        CASE status
+            WHEN 'cancelled' THEN (ARRAY[
+                'Kunde hat storniert', 'Andere Fassung gewünscht', 'Preis zu hoch'
+            ])[1 + mod(s3, 3)]
+            WHEN 'complaint' THEN (ARRAY[
+                'Gläser verkratzt', 'Unverträglichkeit Gleitsicht', 'Fassung gebrochen'
+            ])[1 + mod(s3, 3)]
+            ELSE ''
+        END,
+        changed, 1,
+        CASE WHEN kind = 'glasses' THEN 29 + {_h("g", 71, 60)} * 0.1 END,
+        CASE WHEN kind = 'glasses' THEN 18 + {_h("g", 72, 8)} END,
+        CASE WHEN kind = 'glasses' THEN 12 END,
+        CASE WHEN kind = 'glasses' THEN 29 + {_h("g", 71, 60)} * 0.1 + (mod(s3, 5) - 2) * 0.5 END,
+        CASE WHEN kind = 'glasses' THEN 18 + {_h("g", 72, 8)} END,
+        CASE WHEN kind = 'glasses' THEN 12 END,
+        customer_id,
+        CASE WHEN kind = 'glasses' THEN (%(frames)s::bigint[])[
+            1 + {_h("g", 73, "nullif(cardinality(%(frames)s::bigint[]), 0)")}
+        ] END,
+        (%(staff)s::int[])[1 + {_h("g", 74, "nullif(cardinality(%(staff)s::int[]), 0)")}],
+        '',
+        CASE WHEN kind = 'repair'
+            THEN (ARRAY['Brille (Kundeneigentum)', 'Sonnenbrille (Kundeneigentum)'])[
+                1 + mod(s3, 2)]
+            ELSE '' END,
+        false, '',
+        CASE WHEN kind = 'contact_lenses' AND status NOT IN ('quote', 'cancelled')
+            THEN day + CASE WHEN mod(s3, 2) = 0 THEN 90 ELSE 180 END END,
+        CASE WHEN kind = 'repair'
+            THEN (ARRAY[
+                'Bügel ersetzen', 'Scharnier reparieren', 'Nasenpads tauschen', 'Fassung richten'
+            ])[1 + mod(s3, 4)]
+            ELSE '' END
+    FROM timed
+    -- Numbered as a shop numbers them, oldest first (and the same way
+    -- whatever plan the join took).
+    ORDER BY created, g
+"""
+# Each order's positions: glasses a frame, a lens per eye and for a third
+# of them a service; contact lenses a box per eye and for half of them a
+# care product; a repair the work and a part. Products from the loaded
+# ones of the category, at their sale price and VAT rate; a tenth of the
+# positions 10 % off, a fiftieth 5 € off, each with its reason.
+# The order's number within the load (from 0): the same positions for the
+# same orders whatever ids the table hands out.
+_KEY = "(o.id - %(first)s)"
+_LINE_COUNT = f"""CASE o.kind
+    WHEN 'glasses' THEN 3 + ({_h(_KEY, 81, 3)} = 0)::int
+    WHEN 'contact_lenses' THEN 2 + {_h(_KEY, 82, 2)}::int
+    ELSE 2 END"""
+
+
+def _pick(array: str, salt: int) -> str:
+    return f"({array})[1 + {_h(_KEY, salt, f'nullif(cardinality({array}), 0)')}]"
+
+
+ADD_ORDER_LINES = f"""
+    WITH listed AS (
+        SELECT category, array_agg(id ORDER BY id) AS ids
+        FROM products_product WHERE active GROUP BY category
+    ), lists AS (
+        SELECT
+            coalesce((SELECT ids FROM listed WHERE category = 'spectacle_lens'), '{{}}') AS lenses,
+            coalesce((SELECT ids FROM listed WHERE category = 'contact_lens'), '{{}}') AS contacts,
+            coalesce((SELECT ids FROM listed WHERE category = 'care'), '{{}}') AS cares,
+            coalesce((SELECT ids FROM listed WHERE category = 'accessory'), '{{}}') AS parts
+    ), planned AS (
+        SELECT o.id AS order_id, p AS position,
+            {_h(f"{_KEY} * 8 + p", 83, 1000)} AS d,
+            CASE o.kind
+                WHEN 'glasses' THEN (ARRAY['frame', 'lens', 'lens', 'service'])[p]
+                WHEN 'contact_lenses' THEN (ARRAY['contact_lens', 'contact_lens', 'product'])[p]
+                ELSE (ARRAY['service', 'product'])[p]
+            END AS kind,
+            CASE WHEN o.kind <> 'repair' THEN (ARRAY['', 'right', 'left', ''])[
+                CASE WHEN o.kind = 'glasses' THEN p ELSE p + 1 END] ELSE '' END AS eye,
+            CASE o.kind
+                WHEN 'glasses' THEN (ARRAY[
+                    o.frame_id, {_pick("lists.lenses", 84)}, {_pick("lists.lenses", 84)}, NULL
+                ])[p]
+                WHEN 'contact_lenses' THEN (ARRAY[
+                    {_pick("lists.contacts", 85)}, {_pick("lists.contacts", 85)},
+                    {_pick("lists.cares", 86)}
+                ])[p]
+                ELSE (ARRAY[NULL, {_pick("lists.parts", 87)}])[p]
+            END AS product_ref,
+            CASE
+                WHEN o.kind = 'glasses' AND p = 4 THEN (ARRAY[
+                    'Entspiegelung', 'Hartschicht', 'Zentrierung und Anpassung'
+                ])[1 + {_h(_KEY, 88, 3)}]
+                WHEN o.kind = 'repair' AND p = 1 THEN 'Reparatur: ' || o.work
+                WHEN o.kind = 'glasses' AND p = 1 THEN 'Fassung'
+                WHEN o.kind = 'glasses' THEN 'Brillenglas'
+                ELSE 'Artikel'
+            END AS fallback,
+            CASE
+                WHEN o.kind = 'glasses' AND p = 4 THEN 29 + 10 * {_h(_KEY, 88, 3)}
+                WHEN o.kind = 'repair' AND p = 1 THEN 15 + 5 * {_h(_KEY, 89, 7)}
+                ELSE 100
+            END AS price,
+            CASE WHEN o.kind = 'contact_lenses' AND p < 3 THEN 2 ELSE 1 END AS quantity,
+            CASE WHEN o.kind = 'glasses' AND p IN (2, 3)
+                THEN 65 + 5 * {_h(_KEY, 90, 3)}::int END AS diameter,
+            CASE WHEN o.kind = 'contact_lenses' THEN 90 END AS supply_days
+        FROM orders_order o CROSS JOIN lists
+        CROSS JOIN LATERAL generate_series(1, {_LINE_COUNT}) AS p
+        WHERE o.id >= %(first)s
+    )
+    INSERT INTO orders_orderline (
+        order_id, position, kind, eye, product_id, description, quantity, unit_price,
+        discount_percent, discount_amount, discount_reason, vat_rate, diameter, supply_days
+    )
+    SELECT l.order_id, l.position, l.kind, l.eye, pr.id, coalesce(pr.name, l.fallback),
+        l.quantity, coalesce(pr.sale_price, l.price),
+        CASE WHEN l.d < 100 THEN 10 END,
+        CASE WHEN l.d >= 100 AND l.d < 120 THEN 5 END,
+        CASE WHEN l.d < 100 THEN 'Stammkundenrabatt' WHEN l.d < 120 THEN 'Aktion' ELSE '' END,
+        coalesce(pr.vat_rate, 19), l.diameter, l.supply_days
+    FROM planned l LEFT JOIN products_product pr ON pr.id = l.product_ref
+"""
+
+
+def _add_orders(cursor, *, after: int, staff_ids: list[int], now, count: int, detail: int) -> None:
+    """``count`` orders of the customers with ids above ``after`` (``DETAIL_ORDERS``
+    of them the measured customer's, ``detail``) and their positions; in the
+    caller's transaction, triggers off (no history, no foreign-key checks:
+    the ids come from the tables)."""
+    before = _max_id(cursor, "orders_order")
+    detail_orders = min(DETAIL_ORDERS, count) if detail else 0
+    cursor.execute(
+        "SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM products_product "
+        "WHERE category = 'frame' AND active"
+    )
+    frames = cursor.fetchone()[0]
+    # Two million rows joined with a million customers: hash joins in memory.
+    cursor.execute("SET LOCAL work_mem = '256MB'")
+    cursor.execute(
+        ADD_ORDERS,
+        {
+            "after": after, "detail": detail or 0, "count": count - detail_orders,
+            "detail_orders": detail_orders, "today": timezone.localdate(now), "now": now,
+            "frames": frames, "staff": staff_ids,
+        },
+    )  # fmt: skip
+    cursor.execute("SELECT min(id) FROM orders_order WHERE id > %s", [before])
+    cursor.execute(ADD_ORDER_LINES, {"first": cursor.fetchone()[0] or before + 1})
+    cursor.execute("SET LOCAL work_mem = DEFAULT")
+
+
+def _bench_staff_ids() -> list[int]:
+    return list(
+        get_user_model()
+        .objects.filter(username__regex=r"^bench-[0-9]+$")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def orders_top_up(*, customers: int, detail_customer_id: int, now=None) -> dict[str, float]:
+    """Add the orders (ORDERS_DATA_VERSION) to a database loaded before the
+    orders app: ORDERS_PER_CUSTOMER per customer loaded (``customers``, the
+    marker's size; the orders go to the customers there are), replacing what an earlier
+    version (or a benchmark run) put there. The tables' indexes are dropped
+    for the load and built again, in one transaction; then VACUUM ANALYZE,
+    as after a load (ANALYZE only inside a transaction)."""
+    loaded = Loaded()
+    now = now or timezone.now()
+    staff_ids = _bench_staff_ids()
+    events = ["orders_orderlineevent", "orders_orderevent"]
+    with connection.cursor() as cursor:
+        with transaction.atomic():
+            indexes = _secondary_indexes(cursor, list(ORDERS_TABLES))
+            cursor.execute("SET LOCAL session_replication_role = replica")
+            for name, _definition in indexes:
+                cursor.execute(f'DROP INDEX "{name}"')
+            cursor.execute(f"TRUNCATE {', '.join([*ORDERS_TABLES, *events])} RESTART IDENTITY")
+            count = customers * ORDERS_PER_CUSTOMER
+            _timed(loaded, "orders", lambda: _add_orders(
+                cursor, after=0, staff_ids=staff_ids, now=now, count=count,
+                detail=detail_customer_id,
+            ))  # fmt: skip
+            cursor.execute("SET LOCAL session_replication_role = origin")
+            _timed(loaded, "orders indexes", lambda: [cursor.execute(d) for _n, d in indexes])
+        # VACUUM cannot run in the caller's transaction (tests); ANALYZE can.
+        statistics = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
+        _timed(loaded, "orders statistics", lambda: [
+            cursor.execute(f"{statistics} {table}") for table in ORDERS_TABLES
+        ])  # fmt: skip
+    return loaded.seconds
+
+
 def _quarter(rng, low: float, high: float) -> Decimal:
     return Decimal(rng.randint(int(low * 4), int(high * 4))) / 4
 
@@ -634,6 +975,10 @@ def load(sizes: Sizes, *, seed: int = 8, rebuild_indexes: bool = True) -> Loaded
             _timed(loaded, "messaging", lambda: _add_messaging_data(
                 cursor, after=before, staff_ids=staff_ids, now=now, count=sizes.customers
             ))  # fmt: skip
+            _timed(loaded, "orders", lambda: _add_orders(
+                cursor, after=before, staff_ids=staff_ids, now=now,
+                count=sizes.customers * ORDERS_PER_CUSTOMER, detail=detail,
+            ))  # fmt: skip
             _timed(loaded, "counts", lambda: cursor.execute(ADD_COUNTS, [before]))
             cursor.execute("SET LOCAL session_replication_role = origin")
 
@@ -657,12 +1002,7 @@ def top_up(*, now=None) -> dict[str, float]:
     again."""
     loaded = Loaded()
     now = now or timezone.now()
-    staff_ids = list(
-        get_user_model()
-        .objects.filter(username__regex=r"^bench-[0-9]+$")
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    staff_ids = _bench_staff_ids()
     tables = ["customers_customer", *MESSAGING_TABLES]
     with connection.cursor() as cursor, transaction.atomic():
         # Most customers' rows are written (has_consent): without their

@@ -7,6 +7,7 @@ import http.client
 import itertools
 import threading
 import time
+from collections.abc import Iterator
 
 
 @dataclasses.dataclass
@@ -14,6 +15,7 @@ class Result:
     latencies: list[float]  # seconds, of the measured requests
     seconds: float  # wall time of the measured requests
     errors: list[str]
+    sent: int = 0  # requests sent, the clients' warm-up ones too
 
     @property
     def rps(self) -> float:
@@ -34,26 +36,64 @@ def _headers(scenario: dict, auth: dict) -> dict:
     if scenario["auth"] == "api":
         headers["Authorization"] = f"Bearer {auth['api_key']}"
         headers["Content-Type"] = "application/json"
-    else:
+    elif scenario["method"] == "GET":
         headers["Cookie"] = auth["session_cookie"]
+    else:
+        # A form sent from a page: its CSRF cookie and token (in the header,
+        # as htmx sends it), both the value prepare.sign_in made.
+        headers["Cookie"] = f"{auth['session_cookie']}; {auth['csrf_cookie']}"
+        headers["X-CSRFToken"] = auth["csrf_token"]
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
     return headers
 
 
-def drive(port: int, scenario: dict, auth: dict, *, clients: int, requests: int) -> Result:
+def requests_of(scenario: dict) -> list[tuple[str, str | None]]:
+    """(path, body) of each request: the same ``body`` for every path, or
+    each path's own (``bodies``)."""
+    bodies = scenario.get("bodies") or [scenario.get("body")] * len(scenario["paths"])
+    return list(zip(scenario["paths"], bodies, strict=True))
+
+
+def feed(scenario: dict) -> Iterator[tuple[str, str | None]]:
+    """The scenario's requests, each once, for every drive() of a run to
+    take the next ones from: a write that can be made only once (an order
+    moved on from the version it names)."""
+    return iter(requests_of(scenario))
+
+
+def drive(
+    port: int,
+    scenario: dict,
+    auth: dict,
+    *,
+    clients: int,
+    requests: int,
+    once: Iterator[tuple[str, str | None]] | None = None,
+) -> Result:
     """Send ``requests`` measured requests from ``clients`` clients at once,
-    after each client's warm-up request."""
+    after each client's warm-up request; the scenario's requests over and
+    over, or each of ``once`` (feed) a single time."""
     headers = _headers(scenario, auth)
     expect = scenario.get("expect", 200)
-    body = scenario.get("body")
-    paths = itertools.cycle(scenario["paths"])
+    paths = once if once is not None else itertools.cycle(requests_of(scenario))
     paths_lock = threading.Lock()
+    sent = [0]
     remaining = [requests]
     latencies: list[float] = []
     errors: list[str] = []
     ready = threading.Barrier(clients + 1)
     start_signal = threading.Event()
 
-    def one(connection: http.client.HTTPConnection, path: str) -> float:
+    def next_request() -> tuple[str, str | None]:
+        """The next (path, body); called with paths_lock held."""
+        request = next(paths, None)
+        if request is None:
+            raise OSError(f"{scenario['name']}: no requests left to send once")
+        sent[0] += 1
+        return request
+
+    def one(connection: http.client.HTTPConnection, request: tuple[str, str | None]) -> float:
+        path, body = request
         started = time.perf_counter()
         connection.request(scenario["method"], path, body=body, headers=headers)
         response = connection.getresponse()
@@ -69,8 +109,8 @@ def drive(port: int, scenario: dict, auth: dict, *, clients: int, requests: int)
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         try:
             with paths_lock:
-                path = next(paths)
-            one(connection, path)  # warm-up: connections, caches, the worker's first hit
+                request = next_request()
+            one(connection, request)  # warm-up: connections, caches, the worker's first hit
             ready.wait()
             start_signal.wait()
             while True:
@@ -78,8 +118,8 @@ def drive(port: int, scenario: dict, auth: dict, *, clients: int, requests: int)
                     if remaining[0] == 0:
                         return
                     remaining[0] -= 1
-                    path = next(paths)
-                latency = one(connection, path)
+                    request = next_request()
+                latency = one(connection, request)
                 with paths_lock:
                     latencies.append(latency)
         except (OSError, http.client.HTTPException) as error:
@@ -97,9 +137,9 @@ def drive(port: int, scenario: dict, auth: dict, *, clients: int, requests: int)
         start_signal.set()
         for thread in threads:
             thread.join()
-        return Result(latencies, 0.0, errors or ["a client failed to start"])
+        return Result(latencies, 0.0, errors or ["a client failed to start"], sent[0])
     started = time.perf_counter()
     start_signal.set()
     for thread in threads:
         thread.join()
-    return Result(latencies, time.perf_counter() - started, errors)
+    return Result(latencies, time.perf_counter() - started, errors, sent[0])

@@ -5,6 +5,7 @@ the HTTP clients need as one line of JSON."""
 
 import argparse
 import json
+import string
 import sys
 
 MARKER_PREFIX = "opticrm benchmark data: "
@@ -45,7 +46,14 @@ def ensure_data(sizes, *, seed: int, reload: bool, log) -> dict:
     from django.db import connection
 
     from customers.models import Customer
-    from opticrm.bench.data import LOADED_TABLES, MESSAGING_DATA_VERSION, load, top_up
+    from opticrm.bench.data import (
+        LOADED_TABLES,
+        MESSAGING_DATA_VERSION,
+        ORDERS_DATA_VERSION,
+        load,
+        orders_top_up,
+        top_up,
+    )
 
     wanted = {**sizes.__dict__, "seed": seed}
     with connection.cursor() as cursor:
@@ -60,6 +68,16 @@ def ensure_data(sizes, *, seed: int, reload: bool, log) -> dict:
                 marker["load_seconds"] = {**marker["load_seconds"], **seconds}
                 _set_marker(cursor, marker)
                 log(f"Added in {sum(seconds.values()):.0f} s.")
+            if marker.get("orders_data") != ORDERS_DATA_VERSION:
+                # Loaded before the orders app (issue 28): its orders are added.
+                log("Adding orders and their positions …")
+                seconds = orders_top_up(
+                    customers=sizes.customers, detail_customer_id=marker["detail_customer_id"]
+                )
+                marker["orders_data"] = ORDERS_DATA_VERSION
+                marker["load_seconds"] = {**marker["load_seconds"], **seconds}
+                _set_marker(cursor, marker)
+                log(f"Added orders in {sum(seconds.values()):.0f} s: {seconds}")
             return marker
         if marker is None and Customer.objects.exists():
             raise NotABenchmarkDatabase(
@@ -90,6 +108,7 @@ def ensure_data(sizes, *, seed: int, reload: bool, log) -> dict:
         "calendar_staff_ids": loaded.calendar_staff_ids,
         "busiest_day": loaded.busiest_day.isoformat() if loaded.busiest_day else None,
         "messaging_data": MESSAGING_DATA_VERSION,
+        "orders_data": ORDERS_DATA_VERSION,
     }
     with connection.cursor() as cursor:
         _set_marker(cursor, marker)
@@ -195,6 +214,7 @@ def sign_in() -> dict:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Permission
     from django.test import Client
+    from django.utils.crypto import get_random_string
 
     from api import services as api_services
     from api.models import ApiKey
@@ -221,11 +241,80 @@ def sign_in() -> dict:
         api_services.api_key_revoke(key_id=key.pk)
     _key, raw = api_services.api_key_create(name="Benchmark")
     cookie = settings.SESSION_COOKIE_NAME
+    # The forms' CSRF secret, as the cookie of a browser that opened a page
+    # holds it; sent back as the token with each form (drive._headers).
+    csrf = get_random_string(32, string.ascii_letters + string.digits)
     return {
         "session_cookie": f"{cookie}={client.cookies[cookie].value}",
+        "csrf_cookie": f"{settings.CSRF_COOKIE_NAME}={csrf}",
+        "csrf_token": csrf,
         "api_key": raw,
         "_client": client,
     }
+
+
+# The orders whose status the benchmark changes (workshop → ready, from
+# version 1): made once, put back before each run.
+STATUS_POOL_NOTE = "Benchmark: Statuswechsel"
+
+
+def order_writes(size: int) -> dict:
+    """Undo the orders' write scenarios of the last run, so that every run
+    does the same work, and give the status change ``size`` orders to move
+    on once each: the orders the optician created are removed (with their
+    history), the pool's orders are back in the workshop at version 1
+    (without history rows; made now where there are fewer than ``size``).
+    Returns the pool's ids and the optician's id."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    optician = get_user_model().objects.get(username=OPTICIAN).pk
+    now = timezone.now()
+    with connection.cursor() as cursor, transaction.atomic():
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute("SELECT id FROM orders_order WHERE staff_id = %s", [optician])
+        created = [row[0] for row in cursor.fetchall()]
+        cursor.execute("DELETE FROM orders_orderlineevent WHERE order_id = ANY(%s)", [created])
+        cursor.execute("DELETE FROM orders_orderline WHERE order_id = ANY(%s)", [created])
+        cursor.execute("DELETE FROM orders_order WHERE id = ANY(%s)", [created])
+        cursor.execute(
+            "SELECT id FROM orders_order WHERE notes = %s ORDER BY id", [STATUS_POOL_NOTE]
+        )
+        pool = [row[0] for row in cursor.fetchall()]
+        if len(pool) < size:
+            cursor.execute(
+                """
+                INSERT INTO orders_order (
+                    created_at, updated_at, kind, status, promised_date, prescription,
+                    own_frame, deposit, notes, status_reason, status_changed_at, version,
+                    customer_id, insurance_number, item, lab_pays_remake,
+                    plausibility_reason, work
+                )
+                SELECT %(now)s - interval '5 days', %(now)s, 'glasses', 'workshop',
+                    %(today)s + 2, '{}', '', 0, %(note)s, '', %(now)s, 1, c.id,
+                    '', '', false, '', ''
+                FROM customers_customer c WHERE c.deleted_at IS NULL
+                ORDER BY c.id OFFSET 1 LIMIT %(missing)s
+                RETURNING id
+                """,
+                {
+                    "now": now, "today": timezone.localdate(now), "note": STATUS_POOL_NOTE,
+                    "missing": size - len(pool),
+                },
+            )  # fmt: skip
+            pool = sorted(pool + [row[0] for row in cursor.fetchall()])
+        cursor.execute("DELETE FROM orders_orderevent WHERE pgh_obj_id = ANY(%s)", [pool])
+        cursor.execute(
+            """
+            UPDATE orders_order SET status = 'workshop', version = 1,
+                status_changed_at = %s, updated_at = %s
+            WHERE id = ANY(%s) AND (status <> 'workshop' OR version <> 1)
+            """,
+            [now, now, pool],
+        )
+        cursor.execute("SET LOCAL session_replication_role = origin")
+    return {"order_status_pool": pool[:size], "optician_id": optician}
 
 
 def list_page_sql(client, path: str) -> list[str]:
@@ -247,6 +336,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--products", type=int, required=True)
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--reload", action="store_true")
+    # Requests a write scenario sends in the run (run.writes_per_run).
+    parser.add_argument("--writes", type=int, default=500)
     args = parser.parse_args(argv)
 
     import django
@@ -271,6 +362,7 @@ def main(argv: list[str] | None = None) -> int:
     signed_in = sign_in()
     marker["import_report_id"] = import_report()
     marker["retention_review_id"] = retention_review(log)
+    marker.update(order_writes(args.writes))
     client = signed_in.pop("_client")
     plan = scenarios(marker)
     list_path = next(s["paths"][0] for s in plan if s["name"] == "customer list")

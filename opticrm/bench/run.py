@@ -281,6 +281,7 @@ def run(options: Options, log: Callable[[str], None]) -> dict:
                 sys.executable, "-m", "opticrm.bench.prepare",
                 "--customers", str(options.customers), "--appointments", str(options.appointments),
                 "--products", str(options.products), "--seed", str(options.seed),
+                "--writes", str(writes_per_run(options)),
                 *(["--reload"] if options.reload else []),
             ],
             cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, text=True, check=False,
@@ -296,6 +297,22 @@ def run(options: Options, log: Callable[[str], None]) -> dict:
     finally:
         if options.drop:
             drop_database(server_url, name)
+
+
+def writes_per_run(options: Options) -> int:
+    """How many requests a scenario sends in a run: each worker's warm-up
+    (a request per client and one each), then per row a warm-up request per
+    client and the measured ones. A write that can be made only once (an
+    order's status change from the version it names) needs as many orders."""
+    return 2 * options.workers + sum(clients + options.requests for clients in options.clients)
+
+
+def _written(bench_url: str, scenario: dict) -> int | None:
+    """The rows the scenario's writes are counted by (``verify``), now."""
+    if not scenario.get("verify"):
+        return None
+    with psycopg.connect(bench_url, autocommit=True) as conn:
+        return conn.execute(scenario["verify"]).fetchone()[0]
 
 
 def _steps(options: Options, env: dict, log: Callable[[str], None]) -> list[dict]:
@@ -377,18 +394,30 @@ def _measure(options: Options, plan: dict, env: dict, bench_url: str, log) -> di
     sql_ms: list[float] = []
     try:
         server.wait_until_up()
+        # A write made once per request (``once``) takes the next of its
+        # requests in each drive, the warm-up's too.
+        once = {s["name"]: drive.feed(s) for s in scenarios if s.get("once")}
         # Every worker's first requests load templates, translations and
         # connections: not what a shop waits for during the day.
         for scenario in scenarios:
             drive.drive(
-                server.port, scenario, plan, clients=options.workers, requests=options.workers
-            )
+                server.port, scenario, plan, clients=options.workers, requests=options.workers,
+                once=once.get(scenario["name"]),
+            )  # fmt: skip
         for scenario in scenarios:
             for clients in options.clients:
                 speed_ms = reference_ms()
+                before = _written(bench_url, scenario)
                 result = drive.drive(
-                    server.port, scenario, plan, clients=clients, requests=options.requests
-                )
+                    server.port, scenario, plan, clients=clients, requests=options.requests,
+                    once=once.get(scenario["name"]),
+                )  # fmt: skip
+                if before is not None:
+                    # A form answers a refused write with a redirect too (a
+                    # conflict's message): count what was written.
+                    written = _written(bench_url, scenario) - before
+                    if written != result.sent:
+                        result.errors.append(f"{written} written for {result.sent} requests")
                 row = _row(scenario, clients, result, speed_ms)
                 rows.append(row)
                 log(report.text_table({"rows": [row]}).splitlines()[-1])

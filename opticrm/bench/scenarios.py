@@ -71,8 +71,99 @@ def scenarios(marker: dict) -> list[dict]:
         *_retention(marker),
         _page("failed messages", reverse("messaging:failed")),
         _page("failed messages, page 50", reverse("messaging:failed"), {"page": 50}),
+        *_orders(marker),
     ]
     plan += _api(marker)
+    return plan
+
+
+def _post(name: str, paths: list[str], bodies: list[dict], **extra) -> dict:
+    """A form sent from a page (session and CSRF token); a valid one
+    answers with a redirect."""
+    return {
+        "name": name,
+        "group": "page",
+        "method": "POST",
+        "paths": paths,
+        "bodies": [urlencode(body) for body in bodies],
+        "auth": SESSION,
+        "expect": 302,
+        **extra,
+    }
+
+
+def _open_orders_of_three_positions() -> list[int]:
+    """Open glasses orders with three positions (a frame and a lens per
+    eye), as the shop opens them all day: the order page and the API's
+    detail spread over API_CUSTOMERS of them."""
+    from orders.models import OPEN_STATUSES, Kind, Order
+
+    return list(
+        Order.objects.filter(status__in=OPEN_STATUSES, kind=Kind.GLASSES)
+        .annotate(n=Count("lines"))
+        .filter(n=3)
+        .order_by("id")
+        .values_list("pk", flat=True)[:API_CUSTOMERS]
+    )
+
+
+def _orders(marker: dict) -> list[dict]:
+    """Orders (issue 28): the board of the chain's open orders (everything,
+    and one staff member's), the order page, creating an order from the
+    customer page and the board's status button."""
+    from customers.models import Customer
+
+    try:
+        board = reverse("orders:board")
+    except NoReverseMatch:
+        return []
+    plan = [_page("order board", board)]
+    staff = (marker.get("calendar_staff_ids") or [None])[0]
+    if staff:
+        plan.append(_page("order board, staff", board, {"staff": staff}))
+    orders = _open_orders_of_three_positions()
+    if orders:
+        plan.append(
+            {
+                **_page("order page", reverse("orders:detail", args=[orders[0]])),
+                "paths": [reverse("orders:detail", args=[pk]) for pk in orders],
+            }
+        )
+    optician = marker.get("optician_id")
+    if optician:
+        # "Neuer Auftrag" on the pages of API_CUSTOMERS customers: glasses
+        # for the newest refraction; each request makes an order (counted).
+        customers = list(
+            Customer.objects.alive()
+            .exclude(pk=marker.get("detail_customer_id"))
+            .order_by("id")
+            .values_list("pk", flat=True)[:API_CUSTOMERS]
+        )
+        plan.append(
+            _post(
+                "order create",
+                [reverse("orders:create", args=[pk]) for pk in customers],
+                [{"kind": "glasses", "refraction": ""}] * len(customers),
+                verify=f"SELECT count(*) FROM orders_order WHERE staff_id = {int(optician)}",
+            )
+        )
+    pool = marker.get("order_status_pool") or []
+    if pool:
+        # The board's button "→ Abholbereit", from the version the board
+        # showed: each order once (prepare.order_writes puts them back).
+        plan.append(
+            _post(
+                "order status change",
+                [reverse("orders:status", args=[pk]) for pk in pool],
+                [{"status": "ready", "version": 1}] * len(pool),
+                once=True,
+                verify=(
+                    "SELECT count(*) FROM orders_order WHERE id BETWEEN "
+                    f"{int(min(pool))} AND {int(max(pool))} AND status = 'ready' "
+                    f"AND id IN ({', '.join(str(int(pk)) for pk in pool)})"
+                ),
+            )
+        )
     return plan
 
 
@@ -265,7 +356,24 @@ def _api(marker: dict) -> list[dict]:
             [f"{products}/{pk}" for pk in product_ids],
             targets=DETAIL,
         ),
+        *_api_orders(listing, call),
     ]
+
+
+def _api_orders(listing, call) -> list[dict]:
+    """/api/v1/orders (issue 28): the list newest first, the orders ready
+    for pick-up, and one order with its positions and totals."""
+    orders = "/api/v1/orders"
+    ids = _open_orders_of_three_positions()
+    plan = [
+        listing("API order list", orders, {}),
+        listing("API order list, status ready", orders, {"status": "ready"}),
+    ]
+    if ids:
+        plan.append(
+            call("API order detail", "GET", [f"{orders}/{pk}" for pk in ids], targets=DETAIL)
+        )
+    return plan
 
 
 def _busiest_insurer() -> int | None:

@@ -177,13 +177,18 @@ def _events(obj: models.Model, limit: int) -> tuple[list[_Event], dict]:
 
 
 def record_history(
-    obj: models.Model, *, limit: int = 100, belonging: tuple[str, object] | None = None
+    obj: models.Model,
+    *,
+    limit: int = 100,
+    belonging: tuple[str, object] | None = None,
+    hide: tuple[str, ...] = (),
 ) -> list[Change]:
     """The newest ``limit`` changes of ``obj``, newest first. ``belonging``
     (a foreign key's name and value, e.g. ("customer", 7)): only the changes
     made while the record belonged there, without that field — a record
     that moved from one customer to another tells each only their part
-    (an access report must not name the other person)."""
+    (an access report must not name the other person). ``hide``: fields
+    this reader may not see (health data), left out of every change."""
     model = type(obj)
     events, users = _events(obj, limit)
     if belonging is not None:
@@ -208,7 +213,7 @@ def record_history(
                 model_field = model._meta.get_field(name.removesuffix("_id"))
             except FieldDoesNotExist:
                 continue
-            if model_field.name in HIDDEN:
+            if model_field.name in HIDDEN or model_field.name in hide:
                 continue
             if model_field.name == DELETED_AT:
                 change.deleted, change.restored = before is None, after is None

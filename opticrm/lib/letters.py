@@ -130,9 +130,9 @@ def letters_pdf(*, letters: Sequence[Letter], sender: Sender) -> bytes:
     pdf.c_margin = 0
     for letter in letters:
         pdf.add_page()
-        _marks(pdf)
-        _letterhead(pdf, sender)
-        _address_field(pdf, return_address(sender), window_lines(letter.address_lines))
+        fold_marks(pdf)
+        letterhead(pdf, sender)
+        address_field(pdf, return_address(sender), window_lines(letter.address_lines))
         _text(pdf, letter)
     return bytes(pdf.output())
 
@@ -162,7 +162,7 @@ def _fit(
     return text[:fits].rstrip() + ELLIPSIS
 
 
-def _marks(pdf: FPDF) -> None:
+def fold_marks(pdf: FPDF) -> None:
     # Short and light: they guide folding and punching but must not compete
     # with the text; starting 4 mm in keeps them within most printers' reach.
     pdf.set_draw_color(120)
@@ -173,7 +173,7 @@ def _marks(pdf: FPDF) -> None:
     pdf.set_draw_color(0)
 
 
-def _letterhead(pdf: FPDF, sender: Sender) -> None:
+def letterhead(pdf: FPDF, sender: Sender) -> None:
     pdf.set_xy(MARGIN_LEFT, LETTERHEAD_TOP)
     name = _fit(pdf, sender.name, width=CONTENT_WIDTH, size=16, min_size=10, style="B")
     pdf.cell(CONTENT_WIDTH, 7, name, new_x="LMARGIN", new_y="NEXT")
@@ -188,7 +188,7 @@ def _letterhead(pdf: FPDF, sender: Sender) -> None:
         pdf.cell(CONTENT_WIDTH, 4.5, line, new_x="LMARGIN", new_y="NEXT")
 
 
-def _address_field(pdf: FPDF, sender_line: str, lines: list[str]) -> None:
+def address_field(pdf: FPDF, sender_line: str, lines: list[str]) -> None:
     pdf.set_xy(FIELD_LEFT, RETURN_TOP)
     text = _fit(pdf, sender_line, width=FIELD_WIDTH, size=RETURN_SIZE, min_size=RETURN_MIN_SIZE)
     pdf.cell(FIELD_WIDTH, RETURN_HEIGHT, text)

@@ -17,6 +17,9 @@ STAFF_PERMISSIONS = {
     ],
     # The message log, "Abholbereit", sending failed messages again, recalls.
     "messaging": ["view_message", "send_message"],
+    # Selling glasses, contact lenses and repairs; the measured values in an
+    # order stay for those with the refraction right.
+    "orders": ["view_order", "add_order", "change_order"],
 }
 OPTICIAN_GROUP = "Augenoptik"
 # Refractions and fittings are health data (DSGVO Art. 9): only those who

@@ -26,14 +26,14 @@ ALLOWED = {
     "prescriptions": {"customers", "products"},
     # Reminders, recalls and consent: about customers and their appointments.
     "messaging": {"customers", "appointments", "prescriptions"},
-    "api": {"customers", "appointments", "products", "prescriptions", "messaging"},
+    "api": {"customers", "appointments", "products", "prescriptions", "messaging", "orders"},
     "live": {"customers", "appointments", "products", "prescriptions", "messaging"},
     # The person's data rights: everything stored about a customer.
     "privacy": {"customers", "appointments", "prescriptions", "messaging", "orders"},
     # Bringing records over from the previous system, through their services.
     "imports": {"customers", "appointments", "products", "prescriptions"},
     # Orders: glasses made for a customer's refraction, from the products.
-    "orders": {"customers", "products", "prescriptions"},
+    "orders": {"customers", "products", "prescriptions", "messaging", "appointments"},
 }
 
 

@@ -4,10 +4,12 @@ as JSON and Markdown. Timings are printed, not asserted (issue 8)."""
 
 import json
 import os
+from pathlib import Path
 
 import psycopg
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from customers.models import SORT_KEYS
@@ -57,6 +59,16 @@ def test_a_small_benchmark_measures_every_scenario_over_http(tmp_path, capsys):
         "import report",
         "import report, page 1000",
         "import report, errors, page 100",
+        # Orders (issue 28); the writes are counted in the database: an
+        # error if fewer orders were made or moved on than requests sent.
+        "order board",
+        "order board, staff",
+        "order page",
+        "order create",
+        "order status change",
+        "API order list",
+        "API order list, status ready",
+        "API order detail",
     }
     if _has_recall_list():
         expected |= {
@@ -156,3 +168,48 @@ def test_the_benchmark_runs_as_many_workers_as_the_image(monkeypatch, configured
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     # Unset or unusable: one per core and one more.
     assert default_workers() == (expected or 3)
+
+
+def test_each_run_finds_the_order_writes_of_the_last_one_undone():
+    """The orders the last run created are gone, the status change's pool
+    is back in the workshop at version 1 without the run's history, so
+    every run does the same work (prepare.order_writes)."""
+    from opticrm.bench.data import Sizes, load
+    from opticrm.bench.prepare import order_writes, sign_in
+    from orders import services
+    from orders.models import Order, OrderEvent
+
+    load(Sizes(customers=100, appointments=0, products=20), rebuild_indexes=False)
+    sign_in()
+    first = order_writes(5)
+    pool = first["order_status_pool"]
+    assert len(pool) == 5
+    assert set(Order.objects.filter(pk__in=pool).values_list("status", "version")) == {
+        ("workshop", 1)
+    }
+    moved = services.order_status_change(order_id=pool[0], status="ready", version=1)
+    assert (moved.status, moved.version) == ("ready", 2)
+    optician = get_user_model().objects.get(pk=first["optician_id"])
+    created = services.order_create(customer_id=Order.objects.first().customer_id, user=optician)
+    loaded = Order.objects.exclude(pk__in=[*pool, created.pk]).count()
+
+    again = order_writes(7)  # a run with more requests: two orders more
+    assert again["order_status_pool"][:5] == pool
+    assert len(again["order_status_pool"]) == 7
+    assert Order.objects.get(pk=pool[0]).version == 1
+    assert Order.objects.get(pk=pool[0]).status == "workshop"
+    assert not OrderEvent.objects.filter(pgh_obj_id__in=pool).exists()
+    assert not Order.objects.filter(pk=created.pk).exists()
+    assert Order.objects.exclude(pk__in=again["order_status_pool"]).count() == loaded
+
+
+def test_a_write_made_once_has_a_request_for_every_one_a_run_sends():
+    from opticrm.bench.run import Options, writes_per_run
+
+    options = Options(
+        customers=1, appointments=0, products=0, clients=(1, 16), requests=200, workers=3,
+        out=Path("."),
+    )  # fmt: skip
+    # Warm-up: 3 clients, a request each and 3 more; then per row a warm-up
+    # request per client and the 200 measured.
+    assert writes_per_run(options) == 6 + (1 + 200) + (16 + 200)

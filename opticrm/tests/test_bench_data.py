@@ -2,11 +2,14 @@
 
 import pytest
 from django.db import connection
+from django.db.models import Count, F, Max, Min
+from django.utils import timezone
 from pghistory.models import Events
 
 from appointments.models import Appointment, StaffCalendar
 from customers.models import Customer
-from opticrm.bench.data import Sizes, load
+from opticrm.bench.data import DETAIL_ORDERS, Sizes, load
+from orders.models import OPEN_STATUSES, Order, OrderLine
 from prescriptions.models import Refraction
 from products.models import Product
 
@@ -85,7 +88,205 @@ def test_no_history_or_live_counter_rows_for_a_bulk_load():
 def test_the_same_seed_loads_the_same_names():
     load(Sizes(customers=50, appointments=0, products=0), rebuild_indexes=False)
     first = list(Customer.objects.order_by("id").values_list("last_name", "email"))
+    Order.objects.all().delete()  # they protect their customers
     Customer.objects.all().delete()
     load(Sizes(customers=50, appointments=0, products=0), rebuild_indexes=False)
     again = list(Customer.objects.order_by("id").values_list("last_name", "email"))
     assert first == again
+
+
+# --- Orders (issue 28) -------------------------------------------------------------
+
+
+def _orders_by(column: str) -> dict:
+    return dict(Order.objects.values_list(column).annotate(n=Count("id")).order_by())
+
+
+def test_two_orders_per_customer_with_the_measured_customers_many(loaded):
+
+    assert Order.objects.count() == 2 * SIZES.customers
+    measured = Order.objects.filter(customer_id=loaded.detail_customer_id)
+    assert measured.count() == DETAIL_ORDERS  # more than the customer page shows
+    assert not Order.objects.filter(customer__deleted_at__isnull=False).exists()
+    # Spread over five years, none in the future.
+    span = Order.objects.aggregate(first=Min("created_at"), last=Max("created_at"))
+    assert span["last"] <= timezone.now()
+    assert (span["last"] - span["first"]).days > 4 * 365
+
+
+def test_the_orders_statuses_and_kinds_are_a_chains_mix(loaded):
+
+    total = Order.objects.count()
+    statuses = _orders_by("status")
+    share = {status: n / total for status, n in statuses.items()}
+    assert 0.85 <= share["picked_up"] <= 0.95
+    assert 0.03 <= share["cancelled"] <= 0.07
+    assert 0.025 <= share["quote"] <= 0.055
+    # Open: a few per thousand (a few thousand of two million), each promised.
+    open_orders = Order.objects.filter(status__in=OPEN_STATUSES)
+    assert 0 < open_orders.count() < total * 0.01
+    assert not open_orders.filter(promised_date=None).exists()
+    assert not Order.objects.exclude(status="quote").filter(promised_date=None).exists()
+    kinds = _orders_by("kind")
+    assert 0.75 <= kinds["glasses"] / total <= 0.85
+    assert 0.10 <= kinds["contact_lenses"] / total <= 0.20
+    assert 0.02 <= kinds["repair"] / total <= 0.08
+
+
+def test_a_chain_has_a_few_thousand_open_orders():
+    """At a chain's scale the board's columns hold thousands, not a
+    hundred thousand: the status follows the order's age."""
+
+    load(Sizes(customers=40_000, appointments=0, products=200), rebuild_indexes=False)
+    open_orders = Order.objects.filter(status__in=OPEN_STATUSES).count()
+    # 80,000 orders over five years: some 44 a day, the last week's open.
+    assert 100 < open_orders < 400
+    today = timezone.localdate()
+    overdue = Order.objects.filter(
+        status__in=[s for s in OPEN_STATUSES if s != "ready"], promised_date__lt=today
+    )
+    assert overdue.exists()
+
+
+def test_each_order_takes_only_its_kinds_steps(loaded):
+    from orders import rules
+
+    for kind, skipped in rules.SKIPPED.items():
+        assert not Order.objects.filter(kind=kind, status__in=skipped).exists()
+    # Only glasses carry the refraction's values and a frame; contact
+    # lenses their reorder day once placed.
+    assert not Order.objects.exclude(kind="glasses").exclude(prescription={}).exists()
+    assert not Order.objects.filter(kind="glasses", prescription={}).exists()
+    assert not Order.objects.exclude(kind="contact_lenses").exclude(reorder_due=None).exists()
+    assert (
+        Order.objects.filter(kind="contact_lenses", status="picked_up", reorder_due=None).count()
+        == 0
+    )
+    assert set(Order.objects.values_list("version", flat=True).distinct()) == {1}
+    assert not Order.objects.filter(status_changed_at=None).exists()
+    assert not Order.objects.filter(status_changed_at__lt=F("created_at")).exists()
+
+
+def test_two_to_four_positions_an_order_numbered_from_one(loaded):
+
+    per_order = Order.objects.annotate(
+        n=Count("lines"), first=Min("lines__position"), last=Max("lines__position")
+    )
+    counts = per_order.aggregate(fewest=Min("n"), most=Max("n"))
+    assert (counts["fewest"], counts["most"]) == (2, 4)
+    assert not per_order.exclude(first=1).exists()
+    assert not [o for o in per_order.values("n", "last") if o["n"] != o["last"]]
+    lines = OrderLine.objects.count()
+    assert 2.8 < lines / Order.objects.count() < 3.4  # about six million at chain scale
+    # Glasses: a frame, a lens per eye (and a service); the frame is the order's.
+    glasses = Order.objects.filter(kind="glasses").exclude(frame=None).first()
+    kinds = list(glasses.lines.order_by("position").values_list("kind", "eye", "product_id"))
+    assert kinds[:3] == [
+        ("frame", "", glasses.frame_id),
+        ("lens", "right", kinds[1][2]),
+        ("lens", "left", kinds[1][2]),
+    ]
+
+
+def test_the_orders_refer_to_rows_that_exist(loaded):
+    """The load checks no foreign key (triggers off): every id it wrote
+    must name a row."""
+    dangling = {
+        "customer": "SELECT count(*) FROM orders_order o WHERE NOT EXISTS "
+        "(SELECT 1 FROM customers_customer c WHERE c.id = o.customer_id)",
+        "staff": "SELECT count(*) FROM orders_order o WHERE o.staff_id IS NOT NULL AND NOT "
+        "EXISTS (SELECT 1 FROM auth_user u WHERE u.id = o.staff_id)",
+        "frame": "SELECT count(*) FROM orders_order o WHERE o.frame_id IS NOT NULL AND NOT "
+        "EXISTS (SELECT 1 FROM products_product p WHERE p.id = o.frame_id)",
+        "line order": "SELECT count(*) FROM orders_orderline l WHERE NOT EXISTS "
+        "(SELECT 1 FROM orders_order o WHERE o.id = l.order_id)",
+        "line product": "SELECT count(*) FROM orders_orderline l WHERE l.product_id IS NOT "
+        "NULL AND NOT EXISTS (SELECT 1 FROM products_product p WHERE p.id = l.product_id)",
+    }
+    with connection.cursor() as cursor:
+        for name, sql in dangling.items():
+            cursor.execute(sql)
+            assert cursor.fetchone()[0] == 0, name
+        cursor.execute("SELECT count(*) FROM orders_order WHERE staff_id IS NULL")
+        assert cursor.fetchone()[0] == 0
+
+
+def test_orders_and_positions_pass_the_models_validation_and_constraints(loaded):
+    """The database held its CHECK constraints on insert; the models'
+    validation (choices, ranges, the constraints in Python) agrees."""
+
+    for order in Order.objects.order_by("?")[:40]:
+        order.full_clean()
+    for line in OrderLine.objects.order_by("?")[:60]:
+        line.full_clean()
+
+
+def test_every_orders_money_adds_up(loaded):
+    """Totals as the order page computes them (orders.rules): positive
+    positions, discounts with a reason and never more than the position,
+    a deposit never more than the order's gross."""
+    from collections import defaultdict
+
+    from orders import rules
+
+    lines = defaultdict(list)
+    for line in OrderLine.objects.all():
+        lines[line.order_id].append(line)
+    discounted = 0
+    for order_id, deposit in Order.objects.values_list("id", "deposit"):
+        totals = rules.totals(lines[order_id], deposit)
+        assert totals.gross > 0
+        assert totals.gross - deposit >= 0  # nothing paid beyond the order
+        assert set(totals.rates) <= {19, 7}
+        for line in lines[order_id]:
+            discount, total = rules.line_gross(
+                line.quantity, line.unit_price, line.discount_percent, line.discount_amount
+            )
+            assert 0 <= discount < total + discount
+            discounted += discount > 0
+            assert (discount > 0) == bool(line.discount_reason)
+    assert discounted > 0
+
+
+def test_the_order_page_reads_the_loaded_values(loaded):
+    """The copy of the refraction reads as the app writes it; the GKV share
+    and the centration check work on it."""
+    from orders import selectors, services
+
+    order = Order.objects.filter(kind="glasses", status="picked_up").first()
+    assert selectors.prescription_text(order.prescription).startswith("R: Sph ")
+    assert [label for label, _eye in selectors.eye_rows(order)] == ["R", "L"]
+    lines = selectors.priced_lines(order.pk)
+    selectors.insurance_share(order, lines)
+    assert not [p for p in services.centration_problems(order, lines) if p.hard]
+
+
+def test_the_orders_are_added_to_a_database_loaded_before_them(loaded):
+    """A benchmark database from before the orders app gets them on the next
+    run (prepare.ensure_data: the marker's version), not by a reload."""
+    import json
+
+    from opticrm.bench.data import MESSAGING_DATA_VERSION, ORDERS_DATA_VERSION
+    from opticrm.bench.prepare import MARKER_PREFIX, _marker, ensure_data
+
+    before = (Order.objects.count(), OrderLine.objects.count())
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE orders_orderline, orders_order")
+        marker = {
+            "sizes": {**SIZES.__dict__, "seed": 8},
+            "loaded_at": "2026-12-01T00:00:00+00:00",
+            "load_seconds": {"customers": 1.0},
+            "detail_customer_id": loaded.detail_customer_id,
+            "messaging_data": MESSAGING_DATA_VERSION,
+        }
+        comment = MARKER_PREFIX + json.dumps(marker).replace("'", "''")
+        cursor.execute(f"COMMENT ON TABLE customers_customer IS '{comment}'")
+    messages = []
+    marker = ensure_data(SIZES, seed=8, reload=False, log=messages.append)
+    assert marker["orders_data"] == ORDERS_DATA_VERSION
+    assert "orders" in marker["load_seconds"]
+    assert (Order.objects.count(), OrderLine.objects.count()) == before
+    assert Order.objects.filter(customer_id=loaded.detail_customer_id).count() == DETAIL_ORDERS
+    with connection.cursor() as cursor:
+        assert _marker(cursor)["orders_data"] == ORDERS_DATA_VERSION
+    assert any("orders" in message for message in messages)

@@ -3,6 +3,7 @@ dates at the ends of the calendar, huge numbers and nulls must never answer
 500 (the API has its own fuzzing in api/tests/test_fuzz.py)."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.db import transaction
@@ -10,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from appointments.tests.factories import appointment, calendar_for
 from customers.tests import factories as customer_factories
+from orders import services as order_services
 from prescriptions.tests.factories import fitting, refraction
 from products.tests.factories import product
 
@@ -49,7 +51,18 @@ def records(owner):
         "refraction": refraction(customer, owner),
         "fitting": fitting(customer, owner),
         "token": calendar_for(owner).feed_token,
+        "order": _order(customer, owner),
     }
+
+
+def _order(customer, owner):
+    order = order_services.order_create(customer_id=customer.pk, user=owner)
+    order.line = order_services.line_save(
+        order_id=order.pk,
+        data={"kind": "service", "description": "Anpassung", "unit_price": Decimal("20")},
+        version=None,
+    )
+    return order
 
 
 def _url(pattern: str, records) -> str:
@@ -60,6 +73,14 @@ def _url(pattern: str, records) -> str:
         pk = records["appointment"].pk
     elif pattern.startswith("products/"):
         pk = records["product"].pk
+    elif pattern.startswith("orders/"):
+        order = records["order"]
+        pattern = (
+            pattern.replace("<int:customer_id>", str(records["customer"].pk))
+            .replace("<int:line_id>", str(order.line.pk))
+            .replace("<slug:name>", "angebot")
+        )
+        pk = order.pk
     elif "fittings/" in pattern:
         pk = records["fitting"].pk
     else:

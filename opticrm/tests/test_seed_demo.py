@@ -18,7 +18,7 @@ def test_seed_demo_is_idempotent_and_german(capsys):
     assert Customer.objects.count() == first
     assert (
         "Demo data: 0 new customers, 0 new consents, 0 new appointments, 0 new products, "
-        "0 new refractions." in output
+        "0 new refractions, 0 new orders." in output
     )
     # Most customers agree to service messages, about half of those to
     # recalls; the bookings planned reminders for those reachable.

@@ -135,7 +135,12 @@ def test_positions_discounts_vat_per_rate_deposit_and_open_amount(customer, fram
     assert totals.rates[7].vat == Decimal("0.36")
     assert totals.discount == Decimal("19.49")
     assert totals.gross == Decimal("655.28")
-    assert totals.open == Decimal("455.28")
+    money = selectors.order_money(order)
+    assert (money.insurer, money.deposit, money.open) == (
+        Decimal("0.00"),
+        Decimal("200.00"),
+        Decimal("455.28"),
+    )
     assert [line.position for line in selectors.order_lines(order.pk)] == [1, 2, 3, 4]
 
 

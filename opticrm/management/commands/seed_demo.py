@@ -8,6 +8,7 @@ from appointments.demo import seed_demo_appointments
 from customers.demo import seed_demo_customers
 from messaging.demo import seed_demo_consents
 from opticrm.lib.roles import optician_group, staff_group
+from orders.demo import seed_demo_orders
 from prescriptions.demo import seed_demo_prescriptions
 from products.demo import seed_demo_products
 
@@ -51,6 +52,7 @@ class Command(BaseCommand):
         booked = seed_demo_appointments(owner=user)
         products = seed_demo_products(user=user)
         refractions = seed_demo_prescriptions(user=user)
+        orders = seed_demo_orders(user=user)
         for login, (_role, measures) in ROLES.items():
             member = get_user_model().objects.get(username=login)
             member.set_password(password)
@@ -60,7 +62,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Demo data: {count} new customers, {consents} new consents, "
                 f"{booked} new appointments, {products} new products, "
-                f"{refractions} new refractions."
+                f"{refractions} new refractions, {orders} new orders."
             )
         )
         self.stdout.write(f"Demo login: {username} / {password}  (owner: everything)")

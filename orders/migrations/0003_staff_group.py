@@ -1,0 +1,36 @@
+"""The group Mitarbeiter (opticrm.lib.roles) of an existing shop gets the
+orders' permissions: seed_demo sets them on new installations."""
+
+from django.db import migrations
+
+STAFF_GROUP = "Mitarbeiter"
+CODENAMES = {"view_order": "view", "add_order": "add", "change_order": "change"}
+
+
+def grant(apps, schema_editor):
+    group = apps.get_model("auth", "Group").objects.filter(name=STAFF_GROUP).first()
+    if group is None:
+        return
+    # Permissions are made after all migrations (post_migrate): these now,
+    # as that would make them.
+    content_type, _ = apps.get_model("contenttypes", "ContentType").objects.get_or_create(
+        app_label="orders", model="order"
+    )
+    permission_model = apps.get_model("auth", "Permission")
+    for codename, verb in CODENAMES.items():
+        permission, _ = permission_model.objects.get_or_create(
+            content_type=content_type,
+            codename=codename,
+            defaults={"name": f"Can {verb} order"},
+        )
+        group.permissions.add(permission)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("orders", "0002_order_details"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
+    ]
+
+    operations = [migrations.RunPython(grant, migrations.RunPython.noop)]
