@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from appointments.tests.factories import appointment, calendar_for
 from customers.tests import factories as customer_factories
 from opticrm.tests.test_hostile_input import _urls
+from orders import services as order_services
 from prescriptions.tests.factories import fitting, refraction
 from products.tests.factories import product
 
@@ -48,7 +49,27 @@ def hostile_records(owner):
         "refraction": refraction(customer, owner, remarks=HOSTILE, date=today),
         "fitting": fitting(customer, owner, wearing_notes=HOSTILE, date=today),
         "token": calendar_for(owner).feed_token,
+        "order": _hostile_order(customer, owner),
     }
+
+
+def _hostile_order(customer, owner):
+    order = order_services.order_create(customer_id=customer.pk, user=owner)
+    order_services.order_update(
+        order_id=order.pk, data={"notes": HOSTILE, "own_frame": HOSTILE[:60]}, version=None
+    )
+    order.line = order_services.line_save(
+        order_id=order.pk,
+        data={
+            "kind": "service",
+            "description": HOSTILE,
+            "unit_price": Decimal("20"),
+            "discount_percent": Decimal("10"),
+            "discount_reason": HOSTILE,
+        },
+        version=None,
+    )
+    return order
 
 
 def test_no_page_shows_hostile_text_as_markup(owner_client, hostile_records):
@@ -59,6 +80,7 @@ def test_no_page_shows_hostile_text_as_markup(owner_client, hostile_records):
         "/products/?below_minimum=on",
         "/appointments/week/",
         "/appointments/list/",
+        "/orders/",
         f"/admin/customers/customer/{customer.pk}/history/",
     ]
     shown, failures = 0, []
