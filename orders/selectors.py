@@ -43,11 +43,6 @@ def order_lines(order_id: int) -> QuerySet[OrderLine]:
     return OrderLine.objects.filter(order_id=order_id).order_by("position")
 
 
-def order_totals(order: Order, lines=None) -> rules.Totals:
-    """The order's money: per VAT rate, gross, discounts, deposit, open."""
-    return rules.totals(order_lines(order.pk) if lines is None else lines, order.deposit)
-
-
 def customer_orders(customer_id: int) -> QuerySet[Order]:
     return Order.objects.filter(customer_id=customer_id).order_by("-created_at", "-id")
 
@@ -273,8 +268,6 @@ def is_overdue(order: Order, today=None) -> bool:
 # Open and not yet ready: what can be late.
 OVERDUE_STATUSES = tuple(status for status in OPEN_STATUSES if status != Status.READY)
 
-EYE_VALUES = ("sphere", "cylinder", "axis", "addition", "prism_horizontal", "visus_cc", "pd")
-
 
 def eye_rows(order: Order) -> list[tuple[str, dict]]:
     """The order's copy of the values per eye, for the page's table."""
@@ -290,7 +283,7 @@ def frame_search(query: str, limit: int = 12) -> list:
     """Active frames by name, brand or model, or the one with the scanned
     EAN / article number first."""
     exact = product_by_code(query)
-    if exact is not None and exact.category == Category.FRAME:
+    if exact is not None and exact.category == Category.FRAME and exact.active:
         return [exact]
     frames = Product.objects.filter(category=Category.FRAME, active=True)
     return list(product_search(frames, query).order_by("name", "id")[:limit])

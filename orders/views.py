@@ -31,7 +31,7 @@ from orders.forms import (
     OrderCreateForm,
     StatusForm,
 )
-from orders.models import HEALTH_FIELDS, Kind, Order, OrderLine, Status
+from orders.models import CENTRATION, HEALTH_FIELDS, Kind, Order, OrderLine, Status
 from prescriptions.models import HealthDataAccess
 from prescriptions.services import health_data_opened
 from products import selectors as product_selectors
@@ -212,8 +212,6 @@ def order_centration(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _centration_rows(form) -> list[tuple]:
     """(label, right field, left field) per measurement."""
-    from orders.models import CENTRATION
-
     return [
         (label, form[f"right_{name}"], form[f"left_{name}"])
         for name, (label, _low, _high) in CENTRATION.items()

@@ -125,7 +125,7 @@ def test_positions_discounts_vat_per_rate_deposit_and_open_amount(customer, fram
     order = services.order_update(
         order_id=order.pk, data={"deposit": Decimal("200.00")}, version=v + 4
     )
-    totals = selectors.order_totals(order)
+    totals = selectors.order_money(order).totals
 
     # 289,00 + (189,90 − 18,99) + 189,90 = 649,81 at 19 %; 5,97 − 0,50 = 5,47 at 7 %.
     assert totals.rates[19].gross == Decimal("649.81")
