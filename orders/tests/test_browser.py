@@ -115,14 +115,18 @@ def today() -> datetime.date:
 
 
 @pytest.fixture
-def optician_page(page, live_server, optician, password) -> Page:
+def optician_page(page, live_server, optician, password):
     """A page logged in as an optician (orders and the refraction right)."""
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", optician.username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/customers/")
-    return page
+    yield page
+    # A save's refresh of the page still on its way would hold the tables
+    # while the test's database is emptied (a deadlock): let it land first.
+    settled(page)
+    page.close()
 
 
 def in_stock(item: Product, quantity: int) -> Product:
