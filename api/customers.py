@@ -331,7 +331,14 @@ def list_customers(request: HttpRequest, filters: Query[CustomerQuery]):
     if ORDERINGS[field]:
         data["sort"] = ordering.replace(field, ORDERINGS[field])
     else:
-        column = [F(field).desc() if ordering.startswith("-") else F(field).asc(), "id"]
+        # Ties by id in the same direction: the (column, id) index read
+        # backwards (with the id ascending, PostgreSQL sorted every row that
+        # shares the newest time: a million after a bulk load, 130 ms).
+        column = (
+            [F(field).desc(), F("id").desc()]
+            if ordering.startswith("-")
+            else [F(field).asc(), F("id").asc()]
+        )
     customer_filter, page = customer_table_page(
         data,
         page=filters.page,

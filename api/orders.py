@@ -554,8 +554,10 @@ def _refuse_health_data(request, fields) -> Status | None:
 
 
 def _read(order_id: int) -> Order:
-    order = get_object_or_404(orders_selectors.order_rows(), pk=order_id)
-    return orders_selectors.order_with_totals(order)
+    order = orders_selectors.order_detail(order_id)
+    if order is None:
+        raise Http404
+    return order
 
 
 def _answer(order_id: int, response: HttpResponse) -> Order:

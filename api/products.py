@@ -1,8 +1,11 @@
 """/api/v1/products: the assortment; stock changes only through the stock
-ledger (POST …/stock-movements), never by writing ``stock``."""
+ledger (POST …/stock-movements), never by writing ``stock``. Spectacle
+lenses carry their design, index, coatings and tint (only they may: the
+product's own rule), and the detail shows their price list by power,
+read-only (kept in the admin or imported as a Glaspreisliste)."""
 
 import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 from django.core.exceptions import ValidationError
@@ -10,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import field_validator
 
 from api.auth import require_write
 from api.errors import field_errors
@@ -29,12 +33,61 @@ from api.schemas import (
 from opticrm.lib.pagination import TablePaginator
 from products import selectors, services
 from products.filters import product_table_page
-from products.models import Category, Product, StockMovement, Supplier
+from products.models import (
+    LENS_INDICES,
+    SPECTACLE_LENS_FIELDS,
+    Category,
+    Coating,
+    LensPrice,
+    Product,
+    SpectacleDesign,
+    StockMovement,
+    Supplier,
+    Tint,
+)
 
 router = Router(tags=["products"])
 
 CategoryName = Literal[tuple(Category.values)]
 MovementKind = Literal[tuple(StockMovement.Kind.values)]
+# A spectacle lens's attributes; "" (null for the index): none.
+DesignName = Literal[("", *SpectacleDesign.values)]
+IndexName = Literal[tuple(str(index) for index, _label in LENS_INDICES)]
+CoatingName = Literal[tuple(Coating.values)]
+TintName = Literal[tuple(Tint.values)]
+
+# (German, English) of each attribute, and what a PUT that leaves it out does.
+KEPT = (
+    "nur Brillengläser; bei PUT weggelassen: bleibt, wie es ist",
+    "spectacle lenses only; left out of a PUT: kept as it is",
+)
+LENS_DESCRIPTIONS = {
+    "spectacle_design": (
+        "Glastyp: single_vision (Einstärkenglas), progressive (Gleitsicht), occupational "
+        "(Arbeitsplatz/Nahkomfort), bifocal (Bifokal); leer: keiner",
+        "Lens type: single_vision, progressive, occupational, bifocal; empty: none",
+    ),
+    "lens_index": (
+        "Brechungsindex (auch als 1.6 oder Zahl); null: keiner",
+        "Refractive index (also as 1.6 or a number); null: none",
+    ),
+    "coatings": (
+        "Beschichtungen: super_ar (Superentspiegelung), hard (Hartschicht), clean (Clean-Coat), "
+        "blue_filter (Blaulichtfilter)",
+        "Coatings: super_ar, hard, clean, blue_filter",
+    ),
+    "tint": (
+        "Tönung: leer (klar), tinted (getönt), photochromic (phototrop)",
+        "Tint: empty (clear), tinted, photochromic",
+    ),
+}
+
+
+def _lens_field(name: str, default, *, kept: bool = False, **options):
+    german, english = LENS_DESCRIPTIONS[name]
+    if kept:
+        german, english = f"{german}; {KEPT[0]}", f"{english}; {KEPT[1]}"
+    return Field(default, description=describe(german, english), **options)
 
 
 class ProductOut(Schema):
@@ -59,6 +112,10 @@ class ProductOut(Schema):
             "Spanne brutto: VK − EK (nur lesen)", "Gross margin: sale − purchase price (read-only)"
         )
     )
+    spectacle_design: DesignName = _lens_field("spectacle_design", ...)
+    lens_index: IndexName | None = _lens_field("lens_index", ...)
+    coatings: list[CoatingName] = _lens_field("coatings", ...)
+    tint: TintName = _lens_field("tint", ...)
     vat_rate: int
     minimum_stock: int
     stock: int = Field(description=describe("Bestand (nur lesen)", "Stock (read-only)"))
@@ -79,6 +136,43 @@ class ProductOut(Schema):
     def resolve_margin(obj: Product) -> Decimal | None:
         return obj.margin.amount
 
+    @staticmethod
+    def resolve_lens_index(obj: Product) -> str | None:
+        return None if obj.lens_index is None else f"{obj.lens_index:.2f}"
+
+
+class LensPriceOut(Schema):
+    sphere_from: Decimal
+    sphere_to: Decimal
+    cylinder_to: Decimal = Field(
+        description=describe(
+            "Zylinder bis (dpt), als Betrag: 2.00 deckt 0 bis −2,00 dpt",
+            "Cylinder up to (dpt), as its amount: 2.00 covers 0 to −2.00 dpt",
+        )
+    )
+    sale_price: Decimal
+    purchase_price: Decimal | None
+
+
+document(LensPriceOut, LensPrice)
+
+
+class ProductDetailOut(ProductOut):
+    lens_prices: list[LensPriceOut] = Field(
+        description=describe(
+            "Preisliste eines Brillenglases nach Stärke, je Glas (nur lesen; gepflegt im Admin "
+            "oder per Import „Glaspreisliste“); es gilt die engste Zeile, die Sphäre und "
+            "Zylinder abdeckt, sonst der VK",
+            "A spectacle lens's price list by power, per lens (read-only; kept in the admin or "
+            "imported as a lens price list); the narrowest row covering sphere and cylinder "
+            "applies, else the sale price",
+        )
+    )
+
+    @staticmethod
+    def resolve_lens_prices(obj: Product) -> list[LensPrice]:
+        return list(selectors.lens_price_rows(obj))
+
 
 class ProductIn(Input):
     category: CategoryName
@@ -96,9 +190,36 @@ class ProductIn(Input):
     )
     purchase_price: Decimal = Field(description=describe("EK brutto", "Purchase price, gross"))
     sale_price: Decimal = Field(description=describe("VK brutto", "Sale price, gross"))
+    spectacle_design: DesignName = _lens_field("spectacle_design", "", kept=True)
+    lens_index: IndexName | None = _lens_field("lens_index", None, kept=True)
+    coatings: list[CoatingName] = _lens_field(
+        "coatings", [], kept=True, max_length=len(Coating.values) * 2
+    )
+    tint: TintName = _lens_field("tint", "", kept=True)
     vat_rate: int = 19
     minimum_stock: int = 0
     active: bool = True
+
+    @field_validator("lens_index", mode="before")
+    @classmethod
+    def index_as_written(cls, value):
+        """1.6 and "1.6" name the index "1.60" (anything else is refused
+        as none of the allowed values)."""
+        if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+            return value
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            return value
+        if not number.is_finite():  # "sNaN" cannot even be compared
+            return value
+        return next((str(index) for index, _label in LENS_INDICES if index == number), value)
+
+    @field_validator("coatings", mode="after")
+    @classmethod
+    def coatings_in_order(cls, value: list[str]) -> list[str]:
+        """Each once, in the order of the choices, as the form saves them."""
+        return [code for code in Coating.values if code in value]
 
 
 class ProductUpdate(ProductIn):
@@ -111,7 +232,7 @@ class ProductUpdate(ProductIn):
     )
 
 
-for _schema in (ProductOut, ProductIn, ProductUpdate):
+for _schema in (ProductOut, ProductDetailOut, ProductIn, ProductUpdate):
     document(_schema, Product)
 
 
@@ -179,6 +300,11 @@ def _read(product_id: int) -> Product:
 
 def _data(payload: Schema, **options) -> tuple[dict, list[dict]]:
     values = payload.dict(**options)
+    for name in SPECTACLE_LENS_FIELDS:
+        # Left out: as stored (a new product: none). Clients that know
+        # nothing of spectacle lenses do not clear a lens's attributes.
+        if name not in payload.model_fields_set:
+            values.pop(name, None)
     name = (values.get("supplier") or "").strip()
     values["supplier"] = None
     if name:
@@ -208,7 +334,7 @@ def list_products(request: HttpRequest, filters: Query[ProductQuery]):
     return api_page(page, filters)
 
 
-@router.post("", response={201: ProductOut, 422: Errors}, summary="Create a product")
+@router.post("", response={201: ProductDetailOut, 422: Errors}, summary="Create a product")
 def create_product(request: HttpRequest, payload: ProductIn):
     require_write(request)
     values, errors = _data(payload)
@@ -221,7 +347,9 @@ def create_product(request: HttpRequest, payload: ProductIn):
     return Status(201, _read(product.pk))
 
 
-@router.get("/{int:product_id}", response={200: ProductOut, 404: Detail}, summary="One product")
+@router.get(
+    "/{int:product_id}", response={200: ProductDetailOut, 404: Detail}, summary="One product"
+)
 def get_product(request: HttpRequest, product_id: int, response: HttpResponse):
     product = _read(product_id)
     response["ETag"] = etag(product.version)
@@ -230,7 +358,7 @@ def get_product(request: HttpRequest, product_id: int, response: HttpResponse):
 
 @router.put(
     "/{int:product_id}",
-    response={200: ProductOut, 404: Detail, 409: Detail, 422: Errors},
+    response={200: ProductDetailOut, 404: Detail, 409: Detail, 422: Errors},
     summary="Change a product (not its stock)",
 )
 def update_product(

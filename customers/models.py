@@ -212,6 +212,7 @@ DERIVED_FIELDS = (
     "wears_correction",
     "eye_test_base",
     "has_consent",
+    "cl_reorder_due",
 )
 # Kept by triggers on other tables; Python never writes them (see save()).
 TRIGGER_KEPT_FIELDS = (
@@ -221,6 +222,7 @@ TRIGGER_KEPT_FIELDS = (
     "wears_correction",
     "eye_test_base",
     "has_consent",
+    "cl_reorder_due",
 )
 
 
@@ -337,6 +339,11 @@ class Customer(TimeStampedModel):
     has_consent = models.BooleanField(
         _("has a consent"), default=False, db_default=False, editable=False
     )
+    # When the customer's contact lenses run out: the latest "reorder due"
+    # of their contact lens orders that are not cancelled, for the recall
+    # rule "Nachbestellung fällig" (messaging.recall) from an index; kept by
+    # a trigger on orders (orders migration 0004).
+    cl_reorder_due = models.DateField(_("contact lens reorder due"), null=True, editable=False)
 
     objects = CustomerQuerySet.as_manager()
 
@@ -418,9 +425,10 @@ class Customer(TimeStampedModel):
                 fields=["last_refraction_date"], name="customer_last_refraction", condition=ALIVE
             ),
             # The recall list (messaging.recall) pages customers due for an
-            # eye test or a contact lens check from these, oldest first; the
-            # included columns are what its filters ask of a row, so a page's
-            # ids and the counts are read from the index alone.
+            # eye test, a contact lens check or a contact lens reorder from
+            # these, oldest first; the included columns are what its filters
+            # ask of a row, so a page's ids and the counts are read from the
+            # index alone.
             models.Index(
                 fields=["eye_test_base", "id"],
                 include=RECALL_FILTER_COLUMNS,
@@ -432,6 +440,12 @@ class Customer(TimeStampedModel):
                 include=RECALL_FILTER_COLUMNS,
                 name="customer_recall_fitting",
                 condition=ALIVE & Q(last_fitting_date__isnull=False),
+            ),
+            models.Index(
+                fields=["cl_reorder_due", "id"],
+                include=RECALL_FILTER_COLUMNS,
+                name="customer_recall_reorder",
+                condition=ALIVE & Q(cl_reorder_due__isnull=False),
             ),
             # The customers without a consent (messaging's list filter), in
             # name order: a search or a status combined with that filter reads

@@ -7,6 +7,7 @@ from imports.models import ImportJob, Kind
 KEY_LABELS = {
     Kind.CUSTOMERS: _("Match existing customers by"),
     Kind.PRODUCTS: _("Match existing products by"),
+    Kind.LENS_PRICES: _("Find each row's spectacle lens by"),
     Kind.REFRACTIONS: _("Find each row's customer by"),
     Kind.APPOINTMENTS: _("Find each row's customer by"),
 }

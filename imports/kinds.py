@@ -2,6 +2,7 @@
 
 from imports.appointments import AppointmentImporter
 from imports.customers import CustomerImporter
+from imports.lens_prices import LensPriceImporter
 from imports.models import Kind
 from imports.products import ProductImporter
 from imports.refractions import RefractionImporter
@@ -10,6 +11,7 @@ IMPORTERS = {
     Kind.CUSTOMERS: CustomerImporter,
     Kind.REFRACTIONS: RefractionImporter,
     Kind.PRODUCTS: ProductImporter,
+    Kind.LENS_PRICES: LensPriceImporter,
     Kind.APPOINTMENTS: AppointmentImporter,
 }
 

@@ -12,6 +12,8 @@ class Kind(models.TextChoices):
     CUSTOMERS = "customers", _("Customers")
     REFRACTIONS = "refractions", _("Refractions")
     PRODUCTS = "products", _("Products (a supplier's price list)")
+    # Prices of spectacle lenses by power (LensPrice), a lens's rows replaced whole.
+    LENS_PRICES = "lens_prices", _("Lens price list (spectacle lens prices by power)")
     APPOINTMENTS = "appointments", _("Appointments (future ones)")
 
 

@@ -82,13 +82,20 @@ def guess_mapping(fields: tuple[ImportField, ...], headers: list[str]) -> list[s
 
 
 def messages(error: ValidationError, labels: dict[str, str]) -> str:
-    """A validation error as one line: "Geburtsdatum: …; Nachname: …"."""
+    """A validation error as one line: "Geburtsdatum: …; Nachname: …".
+    Fields refused for the same reason share it: "Glastyp, Tönung: …"."""
     if not hasattr(error, "error_dict"):
         return " ".join(error.messages)
-    parts = []
+    fields_of: dict[str, list[str]] = {}
     for name, errors in error.message_dict.items():
-        text = " ".join(errors)
-        parts.append(text if name == NON_FIELD_ERRORS else f"{labels.get(name, name)}: {text}")
+        fields_of.setdefault(" ".join(errors), []).append(name)
+    parts = []
+    for text, names in fields_of.items():
+        shown = [str(labels.get(name, name)) for name in names if name != NON_FIELD_ERRORS]
+        if len(shown) < len(names):
+            parts.append(text)
+        if shown:
+            parts.append(f"{', '.join(shown)}: {text}")
     return "; ".join(parts)
 
 
@@ -107,9 +114,10 @@ def who(customer: Customer) -> str:
 
 
 def clean_value(form_field, value, label: str):
-    """A cell through the form field that checks it on screen."""
+    """A cell through the form field that checks it on screen (a list for
+    a field of several choices)."""
     try:
-        if isinstance(value, datetime.date | datetime.datetime):
+        if isinstance(value, datetime.date | datetime.datetime | list):
             return form_field.clean(value)
         return form_field.clean(as_text(value))
     except ValidationError as error:

@@ -211,16 +211,22 @@ def _process(rows_importer, row_number: int, values: dict) -> Result:
         return Result(Outcome.ERROR, _("could not be saved"))
 
 
+def _values(cells: list, columns: list) -> dict:
+    return {name: cells[index] if index < len(cells) else None for index, name in columns}
+
+
+def _overflows(cells: list, width: int) -> bool:
+    """The row has more cells than the file has columns (a row error)."""
+    return any(files.as_text(cell) for cell in cells[width:])
+
+
 def _batch(rows_importer, batch: list, columns: list, width: int) -> list[tuple[int, Result]]:
-    rows_values = [
-        {name: cells[index] if index < len(cells) else None for index, name in columns}
-        for _row_number, cells in batch
-    ]
+    rows_values = [_values(cells, columns) for _row_number, cells in batch]
     if hasattr(rows_importer, "prepare"):
         rows_importer.prepare(rows_values)
     results = []
     for (row_number, cells), values in zip(batch, rows_values, strict=True):
-        if any(files.as_text(cell) for cell in cells[width:]):
+        if _overflows(cells, width):
             results.append((row_number, _too_many_cells()))
         else:
             results.append((row_number, _process(rows_importer, row_number, values)))
@@ -245,6 +251,17 @@ def job_run(*, job_id: int, token: str | None = None) -> ImportJob:
     columns = [(index, name) for index, name in enumerate(job.mapping) if name]
     counts = dict(job.counts)
     try:
+        if hasattr(rows_importer, "survey"):
+            # Rows that belong together wherever they stand (a lens's price
+            # list, replaced whole): the importer reads the whole file first,
+            # on a resumed run too.
+            rows_importer.survey(
+                (
+                    (row_number, _values(cells, columns), not _overflows(cells, len(job.headers)))
+                    for row_number, cells in files.data_rows(job.data, table)
+                ),
+                done=job.rows_done,
+            )
         # Resumed after a hard stop: the committed batches are done.
         rows = islice(files.data_rows(job.data, table), job.rows_done, None)
         for batch in _batches(rows, settings.IMPORT_BATCH_SIZE):

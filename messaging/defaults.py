@@ -14,6 +14,7 @@ SUBJECTS = {
     Kind.READY: _("Your glasses are ready for collection"),
     Kind.RECALL_EYE_TEST: _("Time for your next eye test"),
     Kind.RECALL_CL_CHECK: _("Time for your contact lens check-up"),
+    Kind.RECALL_CL_REORDER: _("Time to reorder your contact lenses"),
 }
 
 _SIGNATURE = _("Kind regards\nYour team at {filiale}\n{adresse}\nPhone {telefon}")
@@ -50,6 +51,12 @@ EMAIL_BODIES = {
         "If you no longer wish to receive these reminders, you can unsubscribe here: "
         "{abmelden}"
     ),
+    Kind.RECALL_CL_REORDER: _(
+        "{anrede},\n\naccording to your last order with us, your supply of contact lenses "
+        "is coming to an end. Please call us at {telefon} to reorder them, or simply drop "
+        "by.\n\nIf you no longer wish to receive these reminders, you can unsubscribe "
+        "here: {abmelden}"
+    ),
 }
 
 SMS_BODIES = {
@@ -74,6 +81,10 @@ SMS_BODIES = {
         "{filiale}: your contact lens check-up is due. Appointments at {telefon}. "
         "No more reminders? Just tell us."
     ),
+    Kind.RECALL_CL_REORDER: _(
+        "{filiale}: your contact lenses are running out. Reorder at {telefon}. "
+        "No more reminders? Just tell us."
+    ),
 }
 
 LETTER_BODIES = {
@@ -87,6 +98,12 @@ LETTER_BODIES = {
         "{anrede},\n\nyour contact lenses are due for a check-up. Regular checks keep "
         "your eyes healthy and your lenses comfortable.\n\nPlease call us at {telefon} "
         "or simply drop by to make an appointment."
+    ),
+    Kind.RECALL_CL_REORDER: _(
+        "{anrede},\n\naccording to your last order with us, your supply of contact lenses "
+        "is coming to an end. Reorder them in good time, so that you are never without "
+        "your lenses.\n\nPlease call us at {telefon} or simply drop by: we will be glad "
+        "to order them for you."
     ),
 }
 

@@ -174,6 +174,7 @@ class Kind(models.TextChoices):
     READY = "ready", _("Ready for collection")
     RECALL_EYE_TEST = "recall_eye_test", _("Recall eye test")
     RECALL_CL_CHECK = "recall_cl_check", _("Recall contact lens check")
+    RECALL_CL_REORDER = "recall_cl_reorder", _("Recall contact lens reorder")
 
 
 # Service messages belong to a booked appointment or an order (part of the
@@ -185,8 +186,9 @@ PURPOSE_OF_KIND = {
     Kind.READY: Purpose.SERVICE,
     Kind.RECALL_EYE_TEST: Purpose.MARKETING,
     Kind.RECALL_CL_CHECK: Purpose.MARKETING,
+    Kind.RECALL_CL_REORDER: Purpose.MARKETING,
 }
-RECALL_KINDS = (Kind.RECALL_EYE_TEST, Kind.RECALL_CL_CHECK)
+RECALL_KINDS = (Kind.RECALL_EYE_TEST, Kind.RECALL_CL_CHECK, Kind.RECALL_CL_REORDER)
 
 
 @pghistory.track(exclude=["updated_at"], meta=event_meta("messagetemplate_event_newest"))

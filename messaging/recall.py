@@ -8,16 +8,21 @@ actions and as a date for each customer shown.
   (``Customer.eye_test_base``).
 - Contact lens check: 6 months after the newest fitting (a check is
   recorded as a fitting).
+- Contact lens reorder ("Nachbestellung fällig"): on the day the supply of
+  the customer's latest contact lens order runs out
+  (``Customer.cl_reorder_due``: the latest ``Order.reorder_due`` of their
+  contact lens orders that are not cancelled).
 - Not listed: deleted and inactive customers, customers with an upcoming
   appointment, and those contacted for this recall within the shop's pause
   (MessageSettings.recall_pause_weeks; a failed or cancelled message does
   not count).
 
 Everything the filter asks of a customer is a column of the customer's row,
-kept by the customers app and triggers of prescriptions, and the list pages
-from the indexes customer_recall_eye_test / customer_recall_fitting, oldest
-first. Reachability asks the consents (an active consent to recall and
-advertising on the channel) and the contact data the channel needs.
+kept by the customers app and triggers of prescriptions and orders, and the
+list pages from the indexes customer_recall_eye_test /
+customer_recall_fitting / customer_recall_reorder, oldest first.
+Reachability asks the consents (an active consent to recall and advertising
+on the channel) and the contact data the channel needs.
 """
 
 from __future__ import annotations
@@ -47,10 +52,29 @@ SENIOR_FROM = 65
 class Rule:
     EYE_TEST = "eye_test"
     FITTING = "fitting"
-    CHOICES = [(EYE_TEST, _("Eye test")), (FITTING, _("Contact lens check"))]
+    REORDER = "reorder"
+    CHOICES = [
+        (EYE_TEST, _("Eye test")),
+        (FITTING, _("Contact lens check")),
+        (REORDER, _("Contact lens reorder")),
+    ]
+    # The rules that tell that a customer wears contact lenses: shown only
+    # with the fitting right (opticrm.lib.health_data.may_see_fittings).
+    CONTACT_LENSES = (FITTING, REORDER)
 
 
-KIND_OF_RULE = {Rule.EYE_TEST: Kind.RECALL_EYE_TEST, Rule.FITTING: Kind.RECALL_CL_CHECK}
+KIND_OF_RULE = {
+    Rule.EYE_TEST: Kind.RECALL_EYE_TEST,
+    Rule.FITTING: Kind.RECALL_CL_CHECK,
+    Rule.REORDER: Kind.RECALL_CL_REORDER,
+}
+# The column of the customer's row each rule counts from (and the list is
+# ordered and paged by): see _base.
+BASE_OF_RULE = {
+    Rule.EYE_TEST: "eye_test_base",
+    Rule.FITTING: "last_fitting_date",
+    Rule.REORDER: "cl_reorder_due",
+}
 
 
 class AgeGroup:
@@ -153,7 +177,10 @@ def is_yearly(customer: Customer, today: datetime.date) -> bool:
 
 
 def due_date(customer: Customer, rule: str, today: datetime.date) -> datetime.date | None:
-    """When the customer is due by ``rule`` (None: no exam or fitting known)."""
+    """When the customer is due by ``rule`` (None: no exam, fitting or
+    contact lens order known)."""
+    if rule == Rule.REORDER:
+        return customer.cl_reorder_due
     if rule == Rule.FITTING:
         fitted = customer.last_fitting_date
         return months_before(fitted, -FITTING_MONTHS) if fitted else None
@@ -183,6 +210,12 @@ def _due_between(query: RecallQuery) -> Q:
     filter always agree."""
     first, last = query.window
     after = last + datetime.timedelta(days=1)
+    if query.rule == Rule.REORDER:
+        # The due date itself: nothing counted back.
+        due = Q(cl_reorder_due__lt=after)
+        if first is not None:
+            due &= Q(cl_reorder_due__gte=first)
+        return due
     if query.rule == Rule.FITTING:
         due = Q(last_fitting_date__lt=months_before(after, FITTING_MONTHS))
         if first is not None:
@@ -270,7 +303,7 @@ def contacted_lately(kind: str, *, since: datetime.datetime) -> _ProbedExists:
 def due_customers(
     query: RecallQuery, *, pause_weeks: int, now: datetime.datetime | None = None
 ) -> QuerySet:
-    """The customers due by ``query``, oldest exam (or fitting) first."""
+    """The customers due by ``query``, oldest exam (fitting, reorder date) first."""
     return _due(query, _due_between(query), pause_weeks=pause_weeks, now=now)
 
 
@@ -314,8 +347,9 @@ def _parts(query: RecallQuery) -> list[Q]:
     two rules (yearly, every two years) apart, each from its own narrow
     range of customer_recall_eye_test. Read as one OR, a due month read the
     13 months between them (180,000 index entries at a million customers),
-    or every row of its month from the table."""
-    if query.rule == Rule.FITTING:
+    or every row of its month from the table. The contact lens rules are
+    one range each."""
+    if query.rule in Rule.CONTACT_LENSES:
         return [_due_between(query)]
     yearly = _yearly(query.today)
     return [
@@ -333,7 +367,7 @@ def due_ranges(
 
 
 def _base(query: RecallQuery) -> str:
-    return "last_fitting_date" if query.rule == Rule.FITTING else "eye_test_base"
+    return BASE_OF_RULE[query.rule]
 
 
 def due_keys(
@@ -376,6 +410,7 @@ ROW_FIELDS = (
     "wears_correction",
     "eye_test_base",
     "last_fitting_date",
+    "cl_reorder_due",
     "email",
     "phone_takes_sms",
     "street",

@@ -1,5 +1,6 @@
-"""The recall list ("Recall"): who is due for an eye test or a contact lens
-check, filtered by rule, due month, reachability and age group, with the
+"""The recall list ("Recall"): who is due for an eye test, a contact lens
+check or a contact lens reorder, filtered by rule, due month, reachability
+and age group, with the
 batch actions on the whole filtered list: send the e-mails and SMS (in the
 background), print the letters (PDF), export a CSV.
 
@@ -78,9 +79,12 @@ def recall_permission(view):
     def wrapped(request: HttpRequest, *args, **kwargs):
         if not health_data.may_see_recall(request.user):
             raise PermissionDenied
-        # The contact lens rule shows fitting dates: health data of their own.
+        # The contact lens rules show fitting dates and tell who wears
+        # contact lenses: health data of their own.
         data = request.POST if request.method == "POST" else request.GET
-        if data.get("rule") == Rule.FITTING and not health_data.may_see_fittings(request.user):
+        if data.get("rule") in Rule.CONTACT_LENSES and not health_data.may_see_fittings(
+            request.user
+        ):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -115,8 +119,10 @@ def age_on(born: datetime.date | None, today: datetime.date) -> int | None:
 
 
 def last_measured(customer: Customer, rule: str) -> datetime.date | None:
-    """The date the rule counts from: the newest fitting, or exam/refraction."""
-    return customer.last_fitting_date if rule == Rule.FITTING else customer.eye_test_base
+    """The newest exam/refraction (eye test) or fitting (the contact lens
+    rules): what the check counts from, and for a reorder the fitting the
+    lenses were fitted by (the date of the order is not on the row)."""
+    return customer.last_fitting_date if rule in Rule.CONTACT_LENSES else customer.eye_test_base
 
 
 def channels_in_order(reachable: set[str]) -> list[str]:
@@ -202,6 +208,7 @@ def _list_context(request: HttpRequest, form: RecallFilterForm) -> dict:
         "page": page,
         "rows": _rows(list(page.object_list), query),
         "is_fitting": query.rule == Rule.FITTING,
+        "is_reorder": query.rule == Rule.REORDER,
         "list_url": _list_url(form),
         "export_query": urlencode([(n, v) for n, v in form.hidden_values() if v]),
     }
@@ -334,8 +341,10 @@ def _csv_rows(query: RecallQuery) -> Iterator[str]:
             _("Email"),
             _("Phone"),
             _("Rule"),
-            _("Due on"),
-            _("Last exam"),
+            # As the list's headings: a reorder is due on its date, and
+            # the contact lens rules show the newest fitting.
+            _("Reorder due") if query.rule == Rule.REORDER else _("Due on"),
+            _("Last fitting") if query.rule in Rule.CONTACT_LENSES else _("Last exam"),
             _("Reachable by"),
         ]
     )

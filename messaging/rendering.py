@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import letter_salutation
-from messaging.models import Channel, Kind
+from messaging.models import RECALL_KINDS, Channel, Kind
 from messaging.sms import parts
 
 # The names a template may use, with what they stand for (shown in the admin).
@@ -81,7 +81,7 @@ def template_errors(*, kind: str, channel: str, subject: str, body: str) -> dict
                 gettext("An SMS must name the shop and its phone number: please add %(names)s.")
                 % {"names": ", ".join(f"{{{name}}}" for name in missing)}
             )
-    recall_email = channel == Channel.EMAIL and kind in (Kind.RECALL_EYE_TEST, Kind.RECALL_CL_CHECK)
+    recall_email = channel == Channel.EMAIL and kind in RECALL_KINDS
     if recall_email and "abmelden" not in placeholders_in(body):
         body_errors.append(
             gettext("A recall e-mail must carry the unsubscribe link: please add {abmelden}.")

@@ -300,6 +300,9 @@ SHOP_FEDERAL_STATE = env.str("SHOP_FEDERAL_STATE", default="BY")
 SHOP_NAME = env.str("SHOP_NAME", default="Augenoptik OptiCRM")
 SHOP_ADDRESS = env.str("SHOP_ADDRESS", default="")
 SHOP_PHONE = env.str("SHOP_PHONE", default="")
+# The shop's Institutionskennzeichen (IK, nine digits) as the statutory
+# insurers know it: printed on the cost estimate (Kostenvoranschlag).
+SHOP_IK = env.str("SHOP_IK", default="")
 # The retention review (DSGVO Art. 5 (1) e): once a month, customers without
 # contact for this many years are listed for the owner ("Aufbewahrungsfrist
 # abgelaufen"); nothing is deleted by it.

@@ -507,11 +507,10 @@ def cost_estimate_pdf(order: Order) -> bytes:
     today = _today()
     title = _("Cost estimate for spectacle lenses")
     pdf = _Document(f"{title} · {_('Order %(number)s') % {'number': order.pk}}")
-    pdf.letter_head(
-        window=[insurer] if insurer else [],
-        info=[(_("Date"), _date(today)), (capfirst(_("order")), str(order.pk))],
-        subject=title,
-    )
+    info = [(_("Date"), _date(today)), (capfirst(_("order")), str(order.pk))]
+    if settings.SHOP_IK:
+        info.append((_("Our IK"), settings.SHOP_IK))
+    pdf.letter_head(window=[insurer] if insurer else [], info=info, subject=title)
 
     pdf.heading(_("Insured person"))
     pdf.facts(

@@ -3,10 +3,10 @@ required inputs); the rules live in orders.services, whose errors the
 forms show next to their fields (ServiceErrorsMixin)."""
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from opticrm.lib.forms import DateField, ServiceErrorsMixin
+from orders import selectors
 from orders.models import CENTRATION_FIELDS, Kind, Order, OrderLine, Status
 from orders.services import LINE_FIELDS, product_line
 from prescriptions.models import CURRENT, ContactLensFitting, Refraction
@@ -100,10 +100,8 @@ class HeaderForm(VersionMixin, ServiceErrorsMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["staff"].queryset = (
-            get_user_model()
-            .objects.filter(is_active=True)
-            .order_by("first_name", "last_name", "username")
+        self.fields["staff"].queryset = selectors.staff_members().only(
+            "id", "first_name", "last_name", "username"
         )
         self.fields["staff"].label_from_instance = lambda user: (
             user.get_full_name() or user.get_username()
@@ -256,14 +254,7 @@ class BoardFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        users = (
-            get_user_model()
-            .objects.filter(is_active=True)
-            .order_by("first_name", "last_name", "username")
-        )
-        self.fields["staff"].choices = [("", _("all"))] + [
-            (user.pk, user.get_full_name() or user.get_username()) for user in users
-        ]
+        self.fields["staff"].choices = [("", _("all")), *selectors.staff_choices()]
 
     def filters(self) -> dict:
         if not self.is_bound:

@@ -86,6 +86,8 @@ class Order(TimeStampedModel):
         null=True,
         blank=True,
         related_name="+",
+        # order_staff_status leads with it and serves the user's deletion too.
+        db_index=False,
     )
     # The day the customer was promised ("Fertig bis"); overdue after it.
     promised_date = models.DateField(_("ready by"), null=True, blank=True)
@@ -220,6 +222,8 @@ class Order(TimeStampedModel):
             # The API's list, newest first.
             models.Index(fields=["-created_at", "-id"], name="order_newest"),
             models.Index(fields=["status", "promised_date"], name="order_status"),
+            # The board filtered by staff member: counts and cards per status.
+            models.Index(fields=["staff", "status", "promised_date"], name="order_staff_status"),
             # The board's quotes of the last weeks, and its date filter.
             models.Index(fields=["status", "created_at"], name="order_status_created"),
             # The contact lens customers whose supply runs out (the recall).

@@ -42,6 +42,7 @@ INTERNAL = {
     "next_appointment_at",
     "last_refraction_date",
     "last_fitting_date",
+    "cl_reorder_due",
     "replaces",
     "key",
     "gateway_id",

@@ -328,6 +328,19 @@ def test_api_changes_name_the_key_in_the_history(api):
     assert ("Nachname", "Weiß", "Weiss") in change.fields
 
 
+def test_ordering_by_time_breaks_ties_by_id_in_the_same_direction(api):
+    # A bulk load writes many customers at one instant: the newest first are
+    # then the highest ids first (the order the index is read backwards in).
+    ids = [factories.customer(last_name=f"Kunde{n}").pk for n in range(4)]
+    same = datetime.datetime(2026, 3, 1, 9, 0, tzinfo=datetime.UTC)
+    Customer.objects.filter(pk__in=ids).update(created_at=same, updated_at=same)
+    for field in ("created_at", "updated_at"):
+        newest = [c["id"] for c in api.get(URL, {"ordering": f"-{field}"}).json()["items"]]
+        assert newest == sorted(ids, reverse=True)
+        oldest = [c["id"] for c in api.get(URL, {"ordering": field}).json()["items"]]
+        assert oldest == sorted(ids)
+
+
 def test_ordering_by_the_next_appointment(api, staff):
     soon, later, none = factories.customer(), factories.customer(), factories.customer()
     appointment(staff=staff, customer=later, start=at(12))

@@ -201,6 +201,7 @@ def test_each_kind_needs_its_own_rights(client, staff, optician, owner):
         "customers",
         "refractions",
         "products",
+        "lens_prices",
         "appointments",
     ]
     import_right = Permission.objects.get(codename="add_importjob")

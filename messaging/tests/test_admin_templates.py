@@ -79,9 +79,9 @@ def sms_parts(response) -> tuple[str, str, str]:
 def test_the_list_shows_the_seeded_templates(owner_client):
     response = owner_client.get(TEMPLATES)
     assert response.status_code == 200
-    assert response.context["cl"].result_count == 14 == MessageTemplate.objects.count()
-    assert owner_client.get(f"{TEMPLATES}?channel=sms").context["cl"].result_count == 6
-    assert owner_client.get(f"{TEMPLATES}?q=abmelden").context["cl"].result_count == 2
+    assert response.context["cl"].result_count == 17 == MessageTemplate.objects.count()
+    assert owner_client.get(f"{TEMPLATES}?channel=sms").context["cl"].result_count == 7
+    assert owner_client.get(f"{TEMPLATES}?q=abmelden").context["cl"].result_count == 3
 
 
 def test_the_change_page_previews_with_a_real_customer(owner_client, owner, customer):

@@ -104,6 +104,8 @@ RECALL_VARIANTS = [
     {"month": "next", "page": "10"},
     {"month": "next", "age_group": AgeGroup.CHILDREN, "reach": Reach.SMS},
     {"month": "next", "rule": Rule.FITTING},
+    {"rule": Rule.REORDER},
+    {"month": "next", "rule": Rule.REORDER},
 ]
 
 

@@ -207,6 +207,7 @@ def _recall() -> list[dict]:
     return [
         _page("recall list", recall),
         _page("recall list, contact lens check", recall, {"rule": Rule.FITTING}),
+        _page("recall list, contact lens reorder", recall, {"rule": Rule.REORDER}),
         _page("recall list, next month", recall, {"month": next_month}),
         *(
             _page(f"recall list, reach {reach}", recall, {"reach": reach})

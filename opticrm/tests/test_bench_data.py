@@ -75,6 +75,18 @@ def test_each_last_refraction_date_is_stored_as_the_trigger_keeps_it(loaded):
     assert wrong == 0
 
 
+def test_each_contact_lens_reorder_date_is_stored_as_the_trigger_keeps_it(loaded):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FILTER (WHERE cl_reorder_due IS NOT NULL), count(*) FILTER ("
+            "WHERE cl_reorder_due IS DISTINCT FROM orders_cl_reorder_due(id)) "
+            "FROM customers_customer"
+        )
+        with_one, wrong = cursor.fetchone()
+    assert with_one > 100
+    assert wrong == 0
+
+
 def test_no_history_or_live_counter_rows_for_a_bulk_load():
     # What the migrations wrote (the seeded message templates) is not the load's.
     before = Events.objects.count()

@@ -114,9 +114,8 @@ def board_cards(context, cards) -> SafeString:
         if order.overdue:
             promised += f' <span class="badge badge-low">{overdue}</span>'
         since = in_status((now - order.status_changed_at) // HOUR * HOUR)
-        staff = order.staff
-        if staff is not None:
-            since += f" · {staff.get_full_name() or staff.get_username()}"
+        if order.staff_name:
+            since += f" · {order.staff_name}"
         button = ""
         if may_change:
             step = board_next(order)
@@ -134,9 +133,32 @@ def board_cards(context, cards) -> SafeString:
         html.append(
             f'<li class="board-card{" board-card-overdue" if order.overdue else ""}" '
             f'id="board-order-{pk}"><a class="board-card-title" href="{detail(pk)}">'
-            f"{escape(order.customer.full_name)}</a>"
+            f"{escape(order.customer_name)}</a>"
             f'<span class="muted small">{escape(number)} · {escape(kinds[order.kind])}</span>'
             f'<span class="small">{promised}</span>'
             f'<span class="muted small">{escape(since)}</span>{button}</li>'
+        )
+    return mark_safe("".join(html))  # noqa: S308 (every value above is escaped)
+
+
+@register.simple_tag
+def customer_order_items(orders) -> SafeString:
+    """The customer page's orders as list items, built here (a template
+    loop cost 0.2 ms an order; the page lists up to 20)."""
+    detail = pk_url_builder("orders:detail")
+    day = date_formatter("d.m.Y")
+    kinds = dict(Kind.choices)
+    ready_by = escape(gettext("Ready by"))
+    html = []
+    for order in orders:
+        pk = int(order.pk)
+        created = day(timezone.localtime(order.created_at).date())
+        promised = f" · {ready_by} {day(order.promised_date)}" if order.promised_date else ""
+        number = escape(gettext("Order %(number)s") % {"number": pk})
+        html.append(
+            f'<li><a href="{detail(pk)}">{number}</a> · {escape(kinds[order.kind])} · '
+            f'<span class="badge badge-order-{escape(order.status)}">'
+            f"{escape(rules.status_label(order.status, order.kind))}</span>\n"
+            f'      <span class="muted small">{created}{promised}</span></li>'
         )
     return mark_safe("".join(html))  # noqa: S308 (every value above is escaped)

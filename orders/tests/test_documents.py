@@ -390,6 +390,12 @@ def test_the_cost_estimate_for_the_insurer(order):
     assert "Lindberg" not in content
 
 
+def test_the_cost_estimate_names_the_shops_ik_when_it_is_set(order, settings):
+    assert "IK" not in text(cost_estimate_pdf(order))
+    settings.SHOP_IK = "123456789"
+    assert "Unser IK 123456789" in text(cost_estimate_pdf(order))
+
+
 def test_a_cost_estimate_from_the_opticians_own_values_says_a_prescription_is_needed(
     teen, optician, zeiss, fixed_amount
 ):
