@@ -8,6 +8,7 @@ the reason for unusual centration values are health data, as on the order
 page: only keys that may read health data see or change them."""
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any, Literal
@@ -594,6 +595,33 @@ def _refused(error: ValidationError) -> Status:
     return Status(422, {"detail": [{"field": None, "message": m} for m in error.messages]})
 
 
+def _change(
+    request: HttpRequest,
+    order_id: int,
+    named_version: int | None,
+    write: Callable[[int], object],
+    response: HttpResponse,
+    *,
+    created: bool = False,
+):
+    """What every change of an order shares: the version it names (none:
+    422), the service's write with that version, its conflict (409) and
+    refusals (422), and the whole order as the answer with its new ETag."""
+    version = _named_version(request, named_version)
+    if version is None:
+        return _version_missing()
+    try:
+        write(version)
+    except services.OrderConflict as error:
+        return _conflict(error)
+    except ValidationError as error:
+        return _refused(error)
+    except OrderLine.DoesNotExist:
+        raise Http404 from None  # removed meanwhile
+    order = _answer(order_id, response)
+    return Status(201, order) if created else order
+
+
 def _found(model, pk: int | None, field: str, message: str, values: dict, errors: list) -> None:
     """Replace the id in ``values[field]`` by its record; unknown: a field error."""
     if pk is None:
@@ -703,9 +731,6 @@ def get_order(request: HttpRequest, order_id: int, response: HttpResponse):
 def update_order(request: HttpRequest, order_id: int, payload: OrderUpdate, response: HttpResponse):
     require_write(request)
     order = get_object_or_404(Order.objects.only("pk"), pk=order_id)
-    version = _named_version(request, payload.version)
-    if version is None:
-        return _version_missing()
     values = payload.dict(exclude_unset=True, exclude={"version"})
     if refused := _refuse_health_data(request, values):
         return refused
@@ -719,13 +744,13 @@ def update_order(request: HttpRequest, order_id: int, payload: OrderUpdate, resp
         _found(Product.objects, values["frame"], "frame", _("Unknown product."), values, errors)
     if errors:
         return Status(422, {"detail": errors})
-    try:
-        services.order_update(order_id=order.pk, data=values, version=version)
-    except services.OrderConflict as error:
-        return _conflict(error)
-    except ValidationError as error:
-        return _refused(error)
-    return _answer(order.pk, response)
+    return _change(
+        request,
+        order.pk,
+        payload.version,
+        lambda version: services.order_update(order_id=order.pk, data=values, version=version),
+        response,
+    )
 
 
 @router.post(
@@ -742,22 +767,19 @@ def update_order(request: HttpRequest, order_id: int, payload: OrderUpdate, resp
 def change_status(request: HttpRequest, order_id: int, payload: StatusIn, response: HttpResponse):
     require_write(request)
     order = get_object_or_404(Order.objects.only("pk"), pk=order_id)
-    version = _named_version(request, payload.version)
-    if version is None:
-        return _version_missing()
-    try:
-        services.order_status_change(
+    return _change(
+        request,
+        order.pk,
+        payload.version,
+        lambda version: services.order_status_change(
             order_id=order.pk,
             status=payload.status,
             version=version,
             reason=payload.reason,
             lab_pays_remake=payload.lab_pays_remake,
-        )
-    except services.OrderConflict as error:
-        return _conflict(error)
-    except ValidationError as error:
-        return _refused(error)
-    return _answer(order.pk, response)
+        ),
+        response,
+    )
 
 
 @router.post(
@@ -772,9 +794,6 @@ def change_status(request: HttpRequest, order_id: int, payload: StatusIn, respon
 def add_position(request: HttpRequest, order_id: int, payload: PositionIn, response: HttpResponse):
     require_write(request)
     order = get_object_or_404(Order.objects.only("pk"), pk=order_id)
-    version = _named_version(request, payload.version)
-    if version is None:
-        return _version_missing()
     values = payload.dict(exclude_unset=True, exclude={"version"})
     errors: list[dict] = []
     _found(Product.objects, values.get("product"), "product", _("Unknown product."), values, errors)
@@ -787,13 +806,14 @@ def add_position(request: HttpRequest, order_id: int, payload: PositionIn, respo
         return Status(
             422, {"detail": [{"field": "unit_price", "message": _("This field is required.")}]}
         )
-    try:
-        services.line_save(order_id=order.pk, data=data, version=version)
-    except services.OrderConflict as error:
-        return _conflict(error)
-    except ValidationError as error:
-        return _refused(error)
-    return Status(201, _answer(order.pk, response))
+    return _change(
+        request,
+        order.pk,
+        payload.version,
+        lambda version: services.line_save(order_id=order.pk, data=data, version=version),
+        response,
+        created=True,
+    )
 
 
 @router.patch(
@@ -811,24 +831,21 @@ def update_position(
 ):
     require_write(request)
     line = get_object_or_404(OrderLine.objects.only("pk", "order_id"), pk=line_id, order=order_id)
-    version = _named_version(request, payload.version)
-    if version is None:
-        return _version_missing()
     values = payload.dict(exclude_unset=True, exclude={"version"})
     errors: list[dict] = []
     if "product" in values:
         _found(Product.objects, values["product"], "product", _("Unknown product."), values, errors)
     if errors:
         return Status(422, {"detail": errors})
-    try:
-        services.line_save(order_id=order_id, line_id=line.pk, data=values, version=version)
-    except services.OrderConflict as error:
-        return _conflict(error)
-    except ValidationError as error:
-        return _refused(error)
-    except OrderLine.DoesNotExist:
-        raise Http404 from None  # removed meanwhile
-    return _answer(order_id, response)
+    return _change(
+        request,
+        order_id,
+        payload.version,
+        lambda version: services.line_save(
+            order_id=order_id, line_id=line.pk, data=values, version=version
+        ),
+        response,
+    )
 
 
 @router.delete(
@@ -848,13 +865,10 @@ def remove_position(
 ):
     require_write(request)
     line = get_object_or_404(OrderLine.objects.only("pk", "order_id"), pk=line_id, order=order_id)
-    version = _named_version(request, query.version)
-    if version is None:
-        return _version_missing()
-    try:
-        services.line_remove(order_id=order_id, line_id=line.pk, version=version)
-    except services.OrderConflict as error:
-        return _conflict(error)
-    except ValidationError as error:
-        return _refused(error)
-    return _answer(order_id, response)
+    return _change(
+        request,
+        order_id,
+        query.version,
+        lambda version: services.line_remove(order_id=order_id, line_id=line.pk, version=version),
+        response,
+    )
