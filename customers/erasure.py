@@ -80,10 +80,15 @@ def purged_first(customer_ids) -> list[models.QuerySet]:
 
 def protected_by_others() -> bool:
     """Whether a PROTECT relation nobody registered keeps a customer from
-    being purged (none yet; invoices will, as the law keeps them)."""
+    being purged (none yet). Rows the law keeps (invoices) do not: the
+    erasure anonymises the customer instead of deleting."""
     from customers.models import Customer
 
-    registered = {holding.model for holding in _HOLDINGS.values() if holding.purged_first}
+    registered = {
+        holding.model
+        for holding in _HOLDINGS.values()
+        if holding.purged_first or holding.kept_by_law
+    }
     return any(
         relation.on_delete is models.PROTECT and relation.related_model not in registered
         for relation in Customer._meta.related_objects

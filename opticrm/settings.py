@@ -1,6 +1,7 @@
 """OptiCRM settings: everything that differs between machines comes from the
 environment (see .env.example)."""
 
+import re
 from pathlib import Path
 
 import environ
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "privacy",
     "imports",
     "orders",
+    "invoices",
     "ninja",
     "corsheaders",
     "pgtrigger",
@@ -303,6 +305,16 @@ SHOP_PHONE = env.str("SHOP_PHONE", default="")
 # The shop's Institutionskennzeichen (IK, nine digits) as the statutory
 # insurers know it: printed on the cost estimate (Kostenvoranschlag).
 SHOP_IK = env.str("SHOP_IK", default="")
+# What an invoice names of the shop besides (UStG § 14 (4)): its tax number
+# or VAT ID; an invoice is issued only with one of them and the address.
+SHOP_TAX_NUMBER = env.str("SHOP_TAX_NUMBER", default="")
+SHOP_VAT_ID = env.str("SHOP_VAT_ID", default="")
+# Invoice numbers are "{prefix}{year}-{sequence:06d}", e.g. RE2026-000123.
+INVOICE_NUMBER_PREFIX = env.str("INVOICE_NUMBER_PREFIX", default="")
+if not re.fullmatch(r"[A-Za-z0-9/_-]{0,10}", INVOICE_NUMBER_PREFIX):
+    raise ImproperlyConfigured(
+        "INVOICE_NUMBER_PREFIX may have up to 10 letters, digits, '-', '_' or '/'."
+    )
 # The retention review (DSGVO Art. 5 (1) e): once a month, customers without
 # contact for this many years are listed for the owner ("Aufbewahrungsfrist
 # abgelaufen"); nothing is deleted by it.

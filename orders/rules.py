@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 from orders.models import Kind, Status
 
 CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
 
 # Where an order may go from each status (Angebot → Auftrag → Gläser bestellt
 # → eingetroffen → Werkstatt → abholbereit → abgeholt; storniert; a
@@ -84,7 +85,11 @@ def cents(value: Decimal) -> Decimal:
 
 def line_gross(quantity: int, unit_price: Decimal, percent, amount) -> tuple[Decimal, Decimal]:
     """A position's (discount, total), both gross and rounded once: the
-    discount never more than the position."""
+    discount never more than the position. A negative quantity (a
+    cancellation invoice's position) gives the same amounts negated."""
+    if quantity < 0:
+        discount, total = line_gross(-quantity, unit_price, percent, amount)
+        return ZERO - discount, ZERO - total  # not "-0.00"
     before = cents(Decimal(quantity) * unit_price)
     if percent is not None:
         discount = cents(before * percent / 100)

@@ -17,6 +17,7 @@ APPS = [
     "privacy",
     "imports",
     "orders",
+    "invoices",
 ]
 # What each app may build on. Anything else is a dependency the wrong way.
 ALLOWED = {
@@ -34,6 +35,8 @@ ALLOWED = {
     "imports": {"customers", "appointments", "products", "prescriptions"},
     # Orders: glasses made for a customer's refraction, from the products.
     "orders": {"customers", "products", "prescriptions", "messaging", "appointments"},
+    # Invoices: of a customer, from an order's positions and their products.
+    "invoices": {"customers", "orders", "products"},
 }
 
 

@@ -25,17 +25,36 @@ CANDIDATES = {
     "PositiveSmallIntegerField": [None, 0, 1, 180],
     "SmallIntegerField": [None, -1, 0, 1],
     "BigAutoField": [1],
-    "CharField": [None, "", "frame", "inventory", "active", "cancelled", "bogus"],
+    "CharField": [
+        None,
+        "",
+        "frame",
+        "inventory",
+        "active",
+        "cancelled",
+        "bogus",
+    ],
     "TextField": [None, "", "x"],
     "DateField": [None, datetime.date(1980, 5, 17), datetime.date(2026, 3, 12)],
     "TimeField": [None, datetime.time(9), datetime.time(18)],
     "DateTimeField": [None, NOW, NOW + datetime.timedelta(minutes=30)],
     # A reference that is there or not (a consent's withdrawn_by).
     "ForeignKey": [None, 1],
+    # A cancellation invoice's invoice.
+    "OneToOneField": [None, 1],
 }
 
 
-APPS = {"customers", "prescriptions", "products", "appointments", "live", "messaging", "orders"}
+APPS = {
+    "customers",
+    "prescriptions",
+    "products",
+    "appointments",
+    "live",
+    "messaging",
+    "orders",
+    "invoices",
+}
 
 
 def project_check_constraints() -> list:
@@ -90,6 +109,10 @@ def candidates(field) -> list:
     """The values of the field's type that its column can hold (a refractive
     index of three digits holds no 19.00)."""
     values = CANDIDATES[field.get_internal_type()]
+    choices = [value for value, _label in field.flatchoices]
+    if choices and not set(values) & set(choices):
+        # Text choices none of the values hit (an invoice's "draft", "issued").
+        values = [*values, *choices]
     if field.get_internal_type() == "DecimalField":
         limit = Decimal(10) ** (field.max_digits - field.decimal_places)
         values = [value for value in values if value is None or abs(value) < limit]

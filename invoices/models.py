@@ -1,0 +1,301 @@
+"""Invoices (UStG § 14, GoBD): a draft collects positions; issuing gives it
+the next number of the year and copies who sells to whom, and from then on
+nothing of it changes. A correction is a cancellation invoice (Storno) with
+its own number, and a new invoice."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from customers.models import Customer
+from opticrm.lib.constraints import CheckConstraint
+from opticrm.lib.models import TimeStampedModel
+from orders.models import MONEY, Order
+from products.models import Product, VatRate
+
+# The gross amount up to which a small-amount invoice suffices (§ 33 UStDV).
+SMALL_AMOUNT = Decimal("250.00")
+
+
+class Kind(models.TextChoices):
+    INVOICE = "invoice", _("Invoice")
+    CANCELLATION = "cancellation", _("Cancellation invoice")
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ISSUED = "issued", _("Issued")
+
+
+# What an invoice is, as lists show it: "cancelled" is no status of its
+# own but the existence of its cancellation invoice (selectors.invoice_state).
+class State(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ISSUED = "issued", _("Issued")
+    CANCELLED = "cancelled", pgettext_lazy("invoice state", "Cancelled")
+
+
+def _when_issued(name: str) -> Q:
+    """``name`` is set exactly when the invoice is issued."""
+    return Q(status=Status.DRAFT, **{f"{name}__isnull": True}) | Q(
+        status=Status.ISSUED, **{f"{name}__isnull": False}
+    )
+
+
+class Invoice(TimeStampedModel):
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.INVOICE)
+    status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.DRAFT)
+    # "{prefix}{year}-{sequence:06d}", given when issued (services.invoice_issue).
+    number = models.CharField(
+        _("invoice number"),
+        max_length=30,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        error_messages={"unique": _("An invoice of this number exists already.")},
+    )
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True, editable=False)
+    sequence = models.PositiveIntegerField(
+        _("sequence number"), null=True, blank=True, editable=False
+    )
+    # None: a counter sale to someone not in the customer file.
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invoices",
+    )
+    order = models.ForeignKey(
+        Order,
+        verbose_name=_("order"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invoices",
+    )
+    # A cancellation invoice names the invoice it cancels; one each.
+    cancels = models.OneToOneField(
+        "self",
+        verbose_name=_("cancels invoice"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="cancellation",
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    issued_on = models.DateField(_("invoice date"), null=True, blank=True, editable=False)
+    # The day of the delivery or service (Liefer-/Leistungsdatum).
+    delivered_on = models.DateField(_("delivery date"), null=True, blank=True)
+    # Copies made when the invoice is issued: a later change of the
+    # customer's address or the shop's settings does not change it.
+    customer_name = models.CharField(_("customer's name"), max_length=300, blank=True)
+    customer_address = models.TextField(_("customer's address"), blank=True)
+    shop_name = models.CharField(_("shop's name"), max_length=200, blank=True)
+    shop_address = models.TextField(_("shop's address"), blank=True)
+    shop_tax_number = models.CharField(_("tax number"), max_length=30, blank=True)
+    shop_vat_id = models.CharField(_("VAT ID"), max_length=30, blank=True)
+    # The statutory insurer's share (GKV), deducted from what the customer pays.
+    insurer_share = models.DecimalField(_("insurer's share"), default=Decimal("0.00"), **MONEY)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    # Edit conflicts of drafts: a change names the version it was made from.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        constraints = [
+            CheckConstraint(
+                condition=Q(kind__in=Kind.values),
+                name="invoice_kind_valid",
+                violation_error_message=_("Please choose one of the offered kinds."),
+                field="kind",
+            ),
+            CheckConstraint(
+                condition=Q(status__in=Status.values),
+                name="invoice_status_valid",
+                violation_error_message=_("Please choose one of the offered statuses."),
+                field="status",
+            ),
+            CheckConstraint(
+                condition=_when_issued("number"),
+                name="invoice_number_when_issued",
+                violation_error_message=_("An issued invoice, and only that, has a number."),
+                field="status",
+            ),
+            CheckConstraint(
+                condition=_when_issued("year"),
+                name="invoice_year_when_issued",
+                violation_error_message=_("An issued invoice, and only that, has a number."),
+                field="status",
+            ),
+            CheckConstraint(
+                condition=_when_issued("sequence"),
+                name="invoice_sequence_when_issued",
+                violation_error_message=_("An issued invoice, and only that, has a number."),
+                field="status",
+            ),
+            CheckConstraint(
+                condition=_when_issued("issued_on"),
+                name="invoice_date_when_issued",
+                violation_error_message=_("An issued invoice, and only that, has an invoice date."),
+                field="status",
+            ),
+            CheckConstraint(
+                condition=Q(kind=Kind.INVOICE, cancels__isnull=True)
+                | Q(kind=Kind.CANCELLATION, cancels__isnull=False),
+                name="invoice_cancels_only_cancellation",
+                violation_error_message=_(
+                    "A cancellation invoice names the invoice it cancels; an invoice does not."
+                ),
+                field="kind",
+            ),
+            models.UniqueConstraint(
+                fields=["year", "sequence"],
+                name="invoice_year_sequence_unique",
+                violation_error_message=_("An invoice of this number exists already."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "-created_at"], name="invoice_customer"),
+            models.Index(fields=["order"], name="invoice_order"),
+        ]
+
+    def __str__(self) -> str:
+        if self.number:
+            return _("Invoice %(number)s") % {"number": self.number}
+        return _("Invoice draft %(id)s") % {"id": self.pk}
+
+    @property
+    def is_issued(self) -> bool:
+        return self.status == Status.ISSUED
+
+
+class InvoiceLine(models.Model):
+    """A position as orders price it: quantity × unit price (gross) less a
+    discount, at a VAT rate (orders.rules.line_gross); a cancellation's
+    quantities are negative."""
+
+    invoice = models.ForeignKey(
+        Invoice, verbose_name=_("invoice"), on_delete=models.CASCADE, related_name="lines"
+    )
+    position = models.PositiveSmallIntegerField(pgettext_lazy("order", "position"))
+    product = models.ForeignKey(
+        Product,
+        verbose_name=_("product"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    description = models.CharField(
+        _("description"),
+        max_length=200,
+        error_messages={"blank": _("Please describe the position.")},
+    )
+    quantity = models.SmallIntegerField(_("quantity"), default=1)
+    unit_price = models.DecimalField(
+        _("unit price (gross)"), validators=[MinValueValidator(Decimal("0"))], **MONEY
+    )
+    discount_percent = models.DecimalField(
+        _("discount (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    discount_amount = models.DecimalField(
+        _("discount (€)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        **MONEY,
+    )
+    discount_reason = models.CharField(_("reason for the discount"), max_length=200, blank=True)
+    vat_rate = models.PositiveSmallIntegerField(
+        _("VAT rate"), choices=VatRate, default=VatRate.STANDARD
+    )
+
+    class Meta:
+        ordering = ["invoice", "position"]
+        verbose_name = _("invoice position")
+        verbose_name_plural = _("invoice positions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice", "position"],
+                name="invoice_line_position_unique",
+                violation_error_message=_("The invoice has a position of this number already."),
+            ),
+            CheckConstraint(
+                condition=~Q(quantity=0),
+                name="invoice_line_quantity_not_zero",
+                violation_error_message=_("Please enter a quantity other than 0."),
+                field="quantity",
+            ),
+            CheckConstraint(
+                condition=Q(discount_percent__isnull=True) | Q(discount_amount__isnull=True),
+                name="invoice_line_one_discount",
+                violation_error_message=_("A discount in percent or in euros, not both."),
+                field="discount_amount",
+            ),
+            CheckConstraint(
+                condition=(Q(discount_percent__isnull=True) & Q(discount_amount__isnull=True))
+                | ~Q(discount_reason=""),
+                name="invoice_line_discount_reason",
+                violation_error_message=_("Please give a reason for the discount."),
+                field="discount_reason",
+            ),
+            CheckConstraint(
+                condition=Q(unit_price__gte=0)
+                & (Q(discount_amount__isnull=True) | Q(discount_amount__gte=0))
+                & (
+                    Q(discount_percent__isnull=True)
+                    | Q(discount_percent__gte=0, discount_percent__lte=100)
+                ),
+                name="invoice_line_money_not_negative",
+                violation_error_message=_("Prices and discounts cannot be negative."),
+                field="unit_price",
+            ),
+            CheckConstraint(
+                condition=Q(vat_rate__in=VatRate.values),
+                name="invoice_line_vat_rate_valid",
+                violation_error_message=_("Please choose one of the offered VAT rates."),
+                field="vat_rate",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.description}"
+
+
+class InvoiceCounter(models.Model):
+    """The last number given in a year: locked by each issue, in the issue's
+    transaction, so numbers follow one another without a gap."""
+
+    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
+    last = models.PositiveIntegerField(_("last sequence number"), default=0)
+
+    class Meta:
+        verbose_name = _("invoice counter")
+        verbose_name_plural = _("invoice counters")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"

@@ -1,0 +1,319 @@
+"""Every write to invoices goes through here (admin now, screens and API
+later): drafts are made and changed, issued with the next number of the
+year, and cancelled by a cancellation invoice; an issued invoice is never
+changed (the database refuses it too: migration 0002)."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers.models import Customer, postal_address_lines
+from invoices.models import Invoice, InvoiceCounter, InvoiceLine, Kind, Status
+from orders.models import Order
+from orders.selectors import order_lines, order_money
+
+LINE_FIELDS = (
+    "product",
+    "description",
+    "quantity",
+    "unit_price",
+    "discount_percent",
+    "discount_amount",
+    "discount_reason",
+    "vat_rate",
+)
+# What of a draft may change by hand; the rest comes from its order, the
+# issue or the cancellation.
+DRAFT_FIELDS = ("customer", "delivered_on")
+
+
+class InvoiceConflict(Exception):
+    """Someone else changed the draft since it was loaded."""
+
+    def __init__(self, current: Invoice):
+        self.current = current
+        super().__init__(f"invoice {current.pk} is at version {current.version}")
+
+
+def invoice_check_version(invoice: Invoice, expected_version: int | None) -> None:
+    """The edit conflict rule of invoices (``None``: no version named)."""
+    if expected_version is not None and invoice.version != expected_version:
+        raise InvoiceConflict(invoice)
+
+
+def _locked(invoice_id: int, version: int | None = None) -> Invoice:
+    invoice = Invoice.objects.select_for_update(no_key=True).get(pk=invoice_id)
+    invoice_check_version(invoice, version)
+    return invoice
+
+
+def _refuse_unless_draft(invoice: Invoice) -> None:
+    if invoice.status != Status.DRAFT:
+        raise ValidationError(
+            _(
+                "Invoice %(number)s has been issued and can no longer be changed; "
+                "correct it with a cancellation invoice."
+            )
+            % {"number": invoice.number}
+        )
+
+
+def _save(invoice: Invoice, fields: set[str]) -> None:
+    invoice.version += 1
+    invoice.full_clean()
+    invoice.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def _next_position(invoice: Invoice) -> int:
+    return (invoice.lines.aggregate(last=Max("position"))["last"] or 0) + 1
+
+
+@transaction.atomic
+def invoice_create(*, customer_id: int | None = None, user=None) -> Invoice:
+    """An empty draft, for a customer or a counter sale (``None``)."""
+    customer = None
+    if customer_id is not None:
+        customer = Customer.objects.alive().filter(pk=customer_id).first()
+        if customer is None:
+            raise ValidationError({"customer": _("This customer has been deleted.")})
+    invoice = Invoice(customer=customer, created_by=user)
+    invoice.full_clean()
+    invoice.save()
+    return invoice
+
+
+@transaction.atomic
+def invoice_from_order(*, order_id: int, user=None) -> Invoice:
+    """A draft with the order's positions as they are priced there, and the
+    insurer's share the order's money names (orders.selectors.order_money)."""
+    order = Order.objects.select_related("customer", "customer__insurance_provider").get(
+        pk=order_id
+    )
+    lines = list(order_lines(order.pk).select_related("product"))
+    if not lines:
+        raise ValidationError(_("The order has no positions to invoice."))
+    money = order_money(order, lines)
+    invoice = Invoice(
+        customer=order.customer,
+        order=order,
+        created_by=user,
+        insurer_share=money.insurer,
+    )
+    invoice.full_clean()
+    invoice.save()
+    for position, line in enumerate(lines, start=1):
+        copy = InvoiceLine(
+            invoice=invoice,
+            position=position,
+            **{name: getattr(line, name) for name in LINE_FIELDS},
+        )
+        copy.full_clean()
+        copy.save()
+    return invoice
+
+
+@transaction.atomic
+def invoice_update(
+    *, invoice_id: int, data: Mapping[str, Any], version: int | None, user=None
+) -> Invoice:
+    """Change a draft's own fields (DRAFT_FIELDS in ``data``)."""
+    invoice = _locked(invoice_id, version)
+    unknown = set(data) - set(DRAFT_FIELDS)
+    if unknown:
+        raise ValueError(f"not invoice fields: {sorted(unknown)}")
+    _refuse_unless_draft(invoice)
+    for name, value in data.items():
+        setattr(invoice, name, value)
+    _save(invoice, set(data))
+    return invoice
+
+
+@transaction.atomic
+def invoice_line_add(
+    *, invoice_id: int, data: Mapping[str, Any], version: int | None = None, user=None
+) -> InvoiceLine:
+    """A position at the end of a draft (a product's name and price where
+    not given)."""
+    invoice = _locked(invoice_id, version)
+    _refuse_unless_draft(invoice)
+    unknown = set(data) - set(LINE_FIELDS)
+    if unknown:
+        raise ValueError(f"not position fields: {sorted(unknown)}")
+    line = InvoiceLine(invoice=invoice, position=_next_position(invoice))
+    for name, value in data.items():
+        setattr(line, name, value)
+    if line.product is not None:
+        line.description = line.description or line.product.name
+        if line.unit_price is None:
+            line.unit_price = line.product.sale_price
+        if "vat_rate" not in data:
+            line.vat_rate = line.product.vat_rate
+    line.discount_reason = (line.discount_reason or "").strip()
+    line.full_clean()
+    # A cancellation's negative positions are made by invoice_cancel alone.
+    if line.quantity < 0:
+        raise ValidationError({"quantity": _("Please enter a quantity of at least 1.")})
+    if line.discount_amount is not None and line.discount_amount > line.quantity * line.unit_price:
+        raise ValidationError(
+            {"discount_amount": _("The discount is more than the position costs.")}
+        )
+    line.save()
+    _save(invoice, set())
+    return line
+
+
+@transaction.atomic
+def invoice_line_remove(
+    *, invoice_id: int, line_id: int, version: int | None = None, user=None
+) -> None:
+    invoice = _locked(invoice_id, version)
+    _refuse_unless_draft(invoice)
+    deleted, _kinds = InvoiceLine.objects.filter(pk=line_id, invoice=invoice).delete()
+    if not deleted:
+        raise InvoiceLine.DoesNotExist(f"invoice {invoice_id} has no position {line_id}")
+    _save(invoice, set())
+
+
+@transaction.atomic
+def invoice_draft_delete(*, invoice_id: int, user=None) -> None:
+    """A draft has no number yet: it may go. An issued invoice stays."""
+    invoice = _locked(invoice_id)
+    _refuse_unless_draft(invoice)
+    invoice.delete()
+
+
+def invoice_number(year: int, sequence: int, prefix: str | None = None) -> str:
+    """ "{prefix}{year}-{sequence:06d}", e.g. 2026-000123 or RE2026-000123."""
+    if prefix is None:
+        prefix = settings.INVOICE_NUMBER_PREFIX
+    return f"{prefix}{year}-{sequence:06d}"
+
+
+def _next_sequence(year: int) -> int:
+    """The year's next number, counted in the caller's transaction: the
+    counter row stays locked until it commits (the next issue waits), and
+    a rollback gives the number back, so none is skipped or given twice.
+    The year's first issue creates the row; two at once create it once."""
+    InvoiceCounter.objects.bulk_create([InvoiceCounter(year=year)], ignore_conflicts=True)
+    counter = InvoiceCounter.objects.select_for_update().get(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return counter.last
+
+
+def _refuse_without_shop_details() -> None:
+    """UStG § 14 (4): the supplier's name, address and tax number or VAT ID."""
+    if not (settings.SHOP_NAME and settings.SHOP_ADDRESS):
+        raise ValidationError(
+            _("Please set the shop's name and address (SHOP_NAME, SHOP_ADDRESS) first.")
+        )
+    if not (settings.SHOP_TAX_NUMBER or settings.SHOP_VAT_ID):
+        raise ValidationError(
+            _("Please set the shop's tax number or VAT ID (SHOP_TAX_NUMBER, SHOP_VAT_ID) first.")
+        )
+
+
+def _issue(invoice: Invoice, *, customer_copy: tuple[str, str] | None = None) -> None:
+    """Number, date and the copies of who sells to whom (``customer_copy``:
+    the name and address to print instead of the customer's current ones);
+    the caller holds the invoice's row lock."""
+    _refuse_without_shop_details()
+    if not invoice.lines.exists():
+        raise ValidationError(_("An invoice needs at least one position."))
+    today = timezone.localdate()
+    invoice.year = today.year
+    invoice.sequence = _next_sequence(today.year)
+    invoice.number = invoice_number(invoice.year, invoice.sequence)
+    invoice.issued_on = today
+    invoice.delivered_on = invoice.delivered_on or today
+    if customer_copy is not None:
+        invoice.customer_name, invoice.customer_address = customer_copy
+    elif invoice.customer_id is not None:
+        lines = postal_address_lines(invoice.customer)
+        invoice.customer_name, invoice.customer_address = lines[0], "\n".join(lines[1:])
+    invoice.shop_name = settings.SHOP_NAME
+    invoice.shop_address = settings.SHOP_ADDRESS
+    invoice.shop_tax_number = settings.SHOP_TAX_NUMBER
+    invoice.shop_vat_id = settings.SHOP_VAT_ID
+    invoice.status = Status.ISSUED
+    _save(
+        invoice,
+        {
+            "status",
+            "number",
+            "year",
+            "sequence",
+            "issued_on",
+            "delivered_on",
+            "customer_name",
+            "customer_address",
+            "shop_name",
+            "shop_address",
+            "shop_tax_number",
+            "shop_vat_id",
+        },
+    )
+
+
+@transaction.atomic
+def invoice_issue(*, invoice_id: int, version: int | None = None, user=None) -> Invoice:
+    """Issue a draft: the next number of the year (gap-free, _next_sequence),
+    today's date, the delivery date (today unless given) and the copies of
+    the customer's name and address and the shop's details."""
+    invoice = _locked(invoice_id, version)
+    _refuse_unless_draft(invoice)
+    _issue(invoice)
+    return invoice
+
+
+@transaction.atomic
+def invoice_cancel(*, invoice_id: int, reason: str, user=None) -> Invoice:
+    """Cancel an issued invoice (GoBD: never changed, never deleted): a
+    cancellation invoice, issued at once with its own number, naming the
+    original and repeating its positions with negative quantities and its
+    insurer's share negated. Once per invoice; a cancellation is not
+    cancelled."""
+    original = _locked(invoice_id)
+    if original.status != Status.ISSUED:
+        raise ValidationError(_("Only an issued invoice can be cancelled; delete the draft."))
+    if original.kind == Kind.CANCELLATION:
+        raise ValidationError(_("A cancellation invoice cannot be cancelled."))
+    if Invoice.objects.filter(cancels=original).exists():
+        raise ValidationError(
+            _("Invoice %(number)s has been cancelled already.") % {"number": original.number}
+        )
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Please give the reason.")})
+    cancellation = Invoice(
+        kind=Kind.CANCELLATION,
+        cancels=original,
+        reason=reason,
+        customer_id=original.customer_id,
+        order_id=original.order_id,
+        delivered_on=original.delivered_on,
+        insurer_share=-original.insurer_share,
+        created_by=user,
+    )
+    cancellation.full_clean()
+    cancellation.save()
+    InvoiceLine.objects.bulk_create(
+        [
+            InvoiceLine(
+                invoice=cancellation,
+                position=line.position,
+                quantity=-line.quantity,
+                **{name: getattr(line, name) for name in LINE_FIELDS if name != "quantity"},
+            )
+            for line in original.lines.order_by("position")
+        ]
+    )
+    # The cancellation names whom the original was for, as it was then.
+    _issue(cancellation, customer_copy=(original.customer_name, original.customer_address))
+    return cancellation
