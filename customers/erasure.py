@@ -11,6 +11,7 @@ of its dates counts as contact with the customer (the retention review).
 Data about a customer that is not a row of its own (a name in a report's
 text) is scrubbed by a function the app registers."""
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -29,6 +30,9 @@ class Holding:
     # Why the law keeps the rows (e.g. invoices: § 147 AO, 10 years); blank:
     # they go with the customer.
     kept_by_law: str = ""
+    # Which of those rows the law keeps (e.g. issued invoices, not drafts),
+    # as filter arguments; the app's scrub removes the others.
+    kept_rows: dict = dataclasses.field(default_factory=dict)
     # The date field counting as contact with the customer (an appointment's
     # start): the retention review counts customers without any since N years.
     contact: str = ""

@@ -533,12 +533,12 @@ def erasure_plan(*, customer_id: int) -> ErasurePlan:
     """The erasure's explanation before it is done (the confirmation page)."""
     deleted, kept = [], []
     for holding in erasure.holdings():
-        count = holding.model._default_manager.filter(**{holding.field: customer_id}).count()
+        rows = holding.model._default_manager.filter(**{holding.field: customer_id})
         name = str(holding.model._meta.verbose_name_plural)
         if holding.kept_by_law:
-            if count:
+            if count := rows.filter(**holding.kept_rows).count():
                 kept.append((name, count, holding.kept_by_law))
-        elif count:
+        elif count := rows.count():
             deleted.append((name, count))
     for scrub in erasure.scrubs():
         deleted.extend(scrub.counts(customer_id))

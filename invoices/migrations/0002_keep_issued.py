@@ -3,7 +3,8 @@ every UPDATE or DELETE of an issued invoice's row, and every INSERT, UPDATE
 or DELETE of its positions, whatever path writes (the services refuse the
 same first, with a German message: invoices.services._refuse_unless_draft).
 A draft may change, and becomes issued by one UPDATE (the number given);
-from then on its row is final. A position's write locks its invoice's row
+from then on its row is final, but for its link to an order that is erased
+with its customer. A position's write locks its invoice's row
 (FOR SHARE), so a position cannot slip in while the invoice is being issued.
 The counter of numbers only counts up, one at a time, and is never deleted:
 a number once given is not given again."""
@@ -15,6 +16,16 @@ CREATE OR REPLACE FUNCTION invoices_keep_issued() RETURNS trigger
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
     IF OLD.status = 'issued' THEN
+        -- The one change an issued invoice takes: the link to its order
+        -- dropped when the order goes with its erased customer (DSGVO
+        -- Art. 17). The invoice keeps its own copy of all it says.
+        IF TG_OP = 'UPDATE' AND OLD.order_id IS NOT NULL AND NEW.order_id IS NULL THEN
+            NEW.order_id := OLD.order_id;
+            IF NEW IS NOT DISTINCT FROM OLD THEN
+                NEW.order_id := NULL;
+                RETURN NEW;
+            END IF;
+        END IF;
         RAISE EXCEPTION 'invoice % is issued: it cannot be changed or deleted', OLD.number
             USING ERRCODE = 'restrict_violation';
     END IF;

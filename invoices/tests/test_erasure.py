@@ -2,13 +2,17 @@
 customer, and the invoices keep the name and address they were issued to."""
 
 import pytest
+from django.db import DatabaseError, connection, transaction
 
 from customers import selectors as customer_selectors
 from customers import services as customer_services
 from customers.models import Customer
 from customers.tests import factories as customer_factories
+from invoices import selectors, services
 from invoices.models import Invoice
-from invoices.tests.factories import issued
+from invoices.tests.factories import draft, issued
+from invoices.tests.test_from_order import order_with_positions
+from orders.models import Order
 
 pytestmark = pytest.mark.django_db
 
@@ -25,3 +29,64 @@ def test_erasing_a_customer_with_an_invoice_keeps_the_invoice():
     assert erased.anonymised_at is not None
     invoice = Invoice.objects.get(pk=invoice.pk)
     assert invoice.customer_name == "Erika Gelöscht-Bald"
+
+
+def test_erasing_a_customer_with_an_invoiced_order_deletes_the_order_and_drafts(optician):
+    customer = customer_factories.customer(first_name="Max", last_name="Abgeholt")
+    order = order_with_positions(customer, optician)
+    invoice = services.invoice_issue(
+        invoice_id=services.invoice_from_order(order_id=order.pk, user=optician).pk
+    )
+    draft = services.invoice_from_order(order_id=order.pk, user=optician)
+    plan = customer_selectors.erasure_plan(customer_id=customer.pk)
+    assert [(count, reason) for _what, count, reason in plan.kept] == [
+        (1, "§ 147 AO: invoices are kept for 8 years")
+    ]
+    assert ("invoice drafts", 1) in plan.deleted
+
+    customer_services.customer_erase(customer_id=customer.pk)
+
+    assert not Order.objects.filter(pk=order.pk).exists()
+    assert not Invoice.objects.filter(pk=draft.pk).exists()
+    kept = Invoice.objects.get(pk=invoice.pk)
+    assert (kept.order_id, kept.number, kept.customer_name) == (
+        None,
+        invoice.number,
+        "Max Abgeholt",
+    )
+    assert selectors.invoice_totals(kept).gross == selectors.invoice_totals(invoice).gross
+    assert Customer.objects.get(pk=customer.pk).anonymised_at is not None
+
+
+def test_a_customer_with_only_a_draft_is_deleted_not_anonymised(optician):
+    customer = customer_factories.customer()
+    draft(customer)
+    assert customer_selectors.erasure_plan(customer_id=customer.pk).kept == []
+
+    customer_services.customer_erase(customer_id=customer.pk)
+
+    assert not Customer.objects.filter(pk=customer.pk).exists()
+    assert not Invoice.objects.filter(customer_id=customer.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "order_id = NULL, reason = 'anders'",
+        "order_id = (SELECT max(id) FROM orders_order)",
+    ],
+)
+def test_an_issued_invoice_takes_no_other_change_with_its_order(optician, change):
+    customer = customer_factories.customer()
+    order = order_with_positions(customer, optician)
+    order_with_positions(customer, optician)
+    invoice = services.invoice_issue(
+        invoice_id=services.invoice_from_order(order_id=order.pk, user=optician).pk
+    )
+    with (
+        pytest.raises(DatabaseError, match="is issued"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(f"UPDATE invoices_invoice SET {change} WHERE id = %s", [invoice.pk])
+    assert Invoice.objects.get(pk=invoice.pk).order_id == order.pk
