@@ -7,6 +7,8 @@ from django.utils.safestring import mark_safe
 
 from customers.models import InsuranceProvider
 from opticrm.lib.form_renderer import FormRenderer
+from opticrm.lib.forms import LongSelect
+from orders.forms import BoardFilterForm
 
 CHOICES = [
     ("", "— alle —"),
@@ -93,3 +95,24 @@ def test_the_python_inputs_stand_for_templates_that_only_include_input_html():
     for name in form_renderer.INPUTS - {form_renderer.WIDGETS + "input.html"}:
         source = engine.get_template(name).template.source.strip()
         assert source == '{% include "django/forms/widgets/input.html" %}', name
+
+
+STAFF = [("", "alle"), (7, 'Anna "Nanni" Groß'), (12, "Ben & Jerry <Aushilfe>"), (120, "Zoë")]
+
+
+@pytest.mark.parametrize(
+    ("value", "attrs"),
+    [(12, {"id": "id_staff"}), ("12", None), (None, {"id": "s", "required": True}), (99, {})],
+)
+def test_the_long_select_matches_djangos_template(value, attrs):
+    expected = forms.Select(choices=STAFF).render("staff", value, attrs, renderer=DjangoTemplates())
+    assert LongSelect(choices=STAFF).render("staff", value, attrs) == expected
+
+
+@pytest.mark.django_db
+def test_the_board_filter_writes_the_staff_list_as_a_long_select():
+    form = BoardFilterForm({"staff": "7"})
+    form.fields["staff"].choices = STAFF
+    html = str(form["staff"])
+    assert '<option value="7" selected>Anna &quot;Nanni&quot; Groß</option>' in html
+    assert "Ben &amp; Jerry &lt;Aushilfe&gt;" in html
