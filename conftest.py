@@ -19,6 +19,27 @@ ARTIFACTS = Path(__file__).resolve().parent / "test-artifacts"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+# --- Parallel runs -------------------------------------------------------
+
+# `make test` runs the suite on two workers (pytest-xdist, --dist loadgroup).
+# Each module is a group of its own, so that a module's data (chain_data:
+# 50,000 customers) is loaded once, by one worker; the benchmark and the
+# fault run both collect the static files into one folder for gunicorn, so
+# they share a group and run one after the other.
+SHARED_GROUPS = {
+    "opticrm/tests/test_bench_command.py": "collectstatic",
+    "opticrm/tests/test_faults_command.py": "collectstatic",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the groups
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            module = item.nodeid.split("::", 1)[0]
+            item.add_marker(pytest.mark.xdist_group(SHARED_GROUPS.get(module, module)))
+
+
 # --- Clock ---------------------------------------------------------------
 
 
@@ -241,16 +262,22 @@ def chain_data(django_db_setup, django_db_blocker):
     from django.db import connection
 
     from opticrm.bench.data import LOADED_TABLES, Sizes, load
+    from opticrm.lib.pagination import forget_estimates
 
     with django_db_blocker.unblock():
         try:
             load(Sizes(customers=50_000, appointments=100_000, products=20_000))
+            # The lists reuse a table's size estimate per process: one taken
+            # by an earlier module of an empty table would make the lists
+            # read every id (which module ran before depends on the worker).
+            forget_estimates()
             yield
         finally:
             # Also after a failed load: no later test may meet these rows.
             with connection.cursor() as cursor:
                 cursor.execute(f"TRUNCATE {', '.join(LOADED_TABLES)} CASCADE")
                 cursor.execute("DELETE FROM auth_user WHERE username LIKE 'bench-%%'")
+            forget_estimates()
 
 
 @pytest.fixture

@@ -40,9 +40,9 @@ def test_erasing_a_customer_with_an_invoiced_order_deletes_the_order_and_drafts(
     draft = services.invoice_from_order(order_id=order.pk, user=optician)
     plan = customer_selectors.erasure_plan(customer_id=customer.pk)
     assert [(count, reason) for _what, count, reason in plan.kept] == [
-        (1, "§ 147 AO: invoices are kept for 8 years")
+        (1, "§ 147 AO: Rechnungen werden 8 Jahre aufbewahrt")
     ]
-    assert ("invoice drafts", 1) in plan.deleted
+    assert ("Rechnungsentwürfe", 1) in plan.deleted
 
     customer_services.customer_erase(customer_id=customer.pk)
 
