@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from invoices import selectors, services
-from invoices.models import Invoice, InvoiceLine, State
+from invoices.models import Invoice, InvoiceDocument, InvoiceLine, Payment, State
 from opticrm.lib.admin import VersionedAdminForm
 from opticrm.lib.display import money
 
@@ -48,12 +48,8 @@ class StateFilter(admin.SimpleListFilter):
         return State.choices
 
     def queryset(self, request, queryset):
-        if self.value() == State.DRAFT:
-            return queryset.filter(status=State.DRAFT)
-        if self.value() == State.ISSUED:
-            return queryset.filter(status=State.ISSUED, cancellation__isnull=True)
-        if self.value() == State.CANCELLED:
-            return queryset.filter(cancellation__isnull=False)
+        if self.value() in State.values:
+            return selectors.state_filter(queryset, self.value())
         return queryset
 
 
@@ -64,7 +60,7 @@ class InvoiceAdmin(admin.ModelAdmin):
     deleted (GoBD)."""
 
     form = InvoiceAdminForm
-    list_display = ["__str__", "kind", "shown_customer", "issued_on", "gross", "state"]
+    list_display = ["__str__", "kind", "shown_customer", "issued_on", "shown_gross", "state"]
     list_filter = [StateFilter, "kind", "issued_on"]
     list_select_related = ["customer", "cancellation"]
     search_fields = ["=number", "customer_name", "customer__last_name", "customer__first_name"]
@@ -90,7 +86,7 @@ class InvoiceAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("lines")
+        return selectors.with_paid(super().get_queryset(request)).prefetch_related("lines")
 
     def has_add_permission(self, request) -> bool:
         # Made from an order or by the invoice screens, where the rules run.
@@ -130,9 +126,40 @@ class InvoiceAdmin(admin.ModelAdmin):
         return str(obj.customer) if obj.customer_id else "—"
 
     @admin.display(description=_("gross"))
-    def gross(self, obj: Invoice) -> str:
+    def shown_gross(self, obj: Invoice) -> str:
         return money(selectors.invoice_totals(obj, obj.lines.all()).gross)
 
     @admin.display(description=_("state"))
     def state(self, obj: Invoice) -> str:
-        return State(selectors.invoice_state(obj)).label
+        return State(selectors.invoice_state(obj, lines=obj.lines.all())).label
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Written only by the services (payments) or the issue (documents)."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ["invoice", "method", "amount", "paid_on", "receipt_number", "created_by"]
+    list_filter = ["method", "paid_on"]
+    list_select_related = ["invoice", "created_by"]
+    search_fields = ["=invoice__number", "receipt_number"]
+    raw_id_fields = ["invoice"]
+
+
+@admin.register(InvoiceDocument)
+class InvoiceDocumentAdmin(ReadOnlyAdmin):
+    list_display = ["invoice", "sha256", "created_at"]
+    list_select_related = ["invoice"]
+    search_fields = ["=invoice__number", "=sha256"]
+    raw_id_fields = ["invoice"]
+    exclude = ["pdf"]

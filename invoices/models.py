@@ -5,10 +5,13 @@ its own number, and a new invoice."""
 
 from decimal import Decimal
 
+import pghistory
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -32,11 +35,14 @@ class Status(models.TextChoices):
     ISSUED = "issued", _("Issued")
 
 
-# What an invoice is, as lists show it: "cancelled" is no status of its
-# own but the existence of its cancellation invoice (selectors.invoice_state).
+# What an invoice is, as pages and lists show it, computed and never stored
+# (selectors.invoice_state): "cancelled" is the existence of its
+# cancellation invoice (or being one), the rest follows from its payments.
 class State(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    ISSUED = "issued", _("Issued")
+    OPEN = "open", pgettext_lazy("invoice state", "Open")
+    PARTLY_PAID = "partly_paid", pgettext_lazy("invoice state", "Partly paid")
+    PAID = "paid", pgettext_lazy("invoice state", "Paid")
     CANCELLED = "cancelled", pgettext_lazy("invoice state", "Cancelled")
 
 
@@ -105,6 +111,9 @@ class Invoice(TimeStampedModel):
     shop_vat_id = models.CharField(_("VAT ID"), max_length=30, blank=True)
     # The statutory insurer's share (GKV), deducted from what the customer pays.
     insurer_share = models.DecimalField(_("insurer's share"), default=Decimal("0.00"), **MONEY)
+    # The gross amount, written once when the invoice is issued (it never
+    # changes after): lists filter and show an invoice's payment state by it.
+    gross = models.DecimalField(_("gross amount"), null=True, blank=True, editable=False, **MONEY)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -176,6 +185,15 @@ class Invoice(TimeStampedModel):
         indexes = [
             models.Index(fields=["customer", "-created_at"], name="invoice_customer"),
             models.Index(fields=["order"], name="invoice_order"),
+            # The invoice list, newest first, and its date range.
+            models.Index(fields=["-created_at", "-id"], name="invoice_newest"),
+            models.Index(fields=["issued_on"], name="invoice_issued_on"),
+            # Its search by any part of the number or the customer's name.
+            GinIndex(
+                OpClass(Upper("number"), name="gin_trgm_ops"),
+                OpClass(Upper("customer_name"), name="gin_trgm_ops"),
+                name="invoice_search_trgm",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -299,3 +317,105 @@ class InvoiceCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
+
+
+class Method(models.TextChoices):
+    CASH = "cash", _("Cash")
+    EC = "ec", _("EC card")
+    CREDIT_CARD = "credit_card", _("Credit card")
+    TRANSFER = "transfer", _("Bank transfer")
+    INSURER = "insurer", _("Health insurer")
+    # The deposit of the order the invoice was made from (services.
+    # invoice_from_order); how it was paid the order does not record.
+    DEPOSIT = "deposit", _("Deposit of the order")
+
+
+# What the payment form offers; the deposit is taken over, never entered.
+ENTERED_METHODS = [choice for choice in Method.choices if choice[0] != Method.DEPOSIT]
+
+
+# Booked and removed, never changed: both recorded by the database.
+@pghistory.track(pghistory.InsertEvent(), pghistory.DeleteEvent())
+class Payment(models.Model):
+    """Money received for an invoice. OptiCRM is no cash register: cash is
+    taken by the shop's certified till (TSE, § 146a AO) and only recorded
+    here with the till's receipt number."""
+
+    invoice = models.ForeignKey(
+        Invoice, verbose_name=_("invoice"), on_delete=models.CASCADE, related_name="payments"
+    )
+    method = models.CharField(_("payment method"), max_length=20, choices=Method)
+    amount = models.DecimalField(
+        _("amount"), validators=[MinValueValidator(Decimal("0.01"))], **MONEY
+    )
+    paid_on = models.DateField(_("paid on"))
+    receipt_number = models.CharField(_("till receipt number"), max_length=40, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["paid_on", "id"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [
+            CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="payment_amount_positive",
+                violation_error_message=_("Please enter an amount greater than 0."),
+                field="amount",
+            ),
+            CheckConstraint(
+                condition=Q(method__in=Method.values),
+                name="payment_method_valid",
+                violation_error_message=_("Please choose one of the offered payment methods."),
+                field="method",
+            ),
+            CheckConstraint(
+                condition=~Q(method=Method.CASH) | ~Q(receipt_number=""),
+                name="payment_cash_receipt",
+                violation_error_message=_(
+                    "Please enter the receipt number of the till that took the cash."
+                ),
+                field="receipt_number",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_method_display()} {self.amount}"
+
+
+class InvoiceDocument(models.Model):
+    """The PDF of an issued invoice, drawn once in the issue's transaction
+    and kept as it was sent (GoBD): the database refuses every change and
+    deletion of a row (migration 0004)."""
+
+    invoice = models.OneToOneField(
+        Invoice, verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="document"
+    )
+    pdf = models.BinaryField(_("PDF"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("invoice document")
+        verbose_name_plural = _("invoice documents")
+        constraints = [
+            CheckConstraint(
+                condition=Q(sha256__regex=r"^[0-9a-f]{64}$"),
+                name="invoicedocument_sha256_hex",
+                violation_error_message=_("The checksum is 64 hexadecimal digits."),
+                field="sha256",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.invoice)

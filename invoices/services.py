@@ -3,7 +3,10 @@ later): drafts are made and changed, issued with the next number of the
 year, and cancelled by a cancellation invoice; an issued invoice is never
 changed (the database refuses it too: migration 0002)."""
 
+import datetime
+import hashlib
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -14,8 +17,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Customer, postal_address_lines
-from invoices.models import Invoice, InvoiceCounter, InvoiceLine, Kind, Status
+from invoices import documents, selectors
+from invoices.models import (
+    Invoice,
+    InvoiceCounter,
+    InvoiceDocument,
+    InvoiceLine,
+    Kind,
+    Method,
+    Payment,
+    Status,
+)
+from opticrm.lib.display import money
 from orders.models import Order
+from orders.models import Status as OrderStatus
 from orders.selectors import order_lines, order_money
 
 LINE_FIELDS = (
@@ -92,9 +107,21 @@ def invoice_create(*, customer_id: int | None = None, user=None) -> Invoice:
 def invoice_from_order(*, order_id: int, user=None) -> Invoice:
     """A draft with the order's positions as they are priced there, and the
     insurer's share the order's money names (orders.selectors.order_money)."""
-    order = Order.objects.select_related("customer", "customer__insurance_provider").get(
-        pk=order_id
+    order = (
+        Order.objects.select_related("customer", "customer__insurance_provider")
+        .select_for_update(of=("self",), no_key=True)
+        .get(pk=order_id)
     )
+    if order.status in (OrderStatus.QUOTE, OrderStatus.CANCELLED):
+        raise ValidationError(
+            _("A quote or a cancelled order is not invoiced; place the order first.")
+        )
+    current = selectors.live_invoices(order.pk).first()
+    if current is not None:
+        raise ValidationError(
+            _("The order has an invoice already (%(invoice)s); cancel it first.")
+            % {"invoice": current}
+        )
     lines = list(order_lines(order.pk).select_related("product"))
     if not lines:
         raise ValidationError(_("The order has no positions to invoice."))
@@ -115,6 +142,17 @@ def invoice_from_order(*, order_id: int, user=None) -> Invoice:
         )
         copy.full_clean()
         copy.save()
+    if order.deposit > 0:
+        # The deposit received with the order is paid towards its invoice
+        # (at most the invoice's amount; the rest stays on the order).
+        Payment.objects.create(
+            invoice=invoice,
+            method=Method.DEPOSIT,
+            amount=min(order.deposit, money.gross) if money.gross > 0 else order.deposit,
+            paid_on=timezone.localdate(order.created_at),
+            note=_("Deposit of order %(number)s") % {"number": order.pk},
+            created_by=user,
+        )
     return invoice
 
 
@@ -221,11 +259,14 @@ def _refuse_without_shop_details() -> None:
 
 def _issue(invoice: Invoice, *, customer_copy: tuple[str, str] | None = None) -> None:
     """Number, date and the copies of who sells to whom (``customer_copy``:
-    the name and address to print instead of the customer's current ones);
+    the name and address to print instead of the customer's current ones),
+    the gross amount, and the PDF, drawn once and kept (InvoiceDocument);
     the caller holds the invoice's row lock."""
     _refuse_without_shop_details()
-    if not invoice.lines.exists():
+    positions = list(selectors.invoice_lines(invoice.pk))
+    if not positions:
         raise ValidationError(_("An invoice needs at least one position."))
+    invoice.gross = selectors.invoice_totals(invoice, positions).gross
     today = timezone.localdate()
     invoice.year = today.year
     invoice.sequence = _next_sequence(today.year)
@@ -257,8 +298,11 @@ def _issue(invoice: Invoice, *, customer_copy: tuple[str, str] | None = None) ->
             "shop_address",
             "shop_tax_number",
             "shop_vat_id",
+            "gross",
         },
     )
+    pdf = documents.invoice_pdf(invoice, positions, list(selectors.invoice_payments(invoice.pk)))
+    InvoiceDocument.objects.create(invoice=invoice, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest())
 
 
 @transaction.atomic
@@ -317,3 +361,79 @@ def invoice_cancel(*, invoice_id: int, reason: str, user=None) -> Invoice:
     # The cancellation names whom the original was for, as it was then.
     _issue(cancellation, customer_copy=(original.customer_name, original.customer_address))
     return cancellation
+
+
+# --- Payments --------------------------------------------------------------------------
+
+
+def _locked_for_payment(invoice_id: int) -> Invoice:
+    """The invoice, its row locked (no change of it: an issued invoice's row
+    never changes), so that two payments booked at once see each other."""
+    return (
+        Invoice.objects.select_related("cancellation")
+        .select_for_update(of=("self",), no_key=True)
+        .get(pk=invoice_id)
+    )
+
+
+def _refuse_if_cancelled(invoice: Invoice) -> None:
+    if invoice.kind == Kind.CANCELLATION or selectors.is_cancelled(invoice):
+        raise ValidationError(
+            _("Invoice %(number)s has been cancelled; its payments stay as they are.")
+            % {"number": invoice.number}
+        )
+
+
+@transaction.atomic
+def payment_add(
+    *,
+    invoice_id: int,
+    method: str,
+    amount: Decimal,
+    paid_on: datetime.date,
+    receipt_number: str = "",
+    note: str = "",
+    user=None,
+) -> Payment:
+    """Record money received for an issued invoice: never more than is
+    still open, never in the future; cash only with the receipt number of
+    the shop's certified till (OptiCRM is no cash register, § 146a AO)."""
+    invoice = _locked_for_payment(invoice_id)
+    if invoice.status != Status.ISSUED:
+        raise ValidationError(_("Please issue the invoice before recording a payment."))
+    _refuse_if_cancelled(invoice)
+    if method == Method.DEPOSIT:
+        raise ValidationError({"method": _("Please choose one of the offered payment methods.")})
+    payment = Payment(
+        invoice=invoice,
+        method=method,
+        amount=amount,
+        paid_on=paid_on,
+        receipt_number=(receipt_number or "").strip(),
+        note=(note or "").strip(),
+        created_by=user,
+    )
+    payment.full_clean()
+    if paid_on > timezone.localdate():
+        raise ValidationError({"paid_on": _("A payment cannot be dated in the future.")})
+    open_amount = invoice.gross - selectors.paid_amount(invoice.pk)
+    if payment.amount > open_amount:
+        raise ValidationError(
+            {
+                "amount": _("The payment is more than the amount open (%(open)s).")
+                % {"open": money(max(open_amount, Decimal("0.00")))}
+            }
+        )
+    payment.save()
+    return payment
+
+
+@transaction.atomic
+def payment_remove(*, invoice_id: int, payment_id: int, user=None) -> None:
+    """Remove a payment recorded by mistake (the history keeps that it was
+    there); a cancelled invoice's payments stay."""
+    invoice = _locked_for_payment(invoice_id)
+    _refuse_if_cancelled(invoice)
+    deleted, _kinds = Payment.objects.filter(pk=payment_id, invoice=invoice).delete()
+    if not deleted:
+        raise Payment.DoesNotExist(f"invoice {invoice_id} has no payment {payment_id}")

@@ -315,6 +315,18 @@ if not re.fullmatch(r"[A-Za-z0-9/_-]{0,10}", INVOICE_NUMBER_PREFIX):
     raise ImproperlyConfigured(
         "INVOICE_NUMBER_PREFIX may have up to 10 letters, digits, '-', '_' or '/'."
     )
+# Payment terms and bank details printed on invoices: due this many days
+# after the invoice date, by transfer to this account.
+INVOICE_PAYMENT_DAYS = env.int("INVOICE_PAYMENT_DAYS", default=14)
+if not 0 <= INVOICE_PAYMENT_DAYS <= 365:
+    raise ImproperlyConfigured("INVOICE_PAYMENT_DAYS must be between 0 and 365.")
+SHOP_BANK_IBAN = "".join(env.str("SHOP_BANK_IBAN", default="").split()).upper()
+if SHOP_BANK_IBAN and not re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}", SHOP_BANK_IBAN):
+    raise ImproperlyConfigured("SHOP_BANK_IBAN is not an IBAN (e.g. DE89370400440532013000).")
+SHOP_BANK_BIC = env.str("SHOP_BANK_BIC", default="").strip().upper()
+if SHOP_BANK_BIC and not re.fullmatch(r"[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?", SHOP_BANK_BIC):
+    raise ImproperlyConfigured("SHOP_BANK_BIC is not a BIC (8 or 11 letters and digits).")
+SHOP_BANK_NAME = env.str("SHOP_BANK_NAME", default="")
 # The retention review (DSGVO Art. 5 (1) e): once a month, customers without
 # contact for this many years are listed for the owner ("Aufbewahrungsfrist
 # abgelaufen"); nothing is deleted by it.

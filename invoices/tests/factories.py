@@ -20,3 +20,23 @@ def draft(customer=None, lines=(FRAME,), user=None) -> Invoice:
 def issued(customer=None, lines=(FRAME,), user=None) -> Invoice:
     invoice = draft(customer, lines, user)
     return services.invoice_issue(invoice_id=invoice.pk, user=user)
+
+
+def repair_order(customer, user=None, *, price=Decimal("289.00"), deposit=None):
+    """A placed order (a repair is taken in as an order right away) with one
+    position, ready to be invoiced."""
+    from orders import services as order_services
+
+    order = order_services.order_create(customer_id=customer.pk, kind="repair", user=user)
+    order_services.line_save(
+        order_id=order.pk,
+        data={"kind": "service", "description": "Reparatur Scharnier", "unit_price": price},
+        version=None,
+    )
+    if deposit is not None:
+        order.refresh_from_db()
+        order_services.order_update(
+            order_id=order.pk, data={"deposit": deposit}, version=order.version
+        )
+    order.refresh_from_db()
+    return order

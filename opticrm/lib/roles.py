@@ -20,6 +20,16 @@ STAFF_PERMISSIONS = {
     # Selling glasses, contact lenses and repairs; the measured values in an
     # order stay for those with the refraction right.
     "orders": ["view_order", "add_order", "change_order"],
+    # Invoices from orders, issued and cancelled (never deleted once issued:
+    # the database refuses it), and the payments received for them.
+    "invoices": [
+        "view_invoice",
+        "add_invoice",
+        "change_invoice",
+        "view_payment",
+        "add_payment",
+        "delete_payment",
+    ],
 }
 OPTICIAN_GROUP = "Augenoptik"
 # Refractions and fittings are health data (DSGVO Art. 9): only those who

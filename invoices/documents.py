@@ -1,0 +1,216 @@
+"""An issued invoice as PDF (fpdf2, A4 portrait, DejaVu Sans), drawn once
+when it is issued (services._issue) and kept as sent (InvoiceDocument).
+
+A DIN 5008 letter for a window envelope, laid out as the order documents
+are (orders.documents: letterhead, return address and address field, fold
+marks, the information block beside the address). It carries what UStG
+§ 14 (4) asks: the shop's name, address and tax number or VAT ID (the
+copies made at the issue), the customer's name and address, the invoice
+number and date, the delivery date, each position with quantity,
+description, unit price, discount and VAT rate, the net amount and VAT per
+rate, the gross amount; then the insurer's share deducted, what the
+customer pays, what was received already, and the payment terms with the
+shop's bank account.
+
+It is drawn in the shop's language whatever the issuing user's language
+is: the PDF is kept for years exactly as it was sent.
+"""
+
+import datetime
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
+
+from invoices.models import Invoice, InvoiceLine, Kind, Payment
+from invoices.selectors import invoice_totals, priced_lines
+from opticrm.lib.display import money
+from orders.documents import MINUS, SMALL_SIZE, TEXT_SIZE, WIDTH, _Document
+
+ZERO = Decimal("0.00")
+
+
+def _date(day: datetime.date | None) -> str:
+    return date_format(day, "SHORT_DATE_FORMAT") if day else ""
+
+
+def _percent(value: Decimal) -> str:
+    return f"{value.normalize():f}".replace(".", ",")
+
+
+def _amount(value: Decimal) -> str:
+    """Money with the typographic minus."""
+    return f"{MINUS}{money(-value)}" if value < 0 else money(value)
+
+
+def iban_groups(iban: str) -> str:
+    """DE89 3704 0044 0532 0130 00, as IBANs are printed."""
+    return " ".join(iban[start : start + 4] for start in range(0, len(iban), 4))
+
+
+def _position_rows(lines: Sequence[InvoiceLine]) -> list[list[str]]:
+    rows = []
+    for line in lines:
+        description = [line.description]
+        if line.discount and line.discount_percent is not None:
+            description.append(
+                _("Discount of %(percent)s %%: %(reason)s")
+                % {"percent": _percent(line.discount_percent), "reason": line.discount_reason}
+            )
+        elif line.discount:
+            description.append(_("Discount: %(reason)s") % {"reason": line.discount_reason})
+        rows.append(
+            [
+                str(line.position),
+                str(line.quantity).replace("-", MINUS),
+                "\n".join(description),
+                money(line.unit_price),
+                _amount(-line.discount) if line.discount else "",
+                f"{line.vat_rate} %",
+                _amount(line.total),
+            ]
+        )
+    return rows
+
+
+def _info(invoice: Invoice) -> list[tuple[str, str]]:
+    info = [
+        (_("Invoice no."), invoice.number or ""),
+        (_("Invoice date"), _date(invoice.issued_on)),
+        (_("Delivery date"), _date(invoice.delivered_on)),
+    ]
+    if invoice.customer_id:
+        info.append((_("Customer no."), str(invoice.customer_id)))
+    if invoice.order_id:
+        info.append((_("Order no."), str(invoice.order_id)))
+    if invoice.shop_tax_number:
+        info.append((_("Tax no."), invoice.shop_tax_number))
+    if invoice.shop_vat_id:
+        info.append((_("VAT ID"), invoice.shop_vat_id))
+    return info
+
+
+def invoice_pdf(invoice: Invoice, lines=None, payments: Sequence[Payment] = ()) -> bytes:
+    """The invoice (or cancellation invoice) as issued; ``payments``: those
+    received by then (the order's deposit), deducted from what is due."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _draw(invoice, priced_lines(invoice, lines), payments)
+
+
+def _draw(invoice: Invoice, lines: list[InvoiceLine], payments: Sequence[Payment]) -> bytes:
+    totals = invoice_totals(invoice, lines)
+    cancellation = invoice.kind == Kind.CANCELLATION
+    if cancellation:
+        subject = _("Cancellation invoice no. %(number)s") % {"number": invoice.number}
+    else:
+        subject = _("Invoice no. %(number)s") % {"number": invoice.number}
+    pdf = _Document(subject)
+    window = [invoice.customer_name, *invoice.customer_address.splitlines()]
+    pdf.letter_head(
+        window=[line for line in window if line.strip()], info=_info(invoice), subject=subject
+    )
+    if cancellation and invoice.cancels_id:
+        original = invoice.cancels
+        pdf.paragraph(
+            _("This cancellation invoice cancels invoice no. %(number)s of %(date)s in full.")
+            % {"number": original.number, "date": _date(original.issued_on)}
+        )
+        if invoice.reason:
+            pdf.paragraph(_("Reason: %(reason)s") % {"reason": invoice.reason})
+    pdf.heading(_("Positions"))
+    pdf.table_of(
+        [
+            pgettext("order", "position"),
+            _("Quantity"),
+            _("Description"),
+            _("Unit price"),
+            _("Discount"),
+            _("VAT"),
+            _("Total"),
+        ],
+        _position_rows(lines),
+        widths=(10, 14, 67, 23, 20, 13, 23),
+        align=("LEFT", "RIGHT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
+    )
+    pdf.table_of(
+        [_("VAT rate"), _("Net"), _("VAT"), _("Gross")],
+        [
+            [f"{rate.rate} %", _amount(rate.net), _amount(rate.vat), _amount(rate.gross)]
+            for rate in totals.rates
+        ],
+        widths=(WIDTH - 3 * 30, 30, 30, 30),
+        align=("LEFT", "RIGHT", "RIGHT", "RIGHT"),
+    )
+    summary = [[_("Total amount (gross)"), _amount(totals.gross)]]
+    if totals.discount:
+        summary.append([_("Discounts included"), _amount(totals.discount)])
+    if invoice.insurer_share:
+        summary.append(
+            [_("Share of your health insurer, billed to it"), _amount(-invoice.insurer_share)]
+        )
+        summary.append([_("Your own share"), _amount(totals.customer_pays)])
+    received = sum((payment.amount for payment in payments), ZERO)
+    if received:
+        summary.append([_("Received already"), _amount(-received)])
+    due = totals.customer_pays - received
+    if invoice.insurer_share or received:
+        summary.append([_("Amount due"), _amount(due)])
+    pdf.table_of(
+        None,
+        summary,
+        widths=(WIDTH - 40, 40),
+        align=("LEFT", "RIGHT"),
+        size=TEXT_SIZE,
+        bold_rows=(0, len(summary) - 1),
+        borders="SINGLE_TOP_LINE",
+    )
+    pdf.ln(2)
+    if not cancellation:
+        _payment_terms(pdf, invoice, due)
+    pdf.paragraph(
+        _("Please keep this invoice; it serves as proof of purchase and warranty."),
+        size=SMALL_SIZE,
+    )
+    return bytes(pdf.output())
+
+
+def _payment_terms(pdf: _Document, invoice: Invoice, due: Decimal) -> None:
+    if due <= 0:
+        pdf.paragraph(_("The amount has been paid in full. Thank you."))
+        return
+    days = settings.INVOICE_PAYMENT_DAYS
+    if days:
+        by = invoice.issued_on + datetime.timedelta(days=days)
+        pdf.paragraph(
+            ngettext(
+                "Please pay %(amount)s without deduction within %(days)d day, by %(date)s.",
+                "Please pay %(amount)s without deduction within %(days)d days, by %(date)s.",
+                days,
+            )
+            % {"amount": money(due), "days": days, "date": _date(by)}
+        )
+    else:
+        pdf.paragraph(
+            _("Please pay %(amount)s without deduction on receipt of this invoice.")
+            % {"amount": money(due)}
+        )
+    if settings.SHOP_BANK_IBAN:
+        account = [
+            part
+            for part in (
+                settings.SHOP_BANK_NAME,
+                f"IBAN {iban_groups(settings.SHOP_BANK_IBAN)}",
+                f"BIC {settings.SHOP_BANK_BIC}" if settings.SHOP_BANK_BIC else "",
+            )
+            if part
+        ]
+        pdf.paragraph(
+            _("Bank details: %(account)s") % {"account": " · ".join(account)}
+            + "\n"
+            + _("Please state the invoice number %(number)s with your transfer.")
+            % {"number": invoice.number}
+        )

@@ -1,0 +1,74 @@
+"""The invoice screens' forms. They check what a form can (types, required
+inputs); the rules live in invoices.services, whose errors the forms show
+next to their fields (ServiceErrorsMixin)."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from invoices.models import ENTERED_METHODS, Method, State
+from opticrm.lib.forms import DateField, ServiceErrorsMixin
+from orders.forms import decimal_input
+
+
+class CancelForm(ServiceErrorsMixin, forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class PaymentForm(ServiceErrorsMixin, forms.Form):
+    method = forms.ChoiceField(
+        label=_("Payment method"), choices=ENTERED_METHODS, initial=Method.EC
+    )
+    amount = forms.DecimalField(
+        label=_("Amount (€)"), max_digits=10, decimal_places=2, min_value=0.01
+    )
+    paid_on = DateField(label=_("Paid on"), two_digit_years="near")
+    receipt_number = forms.CharField(
+        label=_("Till receipt number"),
+        max_length=40,
+        required=False,
+        help_text=_(
+            "OptiCRM is not a cash register: cash is taken by the shop's certified till (TSE). "
+            "Please enter the number of the till's receipt."
+        ),
+    )
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, open_amount=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        decimal_input(self.fields["amount"])
+        self.fields["paid_on"].initial = timezone.localdate()
+        if open_amount is not None and open_amount > 0:
+            self.fields["amount"].initial = open_amount
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("method") == Method.CASH and not cleaned.get("receipt_number", "").strip():
+            self.add_error(
+                "receipt_number",
+                _("Please enter the receipt number of the till that took the cash."),
+            )
+        return cleaned
+
+
+class InvoiceFilterForm(forms.Form):
+    """The list's filters; what does not parse is ignored, never an error page."""
+
+    q = forms.CharField(label=_("Search"), max_length=80, required=False)
+    state = forms.ChoiceField(
+        label=_("State"), choices=[("", _("all")), *State.choices], required=False
+    )
+    since = DateField(label=_("Invoice date from"), required=False)
+    until = DateField(label=_("Invoice date until"), required=False)
+
+    def filters(self) -> dict:
+        if not self.is_bound:
+            return {"state": None, "since": None, "until": None, "query": ""}
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {
+            "state": data.get("state") or None,
+            "since": data.get("since"),
+            "until": data.get("until"),
+            "query": (data.get("q") or "").strip(),
+        }

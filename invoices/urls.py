@@ -1,0 +1,17 @@
+from django.urls import path
+
+from invoices import views
+
+app_name = "invoices"
+
+urlpatterns = [
+    path("", views.invoice_list, name="list"),
+    path("from-order/<int:order_id>/", views.invoice_from_order, name="from_order"),
+    path("<int:pk>/", views.invoice_detail, name="detail"),
+    path("<int:pk>/issue/", views.invoice_issue, name="issue"),
+    path("<int:pk>/delete/", views.invoice_delete, name="delete"),
+    path("<int:pk>/cancel/", views.invoice_cancel, name="cancel"),
+    path("<int:pk>/payments/new/", views.payment_add, name="payment_add"),
+    path("<int:pk>/payments/<int:payment_id>/delete/", views.payment_remove, name="payment_remove"),
+    path("<int:pk>/pdf/", views.invoice_pdf, name="pdf"),
+]

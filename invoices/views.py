@@ -1,0 +1,316 @@
+"""The invoice screens: "Create invoice" on the order page, the invoice page
+with its modals (issue, delete a draft, cancel, record a payment), the PDF
+kept since the issue, and the list of all invoices."""
+
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
+
+from invoices import selectors, services
+from invoices.forms import CancelForm, InvoiceFilterForm, PaymentForm
+from invoices.models import Invoice, InvoiceDocument, Payment, State, Status
+from opticrm.lib.forms import PageSizeForm
+from opticrm.lib.htmx import close_modal, render_page_or_partial
+from opticrm.lib.pagination import TablePaginator
+from orders.models import Order
+
+logger = logging.getLogger(__name__)
+
+SAVED_EVENT = "invoiceSaved"
+SAVE_FAILED = gettext_lazy("Error while saving. Please try again.")
+CONFLICT = gettext_lazy(
+    "Someone else changed this invoice in the meantime; the page now shows the saved state."
+)
+
+
+def _page(pk: int) -> selectors.InvoicePage:
+    page = selectors.invoice_page(pk)
+    if page is None:
+        raise Http404
+    return page
+
+
+def _to(request: HttpRequest, url: str) -> HttpResponse:
+    """A plain POST redirects; an htmx one lets the browser go there."""
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _detail_url(invoice: Invoice) -> str:
+    return reverse("invoices:detail", args=[invoice.pk])
+
+
+def _refresh(request: HttpRequest, invoice: Invoice) -> HttpResponse:
+    if request.htmx:
+        return close_modal(request, SAVED_EVENT)
+    return redirect(_detail_url(invoice))
+
+
+def _refusal(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+# --- From the order --------------------------------------------------------------------
+
+
+@permission_required("invoices.add_invoice", raise_exception=True)
+@require_http_methods(["POST"])
+def invoice_from_order(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = get_object_or_404(Order, pk=order_id)
+    try:
+        invoice = services.invoice_from_order(order_id=order.pk, user=request.user)
+    except ValidationError as error:
+        messages.error(request, _refusal(error))
+        return _to(request, reverse("orders:detail", args=[order.pk]))
+    except DatabaseError:
+        logger.exception("Making an invoice of order %s failed", order.pk)
+        messages.error(request, SAVE_FAILED)
+        return _to(request, reverse("orders:detail", args=[order.pk]))
+    messages.success(request, _("Invoice draft made from order %(number)s.") % {"number": order.pk})
+    return _to(request, _detail_url(invoice))
+
+
+# --- The invoice page ------------------------------------------------------------------
+
+
+@permission_required("invoices.view_invoice", raise_exception=True)
+@require_http_methods(["GET"])
+def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    page = _page(pk)
+    invoice = page.invoice
+    context = {
+        "page": page,
+        "invoice": invoice,
+        "state_label": State(page.state).label,
+        "is_draft": invoice.status == Status.DRAFT,
+        "may_cancel": page.state not in (State.DRAFT, State.CANCELLED),
+        "may_pay": page.state in (State.OPEN, State.PARTLY_PAID),
+        "may_remove_payments": page.state != State.CANCELLED,
+        "has_document": invoice.is_issued,
+    }
+    return render_page_or_partial(request, "invoices/invoice_detail.html", "details", context)
+
+
+def _confirm(request: HttpRequest, invoice: Invoice, action: str, context: dict) -> HttpResponse:
+    return render_page_or_partial(
+        request,
+        "invoices/invoice_confirm.html",
+        "modal",
+        {"invoice": invoice, "action": action, **context},
+    )
+
+
+@permission_required("invoices.change_invoice", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def invoice_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    """Issue a draft, after a confirmation: from then on it never changes."""
+    invoice = get_object_or_404(Invoice, pk=pk)
+    if request.method == "GET":
+        return _confirm(
+            request,
+            invoice,
+            "issue",
+            {
+                "title": _("Issue invoice"),
+                "text": _(
+                    "The invoice gets the next number and today's date; its PDF is drawn and "
+                    "kept. An issued invoice can no longer be changed or deleted, only cancelled."
+                ),
+                "submit": _("Issue invoice"),
+                "url": reverse("invoices:issue", args=[invoice.pk]),
+            },
+        )
+    try:
+        issued = services.invoice_issue(
+            invoice_id=invoice.pk, version=_version_of(request), user=request.user
+        )
+    except services.InvoiceConflict:
+        messages.error(request, CONFLICT)
+    except ValidationError as error:
+        messages.error(request, _refusal(error))
+    except DatabaseError:
+        logger.exception("Issuing invoice %s failed", invoice.pk)
+        messages.error(request, SAVE_FAILED)
+    else:
+        messages.success(request, _("Invoice %(number)s issued.") % {"number": issued.number})
+    return _refresh(request, invoice)
+
+
+def _version_of(request: HttpRequest) -> int | None:
+    """The posted version; none posted: unchecked (a garbled one never matches)."""
+    value = request.POST.get("version", "")
+    if not value:
+        return None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else -1
+
+
+@permission_required("invoices.change_invoice", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def invoice_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete a draft (it has no number yet); an issued invoice stays."""
+    invoice = get_object_or_404(Invoice, pk=pk)
+    if request.method == "GET":
+        return _confirm(
+            request,
+            invoice,
+            "delete",
+            {
+                "title": _("Delete draft"),
+                "text": _("The draft and its positions are deleted."),
+                "submit": _("Delete draft"),
+                "danger": True,
+                "url": reverse("invoices:delete", args=[invoice.pk]),
+            },
+        )
+    try:
+        services.invoice_draft_delete(invoice_id=invoice.pk, user=request.user)
+    except ValidationError as error:
+        messages.error(request, _refusal(error))
+        return _refresh(request, invoice)
+    except DatabaseError:
+        logger.exception("Deleting invoice draft %s failed", invoice.pk)
+        messages.error(request, SAVE_FAILED)
+        return _refresh(request, invoice)
+    messages.success(request, _("Invoice draft deleted."))
+    if invoice.order_id:
+        return _to(request, reverse("orders:detail", args=[invoice.order_id]))
+    return _to(request, reverse("invoices:list"))
+
+
+@permission_required("invoices.change_invoice", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def invoice_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel an issued invoice with a reason: the cancellation invoice is
+    made, issued and shown."""
+    invoice = get_object_or_404(Invoice, pk=pk)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cancellation = services.invoice_cancel(
+                invoice_id=invoice.pk, reason=form.cleaned_data["reason"], user=request.user
+            )
+        except ValidationError as error:
+            form.add_service_error(error)
+        except DatabaseError:
+            logger.exception("Cancelling invoice %s failed", invoice.pk)
+            form.add_error(None, SAVE_FAILED)
+        else:
+            messages.success(
+                request,
+                _("Invoice %(number)s cancelled by cancellation invoice %(cancellation)s.")
+                % {"number": invoice.number, "cancellation": cancellation.number},
+            )
+            return _to(request, _detail_url(cancellation))
+    context = {"invoice": invoice, "form": form}
+    return render_page_or_partial(request, "invoices/invoice_cancel.html", "modal", context)
+
+
+# --- Payments --------------------------------------------------------------------------
+
+
+@permission_required("invoices.add_payment", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def payment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    page = _page(pk)
+    invoice = page.invoice
+    form = PaymentForm(request.POST or None, open_amount=page.open)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.payment_add(
+                invoice_id=invoice.pk,
+                method=data["method"],
+                amount=data["amount"],
+                paid_on=data["paid_on"],
+                receipt_number=data["receipt_number"],
+                note=data["note"],
+                user=request.user,
+            )
+        except ValidationError as error:
+            form.add_service_error(error)
+        except DatabaseError:
+            logger.exception("Recording a payment of invoice %s failed", invoice.pk)
+            form.add_error(None, SAVE_FAILED)
+        else:
+            messages.success(request, _("Payment recorded."))
+            return _refresh(request, invoice)
+    context = {"invoice": invoice, "page": page, "form": form}
+    return render_page_or_partial(request, "invoices/payment_form.html", "modal", context)
+
+
+@permission_required("invoices.delete_payment", raise_exception=True)
+@require_http_methods(["POST"])
+def payment_remove(request: HttpRequest, pk: int, payment_id: int) -> HttpResponse:
+    invoice = get_object_or_404(Invoice, pk=pk)
+    try:
+        services.payment_remove(invoice_id=invoice.pk, payment_id=payment_id, user=request.user)
+    except Payment.DoesNotExist:
+        raise Http404 from None
+    except ValidationError as error:
+        messages.error(request, _refusal(error))
+    except DatabaseError:
+        logger.exception("Removing payment %s of invoice %s failed", payment_id, invoice.pk)
+        messages.error(request, SAVE_FAILED)
+    else:
+        messages.success(request, _("Payment removed."))
+    return _refresh(request, invoice)
+
+
+# --- The PDF ---------------------------------------------------------------------------
+
+
+@permission_required("invoices.view_invoice", raise_exception=True)
+@require_http_methods(["GET"])
+def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The PDF as it was drawn when the invoice was issued, byte for byte."""
+    document = get_object_or_404(
+        InvoiceDocument.objects.select_related("invoice").only(
+            "pdf", "sha256", "invoice__number", "invoice__kind"
+        ),
+        invoice_id=pk,
+    )
+    response = HttpResponse(bytes(document.pdf), content_type="application/pdf")
+    name = document.invoice.number.replace("/", "-")
+    prefix = "Stornorechnung" if document.invoice.kind == "cancellation" else "Rechnung"
+    response["Content-Disposition"] = f'attachment; filename="{prefix}-{name}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["ETag"] = f'"{document.sha256}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- The list --------------------------------------------------------------------------
+
+
+@permission_required("invoices.view_invoice", raise_exception=True)
+@require_http_methods(["GET"])
+def invoice_list(request: HttpRequest) -> HttpResponse:
+    form = InvoiceFilterForm(request.GET or None)
+    filters = form.filters()
+    page_size = PageSizeForm(request.GET, sizes=settings.TABLE_PAGE_SIZES).size
+    filtered = any(filters.values())
+    paginator = TablePaginator(
+        selectors.invoice_list(**filters),
+        page_size,
+        filtered=filtered,
+        estimate_key=("invoices.Invoice", "list"),
+    )
+    page = paginator.get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "rows": selectors.list_rows(page.object_list),
+        "filtered": filtered,
+        "table_id": "#invoice-table",
+    }
+    return render_page_or_partial(request, "invoices/invoice_list.html", "table", context)
