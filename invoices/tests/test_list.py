@@ -1,0 +1,131 @@
+"""The invoice list: newest first, filtered by state and invoice date,
+searched by number or customer name, paged with the project's paginator,
+and as many queries for one row as for many."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from customers.tests import factories as customer_factories
+from invoices import services
+from invoices.models import Method, State
+from invoices.tests.factories import BOOK, draft, issued
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+TODAY = timezone.localdate()
+
+
+@pytest.fixture
+def erika():
+    return customer_factories.customer(first_name="Erika", last_name="Muster")
+
+
+@pytest.fixture
+def otto():
+    return customer_factories.customer(first_name="Otto", last_name="Brillmann")
+
+
+def listed(client, **params) -> list[int]:
+    response = client.get(reverse("invoices:list"), params)
+    assert response.status_code == 200
+    return [row.pk for row in response.context["rows"]]
+
+
+def pay(invoice, amount):
+    services.payment_add(
+        invoice_id=invoice.pk, method=Method.EC, amount=Decimal(amount), paid_on=TODAY
+    )
+
+
+def test_the_list_shows_invoices_newest_first_and_the_nav_leads_there(staff_client, erika):
+    first, second = issued(erika), draft(erika)
+    response = staff_client.get(reverse("invoices:list"))
+    html = response.content.decode()
+    assert f'href="{reverse("invoices:list")}"' in html  # the main navigation
+    assert listed(staff_client) == [second.pk, first.pk]
+    assert first.number in html and "289,00\xa0€" in html
+    partial = staff_client.get(reverse("invoices:list"), **HTMX)
+    assert "<html" not in partial.content.decode()
+    assert 'id="invoice-table"' in partial.content.decode()
+
+
+def test_the_list_filters_by_state(staff_client, erika):
+    open_invoice = issued(erika)
+    partly = issued(erika)
+    pay(partly, "10.00")
+    paid = issued(erika)
+    pay(paid, "289.00")
+    cancelled = issued(erika)
+    cancellation = services.invoice_cancel(invoice_id=cancelled.pk, reason="Falsch")
+    a_draft = draft(erika)
+    assert listed(staff_client, state=State.OPEN) == [open_invoice.pk]
+    assert listed(staff_client, state=State.PARTLY_PAID) == [partly.pk]
+    assert listed(staff_client, state=State.PAID) == [paid.pk]
+    assert listed(staff_client, state=State.CANCELLED) == [cancellation.pk, cancelled.pk]
+    assert listed(staff_client, state=State.DRAFT) == [a_draft.pk]
+    # The filter and the page's badge follow the same rule.
+    page = staff_client.get(reverse("invoices:list"))
+    assert {row.pk: row.state for row in page.context["rows"]} == {
+        open_invoice.pk: State.OPEN,
+        partly.pk: State.PARTLY_PAID,
+        paid.pk: State.PAID,
+        cancelled.pk: State.CANCELLED,
+        cancellation.pk: State.CANCELLED,
+        a_draft.pk: State.DRAFT,
+    }
+    # An unknown state is ignored, not an error page.
+    assert len(listed(staff_client, state="bogus")) == 6
+
+
+def test_the_list_filters_by_invoice_date(staff_client, erika):
+    old = issued(erika)
+    new = issued(erika)
+    day = TODAY.strftime("%d.%m.%Y")
+    assert set(listed(staff_client, since=day, until=day)) == {old.pk, new.pk}
+    tomorrow = (TODAY + datetime.timedelta(days=1)).strftime("%d.%m.%Y")
+    assert listed(staff_client, since=tomorrow) == []
+    yesterday = (TODAY - datetime.timedelta(days=1)).strftime("%d.%m.%Y")
+    assert listed(staff_client, until=yesterday) == []
+    assert len(listed(staff_client, since="gestern")) == 2  # what does not parse is ignored
+
+
+def test_the_list_searches_number_and_customer_name(staff_client, erika, otto):
+    hers, his = issued(erika), issued(otto)
+    counter_sale = issued(None, lines=(BOOK,))
+    his_draft = draft(otto)
+    assert listed(staff_client, q=hers.number) == [hers.pk]
+    assert listed(staff_client, q=counter_sale.number[-3:]) == [counter_sale.pk]
+    assert listed(staff_client, q="brillm") == [his_draft.pk, his.pk]
+    assert listed(staff_client, q="erika muster") == [hers.pk]
+    assert listed(staff_client, q="niemand") == []
+
+
+def test_the_list_pages_and_reads_the_same_queries_for_more_rows(staff_client, erika, otto):
+    def queries(**params) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = staff_client.get(reverse("invoices:list"), params)
+        assert response.status_code == 200
+        return len(captured)
+
+    issued(erika)
+    draft(otto)
+    queries()  # the unfiltered table's size estimate is read once, then reused
+    before, filtered_before = queries(), queries(state=State.OPEN, q="Muster")
+    for _number in range(3):
+        invoice = issued(erika)
+        pay(invoice, "1.00")
+        services.invoice_cancel(invoice_id=invoice.pk, reason="Test")
+        draft(otto, lines=(BOOK, BOOK))
+    assert queries() == before
+    assert queries(state=State.OPEN, q="Muster") == filtered_before
+
+    paged = staff_client.get(reverse("invoices:list"), {"page_size": 25})
+    assert paged.context["page"].paginator.count == 11
+    assert len(paged.context["rows"]) == 11

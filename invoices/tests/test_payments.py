@@ -1,0 +1,245 @@
+"""Payments: recorded for an issued invoice (cash only with the certified
+till's receipt number), the order's deposit taken over, the state computed
+from them (offen, teilweise bezahlt, bezahlt, storniert), never stored;
+and the payment modal on the invoice page."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+from pghistory.models import Events
+
+from customers.tests import factories as customer_factories
+from invoices import selectors, services
+from invoices.models import Method, Payment, State
+from invoices.tests.factories import draft, issued, repair_order
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+TODAY = timezone.localdate()
+
+
+@pytest.fixture
+def customer():
+    return customer_factories.customer(first_name="Erika", last_name="Muster")
+
+
+def pay(invoice, amount, method=Method.EC, **kwargs) -> Payment:
+    return services.payment_add(
+        invoice_id=invoice.pk,
+        method=method,
+        amount=Decimal(amount),
+        paid_on=kwargs.pop("paid_on", TODAY),
+        **kwargs,
+    )
+
+
+def state(invoice) -> str:
+    invoice.refresh_from_db()
+    return selectors.invoice_state(invoice)
+
+
+# --- Services --------------------------------------------------------------------------
+
+
+def test_the_state_follows_the_payments_and_the_cancellation(customer):
+    invoice = issued(customer)  # 289,00 €
+    assert state(invoice) == State.OPEN
+    pay(invoice, "89.00")
+    assert state(invoice) == State.PARTLY_PAID
+    pay(invoice, "150.00", method=Method.INSURER)
+    pay(invoice, "50.00", method=Method.CASH, receipt_number="K-4711")
+    assert state(invoice) == State.PAID
+    cancellation = services.invoice_cancel(invoice_id=invoice.pk, reason="Rückgabe")
+    assert state(invoice) == State.CANCELLED
+    assert state(cancellation) == State.CANCELLED
+    assert state(draft(customer)) == State.DRAFT
+
+
+def test_cash_needs_the_tills_receipt_number(customer):
+    invoice = issued(customer)
+    with pytest.raises(ValidationError) as refused:
+        pay(invoice, "10.00", method=Method.CASH)
+    assert "receipt_number" in refused.value.error_dict
+    assert not Payment.objects.exists()
+    assert pay(invoice, "10.00", method=Method.CASH, receipt_number=" K-1 ").receipt_number == "K-1"
+
+
+@pytest.mark.parametrize(
+    ("amount", "method", "paid_on", "field"),
+    [
+        ("289.01", Method.EC, TODAY, "amount"),
+        ("0.00", Method.EC, TODAY, "amount"),
+        ("-5.00", Method.EC, TODAY, "amount"),
+        ("10.00", Method.EC, TODAY + datetime.timedelta(days=1), "paid_on"),
+        ("10.00", "bitcoin", TODAY, "method"),
+        ("10.00", Method.DEPOSIT, TODAY, "method"),
+    ],
+)
+def test_what_cannot_be_paid_is_refused(customer, amount, method, paid_on, field):
+    invoice = issued(customer)
+    with pytest.raises(ValidationError) as refused:
+        pay(invoice, amount, method=method, paid_on=paid_on)
+    assert field in refused.value.error_dict
+    assert not Payment.objects.exists()
+
+
+def test_no_payment_beyond_the_open_amount(customer):
+    invoice = issued(customer)
+    pay(invoice, "200.00")
+    with pytest.raises(ValidationError) as refused:
+        pay(invoice, "89.01")
+    assert "89,00" in refused.value.error_dict["amount"][0].message
+    pay(invoice, "89.00")
+
+
+def test_a_draft_and_a_cancelled_invoice_take_no_payment(customer):
+    with pytest.raises(ValidationError):
+        pay(draft(customer), "10.00")
+    invoice = issued(customer)
+    payment = pay(invoice, "10.00")
+    services.invoice_cancel(invoice_id=invoice.pk, reason="Falsch")
+    with pytest.raises(ValidationError):
+        pay(invoice, "10.00")
+    with pytest.raises(ValidationError):
+        services.payment_remove(invoice_id=invoice.pk, payment_id=payment.pk)
+    assert Payment.objects.filter(pk=payment.pk).exists()
+
+
+def test_a_payment_removed_stays_in_the_history(customer):
+    invoice = issued(customer)
+    payment = pay(invoice, "289.00")
+    assert state(invoice) == State.PAID
+    services.payment_remove(invoice_id=invoice.pk, payment_id=payment.pk)
+    assert state(invoice) == State.OPEN
+    labels = list(
+        Events.objects.references(payment).order_by("pgh_id").values_list("pgh_label", flat=True)
+    )
+    assert labels == ["insert", "delete"]
+    with pytest.raises(Payment.DoesNotExist):
+        services.payment_remove(invoice_id=invoice.pk, payment_id=payment.pk)
+
+
+def test_the_orders_deposit_is_taken_over_as_a_payment(customer, staff):
+    order = repair_order(customer, deposit=Decimal("100.00"))
+    invoice = services.invoice_from_order(order_id=order.pk, user=staff)
+    (deposit,) = Payment.objects.filter(invoice=invoice)
+    assert (deposit.method, deposit.amount, deposit.created_by) == (
+        Method.DEPOSIT,
+        Decimal("100.00"),
+        staff,
+    )
+    assert deposit.paid_on == timezone.localdate(order.created_at)
+    assert str(order.pk) in deposit.note
+    issued_invoice = services.invoice_issue(invoice_id=invoice.pk)
+    assert state(issued_invoice) == State.PARTLY_PAID
+    pay(issued_invoice, "189.00")
+    assert state(issued_invoice) == State.PAID
+
+
+def test_without_a_deposit_no_payment_and_a_deleted_draft_takes_its_deposit_along(customer):
+    plain = repair_order(customer)
+    assert not services.invoice_from_order(order_id=plain.pk).payments.exists()
+    order = repair_order(customer, deposit=Decimal("20.00"))
+    invoice = services.invoice_from_order(order_id=order.pk)
+    services.invoice_draft_delete(invoice_id=invoice.pk)
+    assert not Payment.objects.filter(invoice_id=invoice.pk).exists()
+    # The order keeps its deposit: the next invoice takes it over again.
+    again = services.invoice_from_order(order_id=order.pk)
+    assert again.payments.get().amount == Decimal("20.00")
+
+
+def test_after_a_cancellation_the_order_can_be_invoiced_again(customer):
+    order = repair_order(customer)
+    first = services.invoice_issue(invoice_id=services.invoice_from_order(order_id=order.pk).pk)
+    with pytest.raises(ValidationError):
+        services.invoice_from_order(order_id=order.pk)
+    services.invoice_cancel(invoice_id=first.pk, reason="Preis falsch")
+    second = services.invoice_from_order(order_id=order.pk)
+    assert second.pk != first.pk
+
+
+# --- The payment modal -----------------------------------------------------------------
+
+
+def test_the_payment_modal_records_a_payment(staff_client, staff, customer):
+    invoice = issued(customer)
+    url = reverse("invoices:payment_add", args=[invoice.pk])
+    page = staff_client.get(reverse("invoices:detail", args=[invoice.pk])).content.decode()
+    assert url in page
+
+    modal = staff_client.get(url, **HTMX)
+    html = modal.content.decode()
+    assert modal.status_code == 200 and "<html" not in html
+    assert 'id="payment-till-note"' in html and "TSE" in html
+    assert 'value="289,00"' in html  # the open amount is offered
+
+    response = staff_client.post(
+        url,
+        {"method": "ec", "amount": "100,50", "paid_on": TODAY.strftime("%d.%m.%Y"), "note": ""},
+        **HTMX,
+    )
+    assert response.status_code == 200
+    assert "closeModal" in response["HX-Trigger"] and "invoiceSaved" in response["HX-Trigger"]
+    payment = Payment.objects.get(invoice=invoice)
+    assert (payment.amount, payment.created_by) == (Decimal("100.50"), staff)
+
+    page = staff_client.get(reverse("invoices:detail", args=[invoice.pk])).content.decode()
+    assert "100,50\xa0€" in page and "188,50\xa0€" in page
+    assert str(State.PARTLY_PAID.label) in page
+
+
+def test_an_invalid_payment_is_shown_in_the_modal(staff_client, customer):
+    invoice = issued(customer)
+    url = reverse("invoices:payment_add", args=[invoice.pk])
+    day = TODAY.strftime("%d.%m.%Y")
+    cash = staff_client.post(url, {"method": "cash", "amount": "10", "paid_on": day}, **HTMX)
+    assert cash.status_code == 200 and "field-error" in cash.content.decode()
+    assert (
+        escape(_("Please enter the receipt number of the till that took the cash."))
+        in cash.content.decode()
+    )
+
+    too_much = staff_client.post(url, {"method": "ec", "amount": "300", "paid_on": day}, **HTMX)
+    assert too_much.status_code == 200 and "field-error" in too_much.content.decode()
+    assert not Payment.objects.exists()
+
+    plain = staff_client.post(url, {"method": "ec", "amount": "89", "paid_on": day})
+    assert plain.status_code == 302
+    assert plain["Location"] == reverse("invoices:detail", args=[invoice.pk])
+
+
+def test_a_payment_is_removed_and_a_paid_invoice_offers_no_payment(staff_client, customer):
+    invoice = issued(customer)
+    payment = pay(invoice, "289.00")
+    page = staff_client.get(reverse("invoices:detail", args=[invoice.pk])).content.decode()
+    assert reverse("invoices:payment_add", args=[invoice.pk]) not in page
+    assert str(State.PAID.label) in page
+    remove = reverse("invoices:payment_remove", args=[invoice.pk, payment.pk])
+    assert remove in page
+    response = staff_client.post(remove, **HTMX)
+    assert response.status_code == 200 and "invoiceSaved" in response["HX-Trigger"]
+    assert not Payment.objects.exists()
+    assert staff_client.post(remove).status_code == 404
+
+
+def test_outsiders_record_and_remove_no_payment(outsider_client, customer):
+    invoice = issued(customer)
+    payment = pay(invoice, "10.00")
+    url = reverse("invoices:payment_add", args=[invoice.pk])
+    day = TODAY.strftime("%d.%m.%Y")
+    response = outsider_client.post(url, {"method": "ec", "amount": "1", "paid_on": day})
+    assert response.status_code == 403
+    assert (
+        outsider_client.post(
+            reverse("invoices:payment_remove", args=[invoice.pk, payment.pk])
+        ).status_code
+        == 403
+    )
+    assert Payment.objects.count() == 1
