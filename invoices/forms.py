@@ -2,6 +2,8 @@
 inputs); the rules live in invoices.services, whose errors the forms show
 next to their fields (ServiceErrorsMixin)."""
 
+from decimal import Decimal
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +22,7 @@ class PaymentForm(ServiceErrorsMixin, forms.Form):
         label=_("Payment method"), choices=ENTERED_METHODS, initial=Method.EC
     )
     amount = forms.DecimalField(
-        label=_("Amount (€)"), max_digits=10, decimal_places=2, min_value=0.01
+        label=_("Amount (€)"), max_digits=10, decimal_places=2, min_value=Decimal("0.01")
     )
     paid_on = DateField(label=_("Paid on"), two_digit_years="near")
     receipt_number = forms.CharField(

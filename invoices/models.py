@@ -408,14 +408,6 @@ class InvoiceDocument(models.Model):
     class Meta:
         verbose_name = _("invoice document")
         verbose_name_plural = _("invoice documents")
-        constraints = [
-            CheckConstraint(
-                condition=Q(sha256__regex=r"^[0-9a-f]{64}$"),
-                name="invoicedocument_sha256_hex",
-                violation_error_message=_("The checksum is 64 hexadecimal digits."),
-                field="sha256",
-            ),
-        ]
 
     def __str__(self) -> str:
         return str(self.invoice)

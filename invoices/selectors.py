@@ -84,6 +84,17 @@ def is_small_amount(invoice: Invoice, lines=None) -> bool:
     return abs(invoice_totals(invoice, lines).gross) <= SMALL_AMOUNT
 
 
+def lacks_address(invoice: Invoice) -> bool:
+    """An issued invoice over 250 € without the customer's postal address,
+    which UStG § 14 (4) asks for: the page warns."""
+    return (
+        invoice.status == Status.ISSUED
+        and not invoice.customer_address.strip()
+        and invoice.gross is not None
+        and abs(invoice.gross) > SMALL_AMOUNT
+    )
+
+
 def is_cancelled(invoice: Invoice) -> bool:
     # The reverse one-to-one, read once (select_related("cancellation") in lists).
     try:
@@ -131,6 +142,14 @@ def state_of(*, status: str, kind: str, cancelled: bool, gross: Decimal, paid: D
     return State.PARTLY_PAID if paid > 0 else State.OPEN
 
 
+def gross_of(invoice: Invoice, lines=None) -> Decimal:
+    """The gross amount written when the invoice was issued, else (a
+    draft) computed from its positions."""
+    if invoice.gross is not None:
+        return invoice.gross
+    return invoice_totals(invoice, lines).gross
+
+
 def invoice_state(invoice: Invoice, *, paid: Decimal | None = None, lines=None) -> str:
     """``paid``: the sum of the payments where known (with_paid: the
     invoice's ``paid``), else read now."""
@@ -138,9 +157,7 @@ def invoice_state(invoice: Invoice, *, paid: Decimal | None = None, lines=None) 
         paid = getattr(invoice, "paid", None)
     if paid is None:
         paid = paid_amount(invoice.pk) if invoice.pk else ZERO
-    gross = invoice.gross
-    if gross is None:
-        gross = invoice_totals(invoice, lines).gross
+    gross = gross_of(invoice, lines)
     return state_of(
         status=invoice.status,
         kind=invoice.kind,
@@ -269,8 +286,6 @@ def list_rows(invoices) -> list[Invoice]:
     rows = list(invoices)
     for invoice in rows:
         lines = invoice.lines.all()
-        invoice.shown_gross = (
-            invoice.gross if invoice.gross is not None else invoice_totals(invoice, lines).gross
-        )
+        invoice.shown_gross = gross_of(invoice, lines)
         invoice.state = invoice_state(invoice, lines=lines)
     return rows

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from customers.models import Customer, postal_address_lines
 from invoices import documents, selectors
 from invoices.models import (
+    SMALL_AMOUNT,
     Invoice,
     InvoiceCounter,
     InvoiceDocument,
@@ -142,13 +143,14 @@ def invoice_from_order(*, order_id: int, user=None) -> Invoice:
         )
         copy.full_clean()
         copy.save()
-    if order.deposit > 0:
-        # The deposit received with the order is paid towards its invoice
-        # (at most the invoice's amount; the rest stays on the order).
+    # The deposit received with the order is paid towards its invoice (at
+    # most the invoice's amount).
+    deposit = min(order.deposit, money.gross)
+    if deposit > 0:
         Payment.objects.create(
             invoice=invoice,
             method=Method.DEPOSIT,
-            amount=min(order.deposit, money.gross) if money.gross > 0 else order.deposit,
+            amount=deposit,
             paid_on=timezone.localdate(order.created_at),
             note=_("Deposit of order %(number)s") % {"number": order.pk},
             created_by=user,
@@ -267,17 +269,25 @@ def _issue(invoice: Invoice, *, customer_copy: tuple[str, str] | None = None) ->
     if not positions:
         raise ValidationError(_("An invoice needs at least one position."))
     invoice.gross = selectors.invoice_totals(invoice, positions).gross
+    if customer_copy is not None:
+        invoice.customer_name, invoice.customer_address = customer_copy
+    elif invoice.customer_id is not None:
+        lines = postal_address_lines(invoice.customer)
+        invoice.customer_name, invoice.customer_address = lines[0], "\n".join(lines[1:])
+    if abs(invoice.gross) > SMALL_AMOUNT and not invoice.customer_name.strip():
+        # UStG § 14 (4): only a small-amount invoice (§ 33 UStDV) may leave
+        # the customer out. (A missing address is told, not refused: the
+        # screens warn, selectors.lacks_address.)
+        raise ValidationError(
+            _("An invoice over %(limit)s names the customer; please choose the customer first.")
+            % {"limit": money(SMALL_AMOUNT)}
+        )
     today = timezone.localdate()
     invoice.year = today.year
     invoice.sequence = _next_sequence(today.year)
     invoice.number = invoice_number(invoice.year, invoice.sequence)
     invoice.issued_on = today
     invoice.delivered_on = invoice.delivered_on or today
-    if customer_copy is not None:
-        invoice.customer_name, invoice.customer_address = customer_copy
-    elif invoice.customer_id is not None:
-        lines = postal_address_lines(invoice.customer)
-        invoice.customer_name, invoice.customer_address = lines[0], "\n".join(lines[1:])
     invoice.shop_name = settings.SHOP_NAME
     invoice.shop_address = settings.SHOP_ADDRESS
     invoice.shop_tax_number = settings.SHOP_TAX_NUMBER
@@ -416,7 +426,7 @@ def payment_add(
     payment.full_clean()
     if paid_on > timezone.localdate():
         raise ValidationError({"paid_on": _("A payment cannot be dated in the future.")})
-    open_amount = invoice.gross - selectors.paid_amount(invoice.pk)
+    open_amount = selectors.gross_of(invoice) - selectors.paid_amount(invoice.pk)
     if payment.amount > open_amount:
         raise ValidationError(
             {

@@ -9,7 +9,26 @@ FRAME = {"description": "Fassung Lindberg", "unit_price": Decimal("289.00"), "va
 BOOK = {"description": "Fachbuch", "quantity": 2, "unit_price": Decimal("9.99"), "vat_rate": 7}
 
 
-def draft(customer=None, lines=(FRAME,), user=None) -> Invoice:
+# A customer with a postal address is made unless one (or None: a counter
+# sale, up to 250 € gross) is given: an invoice over 250 € names them.
+SOMEONE = object()
+
+
+def someone():
+    from customers.tests import factories as customer_factories
+
+    return customer_factories.customer(
+        first_name="Karl",
+        last_name="Kunde",
+        street="Marktplatz 1",
+        postcode="80331",
+        town="München",
+    )
+
+
+def draft(customer=SOMEONE, lines=(FRAME,), user=None) -> Invoice:
+    if customer is SOMEONE:
+        customer = someone()
     invoice = services.invoice_create(customer_id=customer.pk if customer else None, user=user)
     for data in lines:
         services.invoice_line_add(invoice_id=invoice.pk, data=data)
@@ -17,7 +36,7 @@ def draft(customer=None, lines=(FRAME,), user=None) -> Invoice:
     return invoice
 
 
-def issued(customer=None, lines=(FRAME,), user=None) -> Invoice:
+def issued(customer=SOMEONE, lines=(FRAME,), user=None) -> Invoice:
     invoice = draft(customer, lines, user)
     return services.invoice_issue(invoice_id=invoice.pk, user=user)
 

@@ -313,3 +313,22 @@ def test_cancelling_twice_shows_the_refusal_in_the_modal(staff_client, customer)
         _("Invoice %(number)s has been cancelled already.") % {"number": invoice.number}
     ) in text_of(response)
     assert Invoice.objects.filter(kind=Kind.CANCELLATION).count() == 1
+
+
+def test_over_250_euros_the_customer_is_named_and_the_address_asked_for(staff_client):
+    counter_sale = draft(None)  # 289,00 €
+    response = staff_client.post(reverse("invoices:issue", args=[counter_sale.pk]), follow=True)
+    assert escape(
+        _("An invoice over %(limit)s names the customer; please choose the customer first.")
+        % {"limit": "250,00\xa0€"}
+    ) in text_of(response)
+    counter_sale.refresh_from_db()
+    assert counter_sale.status == Status.DRAFT
+
+    no_address = customer_factories.customer(first_name="Ohne", last_name="Adresse")
+    invoice = issued(no_address)
+    page = text_of(staff_client.get(reverse("invoices:detail", args=[invoice.pk])))
+    assert 'id="invoice-lacks-address"' in page
+    small = issued(no_address, lines=(BOOK,))
+    page = text_of(staff_client.get(reverse("invoices:detail", args=[small.pk])))
+    assert 'id="invoice-lacks-address"' not in page

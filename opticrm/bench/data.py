@@ -823,7 +823,14 @@ def orders_top_up(*, customers: int, detail_customer_id: int, now=None) -> dict[
     events = ["orders_orderlineevent", "orders_orderevent"]
     # Invoices name their orders: the replaced orders take theirs along (the
     # benchmark's database is its own; TRUNCATE passes the invoices' guards).
-    invoices = ["invoices_invoiceline", "invoices_invoice", "invoices_invoicecounter"]
+    invoices = [
+        "invoices_paymentevent",
+        "invoices_payment",
+        "invoices_invoicedocument",
+        "invoices_invoiceline",
+        "invoices_invoice",
+        "invoices_invoicecounter",
+    ]
     with connection.cursor() as cursor:
         with transaction.atomic():
             indexes = _secondary_indexes(cursor, list(ORDERS_TABLES))

@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from appointments.tests.factories import appointment, calendar_for
 from customers.tests import factories as customer_factories
+from invoices import services as invoice_services
 from orders import services as order_services
 from prescriptions.tests.factories import fitting, refraction
 from products.tests.factories import product
@@ -52,7 +53,16 @@ def records(owner):
         "fitting": fitting(customer, owner),
         "token": calendar_for(owner).feed_token,
         "order": _order(customer, owner),
+        "invoice": _invoice(customer, owner),
     }
+
+
+def _invoice(customer, owner):
+    invoice = invoice_services.invoice_create(customer_id=customer.pk, user=owner)
+    invoice_services.invoice_line_add(
+        invoice_id=invoice.pk, data={"description": "Anpassung", "unit_price": Decimal("20")}
+    )
+    return invoice
 
 
 def _order(customer, owner):
@@ -81,6 +91,11 @@ def _url(pattern: str, records) -> str:
             .replace("<slug:name>", "angebot")
         )
         pk = order.pk
+    elif pattern.startswith("invoices/"):
+        pattern = pattern.replace("<int:order_id>", str(records["order"].pk)).replace(
+            "<int:payment_id>", "1"
+        )
+        pk = records["invoice"].pk
     elif "fittings/" in pattern:
         pk = records["fitting"].pk
     else:

@@ -1,0 +1,105 @@
+"""An invoice in a real browser, as the shop makes it: from the order page
+to a draft, issued after the confirmation modal, the rest paid in the
+payment modal, and cancelled with a reason in its modal, which leads to the
+cancellation invoice. Buttons are found by their data attributes, so the
+test holds before and after the German translation."""
+
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import Page, expect
+
+from appointments.tests.test_browser_list import settled
+from customers.tests import factories as customer_factories
+from invoices.models import Invoice, InvoiceDocument, Kind, Payment, State
+from invoices.tests.factories import repair_order
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SHOTS = Path("/tmp/invoice_shots")
+
+
+def shot(page: Page, name: str) -> None:
+    """A screenshot for people to judge the layout, only when asked for."""
+    if os.environ.get("SCREENSHOTS") != "1":
+        return
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    settled(page)
+    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
+
+
+def modal(page: Page):
+    return page.locator("dialog#modal")
+
+
+def badge(page: Page):
+    return page.locator("#invoice-state")
+
+
+def test_from_the_order_to_a_paid_and_then_cancelled_invoice(logged_in_page, live_server):
+    page = logged_in_page
+    customer = customer_factories.customer(
+        first_name="Erika",
+        last_name="Muster",
+        street="Lindenweg 3",
+        postcode="80331",
+        town="München",
+    )
+    order = repair_order(customer, deposit=Decimal("100.00"))
+
+    page.goto(live_server.url + reverse("orders:detail", args=[order.pk]))
+    page.locator("[data-create-invoice]").click()
+    invoice = Invoice.objects.get(order=order)
+    page.wait_for_url(live_server.url + reverse("invoices:detail", args=[invoice.pk]))
+    expect(badge(page)).to_have_text(str(State.DRAFT.label))
+    expect(page.locator("#invoice-payments")).to_contain_text("100,00")
+
+    page.locator("[data-issue]").click()
+    expect(modal(page)).to_be_visible()
+    settled(page)
+    modal(page).locator("button[type=submit]").click()
+    expect(modal(page)).to_be_hidden()
+    expect(badge(page)).to_have_text(str(State.PARTLY_PAID.label))
+    invoice.refresh_from_db()
+    expect(page.locator("h1")).to_contain_text(invoice.number)
+    assert InvoiceDocument.objects.filter(invoice=invoice).exists()
+    expect(page.locator("#invoice-pdf")).to_be_visible()
+    shot(page, "issued")
+
+    page.locator("[data-pay]").click()
+    expect(modal(page)).to_be_visible()
+    settled(page)
+    dialog = modal(page)
+    expect(dialog.locator("#payment-till-note")).to_be_visible()
+    # The open amount is offered; cash asks for the till's receipt first.
+    expect(dialog.locator("#id_amount")).to_have_value("189,00")
+    dialog.locator("#id_method").select_option("cash")
+    dialog.locator("button[type=submit]").click()
+    expect(dialog.locator(".field-error")).to_be_visible()
+    shot(page, "payment-modal")
+    settled(page)
+    dialog.locator("#id_receipt_number").fill("K-4711")
+    dialog.locator("button[type=submit]").click()
+    expect(modal(page)).to_be_hidden()
+    expect(badge(page)).to_have_text(str(State.PAID.label))
+    assert Payment.objects.get(invoice=invoice, method="cash").receipt_number == "K-4711"
+
+    page.locator("[data-cancel]").click()
+    expect(modal(page)).to_be_visible()
+    settled(page)
+    modal(page).locator("#id_reason").fill("Falscher Preis")
+    modal(page).locator("button[type=submit]").click()
+    page.wait_for_url(lambda url: "/invoices/" in url and f"/{invoice.pk}/" not in url)
+    cancellation = Invoice.objects.get(cancels=invoice)
+    assert cancellation.kind == Kind.CANCELLATION
+    expect(page.locator("h1")).to_contain_text(cancellation.number)
+    expect(badge(page)).to_have_text(str(State.CANCELLED.label))
+    shot(page, "cancellation")
+    page.goto(live_server.url + reverse("orders:detail", args=[order.pk]))
+    expect(page.locator("#order-invoices")).to_contain_text(cancellation.number)
+    page.goto(live_server.url + reverse("invoices:list"))
+    expect(page.locator("#invoice-table")).to_contain_text(invoice.number)
+    shot(page, "list")
