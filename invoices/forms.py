@@ -74,3 +74,15 @@ class InvoiceFilterForm(forms.Form):
             "until": data.get("until"),
             "query": (data.get("q") or "").strip(),
         }
+
+
+class DraftForm(ServiceErrorsMixin, forms.Form):
+    """A draft's own fields (services.DRAFT_FIELDS): the delivery date."""
+
+    delivered_on = DateField(
+        label=_("Delivery date"),
+        two_digit_years="near",
+        required=False,
+        help_text=_("The day of the delivery or service; empty: the invoice date."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)

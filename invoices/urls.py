@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.invoice_list, name="list"),
     path("from-order/<int:order_id>/", views.invoice_from_order, name="from_order"),
     path("<int:pk>/", views.invoice_detail, name="detail"),
+    path("<int:pk>/edit/", views.invoice_edit, name="edit"),
     path("<int:pk>/issue/", views.invoice_issue, name="issue"),
     path("<int:pk>/delete/", views.invoice_delete, name="delete"),
     path("<int:pk>/cancel/", views.invoice_cancel, name="cancel"),

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from invoices import selectors, services
-from invoices.forms import CancelForm, InvoiceFilterForm, PaymentForm
+from invoices.forms import CancelForm, DraftForm, InvoiceFilterForm, PaymentForm
 from invoices.models import Invoice, InvoiceDocument, Payment, State, Status
 from opticrm.lib.forms import PageSizeForm
 from opticrm.lib.htmx import close_modal, render_page_or_partial
@@ -153,6 +153,40 @@ def _version_of(request: HttpRequest) -> int | None:
     if not value:
         return None
     return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else -1
+
+
+@permission_required("invoices.change_invoice", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """A draft's delivery date (the rest comes from the order)."""
+    invoice = get_object_or_404(Invoice, pk=pk)
+    form = DraftForm(
+        request.POST or None,
+        initial={"delivered_on": invoice.delivered_on, "version": invoice.version},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invoice_update(
+                invoice_id=invoice.pk,
+                data={"delivered_on": form.cleaned_data["delivered_on"]},
+                version=form.cleaned_data["version"],
+                user=request.user,
+            )
+        except services.InvoiceConflict as conflict:
+            # The form again with the current version, to be checked and saved once more.
+            form.data = form.data.copy()
+            form.data["version"] = str(conflict.current.version)
+            form.add_error(None, CONFLICT)
+        except ValidationError as error:
+            form.add_service_error(error)
+        except DatabaseError:
+            logger.exception("Saving invoice draft %s failed", invoice.pk)
+            form.add_error(None, SAVE_FAILED)
+        else:
+            messages.success(request, _("Invoice draft saved."))
+            return _refresh(request, invoice)
+    context = {"invoice": invoice, "form": form}
+    return render_page_or_partial(request, "invoices/invoice_edit.html", "modal", context)
 
 
 @permission_required("invoices.change_invoice", raise_exception=True)

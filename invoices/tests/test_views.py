@@ -3,6 +3,7 @@ order page, the invoice page (full and htmx partial) with its § 14 content,
 issuing, deleting a draft, cancelling with a reason, refusals as messages
 (never a 500), permissions, and constant queries."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -332,3 +333,36 @@ def test_over_250_euros_the_customer_is_named_and_the_address_asked_for(staff_cl
     small = issued(no_address, lines=(BOOK,))
     page = text_of(staff_client.get(reverse("invoices:detail", args=[small.pk])))
     assert 'id="invoice-lacks-address"' not in page
+
+
+def test_a_drafts_delivery_date_is_set_in_its_modal(staff_client, customer):
+    invoice = draft(customer)
+    url = reverse("invoices:edit", args=[invoice.pk])
+    assert url in text_of(staff_client.get(reverse("invoices:detail", args=[invoice.pk])))
+    modal = staff_client.get(url, **HTMX)
+    assert modal.status_code == 200 and "<html" not in text_of(modal)
+
+    invalid = staff_client.post(
+        url, {"delivered_on": "31.02.2026", "version": invoice.version}, **HTMX
+    )
+    assert invalid.status_code == 200 and "field-error" in text_of(invalid)
+
+    delivered = timezone.localdate() - datetime.timedelta(days=3)
+    response = staff_client.post(
+        url, {"delivered_on": german_date(delivered), "version": invoice.version}, **HTMX
+    )
+    assert "closeModal" in response["HX-Trigger"]
+    invoice.refresh_from_db()
+    assert invoice.delivered_on == delivered
+
+    # An old form (the version before) is refused, with the current version to retry.
+    stale = staff_client.post(url, {"delivered_on": "", "version": invoice.version - 1}, **HTMX)
+    assert stale.status_code == 200 and f'value="{invoice.version}"' in text_of(stale)
+    invoice.refresh_from_db()
+    assert invoice.delivered_on == delivered
+
+    done = services.invoice_issue(invoice_id=invoice.pk)
+    assert done.delivered_on == delivered
+    refused = staff_client.post(url, {"delivered_on": "", "version": done.version}, **HTMX)
+    assert refused.status_code == 200 and done.number in text_of(refused)
+    assert url not in text_of(staff_client.get(reverse("invoices:detail", args=[invoice.pk])))
