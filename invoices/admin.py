@@ -163,3 +163,7 @@ class InvoiceDocumentAdmin(ReadOnlyAdmin):
     search_fields = ["=invoice__number", "=sha256"]
     raw_id_fields = ["invoice"]
     exclude = ["pdf"]
+
+    def get_queryset(self, request):
+        # The PDFs stay in the database: the list shows their checksums.
+        return super().get_queryset(request).defer("pdf")

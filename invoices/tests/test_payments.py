@@ -243,3 +243,14 @@ def test_outsiders_record_and_remove_no_payment(outsider_client, customer):
         == 403
     )
     assert Payment.objects.count() == 1
+
+
+def test_the_admin_lists_payments_and_documents_read_only(owner_client, customer):
+    invoice = issued(customer)
+    pay(invoice, "10.00", method=Method.CASH, receipt_number="K-9")
+    payments = owner_client.get(reverse("admin:invoices_payment_changelist"))
+    assert payments.status_code == 200 and "K-9" in payments.content.decode()
+    documents = owner_client.get(reverse("admin:invoices_invoicedocument_changelist"))
+    assert documents.status_code == 200
+    assert invoice.document.sha256 in documents.content.decode()
+    assert owner_client.get(reverse("admin:invoices_payment_add")).status_code == 403
