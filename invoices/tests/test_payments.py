@@ -254,3 +254,32 @@ def test_the_admin_lists_payments_and_documents_read_only(owner_client, customer
     assert documents.status_code == 200
     assert invoice.document.sha256 in documents.content.decode()
     assert owner_client.get(reverse("admin:invoices_payment_add")).status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_payments_at_once_never_pay_more_than_is_open():
+    import threading
+
+    from django.db import connections
+
+    invoice = issued()  # 289,00 €
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def pay_200():
+        try:
+            barrier.wait()
+            pay(invoice, "200.00")
+            outcomes.append("paid")
+        except ValidationError:
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=pay_200) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["paid", "refused"]
+    assert selectors.paid_amount(invoice.pk) == Decimal("200.00")
