@@ -1,4 +1,6 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from invoices import selectors, services
@@ -109,12 +111,28 @@ class InvoiceAdmin(admin.ModelAdmin):
         return actions
 
     def save_model(self, request, obj, form, change):
-        services.invoice_update(
-            invoice_id=obj.pk,
-            data={name: form.cleaned_data[name] for name in services.DRAFT_FIELDS},
-            version=form.cleaned_data.get("loaded_version"),
-            user=request.user,
-        )
+        try:
+            services.invoice_update(
+                invoice_id=obj.pk,
+                data={name: form.cleaned_data[name] for name in services.DRAFT_FIELDS},
+                version=form.cleaned_data.get("loaded_version"),
+                user=request.user,
+            )
+        except (services.InvoiceConflict, ValidationError) as error:
+            # Changed or issued since the form was loaded: nothing is saved
+            # (kept on the request: the admin object serves every request).
+            request.invoice_refused = error
+
+    def response_change(self, request, obj):
+        error = getattr(request, "invoice_refused", None)
+        if error is None:
+            return super().response_change(request, obj)
+        if isinstance(error, services.InvoiceConflict):
+            text = _("Someone else changed this invoice in the meantime; nothing was saved.")
+        else:
+            text = " ".join(error.messages)
+        self.message_user(request, text, level=messages.ERROR)
+        return HttpResponseRedirect(request.path)
 
     def delete_model(self, request, obj):
         services.invoice_draft_delete(invoice_id=obj.pk, user=request.user)

@@ -13,6 +13,7 @@ from invoices.models import (
     Invoice,
     InvoiceLine,
     Kind,
+    Method,
     Payment,
     State,
     Status,
@@ -112,6 +113,21 @@ def paid_amount(invoice_id: int) -> Decimal:
     return total or ZERO
 
 
+def open_for(invoice: Invoice, *, insurer: bool) -> Decimal:
+    """What is still open of an issued invoice for one payer: the insurer
+    its share (GKV), the customer the rest (gross less the share); each
+    payer's payments count against their own part alone."""
+    payments = Payment.objects.filter(invoice_id=invoice.pk)
+    if insurer:
+        part = invoice.insurer_share
+        payments = payments.filter(method=Method.INSURER)
+    else:
+        part = gross_of(invoice) - invoice.insurer_share
+        payments = payments.exclude(method=Method.INSURER)
+    paid = payments.aggregate(total=Sum("amount"))["total"] or ZERO
+    return part - paid
+
+
 def _paid_subquery() -> Coalesce:
     paid = (
         Payment.objects.filter(invoice=OuterRef("pk"))
@@ -201,6 +217,15 @@ class InvoicePage:
     def open(self) -> Decimal:
         """What is still to be paid, by the customer and the insurer."""
         return self.totals.gross - self.paid
+
+    @property
+    def customer_open(self) -> Decimal:
+        """What the customer still pays (the insurer's share is its own)."""
+        paid = sum(
+            (payment.amount for payment in self.payments if payment.method != Method.INSURER),
+            ZERO,
+        )
+        return self.totals.gross - self.invoice.insurer_share - paid
 
     @property
     def small_amount(self) -> bool:

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from customers.models import Customer, postal_address_lines
@@ -145,14 +145,16 @@ def invoice_from_order(*, order_id: int, user=None) -> Invoice:
         copy.save()
     # The deposit received with the order is paid towards its invoice (at
     # most the invoice's amount).
-    deposit = min(order.deposit, money.gross)
+    deposit = min(order.deposit, money.gross - money.insurer)
     if deposit > 0:
+        with translation.override(settings.LANGUAGE_CODE):  # kept as written
+            note = _("Deposit of order %(number)s") % {"number": order.pk}
         Payment.objects.create(
             invoice=invoice,
             method=Method.DEPOSIT,
             amount=deposit,
             paid_on=timezone.localdate(order.created_at),
-            note=_("Deposit of order %(number)s") % {"number": order.pk},
+            note=note,
             created_by=user,
         )
     return invoice
@@ -168,6 +170,15 @@ def invoice_update(
     if unknown:
         raise ValueError(f"not invoice fields: {sorted(unknown)}")
     _refuse_unless_draft(invoice)
+    if "customer" in data:
+        customer = data["customer"]
+        customer_id = getattr(customer, "pk", customer)
+        if invoice.order_id is not None and customer_id != invoice.customer_id:
+            raise ValidationError(
+                {"customer": _("An order's invoice is made out to the order's customer.")}
+            )
+        if customer_id is not None and not Customer.objects.alive().filter(pk=customer_id).exists():
+            raise ValidationError({"customer": _("This customer has been deleted.")})
     for name, value in data.items():
         setattr(invoice, name, value)
     _save(invoice, set(data))
@@ -387,7 +398,10 @@ def _locked_for_payment(invoice_id: int) -> Invoice:
 
 
 def _refuse_if_cancelled(invoice: Invoice) -> None:
-    if invoice.kind == Kind.CANCELLATION or selectors.is_cancelled(invoice):
+    # Asked after the lock, in a statement of its own: a cancellation made
+    # while this waited for the lock is not in the locking query's snapshot
+    # (the original's row is locked, never updated, by invoice_cancel).
+    if invoice.kind == Kind.CANCELLATION or Invoice.objects.filter(cancels_id=invoice.pk).exists():
         raise ValidationError(
             _("Invoice %(number)s has been cancelled; its payments stay as they are.")
             % {"number": invoice.number}
@@ -426,7 +440,7 @@ def payment_add(
     payment.full_clean()
     if paid_on > timezone.localdate():
         raise ValidationError({"paid_on": _("A payment cannot be dated in the future.")})
-    open_amount = selectors.gross_of(invoice) - selectors.paid_amount(invoice.pk)
+    open_amount = selectors.open_for(invoice, insurer=method == Method.INSURER)
     if payment.amount > open_amount:
         raise ValidationError(
             {
@@ -443,7 +457,13 @@ def payment_remove(*, invoice_id: int, payment_id: int, user=None) -> None:
     """Remove a payment recorded by mistake (the history keeps that it was
     there); a cancelled invoice's payments stay."""
     invoice = _locked_for_payment(invoice_id)
+    if invoice.status != Status.ISSUED:
+        raise ValidationError(_("Please issue the invoice before recording a payment."))
     _refuse_if_cancelled(invoice)
-    deleted, _kinds = Payment.objects.filter(pk=payment_id, invoice=invoice).delete()
+    payments = Payment.objects.filter(pk=payment_id, invoice=invoice)
+    if payments.filter(method=Method.DEPOSIT).exists():
+        # Taken with the order, not booked here: it could not be entered again.
+        raise ValidationError(_("The deposit of the order cannot be removed from its invoice."))
+    deleted, _kinds = payments.delete()
     if not deleted:
         raise Payment.DoesNotExist(f"invoice {invoice_id} has no payment {payment_id}")

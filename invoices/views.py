@@ -12,14 +12,15 @@ from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from invoices import selectors, services
 from invoices.forms import CancelForm, DraftForm, InvoiceFilterForm, PaymentForm
-from invoices.models import Invoice, InvoiceDocument, Payment, State, Status
+from invoices.models import Invoice, InvoiceDocument, Kind, Payment, State, Status
 from opticrm.lib.forms import PageSizeForm
 from opticrm.lib.htmx import close_modal, render_page_or_partial
 from opticrm.lib.pagination import TablePaginator
@@ -258,7 +259,7 @@ def invoice_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def payment_add(request: HttpRequest, pk: int) -> HttpResponse:
     page = _page(pk)
     invoice = page.invoice
-    form = PaymentForm(request.POST or None, open_amount=page.open)
+    form = PaymentForm(request.POST or None, open_amount=page.customer_open)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -316,7 +317,12 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response = HttpResponse(bytes(document.pdf), content_type="application/pdf")
     name = document.invoice.number.replace("/", "-")
-    prefix = "Stornorechnung" if document.invoice.kind == "cancellation" else "Rechnung"
+    with translation.override(settings.LANGUAGE_CODE):  # the name the PDF says it is
+        prefix = (
+            pgettext("file name", "Cancellation invoice")
+            if document.invoice.kind == Kind.CANCELLATION
+            else pgettext("file name", "Invoice")
+        )
     response["Content-Disposition"] = f'attachment; filename="{prefix}-{name}.pdf"'
     response["X-Content-Type-Options"] = "nosniff"
     response["ETag"] = f'"{document.sha256}"'

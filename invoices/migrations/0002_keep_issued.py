@@ -6,7 +6,7 @@ A draft may change, and becomes issued by one UPDATE (the number given);
 from then on its row is final, but for its link to an order that is erased
 with its customer. A position's write locks its invoice's row
 (FOR SHARE), so a position cannot slip in while the invoice is being issued.
-The counter of numbers only counts up, one at a time, and is never deleted:
+The counter of numbers starts at 0, only counts up, one at a time, and is never deleted:
 a number once given is not given again."""
 
 from django.db import migrations
@@ -72,6 +72,13 @@ FOR EACH ROW EXECUTE FUNCTION invoices_keep_issued_lines();
 CREATE OR REPLACE FUNCTION invoices_counter_counts_up() RETURNS trigger
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
+    IF TG_OP = 'INSERT' THEN
+        IF NEW.last <> 0 THEN
+            RAISE EXCEPTION 'the invoice counter of % starts at 0', NEW.year
+                USING ERRCODE = 'restrict_violation';
+        END IF;
+        RETURN NEW;
+    END IF;
     IF TG_OP = 'DELETE' OR NEW.year <> OLD.year OR NEW.last <> OLD.last + 1 THEN
         RAISE EXCEPTION 'the invoice counter of % only counts up by one', OLD.year
             USING ERRCODE = 'restrict_violation';
@@ -80,7 +87,7 @@ BEGIN
 END
 $$;
 CREATE TRIGGER invoices_counter_counts_up
-BEFORE UPDATE OR DELETE ON invoices_invoicecounter
+BEFORE INSERT OR UPDATE OR DELETE ON invoices_invoicecounter
 FOR EACH ROW EXECUTE FUNCTION invoices_counter_counts_up();
 """
 

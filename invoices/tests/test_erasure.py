@@ -37,7 +37,8 @@ def test_erasing_a_customer_with_an_invoiced_order_deletes_the_order_and_drafts(
     invoice = services.invoice_issue(
         invoice_id=services.invoice_from_order(order_id=order.pk, user=optician).pk
     )
-    draft = services.invoice_from_order(order_id=order.pk, user=optician)
+    second = order_with_positions(customer, optician)
+    draft = services.invoice_from_order(order_id=second.pk, user=optician)
     plan = customer_selectors.erasure_plan(customer_id=customer.pk)
     assert [(count, reason) for _what, count, reason in plan.kept] == [
         (1, "§ 147 AO: Rechnungen werden 8 Jahre aufbewahrt")
@@ -46,7 +47,7 @@ def test_erasing_a_customer_with_an_invoiced_order_deletes_the_order_and_drafts(
 
     customer_services.customer_erase(customer_id=customer.pk)
 
-    assert not Order.objects.filter(pk=order.pk).exists()
+    assert not Order.objects.filter(pk__in=[order.pk, second.pk]).exists()
     assert not Invoice.objects.filter(pk=draft.pk).exists()
     kept = Invoice.objects.get(pk=invoice.pk)
     assert (kept.order_id, kept.number, kept.customer_name) == (

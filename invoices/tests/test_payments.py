@@ -8,15 +8,17 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from pghistory.models import Events
 
+from customers import services as customer_services
 from customers.tests import factories as customer_factories
 from invoices import selectors, services
-from invoices.models import Method, Payment, State
+from invoices.models import Invoice, InvoiceCounter, Method, Payment, State
 from invoices.tests.factories import draft, issued, repair_order
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +55,7 @@ def test_the_state_follows_the_payments_and_the_cancellation(customer):
     assert state(invoice) == State.OPEN
     pay(invoice, "89.00")
     assert state(invoice) == State.PARTLY_PAID
-    pay(invoice, "150.00", method=Method.INSURER)
+    pay(invoice, "150.00", method=Method.TRANSFER)
     pay(invoice, "50.00", method=Method.CASH, receipt_number="K-4711")
     assert state(invoice) == State.PAID
     cancellation = services.invoice_cancel(invoice_id=invoice.pk, reason="Rückgabe")
@@ -283,3 +285,71 @@ def test_two_payments_at_once_never_pay_more_than_is_open():
         thread.join()
     assert sorted(outcomes) == ["paid", "refused"]
     assert selectors.paid_amount(invoice.pk) == Decimal("200.00")
+
+
+# --- Found in review ------------------------------------------------------------------
+
+
+def _gkv_invoice(customer, share="100.00"):
+    """An issued 289,00 € invoice of which the statutory insurer pays ``share``."""
+    invoice = draft(customer)
+    Invoice.objects.filter(pk=invoice.pk).update(insurer_share=Decimal(share))
+    return services.invoice_issue(invoice_id=invoice.pk)
+
+
+def test_the_insurer_pays_its_share_and_the_customer_the_rest(customer):
+    invoice = _gkv_invoice(customer)
+    with pytest.raises(ValidationError) as refused:
+        pay(invoice, "189.01")
+    assert "amount" in refused.value.error_dict
+    with pytest.raises(ValidationError):
+        pay(invoice, "100.01", method=Method.INSURER)
+    pay(invoice, "189.00")
+    assert state(invoice) == State.PARTLY_PAID
+    pay(invoice, "100.00", method=Method.INSURER)
+    assert state(invoice) == State.PAID
+
+
+def test_the_payment_form_offers_what_the_customer_still_pays(staff_client, customer):
+    invoice = _gkv_invoice(customer)
+    response = staff_client.get(reverse("invoices:payment_add", args=[invoice.pk]), **HTMX)
+    assert 'value="189.00"' in response.content.decode() or 'value="189,00"' in (
+        response.content.decode()
+    )
+
+
+def test_the_deposit_stays_on_its_invoice(customer):
+    order = repair_order(customer, deposit=Decimal("50.00"))
+    invoice = services.invoice_issue(invoice_id=services.invoice_from_order(order_id=order.pk).pk)
+    deposit = invoice.payments.get(method=Method.DEPOSIT)
+    with pytest.raises(ValidationError):
+        services.payment_remove(invoice_id=invoice.pk, payment_id=deposit.pk)
+    assert invoice.payments.filter(pk=deposit.pk).exists()
+
+
+def test_the_database_refuses_to_change_a_payment(customer):
+    payment = pay(issued(customer), "10.00")
+    with pytest.raises(DatabaseError, match="cannot be changed"), transaction.atomic():
+        Payment.objects.filter(pk=payment.pk).update(amount=Decimal("1.00"))
+    assert Payment.objects.get(pk=payment.pk).amount == Decimal("10.00")
+
+
+def test_a_counter_starts_at_zero():
+    with pytest.raises(DatabaseError, match="starts at 0"), transaction.atomic():
+        InvoiceCounter.objects.create(year=2099, last=41)
+    assert not InvoiceCounter.objects.filter(year=2099).exists()
+
+
+def test_an_orders_draft_keeps_the_orders_customer(customer):
+    order = repair_order(customer)
+    invoice = services.invoice_from_order(order_id=order.pk)
+    other = customer_factories.customer()
+    with pytest.raises(ValidationError) as refused:
+        services.invoice_update(invoice_id=invoice.pk, data={"customer": other}, version=None)
+    assert "customer" in refused.value.error_dict
+    counter_sale = services.invoice_create()
+    customer_services.customer_soft_delete(customer_id=other.pk)
+    with pytest.raises(ValidationError):
+        services.invoice_update(invoice_id=counter_sale.pk, data={"customer": other}, version=None)
+    counter_sale.refresh_from_db()
+    assert counter_sale.customer_id is None
