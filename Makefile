@@ -25,7 +25,7 @@ run: venv
 # the suite keeps both of CI's cores busy, Python and PostgreSQL.
 TEST_WORKERS ?= 2
 test: venv lint
-	DJANGO_SETTINGS_MODULE=opticrm.settings_test $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	DJANGO_SETTINGS_MODULE=opticrm.settings_test $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The suite on days to come, Python's and PostgreSQL's clock moved (docs/testing.md):
 # a test that pins a calendar date fails now, not when the date passes.

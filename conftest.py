@@ -21,23 +21,25 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 # --- Parallel runs -------------------------------------------------------
 
-# `make test` runs the suite on two workers (pytest-xdist, --dist loadgroup).
-# Each module is a group of its own, so that a module's data (chain_data:
-# 50,000 customers) is loaded once, by one worker; the benchmark and the
-# fault run both collect the static files into one folder for gunicorn, so
-# they share a group and run one after the other.
-SHARED_GROUPS = {
-    "opticrm/tests/test_bench_command.py": "collectstatic",
-    "opticrm/tests/test_faults_command.py": "collectstatic",
-}
+# `make test` runs the suite on two workers (pytest-xdist, --dist loadfile):
+# one worker runs a module from start to end, so that its module-scoped data
+# (chain_data: 50,000 customers) is loaded once.
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the groups
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            module = item.nodeid.split("::", 1)[0]
-            item.add_marker(pytest.mark.xdist_group(SHARED_GROUPS.get(module, module)))
+@pytest.fixture
+def one_collectstatic_at_a_time():
+    """The benchmark and the fault run collect the static files into one
+    folder for their gunicorn: on two workers, one waits for the other."""
+    import fcntl
+
+    lock = Path(__file__).resolve().parent / ".data" / "collectstatic.lock"
+    lock.parent.mkdir(exist_ok=True)
+    with lock.open("w") as file:
+        fcntl.flock(file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(file, fcntl.LOCK_UN)
 
 
 # --- Clock ---------------------------------------------------------------

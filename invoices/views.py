@@ -96,7 +96,7 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "is_draft": invoice.status == Status.DRAFT,
         "may_cancel": page.state not in (State.DRAFT, State.CANCELLED),
         "may_pay": page.state in (State.OPEN, State.PARTLY_PAID),
-        "may_remove_payments": page.state != State.CANCELLED,
+        "may_remove_payments": page.state not in (State.DRAFT, State.CANCELLED),
         "has_document": invoice.is_issued,
         "lacks_address": selectors.lacks_address(invoice),
     }

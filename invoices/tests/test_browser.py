@@ -103,3 +103,13 @@ def test_from_the_order_to_a_paid_and_then_cancelled_invoice(logged_in_page, liv
     page.goto(live_server.url + reverse("invoices:list"))
     expect(page.locator("#invoice-table")).to_contain_text(invoice.number)
     shot(page, "list")
+    # At phone width the filters stack and nothing runs off the screen.
+    page.set_viewport_size({"width": 390, "height": 844})
+    for url, name in (
+        (reverse("invoices:list"), "list-390"),
+        (reverse("invoices:detail", args=[invoice.pk]), "issued-390"),
+    ):
+        page.goto(live_server.url + url)
+        expect(page.locator("h1")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
+        shot(page, name)

@@ -18,7 +18,9 @@ from opticrm.bench.run import database_url
 pytestmark = pytest.mark.django_db
 
 
-def test_a_small_benchmark_measures_every_scenario_over_http(tmp_path, capsys):
+def test_a_small_benchmark_measures_every_scenario_over_http(
+    tmp_path, capsys, one_collectstatic_at_a_time
+):
     own = settings.DATABASES["default"]
     name = f"{own['NAME']}_bench"
     call_command(

@@ -26,7 +26,9 @@ def _exists(server_url: str, name: str) -> bool:
         return bool(conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone())
 
 
-def test_a_small_fault_run_meets_every_expectation_over_http(tmp_path, capsys):
+def test_a_small_fault_run_meets_every_expectation_over_http(
+    tmp_path, capsys, one_collectstatic_at_a_time
+):
     own = settings.DATABASES["default"]
     name = f"{own['NAME']}_faults"
     call_command(
