@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 
 from appointments.tests.factories import appointment, calendar_for
 from customers.tests import factories as customer_factories
+from invoices import services as invoice_services
 from opticrm.tests.test_hostile_input import _urls
 from orders import services as order_services
 from prescriptions.tests.factories import fitting, refraction
@@ -50,7 +51,23 @@ def hostile_records(owner):
         "fitting": fitting(customer, owner, wearing_notes=HOSTILE, date=today),
         "token": calendar_for(owner).feed_token,
         "order": _hostile_order(customer, owner),
+        "invoice": _hostile_invoice(customer, owner),
     }
+
+
+def _hostile_invoice(customer, owner):
+    """A draft invoice of the hostile customer with hostile positions."""
+    invoice = invoice_services.invoice_create(customer_id=customer.pk, user=owner)
+    invoice_services.invoice_line_add(
+        invoice_id=invoice.pk,
+        data={
+            "description": HOSTILE[:200],
+            "unit_price": Decimal("20"),
+            "discount_percent": Decimal("10"),
+            "discount_reason": HOSTILE[:200],
+        },
+    )
+    return invoice
 
 
 def _hostile_order(customer, owner):
