@@ -14,6 +14,7 @@ from customers.tests import factories
 from messaging import services
 from messaging.models import Channel, Kind, Message, MessageSettings, Purpose, State
 from messaging.selectors import is_quiet, last_allowed, next_allowed
+from messaging.tests.conftest import quiet_hours_away_from
 
 pytestmark = pytest.mark.django_db
 
@@ -203,6 +204,10 @@ def test_the_sweep_plans_reminders_the_booking_did_not(staff, daytime):
     booked = appointment(staff=staff, customer=customer, start=at(10, day=TUESDAY))
     Message.objects.all().delete()
     now = at(9, day=MONDAY)
+    # Quiet hours away from this run's own time, not the clock's (run at
+    # 21:00 the fixture's hours would cover 09:00–10:00 on Monday).
+    daytime.quiet_from, daytime.quiet_until = quiet_hours_away_from(now)
+    daytime.save()
 
     report = services.messages_dispatch(now=now)
 
