@@ -30,7 +30,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.fixture
 def one_collectstatic_at_a_time():
     """The benchmark and the fault run collect the static files into one
-    folder for their gunicorn: on two workers, one waits for the other."""
+    folder for their gunicorn, and `check --deploy` reads them: on two
+    workers, one waits for the other."""
     import fcntl
 
     lock = Path(__file__).resolve().parent / ".data" / "collectstatic.lock"
