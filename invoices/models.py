@@ -345,9 +345,7 @@ class Payment(models.Model):
         Invoice, verbose_name=_("invoice"), on_delete=models.CASCADE, related_name="payments"
     )
     method = models.CharField(_("payment method"), max_length=20, choices=Method)
-    amount = models.DecimalField(
-        _("amount"), validators=[MinValueValidator(Decimal("0.01"))], **MONEY
-    )
+    amount = models.DecimalField(_("amount"), **MONEY)
     paid_on = models.DateField(_("paid on"))
     receipt_number = models.CharField(_("till receipt number"), max_length=40, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
@@ -367,8 +365,10 @@ class Payment(models.Model):
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         constraints = [
+            # Negative only where a cancellation carries an order's deposit
+            # and payments back to the order (services._carry_back).
             CheckConstraint(
-                condition=Q(amount__gt=0),
+                condition=Q(amount__gt=0) | Q(amount__lt=0, method=Method.DEPOSIT),
                 name="payment_amount_positive",
                 violation_error_message=_("Please enter an amount greater than 0."),
                 field="amount",

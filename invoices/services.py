@@ -143,17 +143,22 @@ def invoice_from_order(*, order_id: int, user=None) -> Invoice:
         )
         copy.full_clean()
         copy.save()
-    # The deposit received with the order is paid towards its invoice (at
-    # most the invoice's amount).
-    deposit = min(order.deposit, money.gross - money.insurer)
-    if deposit > 0:
+    # The deposit received with the order, and what the customer paid on
+    # the order's cancelled invoices, is carried to this one (at most its
+    # amount): selectors.order_credit.
+    received, carried = selectors.order_credit(order)
+    credit = min(received + carried, money.gross - money.insurer)
+    if credit > 0:
         with translation.override(settings.LANGUAGE_CODE):  # kept as written
-            note = _("Deposit of order %(number)s") % {"number": order.pk}
+            if carried:
+                note = _("Deposit and payments of order %(number)s") % {"number": order.pk}
+            else:
+                note = _("Deposit of order %(number)s") % {"number": order.pk}
         Payment.objects.create(
             invoice=invoice,
             method=Method.DEPOSIT,
-            amount=deposit,
-            paid_on=timezone.localdate(order.created_at),
+            amount=credit,
+            paid_on=timezone.localdate(order.created_at) if not carried else timezone.localdate(),
             note=note,
             created_by=user,
         )
@@ -285,14 +290,23 @@ def _issue(invoice: Invoice, *, customer_copy: tuple[str, str] | None = None) ->
     elif invoice.customer_id is not None:
         lines = postal_address_lines(invoice.customer)
         invoice.customer_name, invoice.customer_address = lines[0], "\n".join(lines[1:])
-    if abs(invoice.gross) > SMALL_AMOUNT and not invoice.customer_name.strip():
+    if abs(invoice.gross) > SMALL_AMOUNT:
         # UStG § 14 (4): only a small-amount invoice (§ 33 UStDV) may leave
-        # the customer out. (A missing address is told, not refused: the
-        # screens warn, selectors.lacks_address.)
-        raise ValidationError(
-            _("An invoice over %(limit)s names the customer; please choose the customer first.")
-            % {"limit": money(SMALL_AMOUNT)}
-        )
+        # out the customer's name and address. A cancellation repeats the
+        # original's, whatever they were.
+        if not invoice.customer_name.strip():
+            raise ValidationError(
+                _("An invoice over %(limit)s names the customer; please choose the customer first.")
+                % {"limit": money(SMALL_AMOUNT)}
+            )
+        if customer_copy is None and not invoice.customer_address.strip():
+            raise ValidationError(
+                _(
+                    "An invoice over %(limit)s needs the customer's postal address; "
+                    "please add it to the customer record first."
+                )
+                % {"limit": money(SMALL_AMOUNT)}
+            )
     today = timezone.localdate()
     invoice.year = today.year
     invoice.sequence = _next_sequence(today.year)
@@ -356,6 +370,16 @@ def invoice_cancel(*, invoice_id: int, reason: str, user=None) -> Invoice:
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Please give the reason.")})
+    paid = selectors.payments_by_payer(original.pk)
+    if original.order_id is not None and paid.insurer:
+        # Its share would be asked of the insurer again on the order's next invoice.
+        raise ValidationError(
+            _(
+                "The insurer has paid %(amount)s on this invoice. Please remove that payment "
+                "first and book it on the new invoice."
+            )
+            % {"amount": money(paid.insurer)}
+        )
     cancellation = Invoice(
         kind=Kind.CANCELLATION,
         cancels=original,
@@ -381,7 +405,29 @@ def invoice_cancel(*, invoice_id: int, reason: str, user=None) -> Invoice:
     )
     # The cancellation names whom the original was for, as it was then.
     _issue(cancellation, customer_copy=(original.customer_name, original.customer_address))
+    if original.order_id is not None and paid.customer > 0:
+        _carry_back(original, cancellation, paid.customer, user=user)
     return cancellation
+
+
+def _carry_back(original: Invoice, cancellation: Invoice, amount: Decimal, *, user=None) -> None:
+    """What the customer paid on an order's cancelled invoice goes back to
+    the order, for its next invoice (invoice_from_order, selectors.
+    order_credit): a negative deposit row on the cancellation, so that the
+    order's deposit and payments are set against its invoices once (day
+    report, DATEV). A counter sale's money is paid back at the till."""
+    with translation.override(settings.LANGUAGE_CODE):  # kept as written
+        note = _("Carried back to order %(number)s") % {"number": original.order_id}
+    payment = Payment(
+        invoice=cancellation,
+        method=Method.DEPOSIT,
+        amount=-amount,
+        paid_on=timezone.localdate(),
+        note=note,
+        created_by=user,
+    )
+    payment.full_clean()
+    payment.save()
 
 
 # --- Payments --------------------------------------------------------------------------

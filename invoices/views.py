@@ -98,7 +98,7 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_pay": page.state in (State.OPEN, State.PARTLY_PAID),
         "may_remove_payments": page.state not in (State.DRAFT, State.CANCELLED),
         "has_document": invoice.is_issued,
-        "lacks_address": selectors.lacks_address(invoice),
+        "lacks_address": selectors.lacks_address(invoice, page.totals.gross),
     }
     return render_page_or_partial(request, "invoices/invoice_detail.html", "details", context)
 

@@ -269,7 +269,7 @@ def messages_of(customer: Customer, *, limit: int = 20) -> list[Message]:
     """The customer's newest messages (the customer page's log), one query."""
     return list(
         Message.objects.filter(customer=customer)
-        .select_related("appointment__type")
+        .select_related("appointment")
         .order_by("-send_at", "-id")[:limit]
     )
 

@@ -5,7 +5,7 @@ forms show next to their fields (ServiceErrorsMixin)."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from opticrm.lib.forms import DateField, LongSelect, ServiceErrorsMixin
+from opticrm.lib.forms import DateField, LongChoiceField, ServiceErrorsMixin
 from orders import selectors
 from orders.models import CENTRATION_FIELDS, Kind, Order, OrderLine, Status
 from orders.services import LINE_FIELDS, product_line
@@ -248,9 +248,7 @@ class StatusForm(VersionMixin, ServiceErrorsMixin, forms.Form):
 class BoardFilterForm(forms.Form):
     """The board's filters; what does not parse is ignored, never an error page."""
 
-    staff = forms.TypedChoiceField(
-        label=_("Staff"), coerce=int, required=False, empty_value=None, widget=LongSelect
-    )
+    staff = LongChoiceField(label=_("Staff"), coerce=int, required=False, empty_value=None)
     since = DateField(label=_("Created from"), required=False)
     until = DateField(label=_("Created until"), required=False)
 

@@ -12,18 +12,13 @@ BOOK = {"description": "Fachbuch", "quantity": 2, "unit_price": Decimal("9.99"),
 # A customer with a postal address is made unless one (or None: a counter
 # sale, up to 250 € gross) is given: an invoice over 250 € names them.
 SOMEONE = object()
+ADDRESS = {"street": "Marktplatz 1", "postcode": "80331", "town": "München"}
 
 
 def someone():
     from customers.tests import factories as customer_factories
 
-    return customer_factories.customer(
-        first_name="Karl",
-        last_name="Kunde",
-        street="Marktplatz 1",
-        postcode="80331",
-        town="München",
-    )
+    return customer_factories.customer(first_name="Karl", last_name="Kunde", **ADDRESS)
 
 
 def draft(customer=SOMEONE, lines=(FRAME,), user=None) -> Invoice:

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from customers.tests import factories as customer_factories
 from invoices import selectors, services
 from invoices.models import SMALL_AMOUNT, Kind, State, Status
-from invoices.tests.factories import BOOK, FRAME, draft, issued
+from invoices.tests.factories import ADDRESS, BOOK, FRAME, draft, issued
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ DISCOUNTED = {
 
 
 def test_a_cancellation_negates_the_invoice_with_a_number_of_its_own(owner):
-    customer = customer_factories.customer(first_name="Eva", last_name="Storno")
+    customer = customer_factories.customer(**ADDRESS, first_name="Eva", last_name="Storno")
     original = issued(customer, lines=(FRAME, BOOK, DISCOUNTED))
     cancellation = services.invoice_cancel(
         invoice_id=original.pk, reason="Falsche Fassung berechnet", user=owner

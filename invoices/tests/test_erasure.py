@@ -10,7 +10,7 @@ from customers.models import Customer
 from customers.tests import factories as customer_factories
 from invoices import selectors, services
 from invoices.models import Invoice
-from invoices.tests.factories import draft, issued
+from invoices.tests.factories import ADDRESS, draft, issued
 from invoices.tests.test_from_order import order_with_positions
 from orders.models import Order
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_erasing_a_customer_with_an_invoice_keeps_the_invoice():
-    customer = customer_factories.customer(first_name="Erika", last_name="Gelöscht-Bald")
+    customer = customer_factories.customer(**ADDRESS, first_name="Erika", last_name="Gelöscht-Bald")
     invoice = issued(customer)
     plan = customer_selectors.erasure_plan(customer_id=customer.pk)
     assert [count for _what, count, _reason in plan.kept] == [1]
@@ -32,7 +32,7 @@ def test_erasing_a_customer_with_an_invoice_keeps_the_invoice():
 
 
 def test_erasing_a_customer_with_an_invoiced_order_deletes_the_order_and_drafts(optician):
-    customer = customer_factories.customer(first_name="Max", last_name="Abgeholt")
+    customer = customer_factories.customer(**ADDRESS, first_name="Max", last_name="Abgeholt")
     order = order_with_positions(customer, optician)
     invoice = services.invoice_issue(
         invoice_id=services.invoice_from_order(order_id=order.pk, user=optician).pk
@@ -60,7 +60,7 @@ def test_erasing_a_customer_with_an_invoiced_order_deletes_the_order_and_drafts(
 
 
 def test_a_customer_with_only_a_draft_is_deleted_not_anonymised(optician):
-    customer = customer_factories.customer()
+    customer = customer_factories.customer(**ADDRESS)
     draft(customer)
     assert customer_selectors.erasure_plan(customer_id=customer.pk).kept == []
 
@@ -78,7 +78,7 @@ def test_a_customer_with_only_a_draft_is_deleted_not_anonymised(optician):
     ],
 )
 def test_an_issued_invoice_takes_no_other_change_with_its_order(optician, change):
-    customer = customer_factories.customer()
+    customer = customer_factories.customer(**ADDRESS)
     order = order_with_positions(customer, optician)
     order_with_positions(customer, optician)
     invoice = services.invoice_issue(

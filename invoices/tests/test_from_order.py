@@ -12,6 +12,7 @@ from customers.models import InsuranceProvider
 from customers.tests import factories as customer_factories
 from invoices import selectors, services
 from invoices.models import Status
+from invoices.tests.factories import ADDRESS
 from orders import selectors as order_selectors
 from orders import services as order_services
 from orders.models import FixedAmount, Order
@@ -58,7 +59,7 @@ def placed(order):
 
 
 def test_the_draft_has_the_orders_positions_and_money(optician):
-    customer = customer_factories.customer()
+    customer = customer_factories.customer(**ADDRESS)
     order = order_with_positions(customer, optician)
     invoice = services.invoice_from_order(order_id=order.pk, user=optician)
 
@@ -106,7 +107,9 @@ def test_the_insurers_share_is_deducted(optician):
     statutory = InsuranceProvider.objects.create(name="BKK Test", kind="statutory")
     today = timezone.localdate()
     child = customer_factories.customer(
-        date_of_birth=today.replace(year=today.year - 10, day=1), insurance_provider=statutory
+        **ADDRESS,
+        date_of_birth=today.replace(year=today.year - 10, day=1),
+        insurance_provider=statutory,
     )
     refraction(child, optician, kind="external", right_sphere=Decimal("-2.00"))
     FixedAmount.objects.create(
@@ -141,6 +144,8 @@ def test_the_insurers_share_is_deducted(optician):
 
 
 def test_an_order_without_positions_gives_no_invoice(optician):
-    order = placed(order_services.order_create(customer_id=customer_factories.customer().pk))
+    order = placed(
+        order_services.order_create(customer_id=customer_factories.customer(**ADDRESS).pk)
+    )
     with pytest.raises(ValidationError):
         services.invoice_from_order(order_id=order.pk, user=optician)

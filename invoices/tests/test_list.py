@@ -14,7 +14,7 @@ from django.utils import timezone
 from customers.tests import factories as customer_factories
 from invoices import services
 from invoices.models import Method, State
-from invoices.tests.factories import BOOK, draft, issued
+from invoices.tests.factories import ADDRESS, BOOK, draft, issued
 
 pytestmark = pytest.mark.django_db
 
@@ -24,12 +24,12 @@ TODAY = timezone.localdate()
 
 @pytest.fixture
 def erika():
-    return customer_factories.customer(first_name="Erika", last_name="Muster")
+    return customer_factories.customer(**ADDRESS, first_name="Erika", last_name="Muster")
 
 
 @pytest.fixture
 def otto():
-    return customer_factories.customer(first_name="Otto", last_name="Brillmann")
+    return customer_factories.customer(**ADDRESS, first_name="Otto", last_name="Brillmann")
 
 
 def listed(client, **params) -> list[int]:

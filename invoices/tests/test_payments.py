@@ -19,7 +19,7 @@ from customers import services as customer_services
 from customers.tests import factories as customer_factories
 from invoices import selectors, services
 from invoices.models import Invoice, InvoiceCounter, Method, Payment, State
-from invoices.tests.factories import draft, issued, repair_order
+from invoices.tests.factories import ADDRESS, draft, issued, repair_order
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ TODAY = timezone.localdate()
 
 @pytest.fixture
 def customer():
-    return customer_factories.customer(first_name="Erika", last_name="Muster")
+    return customer_factories.customer(**ADDRESS, first_name="Erika", last_name="Muster")
 
 
 def pay(invoice, amount, method=Method.EC, **kwargs) -> Payment:
@@ -165,6 +165,65 @@ def test_after_a_cancellation_the_order_can_be_invoiced_again(customer):
     services.invoice_cancel(invoice_id=first.pk, reason="Preis falsch")
     second = services.invoice_from_order(order_id=order.pk)
     assert second.pk != first.pk
+
+
+def test_a_cancellation_carries_the_customers_money_back_to_the_order(customer):
+    """The deposit and what the customer paid on a cancelled invoice are set
+    against the order's next invoice once: the cancellation books them back."""
+    order = repair_order(customer, deposit=Decimal("100.00"))  # 289,00 €
+    first = services.invoice_issue(invoice_id=services.invoice_from_order(order_id=order.pk).pk)
+    pay(first, "50.00", method=Method.CASH, receipt_number="K-1")
+    cancellation = services.invoice_cancel(invoice_id=first.pk, reason="Adresse falsch")
+    (back,) = cancellation.payments.all()
+    assert (back.method, back.amount) == (Method.DEPOSIT, Decimal("-150.00"))
+    assert str(order.pk) in back.note
+    assert state(cancellation) == State.CANCELLED
+
+    second = services.invoice_from_order(order_id=order.pk)
+    (carried,) = second.payments.all()
+    assert (carried.method, carried.amount) == (Method.DEPOSIT, Decimal("150.00"))
+    second = services.invoice_issue(invoice_id=second.pk)
+    assert state(second) == State.PARTLY_PAID
+    pay(second, "20.00")
+    services.invoice_cancel(invoice_id=second.pk, reason="Preis falsch")
+
+    third = services.invoice_issue(invoice_id=services.invoice_from_order(order_id=order.pk).pk)
+    assert third.payments.get().amount == Decimal("170.00")
+    assert selectors.open_for(third, insurer=False) == Decimal("119.00")
+    # Over all the order's invoices the deposit rows add up to the deposit
+    # (set off once), and each payment received counts once.
+    rows = Payment.objects.filter(invoice__order=order)
+    assert sum(p.amount for p in rows.filter(method=Method.DEPOSIT)) == Decimal("100.00")
+    assert sum(p.amount for p in rows.exclude(method=Method.DEPOSIT)) == Decimal("70.00")
+
+
+def test_a_cancellation_waits_for_the_insurers_payment_to_be_moved(customer):
+    order = repair_order(customer)
+    invoice = services.invoice_from_order(order_id=order.pk)
+    Invoice.objects.filter(pk=invoice.pk).update(insurer_share=Decimal("100.00"))
+    invoice = services.invoice_issue(invoice_id=invoice.pk)
+    payment = pay(invoice, "100.00", method=Method.INSURER)
+    with pytest.raises(ValidationError, match="insurer"):
+        services.invoice_cancel(invoice_id=invoice.pk, reason="Falsche Gläser")
+    assert not Invoice.objects.filter(cancels=invoice).exists()
+    services.payment_remove(invoice_id=invoice.pk, payment_id=payment.pk)
+    assert services.invoice_cancel(invoice_id=invoice.pk, reason="Falsche Gläser").number
+
+
+def test_a_counter_sales_money_is_not_carried(customer):
+    invoice = issued(customer)
+    pay(invoice, "289.00")
+    cancellation = services.invoice_cancel(invoice_id=invoice.pk, reason="Umtausch")
+    assert not cancellation.payments.exists()
+
+
+def test_only_a_deposit_row_may_be_negative(customer):
+    invoice = issued(customer)
+    with pytest.raises(ValidationError) as refused:
+        pay(invoice, "-5.00")
+    assert "amount" in refused.value.error_dict
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Payment.objects.create(invoice=invoice, method=Method.EC, amount=-5, paid_on=TODAY)
 
 
 # --- The payment modal -----------------------------------------------------------------
@@ -343,7 +402,7 @@ def test_a_counter_starts_at_zero():
 def test_an_orders_draft_keeps_the_orders_customer(customer):
     order = repair_order(customer)
     invoice = services.invoice_from_order(order_id=order.pk)
-    other = customer_factories.customer()
+    other = customer_factories.customer(**ADDRESS)
     with pytest.raises(ValidationError) as refused:
         services.invoice_update(invoice_id=invoice.pk, data={"customer": other}, version=None)
     assert "customer" in refused.value.error_dict

@@ -18,6 +18,7 @@ from customers.tests import factories as customer_factories
 from invoices import services
 from invoices.models import Invoice, InvoiceDocument, Kind, Status
 from invoices.tests.factories import BOOK, FRAME, draft, issued, repair_order
+from orders import services as order_services
 from orders.models import Order
 from orders.models import Status as OrderStatus
 
@@ -100,6 +101,10 @@ def test_the_order_page_offers_create_invoice_only_for_a_placed_order(staff_clie
     placed = repair_order(customer)
     page = staff_client.get(reverse("orders:detail", args=[placed.pk]))
     assert reverse("invoices:from_order", args=[placed.pk]) in text_of(page)
+
+    empty = order_services.order_create(customer_id=customer.pk, kind="repair")
+    page = staff_client.get(reverse("orders:detail", args=[empty.pk]))
+    assert reverse("invoices:from_order", args=[empty.pk]) not in text_of(page)
 
 
 def test_create_invoice_makes_a_draft_and_the_order_page_lists_it(staff_client, staff, customer):
@@ -327,12 +332,23 @@ def test_over_250_euros_the_customer_is_named_and_the_address_asked_for(staff_cl
     assert counter_sale.status == Status.DRAFT
 
     no_address = customer_factories.customer(first_name="Ohne", last_name="Adresse")
-    invoice = issued(no_address)
+    invoice = draft(no_address)  # 289,00 €
     page = text_of(staff_client.get(reverse("invoices:detail", args=[invoice.pk])))
     assert 'id="invoice-lacks-address"' in page
-    small = issued(no_address, lines=(BOOK,))
+    response = staff_client.post(reverse("invoices:issue", args=[invoice.pk]), follow=True)
+    assert escape(
+        _(
+            "An invoice over %(limit)s needs the customer's postal address; "
+            "please add it to the customer record first."
+        )
+        % {"limit": "250,00\xa0€"}
+    ) in text_of(response)
+    invoice.refresh_from_db()
+    assert invoice.status == Status.DRAFT and invoice.number is None
+    small = draft(no_address, lines=(BOOK,))
     page = text_of(staff_client.get(reverse("invoices:detail", args=[small.pk])))
     assert 'id="invoice-lacks-address"' not in page
+    assert services.invoice_issue(invoice_id=small.pk).number
 
 
 def test_a_drafts_delivery_date_is_set_in_its_modal(staff_client, customer):
