@@ -1,7 +1,6 @@
 """Reads of appointments that are more than one ORM call."""
 
 import datetime
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -12,13 +11,10 @@ from django.utils import timezone
 
 from appointments import calendar, schedule
 from appointments.models import BLOCKING_STATUSES, Appointment, AppointmentType, StaffCalendar
-from customers import selectors as customer_selectors
-from customers.models import Customer
-from opticrm.lib import pagination
+from customers.selectors import CUSTOMER_CHOICES_LIMIT, customer_choices  # noqa: F401 (the picker)
 from opticrm.lib.dates import start_of_day
 
 DEFAULT_SORT = "start"
-CUSTOMER_CHOICES_LIMIT = 10
 
 # Statuses sort in the order an appointment goes through them, not by their codes.
 _STATUS_ORDER = Case(
@@ -33,10 +29,6 @@ SORT_KEYS = {
     "type": (F("type__name"), F("start")),
     "status": (_STATUS_ORDER, F("start")),
 }
-
-_FULL_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_DAY_MONTH = re.compile(r"^(\d{1,2})\.(\d{1,2})\.?$")
 
 
 class NextAppointmentStart(Func):
@@ -113,57 +105,6 @@ def bookable_staff(*, including: int | None = None) -> QuerySet:
         .objects.filter(condition)
         .order_by("calendar__position", "first_name", "last_name", "username")
     )
-
-
-def _birth_date_condition(word: str) -> Q | None:
-    """A condition on the date of birth if the word is a date (12.03.1965,
-    1965-03-12) or a day and month (12.03.), else None."""
-    if match := _FULL_DATE.match(word):
-        day, month, year = (int(part) for part in match.groups())
-    elif match := _ISO_DATE.match(word):
-        year, month, day = (int(part) for part in match.groups())
-    elif match := _DAY_MONTH.match(word):
-        day, month = (int(part) for part in match.groups())
-        if not (1 <= month <= 12 and 1 <= day <= 31):
-            return Q(pk__in=[])
-        return Q(date_of_birth__month=month, date_of_birth__day=day)
-    else:
-        return None
-    try:
-        return Q(date_of_birth=datetime.date(year, month, day))
-    except ValueError:
-        return Q(pk__in=[])
-
-
-def customer_choices(query: str, *, limit: int = CUSTOMER_CHOICES_LIMIT) -> list[Customer]:
-    """Customers for the search-as-you-type picker: the words must match the
-    name, phone or email (as in the customer search) and a date in the query
-    the date of birth. At most ``limit`` + 1, so the caller can tell there are more."""
-    query = (query or "").replace("\x00", "").strip()
-    if not query:
-        return []
-    customers = Customer.objects.alive()
-    words = []
-    for word in query.split():
-        condition = _birth_date_condition(word)
-        if condition is None:
-            words.append(word)
-        else:
-            customers = customers.filter(condition)
-    if words and len(words) == len(query.split()):
-        # Names only: found and ordered from the search-word index.
-        ids = customer_selectors.search_ids_in_name_order(" ".join(words))
-        if ids is not None:
-            ordered = list(ids[: limit + 1])
-            found = customers.in_bulk(ordered)
-            return [found[pk] for pk in ordered if pk in found]
-    customers = customer_selectors.customer_search(customers, " ".join(words))
-    if words:
-        # A surname's matches sit together in name order (see there).
-        return list(
-            pagination.match_before_sorting(customers.order_by("sort_name", "id"))[: limit + 1]
-        )
-    return list(customers.order_by("sort_name", "id")[: limit + 1])
 
 
 # How much of a staff member's calendar the subscription feed carries.

@@ -2,6 +2,7 @@
 
 import datetime
 import functools
+import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -38,12 +39,17 @@ from customers.models import (
 )
 from customers.next_appointment import start as next_appointment_start
 from customers.validators import years_before
-from opticrm.lib import text
+from opticrm.lib import pagination, text
 from opticrm.lib.dates import start_of_day
 from opticrm.lib.history import with_latest_event_id
 from opticrm.lib.models import with_names_of
 
 DEFAULT_SORT = "name"
+# The search-as-you-type pickers (appointments, invoices) show this many.
+CUSTOMER_CHOICES_LIMIT = 10
+_FULL_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DAY_MONTH = re.compile(r"^(\d{1,2})\.(\d{1,2})\.?$")
 _PHONE_CHARS = set("0123456789+/-() ")
 
 
@@ -604,3 +610,54 @@ def retention_rows(pairs) -> list[tuple[Customer, datetime.date]]:
         "first_name", "last_name", "date_of_birth", "created_at", "deleted_at"
     ).in_bulk([pk for pk, _day in pairs])
     return [(customers[pk], day) for pk, day in pairs if pk in customers]
+
+
+def _birth_date_condition(word: str) -> Q | None:
+    """A condition on the date of birth if the word is a date (12.03.1965,
+    1965-03-12) or a day and month (12.03.), else None."""
+    if match := _FULL_DATE.match(word):
+        day, month, year = (int(part) for part in match.groups())
+    elif match := _ISO_DATE.match(word):
+        year, month, day = (int(part) for part in match.groups())
+    elif match := _DAY_MONTH.match(word):
+        day, month = (int(part) for part in match.groups())
+        if not (1 <= month <= 12 and 1 <= day <= 31):
+            return Q(pk__in=[])
+        return Q(date_of_birth__month=month, date_of_birth__day=day)
+    else:
+        return None
+    try:
+        return Q(date_of_birth=datetime.date(year, month, day))
+    except ValueError:
+        return Q(pk__in=[])
+
+
+def customer_choices(query: str, *, limit: int = CUSTOMER_CHOICES_LIMIT) -> list[Customer]:
+    """Customers for the search-as-you-type picker: the words must match the
+    name, phone or email (as in the customer search) and a date in the query
+    the date of birth. At most ``limit`` + 1, so the caller can tell there are more."""
+    query = (query or "").replace("\x00", "").strip()
+    if not query:
+        return []
+    customers = Customer.objects.alive()
+    words = []
+    for word in query.split():
+        condition = _birth_date_condition(word)
+        if condition is None:
+            words.append(word)
+        else:
+            customers = customers.filter(condition)
+    if words and len(words) == len(query.split()):
+        # Names only: found and ordered from the search-word index.
+        ids = search_ids_in_name_order(" ".join(words))
+        if ids is not None:
+            ordered = list(ids[: limit + 1])
+            found = customers.in_bulk(ordered)
+            return [found[pk] for pk in ordered if pk in found]
+    customers = customer_search(customers, " ".join(words))
+    if words:
+        # A surname's matches sit together in name order (see there).
+        return list(
+            pagination.match_before_sorting(customers.order_by("sort_name", "id"))[: limit + 1]
+        )
+    return list(customers.order_by("sort_name", "id")[: limit + 1])

@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from invoices.models import ENTERED_METHODS, Method, State
+from invoices.models import ENTERED_METHODS, InvoiceLine, Method, State
 from opticrm.lib.forms import DateField, ServiceErrorsMixin
 from orders.forms import decimal_input
 
@@ -86,3 +86,31 @@ class DraftForm(ServiceErrorsMixin, forms.Form):
         help_text=_("The day of the delivery or service; empty: the invoice date."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class LineForm(ServiceErrorsMixin, forms.ModelForm):
+    """A free position of a draft (a service, a repair, something not in
+    the product list): the rules are invoices.services.invoice_line_add's."""
+
+    class Meta:
+        model = InvoiceLine
+        fields = [
+            "description",
+            "quantity",
+            "unit_price",
+            "vat_rate",
+            "discount_percent",
+            "discount_amount",
+            "discount_reason",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["quantity"].min_value = 1
+        self.fields["quantity"].widget.attrs["min"] = 1
+        for name in ("unit_price", "discount_percent", "discount_amount"):
+            decimal_input(self.fields[name])
+
+    def _post_clean(self):
+        # The service checks the position (full_clean and its own rules).
+        pass

@@ -21,6 +21,8 @@ from invoices.models import (
 )
 from opticrm.lib.models import with_names_of
 from orders import rules
+from products import selectors as product_selectors
+from products.models import Category, Product
 
 ZERO = Decimal("0.00")
 
@@ -352,3 +354,35 @@ def list_rows(invoices) -> list[Invoice]:
         invoice.shown_gross = gross_of(invoice, lines)
         invoice.state = invoice_state(invoice, lines=lines)
     return rows
+
+
+# --- A counter sale ---------------------------------------------------------------------
+
+SALE_PRODUCTS_LIMIT = 10
+
+
+def _sold_at_the_counter() -> QuerySet[Product]:
+    # Spectacle lenses are priced by their power and made by the lab: an order sells them.
+    return Product.objects.filter(active=True).exclude(category=Category.SPECTACLE_LENS)
+
+
+def sale_products(query: str, *, limit: int = SALE_PRODUCTS_LIMIT) -> list[Product]:
+    """Products a counter sale may take, matching every word of ``query`` in
+    the name, brand, article number or EAN; at most ``limit`` + 1, so the
+    caller can tell there are more."""
+    query = (query or "").replace("\x00", "").strip()
+    if not query:
+        return []
+    found = product_selectors.product_search(_sold_at_the_counter(), query)
+    return list(found.order_by("name", "id")[: limit + 1])
+
+
+def sale_product(code: str) -> Product | None:
+    """The product a scan or a typed code means: the EAN or article number
+    exactly, else the one product whose words match; None when none or
+    several do."""
+    product = product_selectors.product_by_code(code)
+    if product is not None:
+        return product  # what it may not be, the sale says (services.invoice_product_add)
+    found = sale_products(code, limit=1)
+    return found[0] if len(found) == 1 else None

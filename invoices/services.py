@@ -33,6 +33,8 @@ from opticrm.lib.display import money
 from orders.models import Order
 from orders.models import Status as OrderStatus
 from orders.selectors import order_lines, order_money
+from products import services as product_services
+from products.models import Category, Product, StockMovement
 
 LINE_FIELDS = (
     "product",
@@ -225,6 +227,71 @@ def invoice_line_add(
 
 
 @transaction.atomic
+def invoice_product_add(
+    *, invoice_id: int, product_id: int, version: int | None = None, user=None
+) -> InvoiceLine:
+    """One piece of a product sold at the counter (found by name or a
+    scanned EAN): at its sale price and VAT rate; the same product again,
+    one more of its position (unless that position has a discount or
+    another price by now)."""
+    invoice = _locked(invoice_id, version)
+    _refuse_unless_draft(invoice)
+    product = Product.objects.filter(pk=product_id, active=True).first()
+    if product is None:
+        raise ValidationError(_("This product is not sold any more."))
+    if product.category == Category.SPECTACLE_LENS:
+        raise ValidationError(
+            _("A spectacle lens is priced by its power; please sell it with an order.")
+        )
+    same = (
+        invoice.lines.filter(
+            product=product,
+            unit_price=product.sale_price,
+            discount_percent__isnull=True,
+            discount_amount__isnull=True,
+        )
+        .order_by("position")
+        .first()
+    )
+    if same is None:
+        return invoice_line_add(invoice_id=invoice.pk, data={"product": product}, user=user)
+    same.quantity += 1
+    same.full_clean()
+    same.save(update_fields=["quantity"])
+    _save(invoice, set())
+    return same
+
+
+def _stock_moves(invoice: Invoice, *, kind: str, note: str, user=None) -> None:
+    """A counter sale's products leave the stock when it is issued, and come
+    back when it is cancelled (an order books its frame itself; spectacle
+    lenses are made by the lab, never stocked). Products in id order: two
+    sales of the same products wait for each other, never deadlock."""
+    wanted: dict[int, int] = {}
+    for product_id, quantity in (
+        invoice.lines.filter(product__isnull=False)
+        .exclude(product__category=Category.SPECTACLE_LENS)
+        .values_list("product_id", "quantity")
+    ):
+        wanted[product_id] = wanted.get(product_id, 0) + abs(quantity)
+    names = dict(Product.objects.filter(pk__in=wanted).values_list("pk", "name"))
+    for product_id in sorted(wanted):
+        try:
+            product_services.stock_move(
+                product_id=product_id, kind=kind, quantity=wanted[product_id], note=note, user=user
+            )
+        except ValidationError as error:
+            stock = Product.objects.values_list("stock", flat=True).get(pk=product_id)
+            raise ValidationError(
+                _(
+                    "%(product)s: %(stock)d in stock, %(wanted)d sold. Please book the "
+                    "stock first (goods received or a correction)."
+                )
+                % {"product": names[product_id], "stock": stock, "wanted": wanted[product_id]}
+            ) from error
+
+
+@transaction.atomic
 def invoice_line_remove(
     *, invoice_id: int, line_id: int, version: int | None = None, user=None
 ) -> None:
@@ -348,6 +415,10 @@ def invoice_issue(*, invoice_id: int, version: int | None = None, user=None) -> 
     invoice = _locked(invoice_id, version)
     _refuse_unless_draft(invoice)
     _issue(invoice)
+    if invoice.order_id is None:
+        with translation.override(settings.LANGUAGE_CODE):  # kept as written
+            note = _("Invoice %(number)s") % {"number": invoice.number}
+        _stock_moves(invoice, kind=StockMovement.Kind.SALE, note=note, user=user)
     return invoice
 
 
@@ -407,6 +478,10 @@ def invoice_cancel(*, invoice_id: int, reason: str, user=None) -> Invoice:
     _issue(cancellation, customer_copy=(original.customer_name, original.customer_address))
     if original.order_id is not None and paid.customer > 0:
         _carry_back(original, cancellation, paid.customer, user=user)
+    if original.order_id is None:
+        with translation.override(settings.LANGUAGE_CODE):  # kept as written
+            note = _("Cancellation invoice %(number)s") % {"number": cancellation.number}
+        _stock_moves(cancellation, kind=StockMovement.Kind.RETURN, note=note, user=user)
     return cancellation
 
 

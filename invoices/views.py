@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -18,9 +18,11 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
+from customers.models import Customer
+from customers.selectors import CUSTOMER_CHOICES_LIMIT, customer_choices
 from invoices import selectors, services
-from invoices.forms import CancelForm, DraftForm, InvoiceFilterForm, PaymentForm
-from invoices.models import Invoice, InvoiceDocument, Kind, Payment, State, Status
+from invoices.forms import CancelForm, DraftForm, InvoiceFilterForm, LineForm, PaymentForm
+from invoices.models import Invoice, InvoiceDocument, InvoiceLine, Kind, Payment, State, Status
 from opticrm.lib.forms import PageSizeForm
 from opticrm.lib.htmx import close_modal, render_page_or_partial
 from opticrm.lib.pagination import TablePaginator
@@ -99,6 +101,8 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_remove_payments": page.state not in (State.DRAFT, State.CANCELLED),
         "has_document": invoice.is_issued,
         "lacks_address": selectors.lacks_address(invoice, page.totals.gross),
+        "may_add": invoice.status == Status.DRAFT
+        and request.user.has_perm("invoices.change_invoice"),
     }
     return render_page_or_partial(request, "invoices/invoice_detail.html", "details", context)
 
@@ -355,3 +359,171 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         "table_id": "#invoice-table",
     }
     return render_page_or_partial(request, "invoices/invoice_list.html", "table", context)
+
+
+# --- A sale at the counter: products by name or EAN, free positions, the customer -------
+
+
+def _id_of(value: str | None) -> int | None:
+    value = (value or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
+
+
+def _draft(pk: int) -> Invoice:
+    invoice = get_object_or_404(Invoice.objects.select_related("customer"), pk=pk)
+    if invoice.status != Status.DRAFT:
+        raise Http404  # an issued invoice has no such screens
+    return invoice
+
+
+@permission_required("invoices.add_invoice", raise_exception=True)
+@require_http_methods(["POST"])
+def invoice_new(request: HttpRequest) -> HttpResponse:
+    """A new sale at the counter: an empty draft, for the customer posted
+    (from the customer page) or for nobody yet."""
+    try:
+        invoice = services.invoice_create(
+            customer_id=_id_of(request.POST.get("customer")), user=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, _refusal(error))
+        return _to(request, reverse("invoices:list"))
+    return _to(request, _detail_url(invoice))
+
+
+@permission_required("invoices.change_invoice", raise_exception=True)
+@require_http_methods(["GET"])
+def sale_products(request: HttpRequest, pk: int) -> HttpResponse:
+    """The draft's product search as one types (a fragment for htmx; the
+    page itself without it)."""
+    invoice = _draft(pk)
+    if not request.htmx:
+        return redirect(_detail_url(invoice))
+    query = request.GET.get("code", "").strip()[:80]
+    found = selectors.sale_products(query)
+    limit = selectors.SALE_PRODUCTS_LIMIT
+    context = {
+        "invoice": invoice,
+        "query": query,
+        "found": found[:limit],
+        "more": len(found) > limit,
+    }
+    return render(request, "invoices/invoice_detail.html#product_results", context)
+
+
+@permission_required("invoices.change_invoice", raise_exception=True)
+@require_http_methods(["POST"])
+def sale_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a product: the one chosen from the search (``product``), or the
+    one a scanned EAN or a typed code or name means (``code``); scanned
+    again, one more of it."""
+    invoice = _draft(pk)
+    product_id = _id_of(request.POST.get("product"))
+    code = request.POST.get("code", "").strip()[:80]
+    if product_id is None and code:
+        product = selectors.sale_product(code)
+        if product is None:
+            found = selectors.sale_products(code, limit=1)
+            messages.error(
+                request,
+                _("Several products match “%(code)s”; please choose one from the list.")
+                % {"code": code}
+                if found
+                else _("No product has the code or name “%(code)s”.") % {"code": code},
+            )
+            return _refresh(request, invoice)
+        product_id = product.pk
+    if product_id is None:
+        messages.error(request, _("Please scan the EAN or type the product's name."))
+        return _refresh(request, invoice)
+    try:
+        line = services.invoice_product_add(
+            invoice_id=invoice.pk, product_id=product_id, user=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, _refusal(error))
+    except DatabaseError:
+        logger.exception("Adding product %s to invoice %s failed", product_id, invoice.pk)
+        messages.error(request, SAVE_FAILED)
+    else:
+        messages.success(
+            request,
+            _("%(description)s added (quantity %(quantity)s).")
+            % {"description": line.description, "quantity": line.quantity},
+        )
+    return _refresh(request, invoice)
+
+
+@permission_required("invoices.change_invoice", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def line_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """A free position (a service, a repair, anything not in the product list)."""
+    invoice = _draft(pk)
+    form = LineForm(request.POST or None, initial={"quantity": 1})
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        try:
+            services.invoice_line_add(invoice_id=invoice.pk, data=data, user=request.user)
+        except ValidationError as error:
+            form.add_service_error(error)
+        except DatabaseError:
+            logger.exception("Adding a position to invoice %s failed", invoice.pk)
+            form.add_error(None, SAVE_FAILED)
+        else:
+            messages.success(request, _("Position added."))
+            return _refresh(request, invoice)
+    context = {"invoice": invoice, "form": form}
+    return render_page_or_partial(request, "invoices/line_form.html", "modal", context)
+
+
+@permission_required("invoices.change_invoice", raise_exception=True)
+@require_http_methods(["POST"])
+def line_remove(request: HttpRequest, pk: int, line_id: int) -> HttpResponse:
+    invoice = get_object_or_404(Invoice, pk=pk)
+    try:
+        services.invoice_line_remove(invoice_id=invoice.pk, line_id=line_id, user=request.user)
+    except InvoiceLine.DoesNotExist:
+        raise Http404 from None
+    except ValidationError as error:
+        messages.error(request, _refusal(error))
+    except DatabaseError:
+        logger.exception("Removing position %s of invoice %s failed", line_id, invoice.pk)
+        messages.error(request, SAVE_FAILED)
+    else:
+        messages.success(request, _("Position removed."))
+    return _refresh(request, invoice)
+
+
+@permission_required("invoices.change_invoice", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def invoice_customer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Whom a counter sale is for: a customer found by name, phone or date
+    of birth, or nobody (up to 250 €). An order's draft keeps its customer."""
+    invoice = _draft(pk)
+    if request.method == "POST":
+        customer = request.POST.get("customer", "")
+        try:
+            services.invoice_update(
+                invoice_id=invoice.pk,
+                data={"customer": Customer.objects.filter(pk=_id_of(customer)).first()},
+                version=_version_of(request),
+                user=request.user,
+            )
+        except services.InvoiceConflict:
+            messages.error(request, CONFLICT)
+        except ValidationError as error:
+            messages.error(request, _refusal(error))
+        except DatabaseError:
+            logger.exception("Choosing the customer of invoice %s failed", invoice.pk)
+            messages.error(request, SAVE_FAILED)
+        else:
+            messages.success(request, _("Invoice draft saved."))
+        return _refresh(request, invoice)
+    query = request.GET.get("q", "").strip()[:80]
+    found = customer_choices(query)
+    limit = CUSTOMER_CHOICES_LIMIT
+    context = {"invoice": invoice, "query": query, "customers": found[:limit]}
+    context["more"] = len(found) > limit
+    if request.htmx and "q" in request.GET:
+        return render(request, "invoices/invoice_customer.html#results", context)
+    return render_page_or_partial(request, "invoices/invoice_customer.html", "modal", context)

@@ -113,3 +113,78 @@ def test_from_the_order_to_a_paid_and_then_cancelled_invoice(logged_in_page, liv
         expect(page.locator("h1")).to_be_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
         shot(page, name)
+
+
+def test_a_counter_sale_by_scanning_the_ean(logged_in_page, live_server):
+    """What a scanner does: types the EAN into the focused field and presses
+    Enter; the page shows the position, scanned again one more; a product
+    found by its name is clicked; then issued and paid by card."""
+    from products import services as product_services
+    from products.models import Category, StockMovement
+    from products.tests.factories import product
+
+    page = logged_in_page
+    care = product(
+        category=Category.CARE,
+        name="All-in-one Lösung 360 ml",
+        ean="4006209050309",
+        sale_price=Decimal("12.95"),
+    )
+    case = product(
+        category=Category.ACCESSORY, name="Brillenetui Leder", sale_price=Decimal("19.90")
+    )
+    for item in (care, case):
+        product_services.stock_move(product_id=item.pk, kind=StockMovement.Kind.RECEIPT, quantity=3)
+
+    page.goto(live_server.url + reverse("invoices:list"))
+    page.locator("[data-new-sale]").click()
+    sale = Invoice.objects.get()
+    page.wait_for_url(live_server.url + reverse("invoices:detail", args=[sale.pk]))
+    scan = page.locator("#invoice-scan")
+    expect(scan).to_be_focused()
+    for _ in range(2):
+        scan.fill("4006209050309")
+        scan.press("Enter")
+        expect(page.locator("#invoice-lines")).to_contain_text("All-in-one Lösung 360 ml")
+        settled(page)
+        scan = page.locator("#invoice-scan")
+        expect(scan).to_be_focused()
+    expect(page.locator("#invoice-gross")).to_contain_text("25,90")
+
+    scan.press_sequentially("etui")
+    option = page.locator(f"[data-product-option='{case.pk}']")
+    expect(option).to_be_visible()
+    shot(page, "counter-sale-search")
+    option.click()
+    expect(page.locator("#invoice-gross")).to_contain_text("45,80")
+    shot(page, "counter-sale")
+
+    page.locator("[data-issue]").click()
+    expect(modal(page)).to_be_visible()
+    settled(page)
+    modal(page).locator("button[type=submit]").click()
+    expect(modal(page)).to_be_hidden()
+    expect(badge(page)).to_have_text(str(State.OPEN.label))
+    care.refresh_from_db()
+    assert care.stock == 1
+
+    page.locator("[data-pay]").click()
+    expect(modal(page)).to_be_visible()
+    settled(page)
+    modal(page).locator("button[type=submit]").click()
+    expect(modal(page)).to_be_hidden()
+    expect(badge(page)).to_have_text(str(State.PAID.label))
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    second = page.context.new_page()
+    second.set_viewport_size({"width": 390, "height": 844})
+    second.goto(live_server.url + reverse("invoices:list"))
+    second.locator("[data-new-sale]").click()
+    second.wait_for_url(
+        lambda url: "/invoices/" in url and url.rstrip("/").split("/")[-1].isdigit()
+    )
+    second.locator("#invoice-scan").fill("4006209050309")
+    second.locator("#invoice-scan").press("Enter")
+    expect(second.locator("#invoice-lines")).to_contain_text("All-in-one")
+    assert second.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(second, "counter-sale-390")

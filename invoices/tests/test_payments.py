@@ -203,8 +203,15 @@ def test_a_cancellation_waits_for_the_insurers_payment_to_be_moved(customer):
     Invoice.objects.filter(pk=invoice.pk).update(insurer_share=Decimal("100.00"))
     invoice = services.invoice_issue(invoice_id=invoice.pk)
     payment = pay(invoice, "100.00", method=Method.INSURER)
-    with pytest.raises(ValidationError, match="insurer"):
+    with pytest.raises(ValidationError) as refused:
         services.invoice_cancel(invoice_id=invoice.pk, reason="Falsche Gläser")
+    assert refused.value.messages == [
+        _(
+            "The insurer has paid %(amount)s on this invoice. Please remove that payment "
+            "first and book it on the new invoice."
+        )
+        % {"amount": "100,00\xa0€"}
+    ]
     assert not Invoice.objects.filter(cancels=invoice).exists()
     services.payment_remove(invoice_id=invoice.pk, payment_id=payment.pk)
     assert services.invoice_cancel(invoice_id=invoice.pk, reason="Falsche Gläser").number
