@@ -7,7 +7,23 @@ class InvoicesConfig(AppConfig):
     verbose_name = _("Invoices")
 
     def ready(self):
-        from customers import erasure
+        from customers import erasure, sections
+
+        def invoices_of(customer, request):
+            # A link to the list filtered by the customer, no query: the
+            # customer page is read all day.
+            if not request.user.has_perm("invoices.view_invoice"):
+                return None
+            return {}
+
+        sections.register(
+            sections.Section(
+                name="invoices",
+                template="invoices/_customer_invoices.html",
+                context=invoices_of,
+                order=26,
+            )
+        )
 
         # The law keeps issued invoices (§ 147 AO, § 14b UStG): erasing a
         # customer with invoices anonymises the customer; the invoices keep

@@ -62,10 +62,13 @@ class InvoiceFilterForm(forms.Form):
     )
     since = DateField(label=_("Invoice date from"), required=False)
     until = DateField(label=_("Invoice date until"), required=False)
+    customer = forms.IntegerField(
+        required=False, min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput
+    )
 
     def filters(self) -> dict:
         if not self.is_bound:
-            return {"state": None, "since": None, "until": None, "query": ""}
+            return {"state": None, "since": None, "until": None, "query": "", "customer_id": None}
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
         return {
@@ -73,6 +76,7 @@ class InvoiceFilterForm(forms.Form):
             "since": data.get("since"),
             "until": data.get("until"),
             "query": (data.get("q") or "").strip(),
+            "customer_id": data.get("customer"),
         }
 
 

@@ -411,3 +411,36 @@ class InvoiceDocument(models.Model):
 
     def __str__(self) -> str:
         return str(self.invoice)
+
+
+class Unsettled(models.Model):
+    """An issued invoice not paid in full and not cancelled, with the sum of
+    its payments: kept by the database alone (triggers of migration 0007,
+    on every payment, issue and cancellation), so that the open invoices of
+    a chain's millions are found without summing every invoice's payments.
+    The state is still the rule of selectors.state_of; this is its index."""
+
+    invoice = models.OneToOneField(
+        Invoice,
+        verbose_name=_("invoice"),
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        related_name="unsettled",
+        editable=False,
+    )
+    paid = models.DecimalField(_("paid"), editable=False, **MONEY)
+    # The invoice's, for the lists' order and the due dates without a join.
+    created_at = models.DateTimeField(_("created at"), editable=False)
+    issued_on = models.DateField(_("invoice date"), editable=False)
+
+    class Meta:
+        verbose_name = _("unsettled invoice")
+        verbose_name_plural = _("unsettled invoices")
+        default_permissions = ()
+        indexes = [
+            models.Index(fields=["-created_at", "-invoice"], name="unsettled_newest"),
+            models.Index(fields=["issued_on"], name="unsettled_issued_on"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.invoice_id)

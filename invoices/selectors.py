@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import DecimalField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from invoices.models import (
@@ -229,12 +229,14 @@ def state_filter(invoices: QuerySet[Invoice], state: str) -> QuerySet[Invoice]:
         return invoices.filter(
             Q(status=Status.ISSUED) & (Q(kind=Kind.CANCELLATION) | Q(cancellation__isnull=False))
         )
+    # The open ones from the database's list of them (models.Unsettled),
+    # not by summing the payments of every invoice.
     if state == State.PAID:
-        return invoices.filter(issued, paid__gte=F("gross"))
+        return invoices.filter(issued, unsettled__isnull=True)
     if state == State.PARTLY_PAID:
-        return invoices.filter(issued, paid__gt=0, paid__lt=F("gross"))
+        return invoices.filter(unsettled__paid__gt=0)
     if state == State.OPEN:
-        return invoices.filter(issued, paid__lte=0, gross__gt=0)
+        return invoices.filter(unsettled__paid__lte=0)
     return invoices
 
 
@@ -317,12 +319,16 @@ def invoice_list(
     since: datetime.date | None = None,
     until: datetime.date | None = None,
     query: str = "",
+    customer_id: int | None = None,
 ) -> QuerySet[Invoice]:
-    """Invoices newest first, filtered by state, invoice date and a search
-    for any part of the number or the customer's name, with what a list
-    shows of each: the customer, the cancellation, the sum paid (``paid``)
-    and, for drafts, the positions (the gross)."""
+    """Invoices newest first, filtered by state, invoice date, customer
+    (the customer page's link) and a search for any part of the number or
+    the customer's name, with what a list shows of each: the customer, the
+    cancellation, the sum paid (``paid``) and, for drafts, the positions
+    (the gross)."""
     invoices = with_paid(Invoice.objects.all())
+    if customer_id is not None:
+        invoices = invoices.filter(customer_id=customer_id)
     if state:
         invoices = state_filter(invoices, state)
     if since is not None:

@@ -357,6 +357,11 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         "rows": selectors.list_rows(page.object_list),
         "filtered": filtered,
         "table_id": "#invoice-table",
+        "customer": (
+            Customer.objects.filter(pk=filters["customer_id"]).first()
+            if filters["customer_id"] and not request.htmx
+            else None
+        ),
     }
     return render_page_or_partial(request, "invoices/invoice_list.html", "table", context)
 

@@ -332,3 +332,19 @@ def test_a_draft_page_reads_the_same_number_of_queries_however_many_positions(st
     with CaptureQueriesContext(connection) as nine:
         staff_client.get(url)
     assert len(nine) == len(one)
+
+
+def test_the_customer_page_links_to_the_customers_invoices_and_sells_to_them(staff_client):
+    erika = customer_factories.customer(**ADDRESS, first_name="Erika", last_name="Kassen")
+    other = customer_factories.customer(**ADDRESS, first_name="Otto", last_name="Anders")
+    page = staff_client.get(reverse("customers:detail", args=[erika.pk])).content.decode()
+    link = f"{reverse('invoices:list')}?customer={erika.pk}"
+    assert link in page
+    staff_client.post(reverse("invoices:new"), {"customer": erika.pk})
+    sale = Invoice.objects.get()
+    assert sale.customer_id == erika.pk
+    services.invoice_create(customer_id=other.pk)
+    listed = staff_client.get(link).content.decode()
+    assert 'id="invoice-list-customer"' in listed
+    assert reverse("invoices:detail", args=[sale.pk]) in listed
+    assert f"/invoices/{sale.pk + 1}/" not in listed

@@ -61,6 +61,13 @@ BENCH_STREETS = [
 ]  # fmt: skip
 # Tables the loader fills: what a reload or a test's clean-up empties.
 LOADED_TABLES = (
+    "invoices_unsettled",
+    "invoices_paymentevent",
+    "invoices_payment",
+    "invoices_invoicedocument",
+    "invoices_invoiceline",
+    "invoices_invoice",
+    "invoices_invoicecounter",
     "orders_orderlineevent",
     "orders_orderevent",
     "orders_orderline",
@@ -87,6 +94,9 @@ TABLES = [
     "messaging_message",
     "orders_order",
     "orders_orderline",
+    "invoices_invoice",
+    "invoices_invoiceline",
+    "invoices_payment",
 ]
 
 
@@ -801,6 +811,343 @@ def _add_orders(cursor, *, after: int, staff_ids: list[int], now, count: int, de
     cursor.execute("SET LOCAL work_mem = DEFAULT")
 
 
+INVOICES_DATA_VERSION = 1
+INVOICES_TABLES = ("invoices_invoice", "invoices_invoiceline", "invoices_payment")
+# Five years of 40 shops: every order picked up has its invoice, the rest
+# are sales at the counter (care products, accessories, sunglasses), a
+# fifth of them for a named customer: 5,000,000 at a million customers.
+INVOICES_PER_CUSTOMER = 5
+# Per mille of the invoices: cancelled (a cancellation invoice a few days
+# later); of those older than a fortnight still open, as reminders find
+# them; of the last fortnight's paid at the counter (the rest by transfer).
+INVOICE_CANCELLED_PER_MILLE = 5
+INVOICE_OVERDUE_PER_MILLE = 2
+INVOICE_PAID_AT_ONCE_PER_MILLE = 700
+INVOICE_DUE_DAYS = 14
+_CART = "(ARRAY['care', 'care', 'care', 'accessory', 'sunglasses'])"
+
+
+# What a counter sale holds, from its number alone (year and sequence):
+# one or two positions, each a product of its category, one or two pieces
+# of a care product; the invoice's gross is computed from the same draws
+# as the positions are written (ADD_SALE_LINES).
+def _sale_draw(key: str, salt: int, modulus) -> str:
+    return _h(f"({key})", salt, modulus)
+
+
+def _sequence(column: str) -> str:
+    """The number's sequence as invoices.services.invoice_number writes it:
+    six digits at least (a chain's year passes a million)."""
+    return f"lpad({column}::text, greatest(6, length({column}::text)), '0')"
+
+
+_SALE_KEY = "n.year::bigint * 10000000 + n.sequence"
+_LINE_KEY = "(i.year::bigint * 10000000 + i.sequence) * 4 + p"
+_SALE_LINE = f"({_SALE_KEY}) * 4 + p"
+_STAFF_COUNT = "nullif(cardinality(%(staff)s::int[]), 0)"
+
+ADD_INVOICES = f"""
+    WITH listed AS (
+        SELECT category, array_agg(sale_price ORDER BY id) AS prices
+        FROM products_product
+        WHERE active AND category IN ('care', 'accessory', 'sunglasses')
+        GROUP BY category
+    ), lists AS (
+        SELECT
+            (SELECT prices FROM listed WHERE category = 'care') AS care_prices,
+            (SELECT prices FROM listed WHERE category = 'accessory') AS accessory_prices,
+            (SELECT prices FROM listed WHERE category = 'sunglasses') AS sunglasses_prices
+    ), pool AS (
+        SELECT id, row_number() OVER (ORDER BY id) AS n FROM customers_customer
+        WHERE id > %(after)s AND deleted_at IS NULL
+    ), sized AS (
+        SELECT greatest(count(*), 1) AS total FROM pool
+    ), sales AS (
+        SELECT g, {_h("g", 101, ORDER_YEARS_DAYS)}::int AS age,
+            CASE WHEN {_h("g", 102, 5)} = 0 THEN 1 + {_h("g", 103, "(SELECT total FROM sized)")}
+            END AS pick
+        FROM generate_series(1, %(sales)s) AS g
+    ), src AS (
+        SELECT o.id AS order_id, o.customer_id, o.staff_id,
+            o.status_changed_at AS at, o.deposit, o.id::bigint AS k
+        FROM orders_order o WHERE o.status = 'picked_up' AND o.id > %(orders_after)s
+        UNION ALL
+        SELECT NULL, p.id, NULL,
+            least(
+                ((%(today)s::date - s.age)
+                 + make_interval(hours => 9, mins => {_h("s.g", 104, 540)}::int))
+                AT TIME ZONE 'Europe/Berlin',
+                %(now)s - make_interval(mins => 5 + {_h("s.g", 104, 60)}::int)
+            ), 0, -s.g
+        FROM sales s LEFT JOIN pool p ON p.n = s.pick
+    ), dated AS (
+        SELECT src.*, (at AT TIME ZONE 'Europe/Berlin')::date AS day FROM src
+    ), numbered AS (
+        SELECT d.*, extract(year FROM day)::int AS year,
+            row_number() OVER (PARTITION BY extract(year FROM day) ORDER BY at, k) AS sequence
+        FROM dated d
+    ), totals AS (
+        SELECT l.order_id, sum(
+            round(l.quantity * l.unit_price, 2) - least(
+                coalesce(round(round(l.quantity * l.unit_price, 2) * l.discount_percent / 100, 2),
+                         l.discount_amount, 0),
+                round(l.quantity * l.unit_price, 2))
+        ) AS gross
+        FROM orders_orderline l JOIN orders_order o ON o.id = l.order_id
+        WHERE o.status = 'picked_up' AND o.id > %(orders_after)s
+        GROUP BY l.order_id
+    )
+    INSERT INTO invoices_invoice (
+        created_at, updated_at, kind, status, number, year, sequence, customer_id, order_id,
+        cancels_id, reason, issued_on, delivered_on, customer_name, customer_address,
+        shop_name, shop_address, shop_tax_number, shop_vat_id, insurer_share, gross,
+        created_by_id, version
+    )
+    SELECT n.at, n.at, 'invoice', 'issued',
+        %(prefix)s || n.year || '-' || {_sequence("n.sequence")}, n.year, n.sequence,
+        n.customer_id, n.order_id, NULL, '', n.day, n.day,
+        coalesce(concat_ws(' ', nullif(c.first_name, ''), c.last_name), ''),
+        coalesce(concat_ws(E'\n', nullif(c.street, ''),
+            nullif(concat_ws(' ', nullif(c.postcode, ''), nullif(c.town, '')), '')), ''),
+        %(shop_name)s, %(shop_address)s, %(tax_number)s, %(vat_id)s, 0,
+        CASE WHEN n.order_id IS NOT NULL THEN coalesce(t.gross, 0) ELSE
+            (SELECT sum(
+                (CASE {_CART}[1 + {_sale_draw(_SALE_LINE, 106, 5)}]
+                    WHEN 'care' THEN l.care_prices[
+                        1 + {_sale_draw(_SALE_LINE, 108, "cardinality(l.care_prices)")}]
+                        * (1 + {_sale_draw(_SALE_LINE, 107, 2)})
+                    WHEN 'accessory' THEN l.accessory_prices[
+                        1 + {_sale_draw(_SALE_LINE, 108, "cardinality(l.accessory_prices)")}]
+                    ELSE l.sunglasses_prices[
+                        1 + {_sale_draw(_SALE_LINE, 108, "cardinality(l.sunglasses_prices)")}]
+                END))
+             FROM generate_series(1, 1 + {_sale_draw(_SALE_KEY, 105, 2)}) AS p)
+        END,
+        coalesce(n.staff_id, (%(staff)s::int[])[1 + {_h("n.k", 109, _STAFF_COUNT)}]),
+        1
+    FROM numbered n
+    CROSS JOIN lists l
+    LEFT JOIN customers_customer c ON c.id = n.customer_id
+    LEFT JOIN totals t ON t.order_id = n.order_id
+    ORDER BY n.at, n.k
+"""
+ADD_ORDER_INVOICE_LINES = """
+    INSERT INTO invoices_invoiceline (
+        invoice_id, position, product_id, description, quantity, unit_price,
+        discount_percent, discount_amount, discount_reason, vat_rate
+    )
+    SELECT i.id, l.position, l.product_id, l.description, l.quantity, l.unit_price,
+        l.discount_percent, l.discount_amount, l.discount_reason, l.vat_rate
+    FROM invoices_invoice i JOIN orders_orderline l ON l.order_id = i.order_id
+    WHERE i.id > %(before)s AND i.order_id IS NOT NULL
+"""
+ADD_SALE_LINES = f"""
+    WITH listed AS (
+        SELECT category, array_agg(id ORDER BY id) AS ids
+        FROM products_product
+        WHERE active AND category IN ('care', 'accessory', 'sunglasses')
+        GROUP BY category
+    ), lists AS (
+        SELECT
+            (SELECT ids FROM listed WHERE category = 'care') AS cares,
+            (SELECT ids FROM listed WHERE category = 'accessory') AS accessories,
+            (SELECT ids FROM listed WHERE category = 'sunglasses') AS sunglasses
+    ), planned AS (
+        SELECT i.id AS invoice_id, p AS position,
+            CASE {_CART}[1 + {_sale_draw(_LINE_KEY, 106, 5)}]
+                WHEN 'care' THEN l.cares[1 + {_sale_draw(_LINE_KEY, 108, "cardinality(l.cares)")}]
+                WHEN 'accessory' THEN l.accessories[
+                    1 + {_sale_draw(_LINE_KEY, 108, "cardinality(l.accessories)")}]
+                ELSE l.sunglasses[1 + {_sale_draw(_LINE_KEY, 108, "cardinality(l.sunglasses)")}]
+            END AS product_id,
+            {_sale_draw(_LINE_KEY, 107, 2)} AS extra
+        FROM invoices_invoice i CROSS JOIN lists l
+        CROSS JOIN LATERAL generate_series(
+            1, 1 + {_sale_draw("i.year::bigint * 10000000 + i.sequence", 105, 2)}) AS p
+        WHERE i.id > %(before)s AND i.order_id IS NULL AND i.kind = 'invoice'
+    )
+    INSERT INTO invoices_invoiceline (
+        invoice_id, position, product_id, description, quantity, unit_price,
+        discount_percent, discount_amount, discount_reason, vat_rate
+    )
+    SELECT l.invoice_id, l.position, pr.id, pr.name,
+        CASE WHEN pr.category = 'care' THEN 1 + l.extra ELSE 1 END,
+        pr.sale_price, NULL, NULL, '', pr.vat_rate
+    FROM planned l JOIN products_product pr ON pr.id = l.product_id
+"""
+# A few invoices cancelled some days later: the cancellation numbered
+# after the year's invoices (its own number, gap-free), the positions and
+# the gross negated.
+ADD_CANCELLATIONS = f"""
+    WITH chosen AS (
+        SELECT i.*, least(i.issued_on + 1 + {_h("i.id", 111, 10)}::int, %(today)s::date) AS on_day
+        FROM invoices_invoice i
+        WHERE i.id > %(before)s AND i.kind = 'invoice'
+          AND {_h("i.id", 110, 1000)} < {INVOICE_CANCELLED_PER_MILLE}
+    ), numbered AS (
+        SELECT c.*, extract(year FROM on_day)::int AS c_year,
+            coalesce((SELECT max(sequence) FROM invoices_invoice x
+                      WHERE x.year = extract(year FROM on_day)::int), 0)
+            + row_number() OVER (PARTITION BY extract(year FROM on_day) ORDER BY on_day, id)
+            AS c_sequence
+        FROM chosen c
+    )
+    INSERT INTO invoices_invoice (
+        created_at, updated_at, kind, status, number, year, sequence, customer_id, order_id,
+        cancels_id, reason, issued_on, delivered_on, customer_name, customer_address,
+        shop_name, shop_address, shop_tax_number, shop_vat_id, insurer_share, gross,
+        created_by_id, version
+    )
+    SELECT (on_day + time '17:00') AT TIME ZONE 'Europe/Berlin',
+        (on_day + time '17:00') AT TIME ZONE 'Europe/Berlin', 'cancellation', 'issued',
+        %(prefix)s || c_year || '-' || {_sequence("c_sequence")}, c_year, c_sequence,
+        customer_id, order_id, id,
+        (ARRAY['Falscher Preis', 'Umtausch', 'Adresse falsch'])[1 + {_h("id", 112, 3)}],
+        on_day, delivered_on, customer_name, customer_address, shop_name, shop_address,
+        shop_tax_number, shop_vat_id, -insurer_share, -gross, created_by_id, 1
+    FROM numbered
+"""
+ADD_CANCELLATION_LINES = """
+    INSERT INTO invoices_invoiceline (
+        invoice_id, position, product_id, description, quantity, unit_price,
+        discount_percent, discount_amount, discount_reason, vat_rate
+    )
+    SELECT c.id, l.position, l.product_id, l.description, -l.quantity, l.unit_price,
+        l.discount_percent, l.discount_amount, l.discount_reason, l.vat_rate
+    FROM invoices_invoice c JOIN invoices_invoiceline l ON l.invoice_id = c.cancels_id
+    WHERE c.id > %(before)s AND c.kind = 'cancellation'
+"""
+# The order's deposit set off, then the rest paid: at the counter the day of
+# the invoice (cash with the till's receipt number, EC or credit card) or by
+# transfer within the fortnight; some older ones still open (overdue), and
+# of the last fortnight's those not paid at once.
+ADD_PAYMENTS = f"""
+    WITH due AS (
+        SELECT i.id, i.issued_on, i.created_by_id, i.gross, i.order_id,
+            least(coalesce(o.deposit, 0), i.gross) AS deposit,
+            (o.created_at AT TIME ZONE 'Europe/Berlin')::date AS ordered_on,
+            {_h("i.id", 113, 1000)} AS d, {_h("i.id", 114, 100)} AS m
+        FROM invoices_invoice i LEFT JOIN orders_order o ON o.id = i.order_id
+        WHERE i.id > %(before)s AND i.kind = 'invoice'
+    ), rows AS (
+        SELECT id, 'deposit' AS method, deposit AS amount, ordered_on AS paid_on, '' AS receipt,
+            'Anzahlung zu Auftrag ' || order_id AS note, created_by_id
+        FROM due WHERE deposit > 0
+        UNION ALL
+        SELECT id,
+            CASE WHEN m < 35 THEN 'cash' WHEN m < 80 THEN 'ec' WHEN m < 90 THEN 'credit_card'
+                 ELSE 'transfer' END,
+            gross - deposit,
+            CASE WHEN m >= 90 THEN least(issued_on + 1 + mod(m, 12)::int, %(today)s::date)
+                 ELSE issued_on END,
+            CASE WHEN m < 35 THEN 'K-' || id ELSE '' END, '', created_by_id
+        FROM due
+        WHERE gross - deposit > 0 AND CASE
+            WHEN issued_on > %(today)s::date - {INVOICE_DUE_DAYS}
+            THEN d < {INVOICE_PAID_AT_ONCE_PER_MILLE}
+            ELSE d >= {INVOICE_OVERDUE_PER_MILLE} END
+    )
+    INSERT INTO invoices_payment (
+        invoice_id, method, amount, paid_on, receipt_number, note, created_by_id, created_at
+    )
+    SELECT id, method, amount, paid_on, receipt, note, created_by_id,
+        (paid_on + time '12:00') AT TIME ZONE 'Europe/Berlin'
+    FROM rows
+"""
+# What migration 0007's triggers keep, for the rows loaded past them.
+FILL_UNSETTLED = """
+    INSERT INTO invoices_unsettled (invoice_id, paid, created_at, issued_on)
+    SELECT i.id, coalesce(p.total, 0), i.created_at, i.issued_on
+    FROM invoices_invoice i
+    LEFT JOIN (
+        SELECT invoice_id, sum(amount) AS total FROM invoices_payment
+        WHERE invoice_id > %(before)s GROUP BY invoice_id
+    ) p ON p.invoice_id = i.id
+    WHERE i.id > %(before)s AND i.status = 'issued' AND i.kind = 'invoice'
+      AND coalesce(p.total, 0) < i.gross
+      AND NOT EXISTS (SELECT 1 FROM invoices_invoice c WHERE c.cancels_id = i.id)
+"""
+SET_INVOICE_COUNTERS = """
+    INSERT INTO invoices_invoicecounter (year, last)
+    SELECT year, max(sequence) FROM invoices_invoice WHERE year IS NOT NULL GROUP BY year
+    ON CONFLICT (year) DO UPDATE SET last = EXCLUDED.last
+"""
+
+
+def _add_invoices(
+    cursor, *, after: int, orders_after: int, staff_ids: list[int], now, count: int
+) -> None:
+    """An invoice for every order picked up (of the orders with ids above
+    ``orders_after``), sales at the counter to make ``count`` in all, a few
+    cancelled, and their payments; each year's numbers gap-free and the
+    counters where the load ends (the shop's next invoice follows on). In
+    the caller's transaction, triggers off."""
+    from django.conf import settings
+
+    before = _max_id(cursor, "invoices_invoice")
+    cursor.execute(
+        "SELECT count(*) FROM orders_order WHERE status = 'picked_up' AND id > %s", [orders_after]
+    )
+    sales = max(count - cursor.fetchone()[0], 0)
+    cursor.execute("SET LOCAL work_mem = '256MB'")
+    shop = {
+        "prefix": settings.INVOICE_NUMBER_PREFIX, "shop_name": "Augenoptik Kette GmbH",
+        "shop_address": "Hauptstraße 1\n80331 München", "tax_number": "143/123/45678",
+        "vat_id": "DE123456789",
+    }  # fmt: skip
+    cursor.execute(
+        ADD_INVOICES,
+        {
+            **shop, "after": after, "orders_after": orders_after, "sales": sales,
+            "today": timezone.localdate(now), "now": now, "staff": staff_ids,
+        },
+    )  # fmt: skip
+    cursor.execute(ADD_ORDER_INVOICE_LINES, {"before": before})
+    cursor.execute(ADD_SALE_LINES, {"before": before})
+    cursor.execute("ANALYZE invoices_invoice")
+    cursor.execute(ADD_CANCELLATIONS, {**shop, "before": before, "today": timezone.localdate(now)})
+    cursor.execute(ADD_CANCELLATION_LINES, {"before": before})
+    cursor.execute(ADD_PAYMENTS, {"before": before, "today": timezone.localdate(now)})
+    cursor.execute(FILL_UNSETTLED, {"before": before})
+    cursor.execute(SET_INVOICE_COUNTERS)
+    cursor.execute("SET LOCAL work_mem = DEFAULT")
+
+
+def invoices_top_up(*, customers: int, now=None) -> dict[str, float]:
+    """Add the invoices (INVOICES_DATA_VERSION) to a database loaded before
+    the invoices app: INVOICES_PER_CUSTOMER per customer loaded, replacing
+    what an earlier version or a run put there; indexes dropped for the load
+    and built again, as orders_top_up does."""
+    loaded = Loaded()
+    now = now or timezone.now()
+    staff_ids = _bench_staff_ids()
+    tables = [
+        *INVOICES_TABLES,
+        "invoices_unsettled",
+        "invoices_invoicedocument",
+        "invoices_invoicecounter",
+    ]
+    events = ["invoices_paymentevent"]
+    with connection.cursor() as cursor:
+        with transaction.atomic():
+            indexes = _secondary_indexes(cursor, list(INVOICES_TABLES))
+            cursor.execute("SET LOCAL session_replication_role = replica")
+            for name, _definition in indexes:
+                cursor.execute(f'DROP INDEX "{name}"')
+            cursor.execute(f"TRUNCATE {', '.join([*tables, *events])} RESTART IDENTITY")
+            _timed(loaded, "invoices", lambda: _add_invoices(
+                cursor, after=0, orders_after=0, staff_ids=staff_ids, now=now,
+                count=customers * INVOICES_PER_CUSTOMER,
+            ))  # fmt: skip
+            cursor.execute("SET LOCAL session_replication_role = origin")
+            _timed(loaded, "invoices indexes", lambda: [cursor.execute(d) for _n, d in indexes])
+        statistics = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
+        _timed(loaded, "invoices statistics", lambda: [
+            cursor.execute(f"{statistics} {table}") for table in INVOICES_TABLES
+        ])  # fmt: skip
+    return loaded.seconds
+
+
 def _bench_staff_ids() -> list[int]:
     return list(
         get_user_model()
@@ -824,6 +1171,7 @@ def orders_top_up(*, customers: int, detail_customer_id: int, now=None) -> dict[
     # Invoices name their orders: the replaced orders take theirs along (the
     # benchmark's database is its own; TRUNCATE passes the invoices' guards).
     invoices = [
+        "invoices_unsettled",
         "invoices_paymentevent",
         "invoices_payment",
         "invoices_invoicedocument",
@@ -1022,9 +1370,14 @@ def load(sizes: Sizes, *, seed: int = 8, rebuild_indexes: bool = True) -> Loaded
             _timed(loaded, "messaging", lambda: _add_messaging_data(
                 cursor, after=before, staff_ids=staff_ids, now=now, count=sizes.customers
             ))  # fmt: skip
+            orders_before = _max_id(cursor, "orders_order")
             _timed(loaded, "orders", lambda: _add_orders(
                 cursor, after=before, staff_ids=staff_ids, now=now,
                 count=sizes.customers * ORDERS_PER_CUSTOMER, detail=detail,
+            ))  # fmt: skip
+            _timed(loaded, "invoices", lambda: _add_invoices(
+                cursor, after=before, orders_after=orders_before, staff_ids=staff_ids, now=now,
+                count=sizes.customers * INVOICES_PER_CUSTOMER,
             ))  # fmt: skip
             _timed(loaded, "counts", lambda: cursor.execute(ADD_COUNTS, [before]))
             cursor.execute("SET LOCAL session_replication_role = origin")

@@ -47,9 +47,11 @@ def ensure_data(sizes, *, seed: int, reload: bool, log) -> dict:
 
     from customers.models import Customer
     from opticrm.bench.data import (
+        INVOICES_DATA_VERSION,
         LOADED_TABLES,
         MESSAGING_DATA_VERSION,
         ORDERS_DATA_VERSION,
+        invoices_top_up,
         load,
         orders_top_up,
         top_up,
@@ -78,6 +80,16 @@ def ensure_data(sizes, *, seed: int, reload: bool, log) -> dict:
                 marker["load_seconds"] = {**marker["load_seconds"], **seconds}
                 _set_marker(cursor, marker)
                 log(f"Added orders in {sum(seconds.values()):.0f} s: {seconds}")
+                # The orders' replacement took their invoices along.
+                marker.pop("invoices_data", None)
+            if marker.get("invoices_data") != INVOICES_DATA_VERSION:
+                # Loaded before the invoices app (issue 29): its invoices are added.
+                log("Adding invoices, their positions and payments …")
+                seconds = invoices_top_up(customers=sizes.customers)
+                marker["invoices_data"] = INVOICES_DATA_VERSION
+                marker["load_seconds"] = {**marker["load_seconds"], **seconds}
+                _set_marker(cursor, marker)
+                log(f"Added invoices in {sum(seconds.values()):.0f} s: {seconds}")
             return marker
         if marker is None and Customer.objects.exists():
             raise NotABenchmarkDatabase(
@@ -109,6 +121,7 @@ def ensure_data(sizes, *, seed: int, reload: bool, log) -> dict:
         "busiest_day": loaded.busiest_day.isoformat() if loaded.busiest_day else None,
         "messaging_data": MESSAGING_DATA_VERSION,
         "orders_data": ORDERS_DATA_VERSION,
+        "invoices_data": INVOICES_DATA_VERSION,
     }
     with connection.cursor() as cursor:
         _set_marker(cursor, marker)
@@ -317,6 +330,69 @@ def order_writes(size: int) -> dict:
     return {"order_status_pool": pool[:size], "optician_id": optician}
 
 
+def invoice_writes(size: int) -> dict:
+    """Undo the last run's issues, so that every run does the same work,
+    and give the issue scenario ``size`` drafts (a counter sale of a care
+    product each) to issue once each: the optician's invoices are removed
+    (their positions, payments and PDFs), each year's counter set back to
+    its last number, and the drafts made again. Returns the drafts' ids."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    optician = get_user_model().objects.get(username=OPTICIAN).pk
+    now = timezone.now()
+    with connection.cursor() as cursor, transaction.atomic():
+        # The benchmark's own database: past the guards of issued invoices.
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute("SELECT id FROM invoices_invoice WHERE created_by_id = %s", [optician])
+        made = [row[0] for row in cursor.fetchall()]
+        for table in (
+            "invoices_unsettled",
+            "invoices_invoicedocument",
+            "invoices_payment",
+            "invoices_invoiceline",
+        ):
+            cursor.execute(f"DELETE FROM {table} WHERE invoice_id = ANY(%s)", [made])
+        cursor.execute("DELETE FROM invoices_invoice WHERE id = ANY(%s)", [made])
+        cursor.execute(
+            """
+            UPDATE invoices_invoicecounter c SET last = coalesce(
+                (SELECT max(sequence) FROM invoices_invoice i WHERE i.year = c.year), 0)
+            """
+        )
+        cursor.execute(
+            """
+            WITH drafts AS (
+                INSERT INTO invoices_invoice (
+                    created_at, updated_at, kind, status, reason, customer_name,
+                    customer_address, shop_name, shop_address, shop_tax_number, shop_vat_id,
+                    insurer_share, created_by_id, version
+                )
+                SELECT %(now)s, %(now)s, 'invoice', 'draft', '', '', '', '', '', '', '', 0,
+                    %(optician)s, 1
+                FROM generate_series(1, %(size)s)
+                RETURNING id
+            ), care AS (
+                SELECT id, name, sale_price, vat_rate FROM products_product
+                WHERE category = 'care' AND active ORDER BY id LIMIT 1
+            )
+            INSERT INTO invoices_invoiceline (
+                invoice_id, position, product_id, description, quantity, unit_price,
+                discount_percent, discount_amount, discount_reason, vat_rate
+            )
+            SELECT d.id, 1, care.id, coalesce(care.name, 'Pflegemittel'), 1,
+                coalesce(care.sale_price, 12.95), NULL, NULL, '', coalesce(care.vat_rate, 19)
+            FROM drafts d LEFT JOIN care ON true
+            RETURNING invoice_id
+            """,
+            {"now": now, "optician": optician, "size": size},
+        )
+        pool = sorted(row[0] for row in cursor.fetchall())
+        cursor.execute("SET LOCAL session_replication_role = origin")
+    return {"invoice_issue_pool": pool}
+
+
 def list_page_sql(client, path: str) -> list[str]:
     """The SQL behind one view of ``path``, as the server sends it."""
     from django.db import connection
@@ -363,6 +439,7 @@ def main(argv: list[str] | None = None) -> int:
     marker["import_report_id"] = import_report()
     marker["retention_review_id"] = retention_review(log)
     marker.update(order_writes(args.writes))
+    marker.update(invoice_writes(args.writes))
     client = signed_in.pop("_client")
     plan = scenarios(marker)
     list_path = next(s["paths"][0] for s in plan if s["name"] == "customer list")

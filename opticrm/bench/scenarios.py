@@ -72,6 +72,7 @@ def scenarios(marker: dict) -> list[dict]:
         _page("failed messages", reverse("messaging:failed")),
         _page("failed messages, page 50", reverse("messaging:failed"), {"page": 50}),
         *_orders(marker),
+        *_invoices(marker),
     ]
     plan += _api(marker)
     return plan
@@ -90,6 +91,56 @@ def _post(name: str, paths: list[str], bodies: list[dict], **extra) -> dict:
         "expect": 302,
         **extra,
     }
+
+
+def _invoices(marker: dict) -> list[dict]:
+    """Invoices (issue 29) at five million: the list newest first, its open
+    ones, a search by number and by name, a customer's invoices (the
+    customer page's link), the invoice page, and issuing a counter sale
+    (number, PDF drawn and kept; each draft once: prepare.invoice_writes)."""
+    from invoices.models import Invoice, Kind, Status
+
+    try:
+        invoices = reverse("invoices:list")
+    except NoReverseMatch:
+        return []
+    newest = list(
+        Invoice.objects.filter(status=Status.ISSUED, kind=Kind.INVOICE, customer__isnull=False)
+        .order_by("-created_at", "-id")
+        .values_list("pk", "number", "customer_id")[:API_CUSTOMERS]
+    )
+    if not newest:
+        return []
+    number = newest[0][1]
+    plan = [
+        _page("invoice list", invoices),
+        _page("invoice list, open", invoices, {"state": "open"}),
+        _page("invoice list, search number", invoices, {"q": number[-9:]}),
+        _page("invoice list, search Müller", invoices, {"q": "Müller"}),
+        {
+            **_page("invoice list, a customer's", invoices, {"customer": newest[0][2]}),
+            "paths": [f"{invoices}?customer={customer}" for _pk, _n, customer in newest],
+        },
+        {
+            **_page("invoice page", reverse("invoices:detail", args=[newest[0][0]])),
+            "paths": [reverse("invoices:detail", args=[pk]) for pk, _n, _c in newest],
+        },
+    ]
+    pool = marker.get("invoice_issue_pool") or []
+    if pool:
+        plan.append(
+            _post(
+                "invoice issue",
+                [reverse("invoices:issue", args=[pk]) for pk in pool],
+                [{"version": 1}] * len(pool),
+                once=True,
+                verify=(
+                    "SELECT count(*) FROM invoices_invoice WHERE status = 'issued' "
+                    f"AND id IN ({', '.join(str(int(pk)) for pk in pool)})"
+                ),
+            )
+        )
+    return plan
 
 
 def _open_orders_of_three_positions() -> list[int]:

@@ -100,6 +100,12 @@ def test_no_history_or_live_counter_rows_for_a_bulk_load():
 def test_the_same_seed_loads_the_same_names():
     load(Sizes(customers=50, appointments=0, products=0), rebuild_indexes=False)
     first = list(Customer.objects.order_by("id").values_list("last_name", "email"))
+    with connection.cursor() as cursor:
+        # Issued invoices are never deleted through the app (their triggers).
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        for table in ("invoices_payment", "invoices_invoiceline", "invoices_invoice"):
+            cursor.execute(f"DELETE FROM {table}")
+        cursor.execute("SET LOCAL session_replication_role = origin")
     Order.objects.all().delete()  # they protect their customers
     Customer.objects.all().delete()
     load(Sizes(customers=50, appointments=0, products=0), rebuild_indexes=False)
@@ -306,3 +312,48 @@ def test_the_orders_are_added_to_a_database_loaded_before_them(loaded):
     with connection.cursor() as cursor:
         assert _marker(cursor)["orders_data"] == ORDERS_DATA_VERSION
     assert any("orders" in message for message in messages)
+
+
+# --- Invoices (issue 29) ----------------------------------------------------------------
+
+
+def test_five_invoices_per_customer_numbered_without_a_gap_each_year(loaded):
+    from invoices.models import Invoice, InvoiceCounter, Kind
+
+    invoices = Invoice.objects.all()
+    assert invoices.filter(kind=Kind.INVOICE).count() == SIZES.customers * 5
+    assert invoices.filter(kind=Kind.CANCELLATION).exists()
+    years = invoices.values("year").annotate(
+        n=Count("*"), low=Min("sequence"), high=Max("sequence")
+    )
+    for year in years:
+        assert (year["low"], year["high"]) == (1, year["n"]), year
+        assert InvoiceCounter.objects.get(year=year["year"]).last == year["n"]
+    sample = invoices.order_by("?").first()
+    assert sample.number == f"{sample.year}-{sample.sequence:06d}"
+    # Every order picked up has its invoice; a cancellation names an invoice.
+    picked_up = Order.objects.filter(status="picked_up")
+    assert invoices.filter(order__in=picked_up, kind=Kind.INVOICE).count() == picked_up.count()
+    assert not invoices.filter(kind=Kind.CANCELLATION, cancels__kind=Kind.CANCELLATION).exists()
+
+
+def test_each_invoices_gross_is_its_positions_and_the_payments_never_more(loaded):
+    from invoices import selectors
+    from invoices.models import Invoice, Kind, Payment
+
+    for invoice in Invoice.objects.order_by("?")[:200]:
+        assert invoice.gross == selectors.invoice_totals(invoice).gross, invoice.number
+        if invoice.kind == Kind.INVOICE:
+            assert selectors.paid_amount(invoice.pk) <= invoice.gross
+    assert Payment.objects.filter(method="cash", receipt_number="").count() == 0
+    # Most are paid; some are open, a few of them overdue.
+    states = [selectors.invoice_state(i) for i in Invoice.objects.order_by("?")[:400]]
+    assert states.count("paid") > 300 and "open" in states
+
+
+def test_invoices_and_payments_pass_the_models_validation(loaded):
+    from invoices.models import Invoice, InvoiceLine, Payment
+
+    for model in (Invoice, InvoiceLine, Payment):
+        for row in model.objects.order_by("?")[:50]:
+            row.full_clean(validate_unique=False)

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from customers.tests import factories
+from opticrm.lib.dates import start_of_day
 from orders import selectors, services
 from orders.models import Kind, Order, Status
 
@@ -62,11 +63,15 @@ def test_a_column_lists_late_then_promised_then_undated_orders(optician_client, 
 
 def test_quotes_newest_first_and_old_ones_leave_the_board(optician_client, optician, customer):
     now = timezone.now()
+    # Just before the first day the board shows (in Berlin: "91 days ago"
+    # from the clock fell on that day late in the evening, when the summer
+    # of 91 days ago was two hours ahead of UTC).
+    first_day = timezone.localdate() - datetime.timedelta(days=selectors.QUOTE_DAYS)
     old = _order(
         customer,
         optician,
         status=Status.QUOTE,
-        created_at=now - datetime.timedelta(days=selectors.QUOTE_DAYS + 1),
+        created_at=start_of_day(first_day) - datetime.timedelta(minutes=1),
     )
     older = _order(
         customer, optician, status=Status.QUOTE, created_at=now - datetime.timedelta(days=5)
