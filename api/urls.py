@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 
-from api import appointments, customers, errors, orders, products
+from api import appointments, customers, errors, invoices, orders, products
 from api.auth import ApiKeyAuth
 from api.throttling import KeyRateThrottle
 
@@ -29,6 +29,7 @@ api.add_router("/customers", customers.router)
 api.add_router("/appointments", appointments.router)
 api.add_router("/products", products.router)
 api.add_router("/orders", orders.router)
+api.add_router("/invoices", invoices.router)
 
 patterns, app_name, namespace = api.urls
 for pattern in patterns:
