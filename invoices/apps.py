@@ -41,6 +41,13 @@ class InvoicesConfig(AppConfig):
             erasure.Scrub(name="invoice drafts", run=_forget_drafts, counts=_draft_counts)
         )
 
+        # "Per E-Mail senden": the worker attaches the invoice's kept PDF.
+        from invoices.mail_services import invoice_attachments
+        from messaging.models import Kind as MessageKind
+        from messaging.services import attachments_register
+
+        attachments_register(MessageKind.INVOICE, invoice_attachments)
+
 
 def _forget_drafts(customer_id: int) -> None:
     """The customer's drafts go; the issued invoices let go of the orders,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from invoices import views
+from invoices import mail_urls, views
 
 app_name = "invoices"
 
@@ -22,3 +22,4 @@ urlpatterns = [
     path("<int:pk>/positions/<int:line_id>/delete/", views.line_remove, name="line_remove"),
     path("<int:pk>/customer/", views.invoice_customer, name="customer"),
 ]
+urlpatterns += mail_urls.urlpatterns

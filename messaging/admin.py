@@ -297,4 +297,6 @@ class MessageAdmin(ReadOnlyAdmin):
     list_select_related = ["customer"]
     search_fields = ["customer__last_name", "recipient"]
     raw_id_fields = ["customer", "appointment"]
+    # What it is about (an invoice) and who noted that the customer asked for it.
+    readonly_fields = ["reference", "requested_at", "requested_by"]
     date_hierarchy = "send_at"

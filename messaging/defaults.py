@@ -1,7 +1,8 @@
 """The wording a new shop starts with, per kind and channel: formal "Sie",
 the shop's name and phone in every SMS, the unsubscribe link in every
-recall e-mail. The owner changes them in the admin (MessageTemplate); the
-migration that creates the table writes these in the shop's language."""
+recall e-mail; an invoice goes by e-mail only (its PDF attached). The owner
+changes them in the admin (MessageTemplate); the migration that creates the
+table writes these in the shop's language."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +16,7 @@ SUBJECTS = {
     Kind.RECALL_EYE_TEST: _("Time for your next eye test"),
     Kind.RECALL_CL_CHECK: _("Time for your contact lens check-up"),
     Kind.RECALL_CL_REORDER: _("Time to reorder your contact lenses"),
+    Kind.INVOICE: _("Your invoice from {filiale}"),
 }
 
 _SIGNATURE = _("Kind regards\nYour team at {filiale}\n{adresse}\nPhone {telefon}")
@@ -56,6 +58,11 @@ EMAIL_BODIES = {
         "is coming to an end. Please call us at {telefon} to reorder them, or simply drop "
         "by.\n\nIf you no longer wish to receive these reminders, you can unsubscribe "
         "here: {abmelden}"
+    ),
+    # Sent by e-mail only, with the invoice's PDF attached (services.invoice_send).
+    Kind.INVOICE: _(
+        "{anrede},\n\nplease find attached our invoice as a PDF file.\n\nIf you have "
+        "any questions about it, please call us at {telefon}."
     ),
 }
 

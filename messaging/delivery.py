@@ -128,11 +128,21 @@ def _failure(error: Exception) -> DeliveryResult:
     )
 
 
+# A file sent with an e-mail: (file name, content, MIME type).
+Attachment = tuple[str, bytes, str]
+
+
 def send_email(
-    *, to: str, subject: str, body: str, headers: dict[str, str] | None = None
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    headers: dict[str, str] | None = None,
+    attachments: list[Attachment] | None = None,
 ) -> DeliveryResult:
     """Send one plain-text e-mail from DEFAULT_FROM_EMAIL through the backend
-    EMAIL_URL configures; the result carries its Message-ID."""
+    EMAIL_URL configures, with ``attachments`` (an invoice's PDF) if given;
+    the result carries its Message-ID."""
     try:
         validate_email(to)
     except ValidationError:
@@ -145,6 +155,7 @@ def send_email(
             body=body,
             to=[to],
             headers=headers,
+            attachments=list(attachments or ()),
             connection=get_connection(fail_silently=False),
         )
         sent = message.send()

@@ -175,10 +175,13 @@ class Kind(models.TextChoices):
     RECALL_EYE_TEST = "recall_eye_test", _("Recall eye test")
     RECALL_CL_CHECK = "recall_cl_check", _("Recall contact lens check")
     RECALL_CL_REORDER = "recall_cl_reorder", _("Recall contact lens reorder")
+    # An issued invoice (or cancellation invoice) sent with its PDF (the
+    # invoices app sends it and provides the attachment).
+    INVOICE = "invoice", _("Invoice")
 
 
-# Service messages belong to a booked appointment or an order (part of the
-# contract); recalls are advertising in the sense of UWG §7.
+# Service messages belong to a booked appointment, an order or an invoice
+# (part of the contract); recalls are advertising in the sense of UWG §7.
 PURPOSE_OF_KIND = {
     Kind.REMINDER: Purpose.SERVICE,
     Kind.CONFIRMATION: Purpose.SERVICE,
@@ -187,6 +190,7 @@ PURPOSE_OF_KIND = {
     Kind.RECALL_EYE_TEST: Purpose.MARKETING,
     Kind.RECALL_CL_CHECK: Purpose.MARKETING,
     Kind.RECALL_CL_REORDER: Purpose.MARKETING,
+    Kind.INVOICE: Purpose.SERVICE,
 }
 RECALL_KINDS = (Kind.RECALL_EYE_TEST, Kind.RECALL_CL_CHECK, Kind.RECALL_CL_REORDER)
 
@@ -289,6 +293,26 @@ class Message(TimeStampedModel):
         blank=True,
         related_name="+",
     )
+    # What the message is about when it is no appointment, as the app that
+    # sends it names it ("invoice:12"): the app that registered an attachment
+    # for the kind finds its document by it (services.attachments_register).
+    reference = models.CharField(
+        _("about"), max_length=100, blank=True, default="", db_default="", editable=False
+    )
+    # The customer asked for this message (e.g. an invoice by e-mail without
+    # a consent to service messages): when, and who noted it.
+    requested_at = models.DateTimeField(
+        _("requested by the customer at"), null=True, blank=True, editable=False
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("request recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     # Makes a message that must exist once exist once: a double click, a
     # second scheduler run or a retried request meet the unique index.
     key = models.CharField(_("key"), max_length=100, null=True, blank=True, editable=False)
@@ -361,11 +385,25 @@ class Message(TimeStampedModel):
                 violation_error_message=_("A message needs an address to go to."),
                 field="recipient",
             ),
+            CheckConstraint(
+                condition=Q(requested_by__isnull=True) | Q(requested_at__isnull=False),
+                name="message_requested_by_when",
+                violation_error_message=_(
+                    "Only a message the customer asked for names who recorded the request."
+                ),
+                field="requested_at",
+            ),
         ]
         indexes = [
             # The customer page's log and the recall's "contacted lately".
             models.Index(fields=["customer", "kind", "-created_at"], name="message_customer"),
             models.Index(fields=["customer", "-send_at"], name="message_customer_log"),
+            # The messages about one thing (an invoice's e-mails).
+            models.Index(
+                fields=["reference", "-created_at"],
+                name="message_reference",
+                condition=~Q(reference=""),
+            ),
             # The scheduler: planned messages whose time has come.
             models.Index(
                 fields=["send_at"], name="message_planned", condition=Q(state=State.PLANNED)

@@ -2,10 +2,12 @@
 and later the API call these functions, so each rule has one home."""
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone, translation
@@ -14,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from appointments.models import Appointment, AppointmentStatus
 from customers.models import Customer
-from messaging.delivery import DeliveryResult, send_email
+from messaging.delivery import Attachment, DeliveryResult, send_email
 from messaging.models import (
     ALREADY_GIVEN,
     PURPOSE_OF_KIND,
@@ -188,7 +190,15 @@ def _wants_reminder(appointment: Appointment, cfg: MessageSettings, now) -> bool
 
 
 def _new_message(
-    *, customer: Customer, kind: str, channel: str, send_at, appointment=None, key=None, user=None
+    *,
+    customer: Customer,
+    kind: str,
+    channel: str,
+    send_at,
+    appointment=None,
+    reference: str = "",
+    key=None,
+    user=None,
 ) -> Message:
     return Message(
         customer=customer,
@@ -196,6 +206,7 @@ def _new_message(
         channel=channel,
         purpose=PURPOSE_OF_KIND[kind],
         appointment=appointment,
+        reference=reference,
         key=key,
         recipient=recipient_of(customer, channel),
         send_at=send_at,
@@ -454,6 +465,165 @@ def _ready_message(customer: Customer, *, key: str, appointment, user) -> Messag
     return message
 
 
+# --- Service e-mails with a document (an invoice) ----------------------------------
+#
+# An app sends a document to a customer (the invoices app: an issued
+# invoice with its PDF) as a service message: with the customer's consent
+# to service messages by e-mail, or when the customer asked for it (the
+# request is recorded with the message: when, and who noted it). Once per
+# document (``reference``), unless sent again on purpose; then the way of
+# every message (quiet hours, worker, retries, the customer page's log). At
+# sending, the worker asks the app that registered the kind for the
+# attachments, so the message carries the document as it is kept.
+
+# Kinds whose e-mails are nothing without their attachment.
+ATTACHED_KINDS = frozenset({Kind.INVOICE})
+# Per kind: provider(message) -> the attachments, [] when the document is missing.
+_ATTACHMENTS: dict[str, Callable[[Message], list[Attachment]]] = {}
+
+
+def attachments_register(kind: str, provider: Callable[[Message], list[Attachment]]) -> None:
+    """The app that sends ``kind`` provides its attachments (in its
+    AppConfig.ready; idempotent, as ``ready`` may run more than once)."""
+    _ATTACHMENTS[kind] = provider
+
+
+@dataclass(frozen=True)
+class ServiceEmail:
+    """What a service e-mail to a customer would be, before it is sent."""
+
+    recipient: str
+    subject: str
+    text: str
+    # An active consent to service messages by e-mail.
+    consented: bool
+    # Why it cannot go whatever the staff member ticks ("": it can).
+    refusal: str
+    # The latest e-mail about the same thing, if one was sent or is on its way.
+    last: Message | None
+
+
+def _email_refusal(customer: Customer) -> str:
+    if customer.deleted_at is not None:
+        return gettext("This customer has been deleted.")
+    if not customer.email:
+        return gettext(
+            "%(name)s has no e-mail address. Please add it to the customer record first."
+        ) % {"name": customer.full_name}
+    try:
+        validate_email(customer.email)
+    except ValidationError:
+        return gettext(
+            "The e-mail address %(email)s of %(name)s is not valid. Please correct it in the "
+            "customer record first."
+        ) % {"email": customer.email, "name": customer.full_name}
+    return ""
+
+
+def _about(kind: str, reference: str):
+    return Message.objects.filter(kind=kind, reference=reference)
+
+
+def _nth_key(kind: str, reference: str, number: int) -> str:
+    return f"{kind}:{reference}" if number == 1 else f"{kind}:{reference}:{number}"
+
+
+def service_email_preview(*, customer: Customer, kind: str, reference: str) -> ServiceEmail:
+    """The e-mail service_email_send would send (as the template reads now),
+    to whom, and whether it may (the same rules, read without sending)."""
+    preview = _new_message(
+        customer=customer,
+        kind=kind,
+        channel=Channel.EMAIL,
+        send_at=timezone.now(),
+        reference=reference,
+    )
+    rendered = message_render(preview)
+    return ServiceEmail(
+        recipient=customer.email or "",
+        subject=rendered.subject if rendered else "",
+        text=rendered.text if rendered else "",
+        consented=may_contact(customer.pk, Channel.EMAIL, PURPOSE_OF_KIND[kind]),
+        refusal=_email_refusal(customer),
+        last=_about(kind, reference).order_by("-created_at", "-id").first(),
+    )
+
+
+@transaction.atomic
+def service_email_send(
+    *, customer_id: int, kind: str, reference: str, requested: bool, user, again: bool = False
+) -> Message:
+    """E-mail the customer about ``reference`` (a message of ``kind``, e.g.
+    an invoice with its PDF): right away, after the quiet hours at night.
+    Allowed with the customer's active consent to service messages by
+    e-mail, or when the customer asked for it (``requested``: recorded with
+    the message, when and by ``user``). Once per reference: its first
+    e-mail is returned unless ``again`` (a double click sends nothing
+    twice). Raises ValidationError with the reason; nothing is saved then."""
+    if PURPOSE_OF_KIND[kind] != Purpose.SERVICE:
+        # Recalls and advertising need a consent; a request is no stand-in.
+        raise ValueError(f"Messages of kind {kind} are no service messages.")
+    if kind in ATTACHED_KINDS and kind not in _ATTACHMENTS:
+        raise ImproperlyConfigured(f"No attachments registered for messages of kind {kind}.")
+    customer = Customer.objects.get(pk=customer_id)
+    if refusal := _email_refusal(customer):
+        raise ValidationError(refusal, code="unreachable")
+    earlier = _about(kind, reference)
+    if not again and (first := earlier.filter(key=_nth_key(kind, reference, 1)).first()):
+        return first
+    if not requested and not may_contact(customer.pk, Channel.EMAIL, PURPOSE_OF_KIND[kind]):
+        raise ValidationError(
+            {
+                "requested": gettext(
+                    "%(name)s has not consented to service messages by e-mail. Send it by "
+                    "e-mail only if the customer asked for it (tick the box); otherwise please "
+                    "hand it over or send it by post."
+                )
+                % {"name": customer.full_name}
+            },
+            code="no_consent",
+        )
+    now = timezone.now()
+    # The n-th e-mail about it: two clicks on "send again" meet at the
+    # unique key and send it once.
+    key = _nth_key(kind, reference, earlier.count() + 1 if again else 1)
+    message = _new_message(
+        customer=customer,
+        kind=kind,
+        channel=Channel.EMAIL,
+        send_at=next_allowed(now, message_settings()),
+        reference=reference,
+        key=key,
+        user=user,
+    )
+    if requested:
+        message.requested_at, message.requested_by = now, user
+    # The key's uniqueness is the insert's (a double click gets the first).
+    message.full_clean(
+        exclude={"customer", "created_by", "requested_by"},
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    if _insert_once(message) is None:
+        return Message.objects.get(key=key)
+    _queue_due([message.pk], now=now)
+    message.refresh_from_db()
+    return message
+
+
+def _attachments(message: Message) -> list[Attachment] | DeliveryResult | None:
+    """What the app that sends the kind attaches (None: nothing to attach);
+    a permanent failure when the document is missing."""
+    provider = _ATTACHMENTS.get(message.kind)
+    attachments = provider(message) if provider is not None else None
+    if message.kind in ATTACHED_KINDS and not attachments:
+        return DeliveryResult.failed(
+            gettext("The document to attach is missing; the message was not sent."),
+            transient=False,
+        )
+    return attachments or None
+
+
 @dataclass
 class DispatchReport:
     planned: int = 0
@@ -560,7 +730,10 @@ def _blocker(message: Message, now) -> tuple[str, str] | None:
     customer = message.customer
     if customer.deleted_at is not None:
         return State.CANCELLED, gettext("The customer has been deleted.")
-    if not may_contact(customer.pk, message.channel, message.purpose):
+    # A message the customer asked for (an invoice by e-mail) needs no consent.
+    if message.requested_at is None and not may_contact(
+        customer.pk, message.channel, message.purpose
+    ):
         return State.CANCELLED, gettext("There is no consent for this channel (any more).")
     appointment = message.appointment
     if appointment is not None and appointment.customer_id != customer.pk:
@@ -621,8 +794,15 @@ def _send(message: Message, rendered: Rendered) -> DeliveryResult:
                 "List-Unsubscribe": f"<{link}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             }
+        attachments = _attachments(message)
+        if isinstance(attachments, DeliveryResult):
+            return attachments
         return send_email(
-            to=message.recipient, subject=rendered.subject, body=rendered.text, headers=headers
+            to=message.recipient,
+            subject=rendered.subject,
+            body=rendered.text,
+            headers=headers,
+            attachments=attachments,
         )
     if message.channel == Channel.SMS:
         return send_sms(to=message.recipient, text=rendered.text)

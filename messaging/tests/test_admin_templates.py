@@ -79,7 +79,7 @@ def sms_parts(response) -> tuple[str, str, str]:
 def test_the_list_shows_the_seeded_templates(owner_client):
     response = owner_client.get(TEMPLATES)
     assert response.status_code == 200
-    assert response.context["cl"].result_count == 17 == MessageTemplate.objects.count()
+    assert response.context["cl"].result_count == 18 == MessageTemplate.objects.count()
     assert owner_client.get(f"{TEMPLATES}?channel=sms").context["cl"].result_count == 7
     assert owner_client.get(f"{TEMPLATES}?q=abmelden").context["cl"].result_count == 3
 

@@ -35,8 +35,9 @@ ALLOWED = {
     "imports": {"customers", "appointments", "products", "prescriptions"},
     # Orders: glasses made for a customer's refraction, from the products.
     "orders": {"customers", "products", "prescriptions", "messaging", "appointments"},
-    # Invoices: of a customer, from an order's positions and their products.
-    "invoices": {"customers", "orders", "products"},
+    # Invoices: of a customer, from an order's positions and their products;
+    # sent by e-mail as a service message.
+    "invoices": {"customers", "orders", "products", "messaging"},
 }
 
 
