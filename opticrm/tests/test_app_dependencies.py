@@ -27,7 +27,15 @@ ALLOWED = {
     "prescriptions": {"customers", "products"},
     # Reminders, recalls and consent: about customers and their appointments.
     "messaging": {"customers", "appointments", "prescriptions"},
-    "api": {"customers", "appointments", "products", "prescriptions", "messaging", "orders"},
+    "api": {
+        "customers",
+        "appointments",
+        "products",
+        "prescriptions",
+        "messaging",
+        "orders",
+        "invoices",
+    },
     "live": {"customers", "appointments", "products", "prescriptions", "messaging"},
     # The person's data rights: everything stored about a customer.
     "privacy": {"customers", "appointments", "prescriptions", "messaging", "orders"},
