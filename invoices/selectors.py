@@ -18,6 +18,7 @@ from invoices.models import (
     Payment,
     State,
     Status,
+    Unsettled,
 )
 from opticrm.lib.models import with_names_of
 from orders import rules
@@ -335,20 +336,42 @@ def invoice_list(
         invoices = invoices.filter(issued_on__gte=since)
     if until is not None:
         invoices = invoices.filter(issued_on__lte=until)
+    # The number and the name as issued, from their trigram index (a draft
+    # has neither: it is found by its state or from the customer's page;
+    # joined to the customers, the search read all five million invoices).
     for term in (query or "").split()[:5]:
-        invoices = invoices.filter(
-            Q(number__icontains=term)
-            | Q(customer_name__icontains=term)
-            | Q(customer_name="", customer__last_name__icontains=term)
-            | Q(customer_name="", customer__first_name__icontains=term)
-        )
+        invoices = invoices.filter(Q(number__icontains=term) | Q(customer_name__icontains=term))
+    # The open ones newest first along the database's list of them (the
+    # same times as the invoices'), not the invoices' index.
+    newest = (
+        ("-unsettled__created_at", "-unsettled__invoice")
+        if state in (State.OPEN, State.PARTLY_PAID)
+        else ("-created_at", "-id")
+    )
     return (
         invoices.select_related("customer", "cancellation", "cancels")
         .prefetch_related(
             Prefetch("lines", queryset=InvoiceLine.objects.filter(invoice__status=Status.DRAFT))
         )
-        .order_by("-created_at", "-id")
+        .order_by(*newest)
     )
+
+
+def invoice_count(
+    *,
+    state: str | None = None,
+    since=None,
+    until=None,
+    query: str = "",
+    customer_id: int | None = None,
+) -> int | None:
+    """The list's length where it is known without counting the list:
+    filtered by the open states alone, the database's list of unsettled
+    invoices (22,000 of five million) counted on its own; else None."""
+    if state in (State.OPEN, State.PARTLY_PAID) and not (since or until or query or customer_id):
+        paid = {"paid__lte": 0} if state == State.OPEN else {"paid__gt": 0}
+        return Unsettled.objects.filter(**paid).count()
+    return None
 
 
 def list_rows(invoices) -> list[Invoice]:

@@ -348,6 +348,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         selectors.invoice_list(**filters),
         page_size,
         filtered=filtered,
+        known_count=selectors.invoice_count(**filters),
         estimate_key=("invoices.Invoice", "list"),
     )
     page = paginator.get_page(request.GET.get("page"))
