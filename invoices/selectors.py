@@ -314,3 +314,32 @@ def list_rows(invoices) -> list[Invoice]:
         invoice.shown_gross = gross_of(invoice, lines)
         invoice.state = invoice_state(invoice, lines=lines)
     return rows
+
+
+# --- Many invoices' open amounts at once (invoices.accounting: open items) -------------
+
+
+def _paid_by(*, insurer: bool) -> Coalesce:
+    """The sum of an invoice's payments by one payer, split as open_for
+    splits them: the insurer's (method "insurer") or everyone else's."""
+    payments = Payment.objects.filter(invoice=OuterRef("pk"))
+    if insurer:
+        payments = payments.filter(method=Method.INSURER)
+    else:
+        payments = payments.exclude(method=Method.INSURER)
+    paid = payments.order_by().values("invoice").annotate(total=Sum("amount")).values("total")
+    money = DecimalField(max_digits=12, decimal_places=2)
+    return Coalesce(Subquery(paid, output_field=money), Value(ZERO), output_field=money)
+
+
+def with_open(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    """Each issued invoice with ``customer_open`` and ``insurer_open`` in
+    the same query: what open_for(invoice, insurer=False / True) gives, by
+    its rule (the insurer: its share less its payments; the customer: the
+    gross less the share less every other payment)."""
+    return invoices.annotate(
+        customer_paid=_paid_by(insurer=False), insurer_paid=_paid_by(insurer=True)
+    ).annotate(
+        customer_open=F("gross") - F("insurer_share") - F("customer_paid"),
+        insurer_open=F("insurer_share") - F("insurer_paid"),
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from invoices import views
+from invoices import accounting_urls, views
 
 app_name = "invoices"
 
@@ -16,3 +16,4 @@ urlpatterns = [
     path("<int:pk>/payments/<int:payment_id>/delete/", views.payment_remove, name="payment_remove"),
     path("<int:pk>/pdf/", views.invoice_pdf, name="pdf"),
 ]
+urlpatterns += accounting_urls.urlpatterns
