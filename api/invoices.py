@@ -284,8 +284,10 @@ class InvoiceDetail(InvoiceOut):
     )
     lacks_address: bool = Field(
         description=describe(
-            "Ausgestellt über 250 € ohne Anschrift des Kunden (UStG § 14 (4) verlangt sie)",
-            "Issued over 250 € without the customer's address (UStG § 14 (4) asks for it)",
+            "Entwurf über 250 €, dessen Kunde keine Anschrift hat: so nicht ausstellbar "
+            "(UStG § 14 (4))",
+            "A draft over 250 € whose customer has no postal address: it cannot be issued "
+            "so (UStG § 14 (4))",
         )
     )
     pdf: str | None = Field(
@@ -309,7 +311,7 @@ class InvoiceDetail(InvoiceOut):
 
     @staticmethod
     def resolve_lacks_address(obj: Invoice) -> bool:
-        return selectors.lacks_address(obj)
+        return selectors.lacks_address(obj, obj.page.totals.gross)
 
     @staticmethod
     def resolve_pdf(obj: Invoice) -> str | None:

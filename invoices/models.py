@@ -130,6 +130,12 @@ class Invoice(TimeStampedModel):
         ordering = ["-created_at", "-id"]
         verbose_name = _("invoice")
         verbose_name_plural = _("invoices")
+        # The booking list for the tax adviser (invoices.accounting_views);
+        # the open items and the day report need only the invoice and
+        # payment view rights, which the front desk has to close the till.
+        permissions = [
+            ("view_accounting", _("Can export the booking list for the tax adviser")),
+        ]
         constraints = [
             CheckConstraint(
                 condition=Q(kind__in=Kind.values),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import DecimalField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from invoices.models import (
@@ -344,7 +344,7 @@ def invoice_list(
     # The open ones newest first along the database's list of them (the
     # same times as the invoices'), not the invoices' index.
     newest = (
-        ("-unsettled__created_at", "-unsettled__invoice")
+        ("-unsettled__created_at", "-unsettled__invoice_id")
         if state in (State.OPEN, State.PARTLY_PAID)
         else ("-created_at", "-id")
     )
@@ -415,3 +415,32 @@ def sale_product(code: str) -> Product | None:
         return product  # what it may not be, the sale says (services.invoice_product_add)
     found = sale_products(code, limit=1)
     return found[0] if len(found) == 1 else None
+
+
+# --- Many invoices' open amounts at once (invoices.accounting: open items) -------------
+
+
+def _paid_by(*, insurer: bool) -> Coalesce:
+    """The sum of an invoice's payments by one payer, split as open_for
+    splits them: the insurer's (method "insurer") or everyone else's."""
+    payments = Payment.objects.filter(invoice=OuterRef("pk"))
+    if insurer:
+        payments = payments.filter(method=Method.INSURER)
+    else:
+        payments = payments.exclude(method=Method.INSURER)
+    paid = payments.order_by().values("invoice").annotate(total=Sum("amount")).values("total")
+    money = DecimalField(max_digits=12, decimal_places=2)
+    return Coalesce(Subquery(paid, output_field=money), Value(ZERO), output_field=money)
+
+
+def with_open(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    """Each issued invoice with ``customer_open`` and ``insurer_open`` in
+    the same query: what open_for(invoice, insurer=False / True) gives, by
+    its rule (the insurer: its share less its payments; the customer: the
+    gross less the share less every other payment)."""
+    return invoices.annotate(
+        customer_paid=_paid_by(insurer=False), insurer_paid=_paid_by(insurer=True)
+    ).annotate(
+        customer_open=F("gross") - F("insurer_share") - F("customer_paid"),
+        insurer_open=F("insurer_share") - F("insurer_paid"),
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from invoices import mail_urls, views
+from invoices import accounting_urls, mail_urls, views
 
 app_name = "invoices"
 
@@ -23,3 +23,4 @@ urlpatterns = [
     path("<int:pk>/customer/", views.invoice_customer, name="customer"),
 ]
 urlpatterns += mail_urls.urlpatterns
+urlpatterns += accounting_urls.urlpatterns

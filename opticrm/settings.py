@@ -327,6 +327,53 @@ SHOP_BANK_BIC = env.str("SHOP_BANK_BIC", default="").strip().upper()
 if SHOP_BANK_BIC and not re.fullmatch(r"[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?", SHOP_BANK_BIC):
     raise ImproperlyConfigured("SHOP_BANK_BIC is not a BIC (8 or 11 letters and digits).")
 SHOP_BANK_NAME = env.str("SHOP_BANK_NAME", default="")
+# The DATEV-style booking list for the tax adviser (docs/datev.md), with
+# SKR03 accounts by default; each account is 4 to 9 digits. Revenue
+# accounts per VAT rate, "rate:account" separated by commas: SKR03 8400
+# "Erlöse 19 % USt", 8300 "Erlöse 7 % USt", 8120 "steuerfreie Umsätze".
+_ACCOUNT = re.compile(r"[0-9]{4,9}")
+
+
+def _datev_account(name: str, default: str) -> str:
+    account = env.str(name, default=default).strip()
+    if not _ACCOUNT.fullmatch(account):
+        raise ImproperlyConfigured(f"{name} must be an account number of 4 to 9 digits.")
+    return account
+
+
+def _datev_revenue_accounts(text: str) -> dict[int, str]:
+    accounts = {}
+    for part in text.split(","):
+        rate, _sep, account = part.partition(":")
+        rate, account = rate.strip().rstrip("%").strip(), account.strip()
+        if not rate.isdigit() or not _ACCOUNT.fullmatch(account):
+            raise ImproperlyConfigured(
+                "DATEV_REVENUE_ACCOUNTS must read like 19:8400,7:8300,0:8120 "
+                "(VAT rate:account of 4 to 9 digits)."
+            )
+        accounts[int(rate)] = account
+    # The VAT rates positions have (products.models.VatRate).
+    if not {19, 7} <= accounts.keys():
+        raise ImproperlyConfigured("DATEV_REVENUE_ACCOUNTS needs an account for 19 and for 7 %.")
+    return accounts
+
+
+DATEV_REVENUE_ACCOUNTS = _datev_revenue_accounts(
+    env.str("DATEV_REVENUE_ACCOUNTS", default="19:8400,7:8300,0:8120")
+)
+# Where the money went: cash (1000 Kasse), bank transfers and the insurers'
+# payments (1200 Bank), EC and credit cards until the acquirer pays out
+# (1360 Geldtransit).
+DATEV_CASH_ACCOUNT = _datev_account("DATEV_CASH_ACCOUNT", "1000")
+DATEV_BANK_ACCOUNT = _datev_account("DATEV_BANK_ACCOUNT", "1200")
+DATEV_CARD_ACCOUNT = _datev_account("DATEV_CARD_ACCOUNT", "1360")
+# Who owes it: the customers (a collective debtor account, 10000) and the
+# statutory insurers for their shares (a second one, 10001).
+DATEV_DEBTOR_ACCOUNT = _datev_account("DATEV_DEBTOR_ACCOUNT", "10000")
+DATEV_INSURER_ACCOUNT = _datev_account("DATEV_INSURER_ACCOUNT", "10001")
+# An order's deposit settled against its invoice: the account the deposit
+# was booked to when it was taken (SKR03 1710 "Erhaltene Anzahlungen").
+DATEV_DEPOSIT_ACCOUNT = _datev_account("DATEV_DEPOSIT_ACCOUNT", "1710")
 # The retention review (DSGVO Art. 5 (1) e): once a month, customers without
 # contact for this many years are listed for the owner ("Aufbewahrungsfrist
 # abgelaufen"); nothing is deleted by it.

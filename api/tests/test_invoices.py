@@ -20,7 +20,7 @@ from api.models import ApiKey
 from customers.tests import factories as customer_factories
 from invoices import selectors, services
 from invoices.models import Invoice, InvoiceDocument, InvoiceLine, Method, Payment
-from invoices.tests.factories import BOOK, FRAME, draft, issued, repair_order
+from invoices.tests.factories import ADDRESS, BOOK, FRAME, draft, issued, repair_order
 from opticrm.lib.pagination import forget_estimates
 
 pytestmark = pytest.mark.django_db
@@ -514,7 +514,7 @@ def test_an_invoice_of_an_order_carries_no_refraction_values(client, auth, erika
 
 
 def test_filters_and_pages(client, auth, erika):
-    otto = customer_factories.customer(first_name="Otto", last_name="Brillmann")
+    otto = customer_factories.customer(**ADDRESS, first_name="Otto", last_name="Brillmann")
     open_one = issued(erika)
     paid = issued(otto, lines=(BOOK,))
     pay(paid, "19.98")
@@ -548,7 +548,8 @@ def test_filters_and_pages(client, auth, erika):
     assert ids(year=TODAY.year, date_from=tomorrow.isoformat()) == []
     assert ids(search=open_one.number) == [open_one.pk]
     assert ids(search=open_one.number[-3:]) == [open_one.pk]
-    assert ids(search="brillmann") == [cancellation.pk, cancelled.pk, the_draft.pk, paid.pk]
+    # A draft has no number or name as issued yet: the search finds it not.
+    assert ids(search="brillmann") == [cancellation.pk, cancelled.pk, paid.pk]
     assert ids(search="Erika Muster", state="open") == [open_one.pk]
     page = send(client, auth, "get", URL, None, data={"page_size": 2, "page": 2}).json()
     assert (page["total"], page["page"], page["page_size"], page["total_is_estimate"]) == (
@@ -592,7 +593,7 @@ def make_invoices(number: int, *, start: int) -> None:
     its own customer: issued with a payment, a draft with positions, and
     one cancelled by its cancellation invoice."""
     for index in range(start, start + number):
-        customer = customer_factories.customer(last_name=f"Rechnung{index}")
+        customer = customer_factories.customer(**ADDRESS, last_name=f"Rechnung{index}")
         pay(issued(customer, lines=(FRAME, BOOK)), "10.00")
         draft(customer, lines=(FRAME, BOOK))
         cancelled = issued(customer, lines=(BOOK,))
@@ -604,7 +605,7 @@ def test_list_queries_do_not_grow_with_invoices(client, auth, django_assert_num_
     # capped count; filtered: exactly); the page's ids; their rows with
     # customer, cancellation and the sum paid; the drafts' positions. The
     # key is verified once per few seconds.
-    queries = [({}, 4, 6), ({"state": "partly_paid"}, 1, 5), ({"search": "Rechnung"}, 4, 5)]
+    queries = [({}, 4, 6), ({"state": "partly_paid"}, 1, 5), ({"search": "Rechnung"}, 3, 5)]
     for start, number in ((0, FEW), (FEW, MANY - FEW)):
         make_invoices(number, start=start)
         customers = start + number

@@ -21,7 +21,11 @@ STAFF_PERMISSIONS = {
     # order stay for those with the refraction right.
     "orders": ["view_order", "add_order", "change_order"],
     # Invoices from orders, issued and cancelled (never deleted once issued:
-    # the database refuses it), and the payments received for them.
+    # the database refuses it), and the payments received for them. These
+    # two view rights also open the open items (with the payment reminder)
+    # and the day report: the front desk closes the till. Not
+    # "view_accounting", the booking list for the tax adviser: that is the
+    # owner's, who as a superuser has every permission.
     "invoices": [
         "view_invoice",
         "add_invoice",

@@ -1,0 +1,451 @@
+"""The accounting side of invoices, read only (issue 29): the open items
+(Offene Posten) of customers and of statutory insurers, the day report
+(Tagesbericht) and the DATEV-style booking list for the tax adviser
+(docs/datev.md). Nothing here writes.
+
+Money follows the invoices' own rules: what is open is
+invoices.selectors.open_for's split (with_open for a whole list); an
+invoice's net and VAT per rate are invoice_totals' (the VAT taken out of
+the gross once per rate and invoice), summed over the day's invoices, a
+cancellation invoice's amounts negative.
+
+An order's deposit (payment method "deposit") is money received earlier,
+with the order; the invoice only settles it. It counts when the invoice is
+issued (the day report and the booking list of that day), never as money
+taken on a day.
+"""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from invoices import selectors
+from invoices.models import Invoice, InvoiceLine, Kind, Method, Payment, Status
+
+ZERO = Decimal("0.00")
+# Days a payment reminder gives from its date.
+REMINDER_DAYS = 10
+# The longest period one booking list covers.
+EXPORT_MAX_DAYS = 366
+
+
+def payment_days() -> int:
+    return settings.INVOICE_PAYMENT_DAYS
+
+
+def due_on(issued_on: datetime.date) -> datetime.date:
+    """The day an invoice is due: its date plus the payment terms."""
+    return issued_on + datetime.timedelta(days=payment_days())
+
+
+def reminder_due_on(today: datetime.date) -> datetime.date:
+    return today + datetime.timedelta(days=REMINDER_DAYS)
+
+
+# --- Open items ------------------------------------------------------------------------
+
+
+def _standing(query: str = "") -> QuerySet[Invoice]:
+    """Issued invoices (not cancellation invoices) that no cancellation
+    cancels, found by the invoice list's search (number or customer name),
+    each with ``customer_open`` and ``insurer_open`` (selectors.with_open),
+    oldest first: the most overdue on top."""
+    invoices = selectors.invoice_list(query=query).prefetch_related(None)
+    # Among the database's list of the unsettled ones (models.Unsettled):
+    # an invoice open for either payer is paid less than its gross. The
+    # chain's five million invoices are not summed up one by one.
+    invoices = invoices.filter(
+        status=Status.ISSUED,
+        kind=Kind.INVOICE,
+        cancellation__isnull=True,
+        unsettled__isnull=False,
+    ).order_by("unsettled__issued_on", "unsettled__invoice_id")
+    return selectors.with_open(invoices)
+
+
+def _overdue(invoices: QuerySet[Invoice], today: datetime.date) -> QuerySet[Invoice]:
+    """Due before today (the due date is the invoice date plus the terms)."""
+    return invoices.filter(unsettled__issued_on__lt=today - datetime.timedelta(days=payment_days()))
+
+
+def customer_open_items(
+    *, query: str = "", overdue_only: bool = False, today: datetime.date
+) -> QuerySet[Invoice]:
+    """Invoices whose customer's part is still open (the gross less the
+    insurer's share less the customer's payments), oldest first."""
+    invoices = _standing(query).filter(customer_open__gt=0)
+    return _overdue(invoices, today) if overdue_only else invoices
+
+
+def insurer_open_items(
+    *, query: str = "", overdue_only: bool = False, today: datetime.date
+) -> QuerySet[Invoice]:
+    """Invoices whose statutory insurer has not yet paid all of its share
+    (payments of method "insurer" count against the share), oldest first."""
+    invoices = _standing(query).filter(insurer_open__gt=0)
+    invoices = invoices.select_related("customer__insurance_provider")
+    return _overdue(invoices, today) if overdue_only else invoices
+
+
+@dataclass(frozen=True)
+class OpenSum:
+    count: int
+    total: Decimal
+
+
+def open_sum(invoices: QuerySet[Invoice], amount: str) -> OpenSum:
+    """How many invoices and how much of ``amount`` (``customer_open`` or
+    ``insurer_open``) are open, in one query."""
+    found = invoices.order_by().aggregate(count=Count("pk"), total=Sum(amount))
+    return OpenSum(found["count"], found["total"] or ZERO)
+
+
+def open_rows(invoices: Iterable[Invoice], *, today: datetime.date) -> list[Invoice]:
+    """The invoices of a page, each with ``due_on`` and ``days_overdue``
+    (0 until the due date has passed)."""
+    rows = list(invoices)
+    for invoice in rows:
+        invoice.due_on = due_on(invoice.issued_on)
+        invoice.days_overdue = max((today - invoice.due_on).days, 0)
+    return rows
+
+
+def reminder_invoice(pk: int) -> Invoice | None:
+    """An invoice the customer still owes something of (as in the open
+    items), with its customer and ``customer_open``; None for any other."""
+    return _standing().filter(pk=pk, customer_open__gt=0).select_related("customer").first()
+
+
+# --- The day report --------------------------------------------------------------------
+
+
+@dataclass
+class RateSum:
+    """Net, VAT and gross at one VAT rate, each summed over the invoices
+    (whose VAT is computed once per rate and invoice)."""
+
+    rate: int
+    net: Decimal = ZERO
+    vat: Decimal = ZERO
+    gross: Decimal = ZERO
+
+
+@dataclass
+class MethodSum:
+    method: str
+    label: str
+    count: int = 0
+    amount: Decimal = ZERO
+
+
+@dataclass
+class DayReport:
+    day: datetime.date
+    # Invoices and cancellation invoices issued that day, by number, each
+    # with ``totals`` (selectors.InvoiceTotals) and ``deposits``.
+    documents: list[Invoice] = field(default_factory=list)
+    rates: list[RateSum] = field(default_factory=list)
+    # The payments of the day, deposits not among them, by method and time.
+    payments: list[Payment] = field(default_factory=list)
+    methods: list[MethodSum] = field(default_factory=list)
+    # Deposits of orders settled by the invoices issued that day.
+    deposits: list[Payment] = field(default_factory=list)
+
+    @property
+    def invoices(self) -> list[Invoice]:
+        return [doc for doc in self.documents if doc.kind == Kind.INVOICE]
+
+    @property
+    def cancellations(self) -> list[Invoice]:
+        return [doc for doc in self.documents if doc.kind == Kind.CANCELLATION]
+
+    @property
+    def net(self) -> Decimal:
+        return sum((rate.net for rate in self.rates), ZERO)
+
+    @property
+    def vat(self) -> Decimal:
+        return sum((rate.vat for rate in self.rates), ZERO)
+
+    @property
+    def gross(self) -> Decimal:
+        return sum((rate.gross for rate in self.rates), ZERO)
+
+    @property
+    def invoiced(self) -> Decimal:
+        return sum((doc.totals.gross for doc in self.invoices), ZERO)
+
+    @property
+    def cancelled(self) -> Decimal:
+        """The cancellations' gross (negative)."""
+        return sum((doc.totals.gross for doc in self.cancellations), ZERO)
+
+    @property
+    def received(self) -> Decimal:
+        """Money taken that day (the deposits were taken before)."""
+        return sum((payment.amount for payment in self.payments), ZERO)
+
+    @property
+    def cash(self) -> Decimal:
+        return sum((p.amount for p in self.payments if p.method == Method.CASH), ZERO)
+
+    @property
+    def deposits_total(self) -> Decimal:
+        return sum((payment.amount for payment in self.deposits), ZERO)
+
+
+# The day report's and the booking list's order of the methods.
+METHODS = [Method.CASH, Method.EC, Method.CREDIT_CARD, Method.TRANSFER, Method.INSURER]
+
+
+def _issued_between(since: datetime.date, until: datetime.date) -> QuerySet[Invoice]:
+    """Invoices and cancellation invoices issued in the period, by number,
+    with their positions, the invoice a cancellation cancels and the
+    deposits they settle (three queries)."""
+    return (
+        Invoice.objects.filter(status=Status.ISSUED, issued_on__gte=since, issued_on__lte=until)
+        .select_related("cancels")
+        .prefetch_related(
+            Prefetch("lines", queryset=InvoiceLine.objects.order_by("position")),
+            Prefetch(
+                "payments",
+                queryset=Payment.objects.filter(method=Method.DEPOSIT).order_by("id"),
+                to_attr="deposits",
+            ),
+        )
+        .order_by("issued_on", "year", "sequence")
+    )
+
+
+def _paid_between(since: datetime.date, until: datetime.date) -> QuerySet[Payment]:
+    """Payments dated in the period, the deposits not among them, with
+    their invoice (one query)."""
+    return (
+        Payment.objects.filter(paid_on__gte=since, paid_on__lte=until)
+        .exclude(method=Method.DEPOSIT)
+        .select_related("invoice")
+        .order_by("paid_on", "id")
+    )
+
+
+def _with_totals(documents: Iterable[Invoice]) -> list[Invoice]:
+    documents = list(documents)
+    for document in documents:
+        document.totals = selectors.invoice_totals(document, document.lines.all())
+    return documents
+
+
+def day_report(day: datetime.date) -> DayReport:
+    """What was invoiced, cancelled and received on ``day`` (four queries)."""
+    report = DayReport(day)
+    report.documents = _with_totals(_issued_between(day, day))
+    rates: dict[int, RateSum] = {}
+    for document in report.documents:
+        for rate in document.totals.rates:
+            total = rates.setdefault(rate.rate, RateSum(rate.rate))
+            total.net += rate.net
+            total.vat += rate.vat
+            total.gross += rate.gross
+        report.deposits.extend(document.deposits)
+    report.rates = [rates[rate] for rate in sorted(rates, reverse=True)]
+    methods = {method: MethodSum(method, str(method.label)) for method in METHODS}
+    report.payments = sorted(
+        _paid_between(day, day), key=lambda payment: (METHODS.index(payment.method), payment.pk)
+    )
+    for payment in report.payments:
+        methods[payment.method].count += 1
+        methods[payment.method].amount += payment.amount
+    report.methods = list(methods.values())
+    return report
+
+
+# --- The DATEV-style booking list ------------------------------------------------------
+
+DEBIT = "S"
+CREDIT = "H"
+# The list's columns, as DATEV's booking batch (Buchungsstapel) names its
+# fields: a file format's words, the same in every language.
+DATEV_COLUMNS = [
+    "Umsatz (ohne Soll/Haben-Kz)",
+    "Soll/Haben-Kennzeichen",
+    "WKZ Umsatz",
+    "Konto",
+    "Gegenkonto (ohne BU-Schlüssel)",
+    "BU-Schlüssel",
+    "Belegdatum",
+    "Belegfeld 1",
+    "Belegfeld 2",
+    "Buchungstext",
+]
+# DATEV takes up to 60 characters of booking text.
+TEXT_LENGTH = 60
+
+
+@dataclass(frozen=True)
+class Booking:
+    """One row: ``amount`` (always positive) is booked to the debit of
+    ``account`` and the credit of ``contra`` when ``side`` is "S", the
+    other way round when "H"."""
+
+    amount: Decimal
+    side: str
+    account: str
+    contra: str
+    date: datetime.date
+    document: str
+    text: str
+    reference: str = ""
+    tax_key: str = ""
+
+    @property
+    def signed(self) -> Decimal:
+        """The amount as seen from ``account``: debit positive."""
+        return self.amount if self.side == DEBIT else -self.amount
+
+
+def _booking(amount: Decimal, account: str, contra: str, **kwargs) -> Booking:
+    """A booking of ``amount`` to the debit of ``account``; a negative
+    amount (a cancellation) is the same amount the other way round."""
+    side = DEBIT if amount >= 0 else CREDIT
+    return Booking(abs(amount), side, account, contra, **kwargs)
+
+
+def revenue_account(rate: int) -> str:
+    try:
+        return settings.DATEV_REVENUE_ACCOUNTS[rate]
+    except KeyError:
+        raise ImproperlyConfigured(
+            f"DATEV_REVENUE_ACCOUNTS has no account for VAT rate {rate} %."
+        ) from None
+
+
+def payment_account(method: str) -> str:
+    return {
+        Method.CASH: settings.DATEV_CASH_ACCOUNT,
+        Method.EC: settings.DATEV_CARD_ACCOUNT,
+        Method.CREDIT_CARD: settings.DATEV_CARD_ACCOUNT,
+        Method.TRANSFER: settings.DATEV_BANK_ACCOUNT,
+        Method.INSURER: settings.DATEV_BANK_ACCOUNT,
+        Method.DEPOSIT: settings.DATEV_DEPOSIT_ACCOUNT,
+    }[method]
+
+
+def _text(text: str) -> str:
+    return " ".join(text.split())[:TEXT_LENGTH]
+
+
+def _document_bookings(document: Invoice) -> list[Booking]:
+    """An invoice's (or cancellation's) revenue per VAT rate, gross, to
+    the customers' debtor account (the revenue accounts work out the VAT);
+    the insurer's share moved to the insurers' account; the order's deposit
+    settled."""
+    debtor, insurer = settings.DATEV_DEBTOR_ACCOUNT, settings.DATEV_INSURER_ACCOUNT
+    day, number = document.issued_on, document.number
+    if document.kind == Kind.CANCELLATION:
+        text = _("Cancellation %(number)s of invoice %(original)s") % {
+            "number": number,
+            "original": document.cancels.number if document.cancels_id else "",
+        }
+    else:
+        text = _("Invoice %(number)s") % {"number": number}
+    text = _text(f"{text} {document.customer_name}")
+    bookings = [
+        _booking(
+            rate.gross, debtor, revenue_account(rate.rate), date=day, document=number, text=text
+        )
+        for rate in document.totals.rates
+        if rate.gross
+    ]
+    if document.insurer_share:
+        share_text = _("Insurer's share of %(number)s") % {"number": number}
+        bookings.append(
+            _booking(
+                document.insurer_share,
+                insurer,
+                debtor,
+                date=day,
+                document=number,
+                text=_text(share_text),
+            )
+        )
+    for deposit in document.deposits:
+        deposit_text = _("Deposit settled with %(number)s") % {"number": number}
+        bookings.append(
+            _booking(
+                deposit.amount,
+                payment_account(Method.DEPOSIT),
+                debtor,
+                date=day,
+                document=number,
+                text=_text(deposit_text),
+            )
+        )
+    return bookings
+
+
+def _payment_booking(payment: Payment) -> Booking:
+    """Money received: to the account of its method, from the insurers'
+    account (the insurer's payments) or the customers'."""
+    if payment.method == Method.INSURER:
+        contra = settings.DATEV_INSURER_ACCOUNT
+    else:
+        contra = settings.DATEV_DEBTOR_ACCOUNT
+    text = _("Payment %(method)s %(number)s") % {
+        "method": payment.get_method_display(),
+        "number": payment.invoice.number,
+    }
+    return _booking(
+        payment.amount,
+        payment_account(payment.method),
+        contra,
+        date=payment.paid_on,
+        document=payment.invoice.number or "",
+        text=_text(text),
+        reference=payment.receipt_number,
+    )
+
+
+def datev_bookings(since: datetime.date, until: datetime.date) -> list[Booking]:
+    """The booking list of the period, by date: each invoice and
+    cancellation invoice issued in it (per VAT rate, with the insurer's
+    share and the deposit it settles) and each payment dated in it
+    (deposits not: they are settled with their invoice). Texts in the
+    shop's language. Four queries."""
+    with translation.override(settings.LANGUAGE_CODE):
+        bookings = [
+            booking
+            for document in _with_totals(_issued_between(since, until))
+            for booking in _document_bookings(document)
+        ]
+        bookings += [_payment_booking(payment) for payment in _paid_between(since, until)]
+    # Stable: a day's invoices before its payments, each in its order.
+    return sorted(bookings, key=lambda booking: booking.date)
+
+
+@dataclass
+class AccountSum:
+    account: str
+    debit: Decimal = ZERO
+    credit: Decimal = ZERO
+
+
+def account_sums(bookings: Iterable[Booking]) -> list[AccountSum]:
+    """Debit and credit per account over the list (account and contra
+    account of every row), by account number: a check for the page."""
+    sums: dict[str, AccountSum] = {}
+    for booking in bookings:
+        debited, credited = (
+            (booking.account, booking.contra)
+            if booking.side == DEBIT
+            else (booking.contra, booking.account)
+        )
+        sums.setdefault(debited, AccountSum(debited)).debit += booking.amount
+        sums.setdefault(credited, AccountSum(credited)).credit += booking.amount
+    return [sums[account] for account in sorted(sums, key=lambda number: (len(number), number))]
