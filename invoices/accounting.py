@@ -22,12 +22,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Count, Prefetch, QuerySet, Sum
-from django.utils import translation
+from django.db.models import Count, F, Prefetch, QuerySet, Sum
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from invoices import selectors
-from invoices.models import Invoice, InvoiceLine, Kind, Method, Payment, Status
+from invoices.models import Invoice, InvoiceLine, Kind, Method, Payment, Status, Unsettled
 
 ZERO = Decimal("0.00")
 # Days a payment reminder gives from its date.
@@ -55,24 +55,32 @@ def reminder_due_on(today: datetime.date) -> datetime.date:
 def _standing(query: str = "") -> QuerySet[Invoice]:
     """Issued invoices (not cancellation invoices) that no cancellation
     cancels, found by the invoice list's search (number or customer name),
-    each with ``customer_open`` and ``insurer_open`` (selectors.with_open),
+    each with ``customer_open`` and ``insurer_open`` (as models.Unsettled keeps them),
     oldest first: the most overdue on top."""
     invoices = selectors.invoice_list(query=query).prefetch_related(None)
     # Among the database's list of the unsettled ones (models.Unsettled):
     # an invoice open for either payer is paid less than its gross. The
     # chain's five million invoices are not summed up one by one.
-    invoices = invoices.filter(
-        status=Status.ISSUED,
-        kind=Kind.INVOICE,
-        cancellation__isnull=True,
-        unsettled__isnull=False,
-    ).order_by("unsettled__issued_on", "unsettled__invoice_id")
-    return selectors.with_open(invoices)
+    # Its amounts open per payer are kept there too (open_for's rule).
+    return (
+        invoices.filter(unsettled__isnull=False)
+        .annotate(
+            customer_open=F("unsettled__customer_open"),
+            insurer_open=F("unsettled__insurer_open"),
+        )
+        .order_by("unsettled__issued_on", "unsettled__invoice_id")
+    )
+
+
+def _cutoff(today: datetime.date) -> datetime.date:
+    """Invoices dated before this day are overdue (the due date is the
+    invoice date plus the terms)."""
+    return today - datetime.timedelta(days=payment_days())
 
 
 def _overdue(invoices: QuerySet[Invoice], today: datetime.date) -> QuerySet[Invoice]:
-    """Due before today (the due date is the invoice date plus the terms)."""
-    return invoices.filter(unsettled__issued_on__lt=today - datetime.timedelta(days=payment_days()))
+    """Due before today."""
+    return invoices.filter(unsettled__issued_on__lt=_cutoff(today))
 
 
 def customer_open_items(
@@ -80,7 +88,7 @@ def customer_open_items(
 ) -> QuerySet[Invoice]:
     """Invoices whose customer's part is still open (the gross less the
     insurer's share less the customer's payments), oldest first."""
-    invoices = _standing(query).filter(customer_open__gt=0)
+    invoices = _standing(query).filter(unsettled__customer_open__gt=0)
     return _overdue(invoices, today) if overdue_only else invoices
 
 
@@ -89,7 +97,7 @@ def insurer_open_items(
 ) -> QuerySet[Invoice]:
     """Invoices whose statutory insurer has not yet paid all of its share
     (payments of method "insurer" count against the share), oldest first."""
-    invoices = _standing(query).filter(insurer_open__gt=0)
+    invoices = _standing(query).filter(unsettled__insurer_open__gt=0)
     invoices = invoices.select_related("customer__insurance_provider")
     return _overdue(invoices, today) if overdue_only else invoices
 
@@ -100,10 +108,25 @@ class OpenSum:
     total: Decimal
 
 
-def open_sum(invoices: QuerySet[Invoice], amount: str) -> OpenSum:
+def open_sum(
+    invoices: QuerySet[Invoice],
+    amount: str,
+    *,
+    query: str = "",
+    overdue_only: bool = False,
+    today: datetime.date | None = None,
+) -> OpenSum:
     """How many invoices and how much of ``amount`` (``customer_open`` or
-    ``insurer_open``) are open, in one query."""
-    found = invoices.order_by().aggregate(count=Count("pk"), total=Sum(amount))
+    ``insurer_open``) are open, in one query: without a search, from the
+    database's list of unsettled invoices alone (a chain's 20,000, not
+    joined to their invoices one by one)."""
+    if query:
+        found = invoices.order_by().aggregate(count=Count("pk"), total=Sum(amount))
+    else:
+        rows = Unsettled.objects.filter(**{f"{amount}__gt": 0})
+        if overdue_only:
+            rows = rows.filter(issued_on__lt=_cutoff(today or timezone.localdate()))
+        found = rows.aggregate(count=Count("pk"), total=Sum(amount))
     return OpenSum(found["count"], found["total"] or ZERO)
 
 
@@ -120,7 +143,9 @@ def open_rows(invoices: Iterable[Invoice], *, today: datetime.date) -> list[Invo
 def reminder_invoice(pk: int) -> Invoice | None:
     """An invoice the customer still owes something of (as in the open
     items), with its customer and ``customer_open``; None for any other."""
-    return _standing().filter(pk=pk, customer_open__gt=0).select_related("customer").first()
+    return (
+        _standing().filter(pk=pk, unsettled__customer_open__gt=0).select_related("customer").first()
+    )
 
 
 # --- The day report --------------------------------------------------------------------

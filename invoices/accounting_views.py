@@ -133,8 +133,8 @@ def open_items(request: HttpRequest) -> HttpResponse:
     customers = accounting.customer_open_items(**chosen)
     insurers = accounting.insurer_open_items(**chosen)
     sums = {
-        CUSTOMERS: accounting.open_sum(customers, "customer_open"),
-        INSURERS: accounting.open_sum(insurers, "insurer_open"),
+        CUSTOMERS: accounting.open_sum(customers, "customer_open", **chosen),
+        INSURERS: accounting.open_sum(insurers, "insurer_open", **chosen),
     }
     show = filters["show"]
     page_size = PageSizeForm(request.GET, sizes=settings.TABLE_PAGE_SIZES).size

@@ -435,6 +435,10 @@ class Unsettled(models.Model):
         editable=False,
     )
     paid = models.DecimalField(_("paid"), editable=False, **MONEY)
+    # What each payer still owes, by the rule of selectors.open_for: the
+    # insurer its share less its payments, the customer the rest.
+    customer_open = models.DecimalField(_("open for the customer"), editable=False, **MONEY)
+    insurer_open = models.DecimalField(_("open for the insurer"), editable=False, **MONEY)
     # The invoice's, for the lists' order and the due dates without a join.
     created_at = models.DateTimeField(_("created at"), editable=False)
     issued_on = models.DateField(_("invoice date"), editable=False)

@@ -14,16 +14,27 @@ LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 DECLARE
     invoice record;
     total numeric;
+    insurer numeric;
 BEGIN
-    SELECT id, status, kind, gross, created_at, issued_on INTO invoice
+    SELECT id, status, kind, gross, insurer_share, created_at, issued_on INTO invoice
     FROM invoices_invoice WHERE id = target;
-    SELECT coalesce(sum(amount), 0) INTO total FROM invoices_payment WHERE invoice_id = target;
+    SELECT coalesce(sum(amount), 0), coalesce(sum(amount) FILTER (WHERE method = 'insurer'), 0)
+    INTO total, insurer
+    FROM invoices_payment WHERE invoice_id = target;
     IF invoice.id IS NOT NULL AND invoice.status = 'issued' AND invoice.kind = 'invoice'
        AND total < invoice.gross
        AND NOT EXISTS (SELECT 1 FROM invoices_invoice c WHERE c.cancels_id = target) THEN
-        INSERT INTO invoices_unsettled (invoice_id, paid, created_at, issued_on)
-        VALUES (target, total, invoice.created_at, invoice.issued_on)
-        ON CONFLICT (invoice_id) DO UPDATE SET paid = EXCLUDED.paid;
+        INSERT INTO invoices_unsettled (
+            invoice_id, paid, customer_open, insurer_open, created_at, issued_on
+        )
+        VALUES (
+            target, total, invoice.gross - invoice.insurer_share - (total - insurer),
+            invoice.insurer_share - insurer, invoice.created_at, invoice.issued_on
+        )
+        ON CONFLICT (invoice_id) DO UPDATE SET
+            paid = EXCLUDED.paid,
+            customer_open = EXCLUDED.customer_open,
+            insurer_open = EXCLUDED.insurer_open;
     ELSE
         DELETE FROM invoices_unsettled WHERE invoice_id = target;
     END IF;
@@ -57,11 +68,17 @@ AFTER UPDATE OF status ON invoices_invoice
 FOR EACH ROW WHEN (NEW.status = 'issued' AND OLD.status IS DISTINCT FROM 'issued')
 EXECUTE FUNCTION invoices_settle_issue();
 
-INSERT INTO invoices_unsettled (invoice_id, paid, created_at, issued_on)
-SELECT i.id, coalesce(p.total, 0), i.created_at, i.issued_on
+INSERT INTO invoices_unsettled (
+    invoice_id, paid, customer_open, insurer_open, created_at, issued_on
+)
+SELECT i.id, coalesce(p.total, 0),
+    i.gross - i.insurer_share - (coalesce(p.total, 0) - coalesce(p.insurer, 0)),
+    i.insurer_share - coalesce(p.insurer, 0), i.created_at, i.issued_on
 FROM invoices_invoice i
 LEFT JOIN (
-    SELECT invoice_id, sum(amount) AS total FROM invoices_payment GROUP BY invoice_id
+    SELECT invoice_id, sum(amount) AS total,
+        sum(amount) FILTER (WHERE method = 'insurer') AS insurer
+    FROM invoices_payment GROUP BY invoice_id
 ) p ON p.invoice_id = i.id
 WHERE i.status = 'issued' AND i.kind = 'invoice' AND coalesce(p.total, 0) < i.gross
   AND NOT EXISTS (SELECT 1 FROM invoices_invoice c WHERE c.cancels_id = i.id);
@@ -101,6 +118,24 @@ class Migration(migrations.Migration):
                     "paid",
                     models.DecimalField(
                         decimal_places=2, editable=False, max_digits=10, verbose_name="paid"
+                    ),
+                ),
+                (
+                    "customer_open",
+                    models.DecimalField(
+                        decimal_places=2,
+                        editable=False,
+                        max_digits=10,
+                        verbose_name="open for the customer",
+                    ),
+                ),
+                (
+                    "insurer_open",
+                    models.DecimalField(
+                        decimal_places=2,
+                        editable=False,
+                        max_digits=10,
+                        verbose_name="open for the insurer",
                     ),
                 ),
                 ("created_at", models.DateTimeField(editable=False, verbose_name="created at")),

@@ -27,6 +27,9 @@ def agrees() -> None:
         state = selectors.invoice_state(invoice)
         if state in (State.OPEN, State.PARTLY_PAID):
             assert listed.get(invoice.pk) == selectors.paid_amount(invoice.pk), invoice
+            row = Unsettled.objects.get(pk=invoice.pk)
+            assert row.customer_open == selectors.open_for(invoice, insurer=False), invoice
+            assert row.insurer_open == selectors.open_for(invoice, insurer=True), invoice
         else:
             assert invoice.pk not in listed, (invoice, state)
 
@@ -70,6 +73,14 @@ def test_a_deposit_that_covers_the_invoice_never_lists_it_and_a_carry_back_is_ri
     services.invoice_cancel(invoice_id=first.pk, reason="Adresse")
     second = services.invoice_issue(invoice_id=services.invoice_from_order(order_id=order.pk).pk)
     assert unsettled() == {second.pk: Decimal("100.00")}
+    agrees()
+    shared = draft(customer)
+    Invoice.objects.filter(pk=shared.pk).update(insurer_share=Decimal("100.00"))
+    shared = services.invoice_issue(invoice_id=shared.pk)
+    pay(shared, "40.00", method=Method.INSURER)
+    pay(shared, "89.00")
+    row = Unsettled.objects.get(pk=shared.pk)
+    assert (row.customer_open, row.insurer_open) == (Decimal("100.00"), Decimal("60.00"))
     agrees()
 
 

@@ -1056,11 +1056,17 @@ ADD_PAYMENTS = f"""
 """
 # What migration 0007's triggers keep, for the rows loaded past them.
 FILL_UNSETTLED = """
-    INSERT INTO invoices_unsettled (invoice_id, paid, created_at, issued_on)
-    SELECT i.id, coalesce(p.total, 0), i.created_at, i.issued_on
+    INSERT INTO invoices_unsettled (
+        invoice_id, paid, customer_open, insurer_open, created_at, issued_on
+    )
+    SELECT i.id, coalesce(p.total, 0),
+        i.gross - i.insurer_share - (coalesce(p.total, 0) - coalesce(p.insurer, 0)),
+        i.insurer_share - coalesce(p.insurer, 0), i.created_at, i.issued_on
     FROM invoices_invoice i
     LEFT JOIN (
-        SELECT invoice_id, sum(amount) AS total FROM invoices_payment
+        SELECT invoice_id, sum(amount) AS total,
+            sum(amount) FILTER (WHERE method = 'insurer') AS insurer
+        FROM invoices_payment
         WHERE invoice_id > %(before)s GROUP BY invoice_id
     ) p ON p.invoice_id = i.id
     WHERE i.id > %(before)s AND i.status = 'issued' AND i.kind = 'invoice'

@@ -126,6 +126,11 @@ def _invoices(marker: dict) -> list[dict]:
             "paths": [reverse("invoices:detail", args=[pk]) for pk, _n, _c in newest],
         },
     ]
+    plan += [
+        _page("open items", reverse("invoices:open_items")),
+        _page("open items, overdue", reverse("invoices:open_items"), {"overdue": "on"}),
+        _page("day report", reverse("invoices:day_report")),
+    ]
     pool = marker.get("invoice_issue_pool") or []
     if pool:
         plan.append(
@@ -409,6 +414,7 @@ def _api(marker: dict) -> list[dict]:
             targets=DETAIL,
         ),
         *_api_orders(listing, call),
+        *_api_invoices(listing, call),
     ]
 
 
@@ -424,6 +430,28 @@ def _api_orders(listing, call) -> list[dict]:
     if ids:
         plan.append(
             call("API order detail", "GET", [f"{orders}/{pk}" for pk in ids], targets=DETAIL)
+        )
+    return plan
+
+
+def _api_invoices(listing, call) -> list[dict]:
+    """/api/v1/invoices (issue 29): the list newest first, the open ones,
+    and one invoice with its positions, totals and payments."""
+    from invoices.models import Invoice, Kind, Status
+
+    invoices = "/api/v1/invoices"
+    ids = list(
+        Invoice.objects.filter(status=Status.ISSUED, kind=Kind.INVOICE)
+        .order_by("-created_at", "-id")
+        .values_list("pk", flat=True)[:API_CUSTOMERS]
+    )
+    plan = [
+        listing("API invoice list", invoices, {}),
+        listing("API invoice list, open", invoices, {"state": "open"}),
+    ]
+    if ids:
+        plan.append(
+            call("API invoice detail", "GET", [f"{invoices}/{pk}" for pk in ids], targets=DETAIL)
         )
     return plan
 
