@@ -545,7 +545,10 @@ def get_invoice_pdf(request: HttpRequest, invoice_id: int):
         if status == IssueStatus.DRAFT:
             detail = _("This invoice is a draft; it has no PDF until it is issued.")
             return Status(404, {"detail": detail})
-        raise Http404
+        if status is None:
+            raise Http404
+        # Issued, but its drawing after the issue failed: drawn now, once.
+        document = services.invoice_document(invoice_id=invoice_id)
     response = HttpResponse(bytes(document.pdf), content_type=PDF_MEDIA_TYPE)
     # The file's name as the invoice page's download names it.
     name = document.invoice.number.replace("/", "-")

@@ -313,12 +313,17 @@ def payment_remove(request: HttpRequest, pk: int, payment_id: int) -> HttpRespon
 @require_http_methods(["GET"])
 def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The PDF as it was drawn when the invoice was issued, byte for byte."""
-    document = get_object_or_404(
-        InvoiceDocument.objects.select_related("invoice").only(
-            "pdf", "sha256", "invoice__number", "invoice__kind"
-        ),
-        invoice_id=pk,
+    document = (
+        InvoiceDocument.objects.select_related("invoice")
+        .only("pdf", "sha256", "invoice__number", "invoice__kind")
+        .filter(invoice_id=pk)
+        .first()
     )
+    if document is None:
+        # Issued, but its drawing after the issue failed: drawn now, once.
+        if not Invoice.objects.filter(pk=pk, status=Status.ISSUED).exists():
+            raise Http404
+        document = services.invoice_document(invoice_id=pk)
     response = HttpResponse(bytes(document.pdf), content_type="application/pdf")
     name = document.invoice.number.replace("/", "-")
     with translation.override(settings.LANGUAGE_CODE):  # the name the PDF says it is
@@ -344,13 +349,15 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     page_size = PageSizeForm(request.GET, sizes=settings.TABLE_PAGE_SIZES).size
     filtered = any(filters.values())
+    known = selectors.invoice_count(**filters)
     paginator = TablePaginator(
         selectors.invoice_list(**filters),
         page_size,
         filtered=filtered,
-        known_count=selectors.invoice_count(**filters),
+        known_count=known[0] if known else None,
         estimate_key=("invoices.Invoice", "list"),
     )
+    paginator.more_than = bool(known and known[1])
     page = paginator.get_page(request.GET.get("page"))
     context = {
         "form": form,

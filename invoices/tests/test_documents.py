@@ -199,3 +199,23 @@ def test_a_paid_invoice_says_so_instead_of_payment_terms(customer, settings):
     content = text(document(invoice))
     assert "DE89 3704" not in content
     assert german(timezone.localdate() + datetime.timedelta(days=14)) not in content
+
+
+def test_a_pdf_whose_drawing_failed_is_drawn_at_the_first_download(staff_client, customer):
+    """The PDF is drawn after the issue's transaction (the year's numbers do
+    not wait for it): if that failed, the first download draws it, from
+    what the invoice said when it was issued, and keeps it."""
+    invoice = issued(customer)
+    expected = bytes(InvoiceDocument.objects.get(invoice=invoice).pdf)
+    with connection.cursor() as cursor:
+        # As if the drawing had failed: past the guard that keeps documents.
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute("DELETE FROM invoices_invoicedocument WHERE invoice_id = %s", [invoice.pk])
+        cursor.execute("SET LOCAL session_replication_role = origin")
+    services.payment_add(
+        invoice_id=invoice.pk, method="ec", amount=Decimal("10.00"), paid_on=invoice.issued_on
+    )
+    response = staff_client.get(reverse("invoices:pdf", args=[invoice.pk]))
+    assert response.status_code == 200
+    assert bytes(b"".join(response)) == expected  # the later payment is not on it
+    assert InvoiceDocument.objects.filter(invoice=invoice).count() == 1

@@ -131,3 +131,19 @@ def test_the_list_pages_and_reads_the_same_queries_for_more_rows(staff_client, e
     paged = staff_client.get(reverse("invoices:list"), {"page_size": 25})
     assert paged.context["page"].paginator.count == 11
     assert len(paged.context["rows"]) == 11
+
+
+def test_a_search_counts_up_to_its_limit_and_then_says_more_than(
+    staff_client, erika, otto, monkeypatch
+):
+    from invoices import selectors
+
+    monkeypatch.setattr(selectors, "SEARCH_COUNT_UP_TO", 2)
+    for _ in range(3):
+        issued(erika)
+    issued(otto)
+    many = staff_client.get(reverse("invoices:list"), {"q": "Muster"}).content.decode()
+    assert "von mehr als 2" in many
+    assert many.count('href="/invoices/') - many.count('href="/invoices/?') >= 2
+    few = staff_client.get(reverse("invoices:list"), {"q": "Brillmann"}).content.decode()
+    assert "mehr als" not in few and "1–1 von 1" in few

@@ -373,17 +373,15 @@ def invoice_writes(size: int) -> dict:
                     %(optician)s, 1
                 FROM generate_series(1, %(size)s)
                 RETURNING id
-            ), care AS (
-                SELECT id, name, sale_price, vat_rate FROM products_product
-                WHERE category = 'care' AND active ORDER BY id LIMIT 1
             )
+            -- A free position (a service): no stock to run out of in the run.
             INSERT INTO invoices_invoiceline (
                 invoice_id, position, product_id, description, quantity, unit_price,
                 discount_percent, discount_amount, discount_reason, vat_rate
             )
-            SELECT d.id, 1, care.id, coalesce(care.name, 'Pflegemittel'), 1,
-                coalesce(care.sale_price, 12.95), NULL, NULL, '', coalesce(care.vat_rate, 19)
-            FROM drafts d LEFT JOIN care ON true
+            SELECT d.id, 1, NULL, 'Brillenreinigung und Justierung', 1, 12.95,
+                NULL, NULL, '', 19
+            FROM drafts d
             RETURNING invoice_id
             """,
             {"now": now, "optician": optician, "size": size},

@@ -103,6 +103,10 @@ def child_environment(bench_url: str) -> dict[str, str]:
         CONN_MAX_AGE=env.get("CONN_MAX_AGE", "60"),
         # One key sends every API request of the run.
         API_RATE_LIMIT="1000000/min",
+        # What an invoice names of the shop (UStG § 14): issuing needs it.
+        SHOP_NAME=env.get("SHOP_NAME") or "Augenoptik Kette GmbH",
+        SHOP_ADDRESS=env.get("SHOP_ADDRESS") or "Hauptstraße 1, 80331 München",
+        SHOP_TAX_NUMBER=env.get("SHOP_TAX_NUMBER") or "143/123/45678",
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
     )
