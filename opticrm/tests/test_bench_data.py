@@ -291,8 +291,8 @@ def test_the_orders_are_added_to_a_database_loaded_before_them(loaded):
     with connection.cursor() as cursor:
         # (Nor invoices, which name orders.)
         cursor.execute(
-            "TRUNCATE invoices_payment, invoices_invoicedocument, invoices_invoiceline, "
-            "invoices_invoice, orders_orderline, orders_order"
+            "TRUNCATE invoices_unsettled, invoices_payment, invoices_invoicedocument, "
+            "invoices_invoiceline, invoices_invoice, orders_orderline, orders_order"
         )
         marker = {
             "sizes": {**SIZES.__dict__, "seed": 8},

@@ -92,8 +92,10 @@ def _url(pattern: str, records) -> str:
         )
         pk = order.pk
     elif pattern.startswith("invoices/"):
-        pattern = pattern.replace("<int:order_id>", str(records["order"].pk)).replace(
-            "<int:payment_id>", "1"
+        pattern = (
+            pattern.replace("<int:order_id>", str(records["order"].pk))
+            .replace("<int:payment_id>", "1")
+            .replace("<int:line_id>", "1")
         )
         pk = records["invoice"].pk
     elif "fittings/" in pattern:

@@ -45,7 +45,11 @@ def shop_clock(days_ago: int):
     """The shop's clock ``days_ago`` days back (an order placed then)."""
     if not days_ago:
         return contextlib.nullcontext()
-    return time_machine.travel(timezone.now() - datetime.timedelta(days=days_ago), tick=True)
+    # Noon of that day in the shop (not now less so many days: across the
+    # change to summer time that fell on the day after, late in the evening).
+    day = today() - datetime.timedelta(days=days_ago)
+    noon = datetime.datetime.combine(day, datetime.time(12), tzinfo=timezone.get_current_timezone())
+    return time_machine.travel(noon, tick=True)
 
 
 def quote(customer, lenses, *, supply_days: int) -> Order:
