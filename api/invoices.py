@@ -13,15 +13,13 @@ import json
 from decimal import Decimal
 from typing import Literal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 from ninja import Field, Query, Router, Schema, Status
 
 from api import invoices_selectors
@@ -38,7 +36,7 @@ from api.schemas import (
     describe,
     document,
 )
-from invoices import selectors, services
+from invoices import documents, selectors, services
 from invoices.models import (
     ENTERED_METHODS,
     Invoice,
@@ -551,14 +549,8 @@ def get_invoice_pdf(request: HttpRequest, invoice_id: int):
         document = services.invoice_document(invoice_id=invoice_id)
     response = HttpResponse(bytes(document.pdf), content_type=PDF_MEDIA_TYPE)
     # The file's name as the invoice page's download names it.
-    name = document.invoice.number.replace("/", "-")
-    with translation.override(settings.LANGUAGE_CODE):
-        prefix = (
-            pgettext("file name", "Cancellation invoice")
-            if document.invoice.kind == Kind.CANCELLATION
-            else pgettext("file name", "Invoice")
-        )
-    response["Content-Disposition"] = f'attachment; filename="{prefix}-{name}.pdf"'
+    name = documents.invoice_file_name(document.invoice)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["X-Content-Type-Options"] = "nosniff"
     response["ETag"] = f'"{document.sha256}"'
     response["Cache-Control"] = "private, no-store"

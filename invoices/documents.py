@@ -214,3 +214,15 @@ def _payment_terms(pdf: _Document, invoice: Invoice, due: Decimal) -> None:
             + _("Please state the invoice number %(number)s with your transfer.")
             % {"number": invoice.number}
         )
+
+
+def invoice_file_name(invoice: Invoice) -> str:
+    """The PDF's file name, as the download names it: "Rechnung-2026-000123.pdf",
+    "Stornorechnung-…" (in the shop's language, like the PDF)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        prefix = (
+            pgettext("file name", "Cancellation invoice")
+            if invoice.kind == Kind.CANCELLATION
+            else pgettext("file name", "Invoice")
+        )
+    return f"{prefix}-{(invoice.number or '').replace('/', '-')}.pdf"

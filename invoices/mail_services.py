@@ -8,14 +8,12 @@ when it sends."""
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import translation
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext
 
+from invoices import documents
 from invoices.models import Invoice, InvoiceDocument
-from invoices.models import Kind as InvoiceKind
 from messaging import services as messaging_services
 from messaging.delivery import Attachment
 from messaging.models import Kind, Message
@@ -26,18 +24,6 @@ REFERENCE_PREFIX = "invoice:"
 def invoice_reference(invoice_id: int) -> str:
     """How the invoice's e-mails name it (Message.reference)."""
     return f"{REFERENCE_PREFIX}{invoice_id}"
-
-
-def invoice_file_name(invoice: Invoice) -> str:
-    """The PDF's file name, as the download names it: "Rechnung-2026-000123.pdf",
-    "Stornorechnung-…" (in the shop's language, like the PDF)."""
-    with translation.override(settings.LANGUAGE_CODE):
-        prefix = (
-            pgettext("file name", "Cancellation invoice")
-            if invoice.kind == InvoiceKind.CANCELLATION
-            else pgettext("file name", "Invoice")
-        )
-    return f"{prefix}-{(invoice.number or '').replace('/', '-')}.pdf"
 
 
 def _refusal(invoice: Invoice) -> str:
@@ -78,7 +64,7 @@ def invoice_mail(*, invoice_id: int) -> InvoiceMail:
     return InvoiceMail(
         invoice=invoice,
         refusal=_refusal(invoice) or (email.refusal if email else ""),
-        file_name=invoice_file_name(invoice) if invoice.is_issued else "",
+        file_name=documents.invoice_file_name(invoice) if invoice.is_issued else "",
         email=email,
     )
 
@@ -117,4 +103,4 @@ def invoice_attachments(message: Message) -> list[Attachment]:
     )
     if document is None:
         return []
-    return [(invoice_file_name(document.invoice), bytes(document.pdf), "application/pdf")]
+    return [(documents.invoice_file_name(document.invoice), bytes(document.pdf), "application/pdf")]

@@ -12,17 +12,16 @@ from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from customers.models import Customer
 from customers.selectors import CUSTOMER_CHOICES_LIMIT, customer_choices
-from invoices import selectors, services
+from invoices import documents, selectors, services
 from invoices.forms import CancelForm, DraftForm, InvoiceFilterForm, LineForm, PaymentForm
-from invoices.models import Invoice, InvoiceDocument, InvoiceLine, Kind, Payment, State, Status
+from invoices.models import Invoice, InvoiceDocument, InvoiceLine, Payment, State, Status
 from opticrm.lib.forms import PageSizeForm
 from opticrm.lib.htmx import close_modal, render_page_or_partial
 from opticrm.lib.pagination import TablePaginator
@@ -325,14 +324,8 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
             raise Http404
         document = services.invoice_document(invoice_id=pk)
     response = HttpResponse(bytes(document.pdf), content_type="application/pdf")
-    name = document.invoice.number.replace("/", "-")
-    with translation.override(settings.LANGUAGE_CODE):  # the name the PDF says it is
-        prefix = (
-            pgettext("file name", "Cancellation invoice")
-            if document.invoice.kind == Kind.CANCELLATION
-            else pgettext("file name", "Invoice")
-        )
-    response["Content-Disposition"] = f'attachment; filename="{prefix}-{name}.pdf"'
+    name = documents.invoice_file_name(document.invoice)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["X-Content-Type-Options"] = "nosniff"
     response["ETag"] = f'"{document.sha256}"'
     response["Cache-Control"] = "private, no-store"
