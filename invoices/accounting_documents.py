@@ -151,7 +151,7 @@ def _draw_day_report(report: DayReport) -> bytes:
                     document.number,
                     document.get_kind_display(),
                     document.customer_name,
-                    _amount(document.totals.gross),
+                    _amount(document.gross),
                 ]
                 for document in report.documents
             ],

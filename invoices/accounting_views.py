@@ -177,9 +177,14 @@ def reminder_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 # --- The day report --------------------------------------------------------------------
 
 
-def _report_of(request: HttpRequest) -> tuple[DayForm, accounting.DayReport]:
+def _report_of(
+    request: HttpRequest, *, whole: bool = False
+) -> tuple[DayForm, accounting.DayReport]:
+    """The chosen day's report; ``whole``: every row of its lists (the
+    downloads), not only the page's first ones."""
     form = DayForm(request.GET or None)
-    return form, accounting.day_report(form.chosen(timezone.localdate()))
+    day = form.chosen(timezone.localdate())
+    return form, accounting.day_report(day, limit=None if whole else accounting.DAY_LIST_LIMIT)
 
 
 @permission_required(READ, raise_exception=True)
@@ -191,6 +196,7 @@ def day_report(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "report": report,
+        "limit": accounting.DAY_LIST_LIMIT,
         "today": timezone.localdate(),
         "query": query,
         # None at the ends of the calendar (a day typed as 31.12.9999).
@@ -203,7 +209,7 @@ def day_report(request: HttpRequest) -> HttpResponse:
 @permission_required(READ, raise_exception=True)
 @require_http_methods(["GET"])
 def day_report_pdf(request: HttpRequest) -> HttpResponse:
-    _form, report = _report_of(request)
+    _form, report = _report_of(request, whole=True)
     name = _file_name(_shop_word("file name", "Day report"), report.day.isoformat())
     return _pdf(accounting_documents.day_report_pdf(report), f"{name}.pdf")
 
@@ -211,18 +217,19 @@ def day_report_pdf(request: HttpRequest) -> HttpResponse:
 def _day_rows(report: accounting.DayReport):
     """The report as rows of one table: each invoice and cancellation per
     VAT rate, each payment, each deposit settled, in that order."""
-    for document in report.documents:
-        for rate in document.totals.rates:
-            yield {
-                "kind": document.get_kind_display(),
-                "date": report.day,
-                "number": document.number,
-                "customer": document.customer_name,
-                "rate": rate.rate,
-                "net": rate.net,
-                "vat": rate.vat,
-                "gross": rate.gross,
-            }
+    documents = {document.pk: document for document in report.documents}
+    for rate in accounting.document_rates_between(report.day, report.day):
+        document = documents[rate.invoice_id]
+        yield {
+            "kind": document.get_kind_display(),
+            "date": report.day,
+            "number": document.number,
+            "customer": document.customer_name,
+            "rate": rate.rate,
+            "net": rate.net,
+            "vat": rate.vat,
+            "gross": rate.gross,
+        }
     for payment in report.payments:
         yield {
             "kind": _("Payment"),
@@ -270,7 +277,7 @@ DAY_COLUMNS = [
 @require_http_methods(["GET"])
 def day_report_csv(request: HttpRequest) -> HttpResponse:
     """The day report for Excel: ``;``, decimal commas, UTF-8 with BOM."""
-    _form, report = _report_of(request)
+    _form, report = _report_of(request, whole=True)
     columns = [Column(header, value) for header, value in DAY_COLUMNS]
     response = csv_response("day-report", columns, list(_day_rows(report)))
     name = _file_name(_shop_word("file name", "Day report"), report.day.isoformat())

@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext
 
-from invoices import documents
-from invoices.models import Invoice, InvoiceDocument
+from invoices import documents, services
+from invoices.models import Invoice, InvoiceDocument, Status
 from messaging import services as messaging_services
 from messaging.delivery import Attachment
 from messaging.models import Kind, Message
@@ -91,7 +91,8 @@ def invoice_send(*, invoice_id: int, requested: bool, user, again: bool = False)
 
 def invoice_attachments(message: Message) -> list[Attachment]:
     """The PDF of the invoice an e-mail is about, byte for byte as kept since
-    the issue (InvoiceDocument); none when it is missing."""
+    the issue (InvoiceDocument; drawn now if the worker has not yet); none
+    for anything but an issued invoice of the message's customer."""
     invoice_id = message.reference.removeprefix(REFERENCE_PREFIX)
     if not (message.reference.startswith(REFERENCE_PREFIX) and invoice_id.isdigit()):
         return []
@@ -102,5 +103,10 @@ def invoice_attachments(message: Message) -> list[Attachment]:
         .first()
     )
     if document is None:
-        return []
+        issued = Invoice.objects.filter(
+            pk=int(invoice_id), customer_id=message.customer_id, status=Status.ISSUED
+        )
+        if not issued.exists():
+            return []
+        document = services.invoice_document(invoice_id=int(invoice_id))
     return [(documents.invoice_file_name(document.invoice), bytes(document.pdf), "application/pdf")]

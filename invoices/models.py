@@ -193,7 +193,9 @@ class Invoice(TimeStampedModel):
             models.Index(fields=["order"], name="invoice_order"),
             # The invoice list, newest first, and its date range.
             models.Index(fields=["-created_at", "-id"], name="invoice_newest"),
-            models.Index(fields=["issued_on"], name="invoice_issued_on"),
+            # The day report's and the booking list's invoices of a day or a
+            # period, by number (the list's date range too).
+            models.Index(fields=["issued_on", "year", "sequence"], name="invoice_day"),
             # Its search by any part of the number or the customer's name.
             GinIndex(
                 OpClass(Upper("number"), name="gin_trgm_ops"),
@@ -394,6 +396,9 @@ class Payment(models.Model):
                 field="receipt_number",
             ),
         ]
+        # The day report's and the booking list's payments of a day or a
+        # period, in the order they were booked.
+        indexes = [models.Index(fields=["paid_on", "id"], name="payment_day")]
 
     def __str__(self) -> str:
         return f"{self.get_method_display()} {self.amount}"

@@ -408,8 +408,8 @@ def _issue(invoice: Invoice, *, customer_copy: tuple[str, str] | None = None) ->
 def invoice_issue(*, invoice_id: int, version: int | None = None, user=None) -> Invoice:
     """Issue a draft: the next number of the year (gap-free, _next_sequence),
     today's date, the delivery date (today unless given) and the copies of
-    the customer's name and address and the shop's details; then its PDF
-    (invoice_document)."""
+    the customer's name and address and the shop's details; its PDF
+    (invoice_document) is drawn in the background."""
     with transaction.atomic():
         invoice = _locked(invoice_id, version)
         _refuse_unless_draft(invoice)
@@ -418,18 +418,29 @@ def invoice_issue(*, invoice_id: int, version: int | None = None, user=None) -> 
             with translation.override(settings.LANGUAGE_CODE):  # kept as written
                 note = _("Invoice %(number)s") % {"number": invoice.number}
             _stock_moves(invoice, kind=StockMovement.Kind.SALE, note=note, user=user)
-    invoice_document(invoice_id=invoice.pk)
+        _draw_later(invoice)
     return invoice
+
+
+def _draw_later(invoice: Invoice) -> None:
+    """Queue the drawing of an issued invoice's PDF, committed with the
+    issue (the queue is a table of the same database). Until the worker has
+    drawn it, the first download or e-mail draws it (invoice_document: once,
+    whoever comes first)."""
+    from invoices.tasks import draw_invoice_document
+
+    draw_invoice_document.enqueue(invoice_id=invoice.pk)
 
 
 @transaction.atomic
 def invoice_document(*, invoice_id: int) -> InvoiceDocument:
     """The PDF of an issued invoice, drawn once and kept (InvoiceDocument,
-    never changed: migration 0004). Drawn after the issue's transaction,
-    so that the year's numbers wait 5 ms for an issue, not the 70 ms of
-    drawing (16 tills issuing at once waited a second); from what never
-    changes after the issue and the payments booked before it (the
-    deposit). A download that finds none (the drawing failed) draws it."""
+    never changed: migration 0004). Drawn after the issue's transaction by
+    the background worker (_draw_later), so that the year's numbers wait
+    5 ms for an issue, not the 70 ms of drawing, and a till does not wait
+    for it either; from what never changes after the issue and the payments
+    booked before it (the deposit), so that whoever draws it first (the
+    worker, a download, an e-mail) draws the same."""
     invoice = Invoice.objects.select_for_update(no_key=True).get(pk=invoice_id)
     kept = InvoiceDocument.objects.filter(invoice_id=invoice.pk).first()
     if kept is not None:
@@ -448,21 +459,13 @@ def invoice_document(*, invoice_id: int) -> InvoiceDocument:
     )
 
 
-def invoice_cancel(*, invoice_id: int, reason: str, user=None) -> Invoice:
-    """Cancel an issued invoice (_cancel), then draw the cancellation's PDF
-    (invoice_document), as an issue does."""
-    cancellation = _cancel(invoice_id=invoice_id, reason=reason, user=user)
-    invoice_document(invoice_id=cancellation.pk)
-    return cancellation
-
-
 @transaction.atomic
-def _cancel(*, invoice_id: int, reason: str, user=None) -> Invoice:
+def invoice_cancel(*, invoice_id: int, reason: str, user=None) -> Invoice:
     """Cancel an issued invoice (GoBD: never changed, never deleted): a
     cancellation invoice, issued at once with its own number, naming the
     original and repeating its positions with negative quantities and its
-    insurer's share negated. Once per invoice; a cancellation is not
-    cancelled."""
+    insurer's share negated, its PDF drawn in the background as an issued
+    invoice's. Once per invoice; a cancellation is not cancelled."""
     original = _locked(invoice_id)
     if original.status != Status.ISSUED:
         raise ValidationError(_("Only an issued invoice can be cancelled; delete the draft."))
@@ -516,6 +519,7 @@ def _cancel(*, invoice_id: int, reason: str, user=None) -> Invoice:
         with translation.override(settings.LANGUAGE_CODE):  # kept as written
             note = _("Cancellation invoice %(number)s") % {"number": cancellation.number}
         _stock_moves(cancellation, kind=StockMovement.Kind.RETURN, note=note, user=user)
+    _draw_later(cancellation)
     return cancellation
 
 

@@ -19,8 +19,16 @@ from api import services as api_services
 from api.models import ApiKey
 from customers.tests import factories as customer_factories
 from invoices import selectors, services
-from invoices.models import Invoice, InvoiceDocument, InvoiceLine, Method, Payment
-from invoices.tests.factories import ADDRESS, BOOK, FRAME, draft, issued, repair_order
+from invoices.models import Invoice, InvoiceLine, Method, Payment
+from invoices.tests.factories import (
+    ADDRESS,
+    BOOK,
+    FRAME,
+    draft,
+    issued,
+    kept_document,
+    repair_order,
+)
 from opticrm.lib.pagination import forget_estimates
 
 pytestmark = pytest.mark.django_db
@@ -308,7 +316,7 @@ def test_huge_ids_in_the_path_are_404(client, auth, erika, path):
 
 def test_the_pdf_is_the_kept_document_byte_for_byte(client, auth, erika, owner_client):
     invoice = issued(erika)
-    kept = InvoiceDocument.objects.get(invoice=invoice)
+    kept = kept_document(invoice)
     answer = send(client, auth, "get", f"{URL}/{invoice.pk}/pdf")
     assert answer.status_code == 200
     assert answer.content == bytes(kept.pdf)
@@ -329,7 +337,7 @@ def test_the_pdf_is_the_kept_document_byte_for_byte(client, auth, erika, owner_c
 
     cancellation = services.invoice_cancel(invoice_id=invoice.pk, reason="Rückgabe")
     storno = send(client, auth, "get", f"{URL}/{cancellation.pk}/pdf")
-    assert storno.content == bytes(InvoiceDocument.objects.get(invoice=cancellation).pdf)
+    assert storno.content == bytes(kept_document(cancellation).pdf)
     assert storno["Content-Disposition"] == (
         f'attachment; filename="Stornorechnung-{cancellation.number}.pdf"'
     )

@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from invoices import services
-from invoices.models import Invoice
+from invoices.models import Invoice, InvoiceDocument
 
 FRAME = {"description": "Fassung Lindberg", "unit_price": Decimal("289.00"), "vat_rate": 19}
 BOOK = {"description": "Fachbuch", "quantity": 2, "unit_price": Decimal("9.99"), "vat_rate": 7}
@@ -54,3 +54,30 @@ def repair_order(customer, user=None, *, price=Decimal("289.00"), deposit=None):
         )
     order.refresh_from_db()
     return order
+
+
+def run_queued_drawings() -> int:
+    """Draw the queued invoice PDFs as the worker does (invoices.tasks),
+    oldest first; how many ran."""
+    from django_tasks_db.models import DBTaskResult
+
+    ran = 0
+    queued = DBTaskResult.objects.ready().filter(task_path__endswith=".draw_invoice_document")
+    for row in queued.order_by("enqueued_at"):
+        row.task.call(*row.args_kwargs["args"], **row.args_kwargs["kwargs"])
+        row.delete()
+        ran += 1
+    return ran
+
+
+def issued_and_drawn(*args, **kwargs) -> Invoice:
+    """An issued invoice whose PDF the worker has drawn (nothing queued)."""
+    invoice = issued(*args, **kwargs)
+    run_queued_drawings()
+    return invoice
+
+
+def kept_document(invoice: Invoice) -> InvoiceDocument:
+    """The invoice's PDF as kept, once the worker has drawn it."""
+    run_queued_drawings()
+    return InvoiceDocument.objects.get(invoice=invoice)

@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 from appointments.tests.test_browser_list import settled
 from customers.tests import factories as customer_factories
 from invoices.models import Invoice, InvoiceDocument, Kind, Payment, State
-from invoices.tests.factories import repair_order
+from invoices.tests.factories import repair_order, run_queued_drawings
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -65,6 +65,7 @@ def test_from_the_order_to_a_paid_and_then_cancelled_invoice(logged_in_page, liv
     expect(badge(page)).to_have_text(str(State.PARTLY_PAID.label))
     invoice.refresh_from_db()
     expect(page.locator("h1")).to_contain_text(invoice.number)
+    assert run_queued_drawings() == 1  # the worker's part
     assert InvoiceDocument.objects.filter(invoice=invoice).exists()
     expect(page.locator("#invoice-pdf")).to_be_visible()
     shot(page, "issued")

@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 
 from appointments.tests.test_browser_list import settled
 from customers.tests import factories as customer_factories
-from invoices import accounting, services
+from invoices import accounting, selectors, services
 from invoices.accounting_views import DAY_COLUMNS
 from invoices.models import Invoice, Kind, Method
 from invoices.tests.factories import ADDRESS, BOOK, FRAME, repair_order
@@ -223,6 +223,86 @@ def test_the_report_reads_the_same_queries_for_more(staff_client, erika, otto):
         services.invoice_cancel(invoice_id=issued_with(otto).pk, reason="Test")
         from_order(otto, "20.00")
     assert queries() == before
+
+
+def test_a_busy_day_lists_its_first_rows_and_sums_them_all(staff_client, erika, monkeypatch):
+    monkeypatch.setattr(accounting, "DAY_LIST_LIMIT", 2)
+    invoices = [issued_with(erika, lines=(FRAME, BOOK)) for _number in range(3)]
+    for invoice in invoices:
+        pay(invoice, "10.00", Method.CASH)
+    response = staff_client.get(reverse("invoices:day_report"))
+    report = response.context["report"]
+    assert [doc.pk for doc in report.documents] == [invoices[0].pk, invoices[1].pk]
+    assert len(report.payments) == 2 and report.payment_count == 3
+    assert report.invoice_count == 3 and report.invoiced == Decimal("926.94")
+    assert report.gross == Decimal("926.94") and report.received == Decimal("30.00")
+    html = response.content.decode()
+    assert 'id="day-shortened"' in html and invoices[2].number not in html
+    # The downloads have every row.
+    response = staff_client.get(reverse("invoices:day_report_csv"))
+    csv_text = b"".join(response.streaming_content).decode("utf-8")
+    assert all(invoice.number in csv_text for invoice in invoices)
+    pdf = pdf_text(staff_client.get(reverse("invoices:day_report_pdf")).content)
+    assert all(invoice.number in pdf for invoice in invoices)
+
+
+def test_a_quiet_day_is_not_shortened(staff_client, day):
+    assert 'id="day-shortened"' not in staff_client.get(reverse("invoices:day_report")).text
+
+
+def test_the_sql_twin_of_the_rule(erika):
+    """accounting._PER_INVOICE_RATE computes in SQL what orders.rules does
+    for an invoice: the positions' gross after discounts (percent, amount,
+    all of the position, a half cent), the VAT once per rate, a
+    cancellation's negative amounts."""
+    lines = [
+        {
+            "description": "a",
+            "quantity": 3,
+            "unit_price": Decimal("33.33"),
+            "vat_rate": 19,
+            "discount_percent": Decimal("12.5"),
+            "discount_reason": "Test",
+        },
+        {
+            "description": "b",
+            "unit_price": Decimal("0.05"),
+            "vat_rate": 19,
+            "discount_percent": Decimal("50"),
+            "discount_reason": "Test",
+        },
+        {
+            "description": "c",
+            "unit_price": Decimal("10.00"),
+            "vat_rate": 19,
+            "discount_amount": Decimal("10.00"),
+            "discount_reason": "Test",
+        },
+        {
+            "description": "d",
+            "quantity": 7,
+            "unit_price": Decimal("1.07"),
+            "vat_rate": 7,
+            "discount_amount": Decimal("0.35"),
+            "discount_reason": "Test",
+        },
+        {"description": "e", "unit_price": Decimal("0.10"), "vat_rate": 7},
+        {"description": "f", "unit_price": Decimal("12.34"), "vat_rate": 19},
+    ]
+    documents = [issued_with(erika, lines=lines[:n]) for n in range(1, len(lines) + 1)]
+    documents.append(services.invoice_cancel(invoice_id=documents[-1].pk, reason="Test"))
+    expected = {}
+    for document in documents:
+        for rate in selectors.invoice_totals(document).rates:
+            expected[(document.pk, rate.rate)] = (rate.net, rate.vat, rate.gross)
+    found = accounting.document_rates_between(today(), today())
+    assert {(r.invoice_id, r.rate): (r.net, r.vat, r.gross) for r in found} == expected
+    sums = {}
+    for (_pk, rate), amounts in expected.items():
+        sums[rate] = tuple(a + b for a, b in zip(sums.get(rate, (0, 0, 0)), amounts, strict=True))
+    assert {
+        r.rate: (r.net, r.vat, r.gross) for r in accounting.rates_between(today(), today())
+    } == sums
 
 
 # --- The files -------------------------------------------------------------------------

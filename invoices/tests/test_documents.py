@@ -17,7 +17,15 @@ from pypdf import PdfReader
 from customers.tests import factories as customer_factories
 from invoices import selectors, services
 from invoices.models import Invoice, InvoiceDocument
-from invoices.tests.factories import BOOK, FRAME, draft, issued, repair_order
+from invoices.tests.factories import (
+    BOOK,
+    FRAME,
+    draft,
+    issued,
+    kept_document,
+    repair_order,
+    run_queued_drawings,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +68,7 @@ def german(day: datetime.date) -> str:
 
 
 def document(invoice: Invoice) -> bytes:
-    return bytes(InvoiceDocument.objects.get(invoice=invoice).pdf)
+    return bytes(kept_document(invoice).pdf)
 
 
 def test_the_pdf_carries_every_field_of_para_14(customer):
@@ -117,18 +125,23 @@ def test_the_pdf_carries_every_field_of_para_14(customer):
     assert content.count(german(today)) >= 2
 
 
-def test_the_document_is_drawn_once_in_the_issue_and_kept(customer):
+def test_the_document_is_drawn_once_by_the_worker_and_kept(customer, settings):
     invoice = issued(customer)
+    # The issue queued the drawing (the till does not wait for it).
+    assert not InvoiceDocument.objects.filter(invoice=invoice).exists()
+    assert run_queued_drawings() == 1
     kept = InvoiceDocument.objects.get(invoice=invoice)
     assert kept.sha256 == hashlib.sha256(bytes(kept.pdf)).hexdigest()
-    # Another day, other settings: the kept document stays what was sent.
-    again = InvoiceDocument.objects.get(invoice=invoice)
-    assert bytes(again.pdf) == bytes(kept.pdf)
+    # Other settings later: the kept document stays what was sent.
+    settings.SHOP_NAME = "Ganz Anderer Name"
+    again = services.invoice_document(invoice_id=invoice.pk)
+    assert again.pk == kept.pk and bytes(again.pdf) == bytes(kept.pdf)
+    assert InvoiceDocument.objects.filter(invoice=invoice).count() == 1
 
 
 def test_the_database_refuses_to_change_or_delete_a_document(customer):
     invoice = issued(customer)
-    kept = InvoiceDocument.objects.get(invoice=invoice)
+    kept = kept_document(invoice)
     with pytest.raises((IntegrityError, InternalError)), transaction.atomic():
         InvoiceDocument.objects.filter(pk=kept.pk).update(pdf=b"%PDF-forged")
     with pytest.raises((IntegrityError, InternalError)), transaction.atomic():
@@ -146,7 +159,7 @@ def test_the_database_refuses_to_change_or_delete_a_document(customer):
 
 def test_the_download_is_an_attachment_with_the_same_bytes_every_time(staff_client, customer):
     invoice = issued(customer)
-    kept = InvoiceDocument.objects.get(invoice=invoice)
+    kept = kept_document(invoice)
     url = reverse("invoices:pdf", args=[invoice.pk])
     first, second = staff_client.get(url), staff_client.get(url)
     assert first.status_code == 200
@@ -202,11 +215,11 @@ def test_a_paid_invoice_says_so_instead_of_payment_terms(customer, settings):
 
 
 def test_a_pdf_whose_drawing_failed_is_drawn_at_the_first_download(staff_client, customer):
-    """The PDF is drawn after the issue's transaction (the year's numbers do
-    not wait for it): if that failed, the first download draws it, from
-    what the invoice said when it was issued, and keeps it."""
+    """The PDF is drawn by the worker after the issue (the year's numbers
+    and the till do not wait for it): if that failed, the first download
+    draws it, from what the invoice said when it was issued, and keeps it."""
     invoice = issued(customer)
-    expected = bytes(InvoiceDocument.objects.get(invoice=invoice).pdf)
+    expected = bytes(kept_document(invoice).pdf)
     with connection.cursor() as cursor:
         # As if the drawing had failed: past the guard that keeps documents.
         cursor.execute("SET LOCAL session_replication_role = replica")
@@ -220,6 +233,20 @@ def test_a_pdf_whose_drawing_failed_is_drawn_at_the_first_download(staff_client,
     drawn = bytes(b"".join(response))
     # The same text (the file's creation time may differ), without the later payment.
     assert text_of(drawn) == text_of(expected)
+    assert InvoiceDocument.objects.filter(invoice=invoice).count() == 1
+    assert bytes(InvoiceDocument.objects.get(invoice=invoice).pdf) == drawn
+
+
+def test_a_download_before_the_worker_draws_it_and_the_worker_keeps_that(staff_client, customer):
+    invoice = issued(customer)
+    services.payment_add(
+        invoice_id=invoice.pk, method="ec", amount=Decimal("10.00"), paid_on=invoice.issued_on
+    )
+    response = staff_client.get(reverse("invoices:pdf", args=[invoice.pk]))
+    assert response.status_code == 200
+    drawn = bytes(b"".join(response))
+    assert "10,00" not in text_of(drawn)  # the payment came after the issue
+    assert run_queued_drawings() == 1  # finds it drawn
     assert InvoiceDocument.objects.filter(invoice=invoice).count() == 1
     assert bytes(InvoiceDocument.objects.get(invoice=invoice).pdf) == drawn
 

@@ -17,7 +17,9 @@ from django_tasks_db.models import DBTaskResult
 from customers.models import Customer
 from customers.tests import factories as customer_factories
 from invoices.models import InvoiceDocument
-from invoices.tests.factories import ADDRESS, BOOK, draft, issued
+from invoices.tests import factories
+from invoices.tests.factories import ADDRESS, BOOK, draft
+from invoices.tests.factories import issued_and_drawn as issued
 from messaging import services as messaging_services
 from messaging.models import Kind, Message, State
 from messaging.tests import conftest as messaging_fixtures
@@ -255,3 +257,20 @@ def test_the_smtp_server_receives_the_pdf_byte_for_byte(
     assert attachment.get_content_type() == "application/pdf"
     assert attachment.get_content() == bytes(InvoiceDocument.objects.get(invoice=invoice).pdf)
     assert Message.objects.get().state == State.SENT
+
+
+def test_an_email_before_the_worker_drew_the_pdf_draws_it(
+    staff_client, consented, smtp_server, daytime
+):
+    invoice = factories.issued(consented)
+    staff_client.post(url(invoice), {}, **HTMX)
+    # The message's delivery comes first in the queue.
+    for row in DBTaskResult.objects.exclude(task_path__endswith=".draw_invoice_document"):
+        row.task.call(*row.args_kwargs["args"], **row.args_kwargs["kwargs"])
+        row.delete()
+
+    [mail] = smtp_server.messages
+    [attachment] = list(mail.iter_attachments())
+    assert attachment.get_content() == bytes(InvoiceDocument.objects.get(invoice=invoice).pdf)
+    assert factories.run_queued_drawings() == 1  # finds it drawn
+    assert InvoiceDocument.objects.filter(invoice=invoice).count() == 1

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from customers.tests import factories as customer_factories
 from invoices import services
 from invoices.models import Invoice, InvoiceDocument, Kind, Status
-from invoices.tests.factories import BOOK, FRAME, draft, issued, repair_order
+from invoices.tests.factories import BOOK, FRAME, draft, issued, repair_order, run_queued_drawings
 from orders import services as order_services
 from orders.models import Order
 from orders.models import Status as OrderStatus
@@ -237,6 +237,7 @@ def test_a_draft_is_issued_after_a_confirmation(staff_client, customer):
     assert "closeModal" in response["HX-Trigger"] and "invoiceSaved" in response["HX-Trigger"]
     invoice.refresh_from_db()
     assert invoice.status == Status.ISSUED and invoice.number
+    assert run_queued_drawings() == 1  # its PDF, drawn by the worker
     assert InvoiceDocument.objects.filter(invoice=invoice).exists()
 
 
@@ -301,6 +302,7 @@ def test_an_invoice_is_cancelled_with_a_reason_in_the_modal(staff_client, custom
     shown = text_of(staff_client.get(response["HX-Redirect"]))
     assert cancellation.number in shown and invoice.number in shown
     assert "Falscher Preis" in shown and "-289,00\xa0€" in shown
+    assert run_queued_drawings() == 2  # the original's and the cancellation's
     assert InvoiceDocument.objects.filter(invoice=cancellation).exists()
 
     original = text_of(staff_client.get(reverse("invoices:detail", args=[invoice.pk])))

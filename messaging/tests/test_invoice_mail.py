@@ -21,7 +21,8 @@ from invoices import services as invoice_services
 from invoices.mail_services import invoice_send
 from invoices.models import Invoice, InvoiceDocument
 from invoices.tests import conftest as invoice_fixtures
-from invoices.tests.factories import ADDRESS, BOOK, draft, issued
+from invoices.tests.factories import ADDRESS, BOOK, draft
+from invoices.tests.factories import issued_and_drawn as issued
 from messaging import services
 from messaging.defaults import default_wording
 from messaging.delivery import send_email

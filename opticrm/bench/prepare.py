@@ -334,7 +334,7 @@ def invoice_writes(size: int) -> dict:
     """Undo the last run's issues, so that every run does the same work,
     and give the issue scenario ``size`` drafts (a counter sale of a care
     product each) to issue once each: the optician's invoices are removed
-    (their positions, payments and PDFs), each year's counter set back to
+    (their positions, payments, PDFs and queued drawings), each year's counter set back to
     its last number, and the drafts made again. Returns the drafts' ids."""
     from django.contrib.auth import get_user_model
     from django.db import connection, transaction
@@ -355,6 +355,11 @@ def invoice_writes(size: int) -> dict:
         ):
             cursor.execute(f"DELETE FROM {table} WHERE invoice_id = ANY(%s)", [made])
         cursor.execute("DELETE FROM invoices_invoice WHERE id = ANY(%s)", [made])
+        # Their PDFs the run queued (no worker draws them here).
+        cursor.execute(
+            "DELETE FROM django_tasks_database_dbtaskresult WHERE task_path = %s",
+            ["invoices.tasks.draw_invoice_document"],
+        )
         cursor.execute(
             """
             UPDATE invoices_invoicecounter c SET last = coalesce(
