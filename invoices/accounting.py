@@ -29,6 +29,8 @@ from django.utils.translation import gettext as _
 
 from invoices import selectors
 from invoices.models import Invoice, Kind, Method, Payment, Status, Unsettled
+from orders import gkv
+from orders import selectors as order_selectors
 
 ZERO = Decimal("0.00")
 # Days a payment reminder gives from its date.
@@ -591,3 +593,103 @@ def account_sums(bookings: Iterable[Booking]) -> list[AccountSum]:
         sums.setdefault(debited, AccountSum(debited)).debit += booking.amount
         sums.setdefault(credited, AccountSum(credited)).credit += booking.amount
     return [sums[account] for account in sorted(sums, key=lambda number: (len(number), number))]
+
+
+# --- The statement to the insurer ------------------------------------------------------
+
+
+def insurer_statement_invoice(pk: int) -> Invoice | None:
+    """An invoice whose statutory insurer is billed for its share: issued,
+    not a cancellation invoice, not cancelled, with an insurer's share; with
+    its customer, the customer's insurer and the order. None for any other
+    (a draft, a cancelled invoice, a cancellation, no share)."""
+    return (
+        Invoice.objects.filter(
+            pk=pk,
+            status=Status.ISSUED,
+            kind=Kind.INVOICE,
+            cancellation__isnull=True,
+            insurer_share__gt=0,
+        )
+        .select_related("customer__insurance_provider", "order__customer__insurance_provider")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class InsurerStatement:
+    """What the statement to the insurer (Abrechnung an die Krankenkasse)
+    says: the amount claimed is the invoice's insurer's share, never worked
+    out again; ``lenses`` show per lens how the order's rules arrive at it
+    (orders.selectors.insurance_share: fixed amount, co-payment, what the
+    insurer pays), given only while they still add up to that share (the
+    order's lenses or the customer may have changed since, or the order is
+    gone with an erased customer)."""
+
+    invoice: Invoice
+    # The customer's insurer as the customer record names it ("" if none).
+    insurer: str
+    # The insured person: the customer record's name (the invoice's copy
+    # once the customer is anonymised) and birth date.
+    insured_name: str
+    insured_born: datetime.date | None
+    insurance_number: str
+    # The date of the ophthalmologist's prescription the order was made for.
+    prescribed_on: datetime.date | None
+    lenses: list = field(default_factory=list)
+    # What the insurer still owes of its share (open_for's rule).
+    open: Decimal = ZERO
+
+    @property
+    def claimed(self) -> Decimal:
+        return self.invoice.insurer_share
+
+    @property
+    def received(self) -> Decimal:
+        """The insurer's payments on the invoice so far."""
+        return self.claimed - self.open
+
+    @property
+    def co_payment(self) -> Decimal:
+        """The statutory co-payment the insured person paid for the lenses."""
+        return sum((lens.co_payment for lens in self.lenses), ZERO)
+
+
+def _prescribed_on(order) -> datetime.date | None:
+    prescription = (order.prescription or {}) if order is not None else {}
+    if prescription.get("kind") != gkv.EXTERNAL:
+        return None
+    try:
+        return datetime.date.fromisoformat(str(prescription.get("date")))
+    except ValueError:
+        return None
+
+
+def insurer_statement(pk: int) -> InsurerStatement | None:
+    """The statement of insurer_statement_invoice's invoice ``pk``, None
+    where there is none."""
+    invoice = insurer_statement_invoice(pk)
+    if invoice is None:
+        return None
+    customer, order = invoice.customer, invoice.order
+    lenses = []
+    if order is not None:
+        share = order_selectors.insurance_share(order)
+        if share is not None and share.payable == invoice.insurer_share:
+            # The lenses the insurer pays for; one without a fixed amount is no part of it.
+            lenses = [lens for lens in share.lenses if lens.fixed is not None]
+    if customer is not None and customer.anonymised_at is None:
+        name, born = customer.full_name, customer.date_of_birth
+        insurer = customer.insurance_provider.name if customer.insurance_provider_id else ""
+    else:
+        name, born, insurer = invoice.customer_name, None, ""
+    return InsurerStatement(
+        invoice=invoice,
+        insurer=insurer,
+        insured_name=name,
+        insured_born=born,
+        insurance_number=order.insurance_number if order is not None else "",
+        prescribed_on=_prescribed_on(order),
+        lenses=lenses,
+        open=selectors.open_for(invoice, insurer=True),
+    )

@@ -8,6 +8,11 @@ from invoices import accounting_views
 urlpatterns = [
     path("open/", accounting_views.open_items, name="open_items"),
     path("<int:pk>/reminder/", accounting_views.reminder_pdf, name="reminder_pdf"),
+    path(
+        "<int:pk>/insurer-statement/",
+        accounting_views.insurer_statement_pdf,
+        name="insurer_statement_pdf",
+    ),
     path("day-report/", accounting_views.day_report, name="day_report"),
     path("day-report/pdf/", accounting_views.day_report_pdf, name="day_report_pdf"),
     path("day-report/csv/", accounting_views.day_report_csv, name="day_report_csv"),

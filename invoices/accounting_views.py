@@ -1,12 +1,14 @@
 """The accounting screens (issue 29): the open items of customers and of
 insurers with a payment reminder per invoice, the day report (page, PDF,
-CSV) and the DATEV-style booking list for the tax adviser.
+CSV), the DATEV-style booking list for the tax adviser and the statement
+to the insurer of an invoice with an insurer's share.
 
 Who sees what (docs/rules.md): the open items and the day report need the
 invoice and payment view rights, which the front desk has (it closes the
-till); the booking list needs ``invoices.view_accounting`` (the owner's).
-Everything here reads; the reminder and the report PDFs are drawn on
-demand and not kept.
+till); the booking list needs ``invoices.view_accounting`` (the owner's);
+the statement to the insurer, as the invoice's PDF, ``invoices.view_invoice``.
+Everything here reads; the reminder, the statement and the report PDFs
+are drawn on demand and not kept.
 """
 
 import datetime
@@ -25,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_http_methods
 
-from invoices import accounting, accounting_documents
+from invoices import accounting, accounting_documents, insurer_documents
 from opticrm.lib.export import Column, csv_response
 from opticrm.lib.forms import DateField, PageSizeForm
 from opticrm.lib.htmx import render_page_or_partial
@@ -172,6 +174,19 @@ def reminder_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     )
     name = _file_name(_shop_word("file name", "Payment reminder"), invoice.number)
     return _pdf(content, f"{name}.pdf")
+
+
+@permission_required("invoices.view_invoice", raise_exception=True)
+@require_http_methods(["GET"])
+def insurer_statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The statement to the statutory insurer of an issued invoice with an
+    insurer's share (not cancelled, not a cancellation; else 404), drawn
+    now and not kept: for whoever may download the invoice itself."""
+    statement = accounting.insurer_statement(pk)
+    if statement is None:
+        raise Http404
+    content = insurer_documents.insurer_statement_pdf(statement, today=timezone.localdate())
+    return _pdf(content, insurer_documents.insurer_statement_file_name(statement))
 
 
 # --- The day report --------------------------------------------------------------------
