@@ -58,7 +58,8 @@ def reminder_due_on(today: datetime.date) -> datetime.date:
 def _standing(query: str = "") -> QuerySet[Invoice]:
     """Issued invoices (not cancellation invoices) that no cancellation
     cancels, found by the invoice list's search (number or customer name),
-    each with ``customer_open`` and ``insurer_open`` (as models.Unsettled keeps them),
+    each with ``customer_open`` and ``insurer_open`` (as models.Unsettled keeps them)
+    and ``customer_paid`` and ``insurer_paid``,
     oldest first: the most overdue on top."""
     invoices = selectors.invoice_list(query=query).prefetch_related(None)
     # Among the database's list of the unsettled ones (models.Unsettled):
@@ -70,6 +71,9 @@ def _standing(query: str = "") -> QuerySet[Invoice]:
         .annotate(
             customer_open=F("unsettled__customer_open"),
             insurer_open=F("unsettled__insurer_open"),
+            # What each has paid: its part less what it still owes.
+            customer_paid=F("gross") - F("insurer_share") - F("unsettled__customer_open"),
+            insurer_paid=F("insurer_share") - F("unsettled__insurer_open"),
         )
         .order_by("unsettled__issued_on", "unsettled__invoice_id")
     )

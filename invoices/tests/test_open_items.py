@@ -185,6 +185,15 @@ def test_open_items_are_issued_invoices_the_customer_still_owes(staff_client, er
     assert sums["insurers"].count == 2 and sums["insurers"].total == Decimal("85.00")
     html = page.content.decode()
     assert "971,00\xa0€" in html and "85,00\xa0€" in html
+    # What each payer has paid so far.
+    paid = {row.pk: row.customer_paid for row in page.context["rows"]}
+    assert paid[partly.pk] == Decimal("100.00") and paid[unpaid.pk] == Decimal("0.00")
+    assert paid[insurer_paid.pk] == Decimal("0.00")
+    assert 'data-label="Bezahlt">100,00\xa0€' in html
+    insurers = staff_client.get(reverse("invoices:open_items"), {"show": "insurers"})
+    paid = {row.pk: row.insurer_paid for row in insurers.context["rows"]}
+    assert paid == {shared.pk: Decimal("0.00"), customer_paid.pk: Decimal("0.00")}
+    assert 'data-label="Bezahlt">0,00\xa0€' in insurers.content.decode()
 
 
 def test_the_list_and_open_for_agree_on_every_invoice(erika):
