@@ -132,6 +132,7 @@ def invoice_from_order(*, order_id: int, user=None) -> Invoice:
     invoice = Invoice(
         customer=order.customer,
         order=order,
+        from_order=True,
         created_by=user,
         insurer_share=money.insurer,
     )
@@ -260,6 +261,12 @@ def invoice_product_add(
     same.save(update_fields=["quantity"])
     _save(invoice, set())
     return same
+
+
+def is_counter_sale(invoice: Invoice) -> bool:
+    """Sold at the counter: not made from an order (invoices made before
+    ``from_order`` was kept count by their order link alone)."""
+    return not invoice.from_order and invoice.order_id is None
 
 
 def _stock_moves(invoice: Invoice, *, kind: str, note: str, user=None) -> None:
@@ -414,7 +421,7 @@ def invoice_issue(*, invoice_id: int, version: int | None = None, user=None) -> 
         invoice = _locked(invoice_id, version)
         _refuse_unless_draft(invoice)
         _issue(invoice)
-        if invoice.order_id is None:
+        if is_counter_sale(invoice):
             with translation.override(settings.LANGUAGE_CODE):  # kept as written
                 note = _("Invoice %(number)s") % {"number": invoice.number}
             _stock_moves(invoice, kind=StockMovement.Kind.SALE, note=note, user=user)
@@ -494,6 +501,7 @@ def invoice_cancel(*, invoice_id: int, reason: str, user=None) -> Invoice:
         reason=reason,
         customer_id=original.customer_id,
         order_id=original.order_id,
+        from_order=original.from_order,
         delivered_on=original.delivered_on,
         insurer_share=-original.insurer_share,
         created_by=user,
@@ -515,7 +523,7 @@ def invoice_cancel(*, invoice_id: int, reason: str, user=None) -> Invoice:
     _issue(cancellation, customer_copy=(original.customer_name, original.customer_address))
     if original.order_id is not None and paid.customer > 0:
         _carry_back(original, cancellation, paid.customer, user=user)
-    if original.order_id is None:
+    if is_counter_sale(original):
         with translation.override(settings.LANGUAGE_CODE):  # kept as written
             note = _("Cancellation invoice %(number)s") % {"number": cancellation.number}
         _stock_moves(cancellation, kind=StockMovement.Kind.RETURN, note=note, user=user)

@@ -13,6 +13,7 @@ from invoices.models import Invoice
 from invoices.tests.factories import ADDRESS, draft, issued
 from invoices.tests.test_from_order import order_with_positions
 from orders.models import Order
+from products.models import Product, StockMovement
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +58,24 @@ def test_erasing_a_customer_with_an_invoiced_order_deletes_the_order_and_drafts(
     )
     assert selectors.invoice_totals(kept).gross == selectors.invoice_totals(invoice).gross
     assert Customer.objects.get(pk=customer.pk).anonymised_at is not None
+
+
+def test_cancelling_an_order_invoice_after_the_erasure_books_nothing_back(optician):
+    """The frame left the stock with the order; the order went with the
+    customer, the invoice stays an order's: no counter sale's return."""
+    customer = customer_factories.customer(**ADDRESS, first_name="Max", last_name="Abgeholt")
+    order = order_with_positions(customer, optician)
+    invoice = services.invoice_issue(
+        invoice_id=services.invoice_from_order(order_id=order.pk, user=optician).pk
+    )
+    frame = Product.objects.get(name="Lindberg 9700")
+    movements = StockMovement.objects.filter(product=frame).count()
+    customer_services.customer_erase(customer_id=customer.pk)
+
+    cancellation = services.invoice_cancel(invoice_id=invoice.pk, reason="Falsche Fassung")
+
+    assert cancellation.from_order and cancellation.order_id is None
+    assert StockMovement.objects.filter(product=frame).count() == movements
 
 
 def test_a_customer_with_only_a_draft_is_deleted_not_anonymised(optician):
