@@ -255,12 +255,17 @@ class InvoicePage:
 
     @property
     def open(self) -> Decimal:
-        """What is still to be paid, by the customer and the insurer."""
+        """What is still to be paid, by the customer and the insurer;
+        nothing on a cancelled invoice or a cancellation."""
+        if self.state == State.CANCELLED:
+            return ZERO
         return self.totals.gross - self.paid
 
     @property
     def customer_open(self) -> Decimal:
         """What the customer still pays (the insurer's share is its own)."""
+        if self.state == State.CANCELLED:
+            return ZERO
         paid = sum(
             (payment.amount for payment in self.payments if payment.method != Method.INSURER),
             ZERO,

@@ -625,7 +625,7 @@ def payment_remove(*, invoice_id: int, payment_id: int, user=None) -> None:
     there); a cancelled invoice's payments stay."""
     invoice = _locked_for_payment(invoice_id)
     if invoice.status != Status.ISSUED:
-        raise ValidationError(_("Please issue the invoice before recording a payment."))
+        raise ValidationError(_("A draft has no payments to remove."))
     _refuse_if_cancelled(invoice)
     payments = Payment.objects.filter(pk=payment_id, invoice=invoice)
     if payments.filter(method=Method.DEPOSIT).exists():

@@ -420,3 +420,20 @@ def test_an_orders_draft_keeps_the_orders_customer(customer):
         services.invoice_update(invoice_id=counter_sale.pk, data={"customer": other}, version=None)
     counter_sale.refresh_from_db()
     assert counter_sale.customer_id is None
+
+
+def test_a_cancelled_invoice_and_its_cancellation_have_nothing_open(customer):
+    invoice = issued(customer)
+    pay(invoice, "100.00")
+    cancellation = services.invoice_cancel(invoice_id=invoice.pk, reason="Falscher Preis")
+    for pk in (invoice.pk, cancellation.pk):
+        page = selectors.invoice_page(pk)
+        assert page.state == State.CANCELLED
+        assert (page.open, page.customer_open) == (Decimal("0.00"), Decimal("0.00"))
+
+
+def test_a_draft_has_no_payment_to_remove(customer):
+    invoice = draft(customer)
+    with pytest.raises(ValidationError) as refused:
+        services.payment_remove(invoice_id=invoice.pk, payment_id=1)
+    assert refused.value.messages == [_("A draft has no payments to remove.")]
