@@ -6,7 +6,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q, Value
-from django.db.models.functions import Greatest, NullIf, Upper
+from django.db.models.functions import ExtractDay, ExtractMonth, Greatest, NullIf, Upper
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -458,6 +458,16 @@ class Customer(TimeStampedModel):
             ),
             GinIndex(
                 fields=["search_text"], name="customer_search_trgm", opclasses=["gin_trgm_ops"]
+            ),
+            # The start page's birthdays of the day (today.selectors), by
+            # name: one range of month and day, whatever the chain's size.
+            models.Index(
+                ExtractMonth("date_of_birth"),
+                ExtractDay("date_of_birth"),
+                "sort_name",
+                "id",
+                name="customer_birthday",
+                condition=ALIVE & Q(date_of_birth__isnull=False),
             ),
         ]
 

@@ -281,3 +281,10 @@ def failed_messages() -> QuerySet:
         .select_related("customer")
         .order_by("-updated_at", "-id")
     )
+
+
+def active_consent_for(purpose: str) -> Exists:
+    """For a customer queryset: the customer has an active consent for
+    ``purpose`` on any channel (probed per row, as active_consent_exists,
+    from the index of consent_one_active)."""
+    return _ProbedExists(Consent.objects.filter(ACTIVE, customer=OuterRef("pk"), purpose=purpose))

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "imports",
     "orders",
     "invoices",
+    "today",
     "ninja",
     "corsheaders",
     "pgtrigger",

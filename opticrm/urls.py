@@ -19,7 +19,8 @@ admin.site.site_title = _("OptiCRM administration")
 admin.site.index_title = _("Administration")
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="customers:list"), name="home"),
+    # The start page "Heute" (today.urls names it "home").
+    path("", include("today.urls")),
     path("customers/", include("customers.urls")),
     path("appointments/", include("appointments.urls")),
     path("products/", include("products.urls")),

@@ -532,3 +532,22 @@ def open_order_marks(customer_ids: list[int], user) -> dict[int, list[str]]:
         customer_id: [ready if Status.READY in found else open_]
         for customer_id, found in statuses.items()
     }
+
+
+# --- The start page ("Heute") ------------------------------------------------------
+
+
+def ready_orders() -> QuerySet[Order]:
+    """Ready for pick-up, waiting longest first (the status from the index
+    order_status)."""
+    return Order.objects.filter(status=Status.READY).order_by("status_changed_at", "id")
+
+
+def overdue_orders(today=None) -> QuerySet[Order]:
+    """What is_overdue finds, as a filter: promised for a day gone by and not
+    yet ready, the longest overdue first (a range of the index order_status
+    per status)."""
+    today = today or timezone.localdate()
+    return Order.objects.filter(status__in=OVERDUE_STATUSES, promised_date__lt=today).order_by(
+        "promised_date", "id"
+    )

@@ -27,6 +27,8 @@ def scenarios(marker: dict) -> list[dict]:
     customers = reverse("customers:list")
     insurer = _busiest_insurer()
     plan = [
+        # The start page "Heute" (issue 30): every tile an optician sees.
+        _page("start page", reverse("home")),
         _page("customer list", customers),
         _page("customer list, page 2000", customers, {"page": 2000}),
         *(

@@ -46,6 +46,7 @@ def assert_clean(text: str, path: str) -> None:
 
 def test_front_desk_sees_no_health_data_on_any_path(staff_client, client, measured, staff):
     paths = [
+        "/",
         f"/customers/{measured.pk}/",
         "/customers/",
         "/customers/?q=Hansen",
