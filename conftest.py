@@ -254,7 +254,8 @@ def logged_in_page(page, live_server, staff, password):
     page.fill("#id_username", staff.username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/customers/")
+    page.wait_for_url(f"{live_server.url}/")  # the start page (Heute)
+    page.goto(f"{live_server.url}/customers/")
     return page
 
 

@@ -90,7 +90,9 @@ class Invoice(TimeStampedModel):
     # Made from an order (its cancellation too): erasing the customer lets
     # go of the order (invoices.apps._forget_drafts), this stays. Such an
     # invoice is no counter sale: its goods left the stock with the order.
-    from_order = models.BooleanField(_("made from an order"), default=False, editable=False)
+    from_order = models.BooleanField(
+        _("made from an order"), default=False, db_default=False, editable=False
+    )
     # A cancellation invoice names the invoice it cancels; one each.
     cancels = models.OneToOneField(
         "self",

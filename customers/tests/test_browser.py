@@ -136,8 +136,9 @@ def test_login_with_wrong_password_shows_german_error(page, live_server, staff):
     expect(page.get_by_label("Benutzername")).to_have_value(staff.username)
 
 
-def test_login_lands_on_customer_list(logged_in_page):
+def test_the_customer_list_after_login(logged_in_page):
     expect(logged_in_page.get_by_role("heading", name="Kunden", exact=True)).to_be_visible()
+    logged_in_page.get_by_role("button", name="Mehr").click()
     expect(logged_in_page.get_by_role("link", name="Gelöschte Kunden")).to_be_visible()
 
 

@@ -49,7 +49,8 @@ def login(page: Page, live_server, user, password) -> Page:
     page.fill("#id_username", user.username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/customers/")
+    page.wait_for_url(f"{live_server.url}/")  # the start page (Heute)
+    page.goto(f"{live_server.url}/customers/")
     return page
 
 

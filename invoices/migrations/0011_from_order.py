@@ -14,8 +14,9 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="invoice",
             name="from_order",
+            # Also for rows written by SQL (the benchmark's load).
             field=models.BooleanField(
-                default=False, editable=False, verbose_name="made from an order"
+                default=False, db_default=False, editable=False, verbose_name="made from an order"
             ),
         ),
     ]

@@ -41,7 +41,8 @@ def two_people(browser, live_server, owner, staff, password, artifacts, settings
         page.fill("#id_username", user.username)
         page.fill("#id_password", password)
         page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/customers/")
+        page.wait_for_url(f"{live_server.url}/")  # the start page (Heute)
+        page.goto(f"{live_server.url}/customers/")
         pages[user.first_name] = page
     yield pages["Ines"], pages["Anna"]
     for context in contexts:

@@ -41,7 +41,8 @@ def owner_page(page: Page, live_server, owner, password) -> Page:
     page.fill("#id_username", owner.username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/customers/")
+    page.wait_for_url(f"{live_server.url}/")  # the start page (Heute)
+    page.goto(f"{live_server.url}/customers/")
     return page
 
 

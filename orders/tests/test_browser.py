@@ -121,7 +121,8 @@ def optician_page(page, live_server, optician, password):
     page.fill("#id_username", optician.username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/customers/")
+    page.wait_for_url(f"{live_server.url}/")  # the start page (Heute)
+    page.goto(f"{live_server.url}/customers/")
     yield page
     # A save's refresh of the page still on its way would hold the tables
     # while the test's database is emptied (a deadlock): let it land first.

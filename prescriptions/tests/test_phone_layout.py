@@ -28,7 +28,8 @@ def optician_page(page, live_server, optician, password) -> Page:
     page.fill("#id_username", optician.username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/customers/")
+    page.wait_for_url(f"{live_server.url}/")  # the start page (Heute)
+    page.goto(f"{live_server.url}/customers/")
     return page
 
 

@@ -28,6 +28,25 @@
       bar.dataset.menu = open ? "open" : "closed";
       toggle.setAttribute("aria-expanded", open ? "true" : "false");
     }
+    // <button data-nav-more-toggle>: the menu's "Mehr" entries on a desk;
+    // a click elsewhere folds them away.
+    const more = event.target.closest && event.target.closest("[data-nav-more-toggle]");
+    document.querySelectorAll("[data-nav-more]").forEach((menu) => {
+      const button = menu.querySelector("[data-nav-more-toggle]");
+      const open = more === button && button.getAttribute("aria-expanded") !== "true";
+      if (open || !menu.contains(event.target)) {
+        button.setAttribute("aria-expanded", open ? "true" : "false");
+      }
+    });
+  });
+
+  // Escape folds the "Mehr" entries away and gives the focus back.
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    document.querySelectorAll('[data-nav-more-toggle][aria-expanded="true"]').forEach((button) => {
+      button.setAttribute("aria-expanded", "false");
+      button.focus();
+    });
   });
 
   // <input data-enter-does-not-submit>: a barcode scanner ends with Enter,
