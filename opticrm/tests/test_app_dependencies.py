@@ -18,6 +18,7 @@ APPS = [
     "imports",
     "orders",
     "invoices",
+    "today",
 ]
 # What each app may build on. Anything else is a dependency the wrong way.
 ALLOWED = {
@@ -46,6 +47,8 @@ ALLOWED = {
     # Invoices: of a customer, from an order's positions and their products;
     # sent by e-mail as a service message.
     "invoices": {"customers", "orders", "products", "messaging"},
+    # The start page: the day's share of everything the shop does.
+    "today": {"customers", "appointments", "products", "messaging", "orders", "live"},
 }
 
 

@@ -71,6 +71,19 @@ def test_a_small_benchmark_measures_every_scenario_over_http(
         "API order list",
         "API order list, status ready",
         "API order detail",
+        # Invoices (issue 29).
+        "invoice list",
+        "invoice list, open",
+        "invoice list, search number",
+        "invoice list, search Müller",
+        "invoice list, a customer's",
+        "invoice page",
+        "open items",
+        "open items, overdue",
+        "day report",
+        "invoice issue",
+        # The start page (issue 30).
+        "start page",
     }
     if _has_recall_list():
         expected |= {
