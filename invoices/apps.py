@@ -42,11 +42,12 @@ class InvoicesConfig(AppConfig):
         )
 
         # "Per E-Mail senden": the worker attaches the invoice's kept PDF.
-        from invoices.mail_services import invoice_attachments
+        from invoices.mail_services import invoice_attachments, invoice_values
         from messaging.models import Kind as MessageKind
-        from messaging.services import attachments_register
+        from messaging.services import attachments_register, values_register
 
         attachments_register(MessageKind.INVOICE, invoice_attachments)
+        values_register(MessageKind.INVOICE, invoice_values)
 
 
 def _forget_drafts(customer_id: int) -> None:

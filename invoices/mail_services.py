@@ -89,6 +89,16 @@ def invoice_send(*, invoice_id: int, requested: bool, user, again: bool = False)
     )
 
 
+def invoice_values(reference: str) -> dict[str, str]:
+    """The placeholders of an invoice's e-mail: its number ({} when the
+    reference names no invoice)."""
+    invoice_id = reference.removeprefix(REFERENCE_PREFIX)
+    if not (reference.startswith(REFERENCE_PREFIX) and invoice_id.isdigit()):
+        return {}
+    number = Invoice.objects.filter(pk=int(invoice_id)).values_list("number", flat=True).first()
+    return {"rechnungsnummer": number} if number else {}
+
+
 def invoice_attachments(message: Message) -> list[Attachment]:
     """The PDF of the invoice an e-mail is about, byte for byte as kept since
     the issue (InvoiceDocument; drawn now if the worker has not yet); none

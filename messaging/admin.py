@@ -19,8 +19,9 @@ from customers.models import Customer
 from messaging.models import Channel, Consent, Message, MessageSettings, MessageTemplate
 from messaging.rendering import (
     APPOINTMENT_KINDS,
-    APPOINTMENT_PLACEHOLDERS,
     PLACEHOLDERS,
+    SAMPLE_VALUES,
+    known_in,
     render,
     template_errors,
     values_for,
@@ -193,6 +194,7 @@ def template_preview(form: forms.ModelForm, chosen_customer: str = "") -> dict:
         customer,
         appointment=appointment,
         unsubscribe_url=unsubscribe_url(customer.pk or 0, template.channel),
+        about=SAMPLE_VALUES,
     )
     rendered = render(template, values)
     preview["subject"] = rendered.subject if template.channel != Channel.SMS else ""
@@ -240,7 +242,7 @@ class MessageTemplateAdmin(ReadableHistoryAdmin):
             context["placeholders"] = [
                 (name, description)
                 for name, description in PLACEHOLDERS.items()
-                if not kind or kind in APPOINTMENT_KINDS or name not in APPOINTMENT_PLACEHOLDERS
+                if known_in(name, kind)
             ]
         return super().render_change_form(request, context, add, change, form_url, obj)
 

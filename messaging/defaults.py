@@ -16,7 +16,7 @@ SUBJECTS = {
     Kind.RECALL_EYE_TEST: _("Time for your next eye test"),
     Kind.RECALL_CL_CHECK: _("Time for your contact lens check-up"),
     Kind.RECALL_CL_REORDER: _("Time to reorder your contact lenses"),
-    Kind.INVOICE: _("Your invoice from {filiale}"),
+    Kind.INVOICE: _("Your invoice {rechnungsnummer} from {filiale}"),
 }
 
 _SIGNATURE = _("Kind regards\nYour team at {filiale}\n{adresse}\nPhone {telefon}")
@@ -61,8 +61,8 @@ EMAIL_BODIES = {
     ),
     # Sent by e-mail only, with the invoice's PDF attached (services.invoice_send).
     Kind.INVOICE: _(
-        "{anrede},\n\nplease find attached our invoice as a PDF file.\n\nIf you have "
-        "any questions about it, please call us at {telefon}."
+        "{anrede},\n\nplease find attached our invoice {rechnungsnummer} as a PDF file."
+        "\n\nIf you have any questions about it, please call us at {telefon}."
     ),
 }
 

@@ -34,10 +34,27 @@ PLACEHOLDERS = {
     "telefon": _("the shop's phone number"),
     "adresse": _("the shop's address"),
     "abmelden": _("link to unsubscribe (e-mails about recalls)"),
+    "rechnungsnummer": _("the invoice's number, e.g. 2026-000123 (e-mails with an invoice)"),
 }
 # Only messages about an appointment know one.
 APPOINTMENT_PLACEHOLDERS = frozenset({"termin_datum", "termin_uhrzeit", "termin_art"})
 APPOINTMENT_KINDS = frozenset({Kind.REMINDER, Kind.CONFIRMATION, Kind.CANCELLATION})
+# Placeholders only messages of some kinds know; the app a kind's messages
+# are about gives their values (services.values_register).
+INVOICE_PLACEHOLDERS = frozenset({"rechnungsnummer"})
+KINDS_OF_PLACEHOLDER = {
+    **dict.fromkeys(APPOINTMENT_PLACEHOLDERS, APPOINTMENT_KINDS),
+    **dict.fromkeys(INVOICE_PLACEHOLDERS, frozenset({Kind.INVOICE})),
+}
+# What the admin's preview shows for them.
+SAMPLE_VALUES = {"rechnungsnummer": "2026-000123"}
+
+
+def known_in(name: str, kind: str) -> bool:
+    """Whether a template of ``kind`` ("" for any) may use the placeholder."""
+    kinds = KINDS_OF_PLACEHOLDER.get(name)
+    return kinds is None or not kind or kind in kinds
+
 
 _FIELD = re.compile(r"\{([^{}]*)\}")
 
@@ -57,11 +74,16 @@ def _text_errors(text: str, *, kind: str) -> list[str]:
                 gettext("Unknown placeholder {%(name)s}. Allowed are: %(allowed)s.")
                 % {"name": name, "allowed": ", ".join(f"{{{p}}}" for p in PLACEHOLDERS)}
             )
-        elif name in APPOINTMENT_PLACEHOLDERS and kind and kind not in APPOINTMENT_KINDS:
+        elif not known_in(name, kind) and name in APPOINTMENT_PLACEHOLDERS:
             errors.append(
                 gettext(
                     "The placeholder {%(name)s} is only known in messages about an appointment."
                 )
+                % {"name": name}
+            )
+        elif not known_in(name, kind):
+            errors.append(
+                gettext("The placeholder {%(name)s} is only known in e-mails with an invoice.")
                 % {"name": name}
             )
     return errors
@@ -99,8 +121,13 @@ def fill(text: str, values: dict[str, str]) -> str:
     return _FIELD.sub(lambda match: values.get(match.group(1), match.group(0)), text or "")
 
 
-def values_for(customer, *, appointment=None, unsubscribe_url: str = "") -> dict[str, str]:
+def values_for(
+    customer, *, appointment=None, unsubscribe_url: str = "", about: dict[str, str] | None = None
+) -> dict[str, str]:
+    """``about``: the values of what the message is about (an invoice's
+    number), from the app it belongs to."""
     values = {
+        **(about or {}),
         "anrede": letter_salutation(customer),
         "vorname": customer.first_name,
         "nachname": customer.last_name,

@@ -482,6 +482,17 @@ ATTACHED_KINDS = frozenset({Kind.INVOICE})
 _ATTACHMENTS: dict[str, Callable[[Message], list[Attachment]]] = {}
 
 
+# Per kind: provider(reference) -> the values of its placeholders
+# (rendering.KINDS_OF_PLACEHOLDER), {} when the thing is gone.
+_VALUES: dict[str, Callable[[str], dict[str, str]]] = {}
+
+
+def values_register(kind: str, provider: Callable[[str], dict[str, str]]) -> None:
+    """The app that sends ``kind`` fills its own placeholders, from a
+    message's reference (in its AppConfig.ready, like attachments)."""
+    _VALUES[kind] = provider
+
+
 def attachments_register(kind: str, provider: Callable[[Message], list[Attachment]]) -> None:
     """The app that sends ``kind`` provides its attachments (in its
     AppConfig.ready; idempotent, as ``ready`` may run more than once)."""
@@ -779,9 +790,12 @@ def message_render(message: Message) -> Rendered | None:
     link = ""
     if message.purpose == Purpose.MARKETING and message.channel == Channel.EMAIL:
         link = unsubscribe_url(message.customer_id, message.channel)
+    about = _VALUES[message.kind](message.reference) if message.kind in _VALUES else {}
     return render(
         template,
-        values_for(message.customer, appointment=message.appointment, unsubscribe_url=link),
+        values_for(
+            message.customer, appointment=message.appointment, unsubscribe_url=link, about=about
+        ),
     )
 
 

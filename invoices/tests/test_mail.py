@@ -109,7 +109,7 @@ def test_the_modal_shows_address_subject_text_attachment_and_the_rule(staff_clie
     assert "<html" not in html  # the partial
     assert 'id="invoice-email-form"' in html and f'action="{url(invoice)}"' in html
     assert EMAIL in html
-    subject = _("Your invoice from {filiale}").replace("{filiale}", "Augenoptik Muster")
+    subject = f"Ihre Rechnung {invoice.number} von Augenoptik Muster"
     assert escape(subject) in html
     assert "Sehr geehrte Frau Muster," in html
     assert f"Rechnung-{invoice.number}.pdf" in html

@@ -106,11 +106,10 @@ def test_with_consent_the_worker_sends_the_invoice_with_its_pdf(
 
     [mail] = smtp_server.messages
     assert mail["To"] == EMAIL
-    assert mail["Subject"] == _("Your invoice from {filiale}").replace(
-        "{filiale}", "Augenoptik Muster"
-    )
+    assert mail["Subject"] == f"Ihre Rechnung {invoice.number} von Augenoptik Muster"
     body = mail.get_body(preferencelist=("plain",)).get_content()
     assert body.startswith("Sehr geehrte Frau Muster,")
+    assert f"unsere Rechnung {invoice.number} als PDF-Datei" in body
     [(name, content_type, content)] = attachments_of(mail)
     assert name == f"Rechnung-{invoice.number}.pdf"
     assert content_type == "application/pdf"
@@ -350,7 +349,36 @@ def test_the_shop_starts_with_an_email_template_for_invoices():
 
     assert (template.subject, template.body) == (subject, body)
     assert "{anrede}" in body and "{filiale}" in subject
+    assert "{rechnungsnummer}" in subject and "{rechnungsnummer}" in body
     assert not template_errors(kind=Kind.INVOICE, channel=Channel.EMAIL, subject=subject, body=body)
+    # Only an invoice's e-mail knows the number.
+    errors = template_errors(
+        kind=Kind.RECALL_EYE_TEST, channel=Channel.EMAIL, subject="Rechnung {rechnungsnummer}",
+        body="{anrede} {abmelden}",
+    )  # fmt: skip
+    assert errors == {
+        "subject": ["Den Platzhalter {rechnungsnummer} gibt es nur in E-Mails mit einer Rechnung."]
+    }
+
+
+def test_a_template_as_0010_wrote_it_names_the_number_and_the_owners_stays():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("messaging.migrations.0011_invoice_number_in_template")
+    template = MessageTemplate.objects.get(kind=Kind.INVOICE, channel=Channel.EMAIL)
+    earlier = sorted(migration.EARLIER)[0]  # the German one
+    template.subject, template.body = earlier
+    template.save()
+    migration.forward(apps, None)
+    template.refresh_from_db()
+    assert (template.subject, template.body) == default_wording(Kind.INVOICE, Channel.EMAIL)
+    template.subject = "Unsere Rechnung für Sie"
+    template.save()
+    migration.forward(apps, None)
+    template.refresh_from_db()
+    assert template.subject == "Unsere Rechnung für Sie"
     assert default_wording(Kind.INVOICE, Channel.SMS) is None
     assert default_wording(Kind.INVOICE, Channel.LETTER) is None
 
