@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "live.middleware.LiveCountersMiddleware",
     "opticrm.lib.pages_only.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost: the page it draws passes every response rule above it.
+    "opticrm.lib.pages_only.MethodNotAllowedPageMiddleware",
 ]
 
 ROOT_URLCONF = "opticrm.urls"
