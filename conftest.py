@@ -109,6 +109,8 @@ REFERENCE_DATA = [
     "appointments.migrations.0002_seed_types_and_hours",
     "appointments.migrations.0008_appointmenttype_is_pickup",
     "messaging.migrations.0003_starting_templates",
+    "messaging.migrations.0008_recall_cl_reorder_templates",
+    "messaging.migrations.0010_invoice_templates",
 ]
 
 

@@ -138,8 +138,7 @@ class AppointmentQuery(Input):
     status: AppointmentStatus | None = None
 
 
-class Conflict(Schema):
-    detail: str
+class AppointmentConflictOut(Detail):
     conflicting_appointment: int | None = None
 
 
@@ -192,7 +191,9 @@ def list_appointments(request: HttpRequest, filters: Query[AppointmentQuery]):
 
 
 @router.post(
-    "", response={201: AppointmentOut, 409: Conflict, 422: Errors}, summary="Book an appointment"
+    "",
+    response={201: AppointmentOut, 409: AppointmentConflictOut, 422: Errors},
+    summary="Book an appointment",
 )
 def create_appointment(request: HttpRequest, payload: AppointmentIn):
     require_write(request)
@@ -221,7 +222,7 @@ def get_appointment(request: HttpRequest, appointment_id: int, response: HttpRes
 
 @router.put(
     "/{int:appointment_id}",
-    response={200: AppointmentOut, 404: Detail, 409: Conflict, 422: Errors},
+    response={200: AppointmentOut, 404: Detail, 409: AppointmentConflictOut, 422: Errors},
     summary="Change, move or cancel an appointment",
 )
 def update_appointment(

@@ -223,8 +223,7 @@ for _schema in (CustomerOut, CustomerIn, CustomerUpdate):
     document(_schema, Customer)
 
 
-class CustomerConflictOut(Schema):
-    detail: str
+class CustomerConflictOut(Detail):
     duplicates: list[int] | None = Field(
         None,
         description=describe(

@@ -534,8 +534,7 @@ class VersionQuery(Input):
     version: int | None = VERSION
 
 
-class Conflict(Schema):
-    detail: str
+class OrderConflictOut(Detail):
     version: int = Field(
         description=describe("Aktuelle Version des Auftrags", "The order's current version")
     )
@@ -720,7 +719,7 @@ def get_order(request: HttpRequest, order_id: int, response: HttpResponse):
 
 @router.patch(
     "/{int:order_id}",
-    response={200: OrderDetail, 403: Detail, 404: Detail, 409: Conflict, 422: Errors},
+    response={200: OrderDetail, 403: Detail, 404: Detail, 409: OrderConflictOut, 422: Errors},
     summary="Change an order's own fields",
     description=(
         "Staff member, day promised, frame, deposit, notes and centration; fields left out "
@@ -755,7 +754,7 @@ def update_order(request: HttpRequest, order_id: int, payload: OrderUpdate, resp
 
 @router.post(
     "/{int:order_id}/status",
-    response={200: OrderDetail, 403: Detail, 404: Detail, 409: Conflict, 422: Errors},
+    response={200: OrderDetail, 403: Detail, 404: Detail, 409: OrderConflictOut, 422: Errors},
     summary="Move an order to another status",
     description=(
         "Only along the order's flow: quote → ordered → lenses ordered → lenses arrived → "
@@ -784,7 +783,7 @@ def change_status(request: HttpRequest, order_id: int, payload: StatusIn, respon
 
 @router.post(
     "/{int:order_id}/lines",
-    response={201: OrderDetail, 403: Detail, 404: Detail, 409: Conflict, 422: Errors},
+    response={201: OrderDetail, 403: Detail, 404: Detail, 409: OrderConflictOut, 422: Errors},
     summary="Add a position",
     description=(
         "Added as the last position; answers the whole order (new version and totals). With "
@@ -818,7 +817,7 @@ def add_position(request: HttpRequest, order_id: int, payload: PositionIn, respo
 
 @router.patch(
     "/{int:order_id}/lines/{int:line_id}",
-    response={200: OrderDetail, 403: Detail, 404: Detail, 409: Conflict, 422: Errors},
+    response={200: OrderDetail, 403: Detail, 404: Detail, 409: OrderConflictOut, 422: Errors},
     summary="Change a position",
     description="Fields left out keep their value; answers the whole order.",
 )
@@ -850,7 +849,7 @@ def update_position(
 
 @router.delete(
     "/{int:order_id}/lines/{int:line_id}",
-    response={200: OrderDetail, 403: Detail, 404: Detail, 409: Conflict, 422: Errors},
+    response={200: OrderDetail, 403: Detail, 404: Detail, 409: OrderConflictOut, 422: Errors},
     summary="Remove a position",
     description=(
         "The version as query parameter ``version`` or If-Match; answers the whole order."

@@ -1,7 +1,7 @@
 """The accounting PDFs, drawn on demand and never stored (issue 29): the
 payment reminder (Zahlungserinnerung) for an open invoice, a DIN 5008
-letter laid out as the invoice is (invoices.documents, orders.documents'
-_Document), and the day report (Tagesbericht) for the till's closing.
+letter drawn on opticrm.lib.documents.LetterDocument as the invoice is,
+and the day report (Tagesbericht) for the till's closing.
 
 Both are drawn in the shop's language, as the invoice is. Drawing reads
 what it is given and writes nothing.
@@ -15,10 +15,17 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from invoices.accounting import DayReport, reminder_due_on
-from invoices.documents import _amount, _date, iban_groups
+from invoices.documents import iban_groups
 from invoices.models import Invoice
+from opticrm.lib.documents import (
+    SMALL_SIZE,
+    TEXT_SIZE,
+    WIDTH,
+    LetterDocument,
+    short_date,
+    signed_money,
+)
 from opticrm.lib.pdf import FONT
-from orders.documents import SMALL_SIZE, TEXT_SIZE, WIDTH, _Document
 
 # --- The payment reminder --------------------------------------------------------------
 
@@ -60,13 +67,13 @@ def _draw_reminder(invoice: Invoice, open_amount: Decimal, today: datetime.date)
     subject = _("Payment reminder for invoice no. %(number)s") % {"number": invoice.number}
     window, salutation = _recipient(invoice)
     info = [
-        (_("Date"), _date(today)),
+        (_("Date"), short_date(today)),
         (_("Invoice no."), invoice.number),
-        (_("Invoice date"), _date(invoice.issued_on)),
+        (_("Invoice date"), short_date(invoice.issued_on)),
     ]
     if invoice.customer_id:
         info.append((_("Customer no."), str(invoice.customer_id)))
-    pdf = _Document(subject)
+    pdf = LetterDocument(subject)
     pdf.letter_head(window=window, info=info, subject=subject)
     pdf.paragraph(
         salutation
@@ -75,18 +82,18 @@ def _draw_reminder(invoice: Invoice, open_amount: Decimal, today: datetime.date)
             "according to our records, the following amount of our invoice no. %(number)s "
             "of %(date)s is still open:"
         )
-        % {"number": invoice.number, "date": _date(invoice.issued_on)}
+        % {"number": invoice.number, "date": short_date(invoice.issued_on)}
     )
     pdf.ln(2)
-    summary = [[_("Invoice amount (gross)"), _amount(invoice.gross)]]
+    summary = [[_("Invoice amount (gross)"), signed_money(invoice.gross)]]
     if invoice.insurer_share:
         summary.append(
-            [_("Share of your health insurer, billed to it"), _amount(-invoice.insurer_share)]
+            [_("Share of your health insurer, billed to it"), signed_money(-invoice.insurer_share)]
         )
     paid = invoice.gross - invoice.insurer_share - open_amount
     if paid:
-        summary.append([_("Received already"), _amount(-paid)])
-    summary.append([_("Amount open"), _amount(open_amount)])
+        summary.append([_("Received already"), signed_money(-paid)])
+    summary.append([_("Amount open"), signed_money(open_amount)])
     pdf.table_of(
         None,
         summary,
@@ -102,7 +109,7 @@ def _draw_reminder(invoice: Invoice, open_amount: Decimal, today: datetime.date)
             "Perhaps this has simply been overlooked. We kindly ask you to pay the amount "
             "of %(amount)s by %(date)s."
         )
-        % {"amount": _amount(open_amount), "date": _date(reminder_due_on(today))}
+        % {"amount": signed_money(open_amount), "date": short_date(reminder_due_on(today))}
     )
     bank = _bank_details()
     if bank:
@@ -134,8 +141,8 @@ def day_report_pdf(report: DayReport) -> bytes:
 
 
 def _draw_day_report(report: DayReport) -> bytes:
-    title = _("Day report of %(date)s") % {"date": _date(report.day)}
-    pdf = _Document(title)
+    title = _("Day report of %(date)s") % {"date": short_date(report.day)}
+    pdf = LetterDocument(title)
     pdf.set_font(FONT, "B", 14)
     pdf.multi_cell(WIDTH, 7, settings.SHOP_NAME, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "B", 12)
@@ -151,7 +158,7 @@ def _draw_day_report(report: DayReport) -> bytes:
                     document.number,
                     document.get_kind_display(),
                     document.customer_name,
-                    _amount(document.gross),
+                    signed_money(document.gross),
                 ]
                 for document in report.documents
             ],
@@ -163,10 +170,12 @@ def _draw_day_report(report: DayReport) -> bytes:
 
     pdf.heading(_("Revenue by VAT rate"))
     rows = [
-        [f"{rate.rate} %", _amount(rate.net), _amount(rate.vat), _amount(rate.gross)]
+        [f"{rate.rate} %", signed_money(rate.net), signed_money(rate.vat), signed_money(rate.gross)]
         for rate in report.rates
     ]
-    rows.append([_("Total"), _amount(report.net), _amount(report.vat), _amount(report.gross)])
+    rows.append(
+        [_("Total"), signed_money(report.net), signed_money(report.vat), signed_money(report.gross)]
+    )
     pdf.table_of(
         [_("VAT rate"), _("Net"), _("VAT"), _("Gross")],
         rows,
@@ -184,7 +193,7 @@ def _draw_day_report(report: DayReport) -> bytes:
                     payment.get_method_display(),
                     payment.invoice.number or "",
                     payment.receipt_number,
-                    _amount(payment.amount),
+                    signed_money(payment.amount),
                 ]
                 for payment in report.payments
             ],
@@ -192,11 +201,11 @@ def _draw_day_report(report: DayReport) -> bytes:
             align=("LEFT", "LEFT", "LEFT", "RIGHT"),
         )
     rows = [
-        [method.label, str(method.count), _amount(method.amount)]
+        [method.label, str(method.count), signed_money(method.amount)]
         for method in report.methods
         if method.count
     ]
-    rows.append([_("Total received"), "", _amount(report.received)])
+    rows.append([_("Total received"), "", signed_money(report.received)])
     pdf.table_of(
         [_("Payment method"), _("Payments"), _("Amount")],
         rows,
@@ -210,7 +219,7 @@ def _draw_day_report(report: DayReport) -> bytes:
                 "Cash is taken by the shop's certified till: compare %(amount)s with the "
                 "till's closing (Z report)."
             )
-            % {"amount": _amount(report.cash)},
+            % {"amount": signed_money(report.cash)},
             size=SMALL_SIZE,
         )
 
@@ -219,7 +228,7 @@ def _draw_day_report(report: DayReport) -> bytes:
         pdf.table_of(
             [_("Invoice no."), _("Note"), _("Amount")],
             [
-                [payment.invoice.number or "", payment.note, _amount(payment.amount)]
+                [payment.invoice.number or "", payment.note, signed_money(payment.amount)]
                 for payment in report.deposits
             ],
             widths=(40, WIDTH - 40 - 30, 30),
@@ -227,7 +236,7 @@ def _draw_day_report(report: DayReport) -> bytes:
         )
     pdf.paragraph(
         _("Deposits: %(amount)s, not money taken on this day.")
-        % {"amount": _amount(report.deposits_total)},
+        % {"amount": signed_money(report.deposits_total)},
         size=SMALL_SIZE,
     )
     return bytes(pdf.output())

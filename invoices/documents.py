@@ -1,16 +1,15 @@
 """An issued invoice as PDF (fpdf2, A4 portrait, DejaVu Sans), drawn once
 when it is issued (services._issue) and kept as sent (InvoiceDocument).
 
-A DIN 5008 letter for a window envelope, laid out as the order documents
-are (orders.documents: letterhead, return address and address field, fold
-marks, the information block beside the address). It carries what UStG
-§ 14 (4) asks: the shop's name, address and tax number or VAT ID (the
-copies made at the issue), the customer's name and address, the invoice
-number and date, the delivery date, each position with quantity,
-description, unit price, discount and VAT rate, the net amount and VAT per
-rate, the gross amount; then the insurer's share deducted, what the
-customer pays, what was received already, and the payment terms with the
-shop's bank account.
+A DIN 5008 letter for a window envelope, drawn on
+opticrm.lib.documents.LetterDocument as the order documents are. It
+carries what UStG § 14 (4) asks: the shop's name, address and tax number
+or VAT ID (the copies made at the issue), the customer's name and address,
+the invoice number and date, the delivery date, each position with
+quantity, description, unit price, discount and VAT rate, the net amount
+and VAT per rate, the gross amount; then the insurer's share deducted,
+what the customer pays, what was received already, and the payment terms
+with the shop's bank account.
 
 It is drawn in the shop's language whatever the issuing user's language
 is: the PDF is kept for years exactly as it was sent.
@@ -22,29 +21,24 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.utils import translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from invoices.models import Invoice, InvoiceLine, Kind, Payment
 from invoices.selectors import invoice_totals, priced_lines
 from opticrm.lib.display import money
-from orders.documents import MINUS, SMALL_SIZE, TEXT_SIZE, WIDTH, _Document
+from opticrm.lib.documents import (
+    MINUS,
+    SMALL_SIZE,
+    TEXT_SIZE,
+    WIDTH,
+    LetterDocument,
+    percent,
+    short_date,
+    signed_money,
+)
 
 ZERO = Decimal("0.00")
-
-
-def _date(day: datetime.date | None) -> str:
-    return date_format(day, "SHORT_DATE_FORMAT") if day else ""
-
-
-def _percent(value: Decimal) -> str:
-    return f"{value.normalize():f}".replace(".", ",")
-
-
-def _amount(value: Decimal) -> str:
-    """Money with the typographic minus."""
-    return f"{MINUS}{money(-value)}" if value < 0 else money(value)
 
 
 def iban_groups(iban: str) -> str:
@@ -59,7 +53,7 @@ def _position_rows(lines: Sequence[InvoiceLine]) -> list[list[str]]:
         if line.discount and line.discount_percent is not None:
             description.append(
                 _("Discount of %(percent)s %%: %(reason)s")
-                % {"percent": _percent(line.discount_percent), "reason": line.discount_reason}
+                % {"percent": percent(line.discount_percent), "reason": line.discount_reason}
             )
         elif line.discount:
             description.append(_("Discount: %(reason)s") % {"reason": line.discount_reason})
@@ -69,9 +63,9 @@ def _position_rows(lines: Sequence[InvoiceLine]) -> list[list[str]]:
                 str(line.quantity).replace("-", MINUS),
                 "\n".join(description),
                 money(line.unit_price),
-                _amount(-line.discount) if line.discount else "",
+                signed_money(-line.discount) if line.discount else "",
                 f"{line.vat_rate} %",
-                _amount(line.total),
+                signed_money(line.total),
             ]
         )
     return rows
@@ -80,8 +74,8 @@ def _position_rows(lines: Sequence[InvoiceLine]) -> list[list[str]]:
 def _info(invoice: Invoice) -> list[tuple[str, str]]:
     info = [
         (_("Invoice no."), invoice.number or ""),
-        (_("Invoice date"), _date(invoice.issued_on)),
-        (_("Delivery date"), _date(invoice.delivered_on)),
+        (_("Invoice date"), short_date(invoice.issued_on)),
+        (_("Delivery date"), short_date(invoice.delivered_on)),
     ]
     if invoice.customer_id:
         info.append((_("Customer no."), str(invoice.customer_id)))
@@ -108,7 +102,7 @@ def _draw(invoice: Invoice, lines: list[InvoiceLine], payments: Sequence[Payment
         subject = _("Cancellation invoice no. %(number)s") % {"number": invoice.number}
     else:
         subject = _("Invoice no. %(number)s") % {"number": invoice.number}
-    pdf = _Document(subject)
+    pdf = LetterDocument(subject)
     window = [invoice.customer_name, *invoice.customer_address.splitlines()]
     pdf.letter_head(
         window=[line for line in window if line.strip()], info=_info(invoice), subject=subject
@@ -117,7 +111,7 @@ def _draw(invoice: Invoice, lines: list[InvoiceLine], payments: Sequence[Payment
         original = invoice.cancels
         pdf.paragraph(
             _("This cancellation invoice cancels invoice no. %(number)s of %(date)s in full.")
-            % {"number": original.number, "date": _date(original.issued_on)}
+            % {"number": original.number, "date": short_date(original.issued_on)}
         )
         if invoice.reason:
             pdf.paragraph(_("Reason: %(reason)s") % {"reason": invoice.reason})
@@ -139,26 +133,31 @@ def _draw(invoice: Invoice, lines: list[InvoiceLine], payments: Sequence[Payment
     pdf.table_of(
         [_("VAT rate"), _("Net"), _("VAT"), _("Gross")],
         [
-            [f"{rate.rate} %", _amount(rate.net), _amount(rate.vat), _amount(rate.gross)]
+            [
+                f"{rate.rate} %",
+                signed_money(rate.net),
+                signed_money(rate.vat),
+                signed_money(rate.gross),
+            ]
             for rate in totals.rates
         ],
         widths=(WIDTH - 3 * 30, 30, 30, 30),
         align=("LEFT", "RIGHT", "RIGHT", "RIGHT"),
     )
-    summary = [[_("Total amount (gross)"), _amount(totals.gross)]]
+    summary = [[_("Total amount (gross)"), signed_money(totals.gross)]]
     if totals.discount:
-        summary.append([_("Discounts included"), _amount(totals.discount)])
+        summary.append([_("Discounts included"), signed_money(totals.discount)])
     if invoice.insurer_share:
         summary.append(
-            [_("Share of your health insurer, billed to it"), _amount(-invoice.insurer_share)]
+            [_("Share of your health insurer, billed to it"), signed_money(-invoice.insurer_share)]
         )
-        summary.append([_("Your own share"), _amount(totals.customer_pays)])
+        summary.append([_("Your own share"), signed_money(totals.customer_pays)])
     received = sum((payment.amount for payment in payments), ZERO)
     if received:
-        summary.append([_("Received already"), _amount(-received)])
+        summary.append([_("Received already"), signed_money(-received)])
     due = totals.customer_pays - received
     if invoice.insurer_share or received:
-        summary.append([_("Amount due"), _amount(due)])
+        summary.append([_("Amount due"), signed_money(due)])
     pdf.table_of(
         None,
         summary,
@@ -170,7 +169,7 @@ def _draw(invoice: Invoice, lines: list[InvoiceLine], payments: Sequence[Payment
     )
     pdf.ln(2)
     if not cancellation:
-        _payment_terms(pdf, invoice, due)
+        payment_terms(pdf, invoice, due)
     pdf.paragraph(
         _("Please keep this invoice; it serves as proof of purchase and warranty."),
         size=SMALL_SIZE,
@@ -178,7 +177,7 @@ def _draw(invoice: Invoice, lines: list[InvoiceLine], payments: Sequence[Payment
     return bytes(pdf.output())
 
 
-def _payment_terms(pdf: _Document, invoice: Invoice, due: Decimal) -> None:
+def payment_terms(pdf: LetterDocument, invoice: Invoice, due: Decimal) -> None:
     if due <= 0:
         pdf.paragraph(_("The amount has been paid in full. Thank you."))
         return
@@ -191,7 +190,7 @@ def _payment_terms(pdf: _Document, invoice: Invoice, due: Decimal) -> None:
                 "Please pay %(amount)s without deduction within %(days)d days, by %(date)s.",
                 days,
             )
-            % {"amount": money(due), "days": days, "date": _date(by)}
+            % {"amount": money(due), "days": days, "date": short_date(by)}
         )
     else:
         pdf.paragraph(

@@ -3,7 +3,7 @@ an invoice with an insurer's share (issue 29): the optician bills the
 insurer directly for the share the customer's invoice deducted.
 
 A DIN 5008 letter for a window envelope, laid out as the invoice is
-(invoices.documents, orders.documents' _Document): the insurer in the
+(on opticrm.lib.documents.LetterDocument): the insurer in the
 address field (its name: the insurer's postal address is not stored), the
 shop's tax number or VAT ID and IK, the customer's invoice it belongs to,
 the insured person and the ophthalmologist's prescription's date, per lens
@@ -29,10 +29,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from invoices.accounting import InsurerStatement
-from invoices.documents import _amount, _date, _payment_terms
+from invoices.documents import payment_terms
 from opticrm.lib.display import money
+from opticrm.lib.documents import (
+    EMPTY,
+    SMALL_SIZE,
+    TEXT_SIZE,
+    WIDTH,
+    LetterDocument,
+    short_date,
+    signed_money,
+)
 from orders import rules
-from orders.documents import EMPTY, SMALL_SIZE, TEXT_SIZE, WIDTH, _Document, lens_attributes
+from orders.documents import lens_attributes
 
 
 def insurer_statement_pdf(statement: InsurerStatement, *, today: datetime.date) -> bytes:
@@ -50,9 +59,9 @@ def insurer_statement_file_name(statement: InsurerStatement) -> str:
 def _info(statement: InsurerStatement, today: datetime.date) -> list[tuple[str, str]]:
     invoice = statement.invoice
     info = [
-        (_("Date"), _date(today)),
+        (_("Date"), short_date(today)),
         (_("Invoice no."), invoice.number or ""),
-        (_("Invoice date"), _date(invoice.issued_on)),
+        (_("Invoice date"), short_date(invoice.issued_on)),
     ]
     if invoice.order_id:
         info.append((_("Order no."), str(invoice.order_id)))
@@ -101,7 +110,7 @@ def _draw(statement: InsurerStatement, today: datetime.date) -> bytes:
     subject = _("Statement to the health insurer for invoice no. %(number)s") % {
         "number": invoice.number
     }
-    pdf = _Document(subject)
+    pdf = LetterDocument(subject)
     pdf.letter_head(
         window=[statement.insurer] if statement.insurer else [],
         info=_info(statement, today),
@@ -113,17 +122,17 @@ def _draw(statement: InsurerStatement, today: datetime.date) -> bytes:
             "named below; our invoice no. %(number)s of %(date)s to the insured person "
             "deducted it."
         )
-        % {"number": invoice.number, "date": _date(invoice.issued_on)}
+        % {"number": invoice.number, "date": short_date(invoice.issued_on)}
     )
     pdf.heading(_("Insured person"))
     facts = [
         (_("Name"), statement.insured_name),
-        (_("Date of birth"), _date(statement.insured_born)),
+        (_("Date of birth"), short_date(statement.insured_born)),
         (_("Insurance number"), statement.insurance_number),
         (_("Insurance provider"), statement.insurer),
     ]
     if statement.prescribed_on:
-        facts.append((_("Ophthalmologist's prescription of"), _date(statement.prescribed_on)))
+        facts.append((_("Ophthalmologist's prescription of"), short_date(statement.prescribed_on)))
     pdf.facts(facts)
 
     pdf.heading(_("Lenses"))
@@ -159,8 +168,8 @@ def _draw(statement: InsurerStatement, today: datetime.date) -> bytes:
     summary.append([_("Amount claimed"), money(statement.claimed)])
     bold = [len(summary) - 1]
     if statement.received:
-        summary.append([_("Received already"), _amount(-statement.received)])
-        summary.append([_("Amount due"), _amount(statement.open)])
+        summary.append([_("Received already"), signed_money(-statement.received)])
+        summary.append([_("Amount due"), signed_money(statement.open)])
         bold.append(len(summary) - 1)
     pdf.table_of(
         None,
@@ -172,5 +181,5 @@ def _draw(statement: InsurerStatement, today: datetime.date) -> bytes:
         borders="SINGLE_TOP_LINE",
     )
     pdf.ln(2)
-    _payment_terms(pdf, invoice, statement.open)
+    payment_terms(pdf, invoice, statement.open)
     return bytes(pdf.output())

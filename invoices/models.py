@@ -8,7 +8,6 @@ from decimal import Decimal
 import pghistory
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
@@ -18,8 +17,9 @@ from django.utils.translation import pgettext_lazy
 from customers.models import Customer
 from opticrm.lib.constraints import CheckConstraint
 from opticrm.lib.models import TimeStampedModel
-from orders.models import MONEY, Order
-from products.models import Product, VatRate
+from opticrm.lib.pricing import MONEY, PricedLine, priced_line_constraints
+from orders.models import Order
+from products.models import Product
 
 # The gross amount up to which a small-amount invoice suffices (§ 33 UStDV).
 SMALL_AMOUNT = Decimal("250.00")
@@ -220,7 +220,7 @@ class Invoice(TimeStampedModel):
         return self.status == Status.ISSUED
 
 
-class InvoiceLine(models.Model):
+class InvoiceLine(PricedLine):
     """A position as orders price it: quantity × unit price (gross) less a
     discount, at a VAT rate (orders.rules.line_gross); a cancellation's
     quantities are negative."""
@@ -243,28 +243,6 @@ class InvoiceLine(models.Model):
         error_messages={"blank": _("Please describe the position.")},
     )
     quantity = models.SmallIntegerField(_("quantity"), default=1)
-    unit_price = models.DecimalField(
-        _("unit price (gross)"), validators=[MinValueValidator(Decimal("0"))], **MONEY
-    )
-    discount_percent = models.DecimalField(
-        _("discount (%)"),
-        max_digits=5,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
-    )
-    discount_amount = models.DecimalField(
-        _("discount (€)"),
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal("0"))],
-        **MONEY,
-    )
-    discount_reason = models.CharField(_("reason for the discount"), max_length=200, blank=True)
-    vat_rate = models.PositiveSmallIntegerField(
-        _("VAT rate"), choices=VatRate, default=VatRate.STANDARD
-    )
 
     class Meta:
         ordering = ["invoice", "position"]
@@ -282,36 +260,7 @@ class InvoiceLine(models.Model):
                 violation_error_message=_("Please enter a quantity other than 0."),
                 field="quantity",
             ),
-            CheckConstraint(
-                condition=Q(discount_percent__isnull=True) | Q(discount_amount__isnull=True),
-                name="invoice_line_one_discount",
-                violation_error_message=_("A discount in percent or in euros, not both."),
-                field="discount_amount",
-            ),
-            CheckConstraint(
-                condition=(Q(discount_percent__isnull=True) & Q(discount_amount__isnull=True))
-                | ~Q(discount_reason=""),
-                name="invoice_line_discount_reason",
-                violation_error_message=_("Please give a reason for the discount."),
-                field="discount_reason",
-            ),
-            CheckConstraint(
-                condition=Q(unit_price__gte=0)
-                & (Q(discount_amount__isnull=True) | Q(discount_amount__gte=0))
-                & (
-                    Q(discount_percent__isnull=True)
-                    | Q(discount_percent__gte=0, discount_percent__lte=100)
-                ),
-                name="invoice_line_money_not_negative",
-                violation_error_message=_("Prices and discounts cannot be negative."),
-                field="unit_price",
-            ),
-            CheckConstraint(
-                condition=Q(vat_rate__in=VatRate.values),
-                name="invoice_line_vat_rate_valid",
-                violation_error_message=_("Please choose one of the offered VAT rates."),
-                field="vat_rate",
-            ),
+            *priced_line_constraints("invoice_line"),
         ]
 
     def __str__(self) -> str:

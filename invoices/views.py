@@ -22,7 +22,7 @@ from customers.selectors import CUSTOMER_CHOICES_LIMIT, customer_choices
 from invoices import documents, selectors, services
 from invoices.forms import CancelForm, DraftForm, InvoiceFilterForm, LineForm, PaymentForm
 from invoices.models import Invoice, InvoiceDocument, InvoiceLine, Payment, State, Status
-from opticrm.lib.forms import PageSizeForm
+from opticrm.lib.forms import PageSizeForm, posted_int
 from opticrm.lib.htmx import close_modal, render_page_or_partial
 from opticrm.lib.pagination import TablePaginator
 from orders.models import Order
@@ -156,7 +156,8 @@ def _version_of(request: HttpRequest) -> int | None:
     value = request.POST.get("version", "")
     if not value:
         return None
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else -1
+    version = posted_int(value)
+    return -1 if version is None else version
 
 
 @permission_required("invoices.change_invoice", raise_exception=True)
@@ -370,11 +371,6 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
 # --- A sale at the counter: products by name or EAN, free positions, the customer -------
 
 
-def _id_of(value: str | None) -> int | None:
-    value = (value or "").strip()
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
-
-
 def _draft(pk: int) -> Invoice:
     invoice = get_object_or_404(Invoice.objects.select_related("customer"), pk=pk)
     if invoice.status != Status.DRAFT:
@@ -389,7 +385,7 @@ def invoice_new(request: HttpRequest) -> HttpResponse:
     (from the customer page) or for nobody yet."""
     try:
         invoice = services.invoice_create(
-            customer_id=_id_of(request.POST.get("customer")), user=request.user
+            customer_id=posted_int(request.POST.get("customer")), user=request.user
         )
     except ValidationError as error:
         messages.error(request, _refusal(error))
@@ -424,7 +420,7 @@ def sale_add(request: HttpRequest, pk: int) -> HttpResponse:
     one a scanned EAN or a typed code or name means (``code``); scanned
     again, one more of it."""
     invoice = _draft(pk)
-    product_id = _id_of(request.POST.get("product"))
+    product_id = posted_int(request.POST.get("product"))
     code = request.POST.get("code", "").strip()[:80]
     if product_id is None and code:
         product = selectors.sale_product(code)
@@ -511,7 +507,7 @@ def invoice_customer(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.invoice_update(
                 invoice_id=invoice.pk,
-                data={"customer": Customer.objects.filter(pk=_id_of(customer)).first()},
+                data={"customer": Customer.objects.filter(pk=posted_int(customer)).first()},
                 version=_version_of(request),
                 user=request.user,
             )

@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "live.middleware.LiveCountersMiddleware",
     "opticrm.lib.pages_only.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost: the page it draws passes every response rule above it.
+    "opticrm.lib.pages_only.MethodNotAllowedPageMiddleware",
 ]
 
 ROOT_URLCONF = "opticrm.urls"
@@ -353,7 +355,7 @@ def _datev_revenue_accounts(text: str) -> dict[int, str]:
                 "(VAT rate:account of 4 to 9 digits)."
             )
         accounts[int(rate)] = account
-    # The VAT rates positions have (products.models.VatRate).
+    # The VAT rates positions have (opticrm.lib.pricing.VatRate).
     if not {19, 7} <= accounts.keys():
         raise ImproperlyConfigured("DATEV_REVENUE_ACCOUNTS needs an account for 19 and for 7 %.")
     return accounts

@@ -3,11 +3,8 @@ name and the typographic minus print): the quote for the customer
 (Angebot), the cost estimate for the statutory insurer (Kostenvoranschlag)
 and the lens order for the lab (Glasbestellung).
 
-Quote and cost estimate are DIN 5008 letters for a window envelope, laid out
-as the recall letters are (opticrm.lib.letters: letterhead, return address
-and address field, fold marks). Tables are fpdf2 tables: long descriptions
-wrap, and a table too long for the page goes on over the next with its
-headings repeated; every page says in its footer what it belongs to.
+Quote and cost estimate are DIN 5008 letters for a window envelope, drawn
+on opticrm.lib.documents.LetterDocument as the invoices are.
 
 The lab gets what it needs to make the lenses and no more (data
 minimisation): the order number as its reference and the customer's
@@ -18,20 +15,25 @@ lens position without a product — and is then left out or shown as "—".
 """
 
 import datetime
-from collections.abc import Iterable, Sequence
-from decimal import Decimal
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
-from fpdf import FPDF, FontFace
 
-from opticrm.lib import letters
 from opticrm.lib.display import money
-from opticrm.lib.pdf import FONT, add_dejavu
+from opticrm.lib.documents import (
+    EMPTY,
+    MINUS,
+    SMALL_SIZE,
+    TEXT_SIZE,
+    WIDTH,
+    LetterDocument,
+    percent,
+    short_date,
+)
 from orders import rules
 from orders.models import CENTRATION, SIDES, Order, OrderLine
 from orders.oma import lens_sides, side_line, snapshot_eye
@@ -46,27 +48,11 @@ from prescriptions.eyes import SIDE_LABELS, EyeValues, format_plain
 from prescriptions.models import Refraction
 from products.models import Category, Coating, Product, SpectacleDesign, Tint
 
-EMPTY = "—"
-MINUS = "\u2212"
 QUOTE_VALID_WEEKS = 4
-TEXT_SIZE = 10
-SMALL_SIZE = 8.5
-LINE_HEIGHT = 5
-WIDTH = letters.CONTENT_WIDTH
-# DIN 5008 form B: the information block right of the address field.
-INFO_LEFT = 125
-INFO_TOP = 50
-INFO_WIDTH = 190 - INFO_LEFT
 BASES = {"in", "out", "up", "down"}
-KEEP_WITH_HEADING = 40
-HEADINGS = FontFace(emphasis="BOLD", size_pt=7.5, fill_color=235)
 
 
 # --- Values as the documents write them ------------------------------------
-
-
-def _date(day: datetime.date | None) -> str:
-    return date_format(day, "SHORT_DATE_FORMAT") if day else ""
 
 
 def _today() -> datetime.date:
@@ -119,11 +105,6 @@ def _centration(order: Order, side: str, name: str) -> str:
     return EMPTY if value is None else format_plain(value, 1)
 
 
-def _percent(value: Decimal) -> str:
-    text = f"{value.normalize():f}"
-    return text.replace(".", ",")
-
-
 def frame_text(order: Order) -> str:
     """``Lindberg 9700 · 52□18 140``, or the customer's own frame."""
     frame = order.frame if order.frame_id else None
@@ -139,139 +120,11 @@ def initials(first_name: str, last_name: str) -> str:
     return " ".join(f"{name.strip()[0]}." for name in (first_name, last_name) if name.strip())
 
 
-def _sender() -> letters.Sender:
-    return letters.Sender(
-        name=settings.SHOP_NAME, address=settings.SHOP_ADDRESS, phone=settings.SHOP_PHONE
-    )
-
-
 # --- Drawing -----------------------------------------------------------------
 
 
-class _Document(FPDF):
-    """A4 with the letters' margins; the footer names the document and
-    counts the pages."""
-
-    def __init__(self, reference: str):
-        super().__init__(orientation="portrait", unit="mm", format="A4")
-        self.reference = reference
-        add_dejavu(self)
-        self.set_lang("de")
-        self.set_title(reference)
-        self.set_author(settings.SHOP_NAME)
-        self.set_margins(letters.MARGIN_LEFT, letters.MARGIN_TOP, letters.MARGIN_RIGHT)
-        self.set_auto_page_break(auto=True, margin=letters.MARGIN_BOTTOM)
-        # Text starts exactly on the DIN lines, as in the letters.
-        self.c_margin = 0
-        self.add_page()
-
-    def footer(self) -> None:
-        self.set_y(-14)
-        self.set_font(FONT, "", 7.5)
-        page = _("Page %(number)s of %(count)s") % {"number": self.page_no(), "count": "{nb}"}
-        self.cell(WIDTH, 4, f"{self.reference} · {page}", align="R")
-
-    # Text.
-
-    def heading(self, text: str) -> None:
-        # Not the last line of a page: a heading keeps some of its content.
-        if self.get_y() > self.h - letters.MARGIN_BOTTOM - KEEP_WITH_HEADING:
-            self.add_page()
-        self.ln(3)
-        self.set_font(FONT, "B", 11)
-        self.multi_cell(WIDTH, 6, text, new_x="LMARGIN", new_y="NEXT")
-        self.ln(1)
-        self.set_font(FONT, "", TEXT_SIZE)
-
-    def paragraph(self, text: str, *, size: float = TEXT_SIZE, style: str = "") -> None:
-        self.set_font(FONT, style, size)
-        self.multi_cell(WIDTH, LINE_HEIGHT, text, align="L", new_x="LMARGIN", new_y="NEXT")
-        self.set_font(FONT, "", TEXT_SIZE)
-
-    def table_of(
-        self,
-        headings: Sequence[str] | None,
-        rows: Iterable[Sequence[str]],
-        *,
-        widths: Sequence[float],
-        align: Sequence[str],
-        size: float = SMALL_SIZE,
-        bold_rows: Sequence[int] = (),
-        borders: str = "HORIZONTAL_LINES",
-    ) -> None:
-        """A table the width of the text; long cells wrap, and its headings
-        repeat on a new page."""
-        self.set_font(FONT, "", size)
-        with self.table(
-            width=sum(widths),
-            col_widths=tuple(widths),
-            text_align=tuple(align),
-            align="LEFT",
-            borders_layout=borders,
-            headings_style=HEADINGS,
-            first_row_as_headings=headings is not None,
-            line_height=size * 0.5,
-            padding=(0.9, 1.2),
-            v_align="TOP",
-        ) as table:
-            if headings is not None:
-                row = table.row()
-                for text in headings:
-                    row.cell(text)
-            for number, cells in enumerate(rows):
-                style = FontFace(emphasis="BOLD") if number in bold_rows else None
-                row = table.row()
-                for text in cells:
-                    row.cell(text or "", style=style)
-        self.set_font(FONT, "", TEXT_SIZE)
-        self.ln(2)
-
-    def facts(self, pairs: Iterable[tuple[str, str]], *, label_width: float = 52) -> None:
-        pairs = [(label, value or EMPTY) for label, value in pairs]
-        if pairs:
-            self.table_of(
-                None,
-                pairs,
-                widths=(label_width, WIDTH - label_width),
-                align=("LEFT", "LEFT"),
-                size=TEXT_SIZE - 0.5,
-                borders="NONE",
-            )
-
-    # The letter's first page (DIN 5008 form B).
-
-    def letter_head(
-        self, *, window: Sequence[str], info: Sequence[tuple[str, str]], subject: str
-    ) -> None:
-        sender = _sender()
-        letters.fold_marks(self)
-        letters.letterhead(self, sender)
-        letters.address_field(self, letters.return_address(sender), letters.window_lines(window))
-        top = INFO_TOP
-        for label, value in info:
-            self.set_xy(INFO_LEFT, top)
-            self.set_font(FONT, "", 8)
-            self.cell(22, 4.5, label)
-            self.set_font(FONT, "", 9)
-            self.multi_cell(INFO_WIDTH - 22, 4.5, value, new_x="LMARGIN", new_y="NEXT")
-            top = self.get_y()
-        self.set_xy(letters.MARGIN_LEFT, letters.DATE_TOP)
-        self.set_font(FONT, "B", 12)
-        self.multi_cell(WIDTH, 6, subject, new_x="LMARGIN", new_y="NEXT")
-        self.ln(3)
-        self.set_font(FONT, "", TEXT_SIZE)
-
-    def signature(self, label: str) -> None:
-        if self.get_y() > self.h - letters.MARGIN_BOTTOM - 25:
-            self.add_page()
-        self.ln(14)
-        self.set_font(FONT, "", 8)
-        self.cell(WIDTH * 0.5, 4, label, border="T", new_x="LMARGIN", new_y="NEXT")
-        self.set_font(FONT, "", TEXT_SIZE)
-
-
 def _prescription_table(
-    pdf: _Document,
+    pdf: LetterDocument,
     order: Order,
     columns: Sequence[str],
     *,
@@ -308,7 +161,7 @@ def _prescription_source(order: Order) -> str:
     """``Subjektive Refraktion, 12.03.2026`` — what the values are."""
     prescription = order.prescription or {}
     kind = _choice(Refraction.Kind, prescription.get("kind"))
-    day = _date(_iso_date(prescription.get("date")))
+    day = short_date(_iso_date(prescription.get("date")))
     return ", ".join(part for part in (kind, day) if part)
 
 
@@ -330,7 +183,7 @@ def _position_rows(lines: Sequence[OrderLine]) -> list[list[str]]:
         if discount and line.discount_percent is not None:
             description.append(
                 _("Discount of %(percent)s %%: %(reason)s")
-                % {"percent": _percent(line.discount_percent), "reason": line.discount_reason}
+                % {"percent": percent(line.discount_percent), "reason": line.discount_reason}
             )
         elif discount:
             description.append(_("Discount: %(reason)s") % {"reason": line.discount_reason})
@@ -347,7 +200,7 @@ def _position_rows(lines: Sequence[OrderLine]) -> list[list[str]]:
     return rows
 
 
-def _insurer_notes(pdf: _Document, share: InsuranceShare | None) -> None:
+def _insurer_notes(pdf: LetterDocument, share: InsuranceShare | None) -> None:
     """What the quote says of the insurer's share beside its amounts
     (which stand in the totals)."""
     if share is None or not share.eligibility.eligible:
@@ -383,10 +236,10 @@ def quote_pdf(order: Order, *, with_values: bool = True) -> bytes:
     totals = figures.totals
     today = _today()
     subject = _("Quote no. %(number)s") % {"number": order.pk}
-    pdf = _Document(subject)
+    pdf = LetterDocument(subject)
     pdf.letter_head(
         window=customer.postal_address_lines,
-        info=[(_("Date"), _date(today)), (capfirst(_("order")), str(order.pk))],
+        info=[(_("Date"), short_date(today)), (capfirst(_("order")), str(order.pk))],
         subject=subject,
     )
     pdf.paragraph(
@@ -477,7 +330,7 @@ def quote_pdf(order: Order, *, with_values: bool = True) -> bytes:
             "This quote is valid for %(weeks)d weeks, until %(date)s.",
             QUOTE_VALID_WEEKS,
         )
-        % {"weeks": QUOTE_VALID_WEEKS, "date": _date(valid_until)}
+        % {"weeks": QUOTE_VALID_WEEKS, "date": short_date(valid_until)}
     )
     pdf.ln(3)
     pdf.paragraph(
@@ -506,8 +359,8 @@ def cost_estimate_pdf(order: Order) -> bytes:
     insurer = customer.insurance_provider.name if customer.insurance_provider_id else ""
     today = _today()
     title = _("Cost estimate for spectacle lenses")
-    pdf = _Document(f"{title} · {_('Order %(number)s') % {'number': order.pk}}")
-    info = [(_("Date"), _date(today)), (capfirst(_("order")), str(order.pk))]
+    pdf = LetterDocument(f"{title} · {_('Order %(number)s') % {'number': order.pk}}")
+    info = [(_("Date"), short_date(today)), (capfirst(_("order")), str(order.pk))]
     if settings.SHOP_IK:
         info.append((_("Our IK"), settings.SHOP_IK))
     pdf.letter_head(window=[insurer] if insurer else [], info=info, subject=title)
@@ -516,7 +369,7 @@ def cost_estimate_pdf(order: Order) -> bytes:
     pdf.facts(
         [
             (_("Name"), customer.full_name),
-            (_("Date of birth"), _date(customer.date_of_birth)),
+            (_("Date of birth"), short_date(customer.date_of_birth)),
             (_("Address"), _address_line(customer)),
             (_("Insurance number"), order.insurance_number),
             (_("Insurance provider"), insurer),
@@ -528,7 +381,7 @@ def cost_estimate_pdf(order: Order) -> bytes:
     pdf.facts(
         [
             (_("Prescribed by"), prescription.get("prescriber") or ""),
-            (_("Date of the prescription"), _date(_iso_date(prescription.get("date")))),
+            (_("Date of the prescription"), short_date(_iso_date(prescription.get("date")))),
             (_("Kind"), _choice(Refraction.Kind, prescription.get("kind"))),
         ]
     )
@@ -660,10 +513,10 @@ def lab_order_pdf(order: Order) -> bytes:
     )
     title = _("Lens order")
     reference = _("Order %(number)s") % {"number": order.pk}
-    pdf = _Document(f"{title} · {reference}")
+    pdf = LetterDocument(f"{title} · {reference}")
     pdf.letter_head(
         window=[supplier.name for supplier in suppliers],
-        info=[(_("Date"), _date(_today())), (capfirst(_("order")), str(order.pk))],
+        info=[(_("Date"), short_date(_today())), (capfirst(_("order")), str(order.pk))],
         subject=f"{title} – {reference}",
     )
     facts = [
@@ -678,7 +531,7 @@ def lab_order_pdf(order: Order) -> bytes:
         facts.append((_("Supplier"), supplier.name))
         if supplier.customer_number:
             facts.append((capfirst(_("our customer number")), supplier.customer_number))
-    facts.append((capfirst(_("ready by")), _date(order.promised_date)))
+    facts.append((capfirst(_("ready by")), short_date(order.promised_date)))
     pdf.facts(facts)
 
     eyes = {side: _eye(order.prescription, side) for side in sides}

@@ -15,10 +15,9 @@ from django.utils.translation import pgettext_lazy
 from customers.models import Customer
 from opticrm.lib.constraints import CheckConstraint
 from opticrm.lib.models import TimeStampedModel
+from opticrm.lib.pricing import MONEY, PricedLine, priced_line_constraints
 from prescriptions.models import ContactLensFitting
-from products.models import Product, StockMovement, VatRate
-
-MONEY = {"max_digits": 10, "decimal_places": 2}
+from products.models import Product, StockMovement
 
 
 def _measure(label, low: str, high: str, places: int = 1):
@@ -257,7 +256,7 @@ class LineKind(models.TextChoices):
 
 
 @pghistory.track()
-class OrderLine(models.Model):
+class OrderLine(PricedLine):
     """A position: quantity × unit price (gross, as the shop prices), less a
     discount (percent or amount, with its reason), at a VAT rate."""
 
@@ -287,28 +286,6 @@ class OrderLine(models.Model):
     quantity = models.PositiveSmallIntegerField(
         _("quantity"), default=1, validators=[MinValueValidator(1)]
     )
-    unit_price = models.DecimalField(
-        _("unit price (gross)"), validators=[MinValueValidator(Decimal("0"))], **MONEY
-    )
-    discount_percent = models.DecimalField(
-        _("discount (%)"),
-        max_digits=5,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
-    )
-    discount_amount = models.DecimalField(
-        _("discount (€)"),
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal("0"))],
-        **MONEY,
-    )
-    discount_reason = models.CharField(_("reason for the discount"), max_length=200, blank=True)
-    vat_rate = models.PositiveSmallIntegerField(
-        _("VAT rate"), choices=VatRate, default=VatRate.STANDARD
-    )
     # Spectacle lenses: the diameter ordered (mm).
     diameter = models.PositiveSmallIntegerField(
         _("diameter (mm)"),
@@ -335,34 +312,10 @@ class OrderLine(models.Model):
                 violation_error_message=_("The order has a position of this number already."),
             ),
             CheckConstraint(
-                condition=Q(discount_percent__isnull=True) | Q(discount_amount__isnull=True),
-                name="order_line_one_discount",
-                violation_error_message=_("A discount in percent or in euros, not both."),
-                field="discount_amount",
-            ),
-            CheckConstraint(
-                condition=(Q(discount_percent__isnull=True) & Q(discount_amount__isnull=True))
-                | ~Q(discount_reason=""),
-                name="order_line_discount_reason",
-                violation_error_message=_("Please give a reason for the discount."),
-                field="discount_reason",
-            ),
-            CheckConstraint(
                 condition=Q(quantity__gte=1),
                 name="order_line_quantity_positive",
                 violation_error_message=_("Please enter a quantity of at least 1."),
                 field="quantity",
-            ),
-            CheckConstraint(
-                condition=Q(unit_price__gte=0)
-                & (Q(discount_amount__isnull=True) | Q(discount_amount__gte=0))
-                & (
-                    Q(discount_percent__isnull=True)
-                    | Q(discount_percent__gte=0, discount_percent__lte=100)
-                ),
-                name="order_line_money_not_negative",
-                violation_error_message=_("Prices and discounts cannot be negative."),
-                field="unit_price",
             ),
             CheckConstraint(
                 condition=Q(kind__in=LineKind.values) & Q(eye__in=["", "right", "left"]),
@@ -370,12 +323,7 @@ class OrderLine(models.Model):
                 violation_error_message=_("Please choose one of the offered kinds."),
                 field="kind",
             ),
-            CheckConstraint(
-                condition=Q(vat_rate__in=VatRate.values),
-                name="order_line_vat_rate_valid",
-                violation_error_message=_("Please choose one of the offered VAT rates."),
-                field="vat_rate",
-            ),
+            *priced_line_constraints("order_line"),
         ]
 
     def __str__(self) -> str:

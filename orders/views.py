@@ -18,6 +18,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from customers.models import Customer
 from opticrm.lib import health_data
+from opticrm.lib.forms import posted_int
 from opticrm.lib.history import record_history
 from opticrm.lib.htmx import close_modal, render_page_or_partial
 from orders import documents, oma, rules, selectors, services
@@ -251,8 +252,8 @@ def order_refraction(request: HttpRequest, pk: int) -> HttpResponse:
 def _version_of(request: HttpRequest) -> int:
     """The posted version; a missing or garbled one never matches (a
     conflict, not a save unchecked)."""
-    value = request.POST.get("version", "")
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else -1
+    version = posted_int(request.POST.get("version"))
+    return -1 if version is None else version
 
 
 @permission_required("orders.change_order", raise_exception=True)

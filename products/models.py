@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from opticrm.lib import sorting
 from opticrm.lib.constraints import CheckConstraint
 from opticrm.lib.models import TimeStampedModel, event_meta
+from opticrm.lib.pricing import VatRate
 from products import contact_lenses, gtin
 
 
@@ -103,11 +104,6 @@ LENS_FIELDS = (
     "cylinders",
     "axis_step",
 )
-
-
-class VatRate(models.IntegerChoices):
-    STANDARD = 19, _("19 %")
-    REDUCED = 7, _("7 %")
 
 
 # Sort keys of the product table: column -> expressions, then by id. Blank

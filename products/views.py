@@ -21,7 +21,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from opticrm.lib.conflicts import conflict_form
 from opticrm.lib.display import EMPTY, display_value
 from opticrm.lib.export import Column, export_response, export_urls
-from opticrm.lib.forms import PageSizeForm
+from opticrm.lib.forms import PageSizeForm, posted_int
 from opticrm.lib.history import record_history, with_latest_event_id
 from opticrm.lib.htmx import close_modal, htmx_current_path, render_page_or_partial
 from opticrm.lib.spreadsheet import spreadsheet_text
@@ -421,10 +421,10 @@ def stock_move(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 def _reorder_supplier(request: HttpRequest) -> Supplier | None:
     """The supplier chosen with ?supplier=<id>, or None for all."""
-    value = request.GET.get("supplier", "")
-    if not value.isdigit():
+    supplier_id = posted_int(request.GET.get("supplier"))
+    if supplier_id is None:
         return None
-    return Supplier.objects.filter(pk=value).first()
+    return Supplier.objects.filter(pk=supplier_id).first()
 
 
 REORDER_PAGE_SIZE = 25

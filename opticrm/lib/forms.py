@@ -1,5 +1,5 @@
-"""Form pieces every app shares: the German date field and its widget, and
-the rows-per-page choice of a table.
+"""Form pieces every app shares: the German date field and its widget, the
+rows-per-page choice of a table, and a record's id or version as posted.
 
 ``parse_day`` is the date parsing itself, free of Django: dates as people
 type them at the counter ("3.4.61", "03.04.1961") and as the API sends them
@@ -25,6 +25,14 @@ TWO_DIGIT_YEARS = ("past", "near")
 # a space after a dot is forgiven ("3. 4. 1961").
 _GERMAN = re.compile(r"(\d{1,2})\.\s*(\d{1,2})\.\s*(\d{4}|\d{2})")
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def posted_int(value: str | None) -> int | None:
+    """A record's id or version as a form sends it, or None for nothing or
+    anything else: only ASCII digits (str.isdigit() takes "²", which int()
+    refuses), and fewer than ten, so it fits an integer column."""
+    value = (value or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
 
 
 def full_year(

@@ -7,8 +7,8 @@ from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import middleware as auth_middleware
 from django.core.exceptions import SuspiciousOperation
-from django.http import Http404, JsonResponse
-from django.shortcuts import redirect, resolve_url
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import redirect, render, resolve_url
 from django.utils import translation
 from django.utils.translation import gettext
 from django_htmx.http import HttpResponseClientRedirect
@@ -83,6 +83,24 @@ class NullCharacterMiddleware:
         if not api and any("\x00" in key + value for key, value in request.GET.items()):
             raise SuspiciousOperation("NUL character in the query string")
         return self.get_response(request)
+
+
+class MethodNotAllowedPageMiddleware:
+    """A page asked with the wrong method (a bookmarked or reloaded POST
+    address) gets a German error page like a 404, not require_http_methods'
+    empty answer: still 405, with its Allow header. Registered page-only
+    (opticrm.lib.pages_only): the API answers in JSON itself."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not isinstance(response, HttpResponseNotAllowed):
+            return response
+        page = render(request, "405.html", status=405)
+        page["Allow"] = response["Allow"]
+        return page
 
 
 class NoStoreMiddleware:

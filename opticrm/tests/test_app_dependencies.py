@@ -154,3 +154,22 @@ def test_no_app_names_a_siblings_tables_or_functions_it_does_not_build_on():
         for app in APPS
     }
     assert {app: found for app, found in wrong.items() if found} == {}
+
+
+def test_no_app_imports_a_siblings_private_name():
+    """What several apps use is public, in opticrm/lib or in the app that
+    owns it: a leading underscore means its own app may change it freely."""
+    found = set()
+    for app in APPS:
+        for path in _sources(app):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if not (isinstance(node, ast.ImportFrom) and node.module and node.level == 0):
+                    continue
+                top = node.module.split(".")[0]
+                if top in {*APPS, "opticrm"} and top != app:
+                    found |= {
+                        f"{path.relative_to(BASE_DIR)}: {node.module}.{alias.name}"
+                        for alias in node.names
+                        if alias.name.startswith("_")
+                    }
+    assert found == set()

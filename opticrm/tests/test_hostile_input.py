@@ -24,10 +24,14 @@ PARAMETERS = [
     "refraction_due", "category", "brand", "supplier", "active", "below_minimum", "open",
     "day", "date", "week", "staff", "customer", "customer_query", "start", "end", "copy",
     "reload", "since", "kind", "type", "view", "next", "date_from", "date_to",
+    # The invoices' and the open items' lists, the day report, the exports' period.
+    "until", "state", "overdue", "show", "code",
 ]  # fmt: skip
 VALUES = [
     "9999-12-31", "31.12.9999", "0001-01-01", "1.1.1", "2026-02-30", "99999999999999999999",
     "-1", "null", "true", "[]", "%", "\\", "'", "€" * 500,
+    # A digit to str.isdigit(), not to int().
+    "²",
 ]  # fmt: skip
 NUL_VALUES = ["\x00", "1\x002", "2026-12-01\x00"]
 

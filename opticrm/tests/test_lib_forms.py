@@ -8,7 +8,7 @@ import pytest
 from django import forms
 from django.utils import translation
 
-from opticrm.lib.forms import DateField, DateInput, PageSizeForm, full_year, parse_day
+from opticrm.lib.forms import DateField, DateInput, PageSizeForm, full_year, parse_day, posted_int
 
 TODAY = datetime.date(2026, 12, 5)
 
@@ -147,3 +147,24 @@ def test_page_size_falls_back_to_the_first_size():
     assert PageSizeForm({"page_size": "50"}, sizes=[25, 50]).size == 50
     assert PageSizeForm({"page_size": "7"}, sizes=[25, 50]).size == 25
     assert PageSizeForm({}, sizes=[25, 50]).size == 25
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("42", 42),
+        (" 7 ", 7),
+        ("0", 0),
+        ("999999999", 999999999),
+        ("1000000000", None),
+        ("", None),
+        (None, None),
+        ("-3", None),
+        ("3.0", None),
+        ("²", None),
+        ("٣", None),
+        ("1e3", None),
+    ],
+)
+def test_posted_int_reads_only_plain_digits(value, expected):
+    assert posted_int(value) == expected
