@@ -27,12 +27,17 @@ GROUPING_CHOICES = [
     (periods.YEAR, pgettext_lazy("grouping", "Year")),
 ]
 DEFAULT_PRESET = periods.THIS_MONTH
+INVALID = {"invalid": gettext_lazy("Please enter a date like 23.11.2026.")}
 
 
 class PeriodForm(forms.Form):
     period = forms.ChoiceField(label=gettext_lazy("Period"), choices=PERIOD_CHOICES, required=False)
-    since = DateField(label=gettext_lazy("From"), two_digit_years="near", required=False)
-    until = DateField(label=gettext_lazy("Until"), two_digit_years="near", required=False)
+    since = DateField(
+        label=gettext_lazy("From"), two_digit_years="near", required=False, error_messages=INVALID
+    )
+    until = DateField(
+        label=gettext_lazy("Until"), two_digit_years="near", required=False, error_messages=INVALID
+    )
     group = forms.ChoiceField(
         label=gettext_lazy("Group by"), choices=GROUPING_CHOICES, required=False
     )

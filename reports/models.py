@@ -6,6 +6,7 @@ stays right. Nothing in Python writes them."""
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # Sums of a chain's day: wider than an invoice's amounts.
 SUM = {"max_digits": 14, "decimal_places": 2}
@@ -16,12 +17,12 @@ class Group(models.TextChoices):
     products.models.Category: accessories (cases, cloths, cords) are counted
     with the care products; positions without a product are services."""
 
-    FRAMES = "frames", _("Frames")
-    LENSES = "lenses", _("Spectacle lenses")
-    CONTACT_LENSES = "contact_lenses", _("Contact lenses")
-    CARE = "care", _("Care products and accessories")
-    SUNGLASSES = "sunglasses", _("Sunglasses")
-    SERVICE = "service", _("Service")
+    FRAMES = "frames", pgettext_lazy("product group", "Frames")
+    LENSES = "lenses", pgettext_lazy("product group", "Spectacle lenses")
+    CONTACT_LENSES = "contact_lenses", pgettext_lazy("product group", "Contact lenses")
+    CARE = "care", pgettext_lazy("product group", "Care products and accessories")
+    SUNGLASSES = "sunglasses", pgettext_lazy("product group", "Sunglasses")
+    SERVICE = "service", pgettext_lazy("product group", "Service")
 
 
 # products.models.Category -> Group; anything else (no product) is SERVICE.

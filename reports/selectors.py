@@ -95,11 +95,11 @@ def _in(period: periods.Period) -> Q:
 def _sums(period: periods.Period, previous: periods.Period) -> dict:
     now, before = _in(period), _in(previous)
     return {
-        "net": Sum("net", filter=now, default=ZERO),
-        "gross": Sum("gross", filter=now, default=ZERO),
-        "cost": Sum("cost", filter=now, default=ZERO),
-        "positions": Sum("positions", filter=now, default=0),
-        "previous_net": Sum("net", filter=before, default=ZERO),
+        "sum_net": Sum("net", filter=now, default=ZERO),
+        "sum_gross": Sum("gross", filter=now, default=ZERO),
+        "sum_cost": Sum("cost", filter=now, default=ZERO),
+        "sum_positions": Sum("positions", filter=now, default=0),
+        "sum_previous_net": Sum("net", filter=before, default=ZERO),
     }
 
 
@@ -107,11 +107,11 @@ def _figures(row: dict, key: str, label: str) -> Figures:
     return Figures(
         key=key,
         label=label,
-        net=row["net"],
-        gross=row["gross"],
-        cost=row["cost"],
-        positions=row["positions"],
-        previous_net=row["previous_net"],
+        net=row["sum_net"],
+        gross=row["sum_gross"],
+        cost=row["sum_cost"],
+        positions=row["sum_positions"],
+        previous_net=row["sum_previous_net"],
     )
 
 
@@ -128,8 +128,8 @@ def revenue_report(period: periods.Period, grouping: str) -> RevenueReport:
         for row in rows.annotate(bucket=Trunc("day", kind))
         .values("bucket")
         .annotate(
-            net=Sum("net", filter=_in(period), default=ZERO),
-            previous_net=Sum("net", filter=_in(previous), default=ZERO),
+            sum_net=Sum("net", filter=_in(period), default=ZERO),
+            sum_previous_net=Sum("net", filter=_in(previous), default=ZERO),
         )
         .order_by()
     }
@@ -137,12 +137,12 @@ def revenue_report(period: periods.Period, grouping: str) -> RevenueReport:
     previous_starts = periods.buckets(previous, grouping)
     for index, start in enumerate(starts):
         before = previous_starts[index] if index < len(previous_starts) else None
-        previous_net = per_bucket.get(before, {}).get("previous_net", ZERO) if before else None
+        previous_net = per_bucket.get(before, {}).get("sum_previous_net", ZERO) if before else None
         report.buckets.append(
             Bucket(
                 start=start,
                 label=bucket_label(start, grouping),
-                net=per_bucket.get(start, {}).get("net", ZERO),
+                net=per_bucket.get(start, {}).get("sum_net", ZERO),
                 previous_start=before,
                 previous_net=previous_net,
             )
@@ -151,7 +151,7 @@ def revenue_report(period: periods.Period, grouping: str) -> RevenueReport:
     # By product group: every group, in the order of the choices.
     sums = _sums(period, previous)
     found = {row["category"]: row for row in rows.values("category").annotate(**sums).order_by()}
-    empty = {"net": ZERO, "gross": ZERO, "cost": ZERO, "positions": 0, "previous_net": ZERO}
+    empty = dict.fromkeys(sums, ZERO) | {"sum_positions": 0}
     report.groups = [
         _figures(found.get(group.value, empty), group.value, str(group.label)) for group in Group
     ]

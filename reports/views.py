@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import formats, timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from opticrm.lib.export import CSV, FORMATS, Column, csv_response, xlsx_response
@@ -122,8 +122,8 @@ COLUMNS = [
     (gettext_lazy("VAT"), _cell("vat")),
     (gettext_lazy("Gross"), _cell("gross")),
     (gettext_lazy("Purchase cost (net)"), _cell("cost")),
-    (gettext_lazy("Margin"), _cell("margin")),
-    (gettext_lazy("Margin (%)"), _cell("margin_percent")),
+    (pgettext_lazy("report", "Margin"), _cell("margin")),
+    (pgettext_lazy("report", "Margin (%)"), _cell("margin_percent")),
     (gettext_lazy("Net a year before"), _cell("previous_net")),
 ]
 
