@@ -10,9 +10,10 @@ from decimal import Decimal
 
 HEIGHT = 260
 TOP, BOTTOM = 16, 44  # room for the scale's top label and the period labels
-LEFT, RIGHT = 76, 12  # room for the scale's labels
-# Width of one period: two bars and a gap; narrower for many periods.
-WIDE_SLOT, NARROW_SLOT, NARROW_FROM = 44, 22, 32
+LEFT, RIGHT = 64, 12  # room for the scale's labels
+# Width of one period: two bars and a gap; a year's months still fit a
+# phone (340 px) at their own size, more periods scroll sideways.
+WIDE_SLOT, NARROW_SLOT, PHONE_PLOT = 44, 22, 264
 # The label of one period takes about this many pixels.
 LABEL_WIDTH = 44
 
@@ -44,7 +45,7 @@ class Chart:
     plot_left: int
     plot_right: int
     label_y: float
-    # The drawing scales between these widths (in pixels) to fill its card.
+    # The drawing grows up to max_width to fill its card, never below its size.
     min_width: int
     max_width: int
     ticks: list[tuple[Decimal, float]] = field(default_factory=list)
@@ -64,7 +65,7 @@ def nice_step(span: Decimal, ticks: int = 4) -> Decimal:
 def bar_chart(rows: list[tuple[str, Decimal, Decimal | None]]) -> Chart:
     """``rows``: (label, value, comparison or None) per period."""
     count = max(len(rows), 1)
-    slot = NARROW_SLOT if count >= NARROW_FROM else WIDE_SLOT
+    slot = max(NARROW_SLOT, min(WIDE_SLOT, PHONE_PLOT // count))
     width = LEFT + count * slot + RIGHT
     values = [value for _label, value, _c in rows] + [c for _l, _v, c in rows if c is not None]
     high = max([Decimal(0), *values])
@@ -88,8 +89,8 @@ def bar_chart(rows: list[tuple[str, Decimal, Decimal | None]]) -> Chart:
         plot_left=LEFT,
         plot_right=width - RIGHT,
         label_y=HEIGHT - BOTTOM + 18,
-        min_width=round(width * 0.85),
-        max_width=round(width * 1.4),
+        min_width=width,
+        max_width=round(width * 1.5),
     )
     tick = bottom
     while tick <= top:

@@ -81,10 +81,10 @@ def bucket_label(start: datetime.date, grouping: str) -> str:
     if grouping == periods.DAY:
         return formats.date_format(start, "d.m.")
     if grouping == periods.WEEK:
-        week = start.isocalendar()
-        return _("wk %(week)s/%(year)s") % {"week": week.week, "year": f"{week.year % 100:02d}"}
+        week = start.isocalendar()  # the year is in the table and the title
+        return _("wk %(week)s") % {"week": week.week}
     if grouping == periods.MONTH:
-        return formats.date_format(start, "M Y")
+        return formats.date_format(start, "M y")
     return str(start.year)
 
 
