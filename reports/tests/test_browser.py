@@ -1,6 +1,8 @@
 """The revenue report in a browser: opened from the menu, its chart and
 tables, the period changed by htmx, a download; at 1280 and 390 px."""
 
+from pathlib import Path
+
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
@@ -30,9 +32,9 @@ def test_the_revenue_report_in_a_browser(owner_page, live_server, owner, staff, 
     page = owner_page
     stock = products()
     for ago, item, user in [
-        (0, "frame", owner), (0, "care", staff), (1, "sunglasses", staff), (3, "contact_lens", owner),
-        (40, "frame", staff), (100, "accessory", owner), (365, "frame", owner),
-        (370, "sunglasses", staff),
+        (0, "frame", owner), (0, "care", staff), (1, "sunglasses", staff),
+        (3, "contact_lens", owner), (40, "frame", staff), (100, "accessory", owner),
+        (365, "frame", owner), (370, "sunglasses", staff),
     ]:  # fmt: skip
         issued([{"product": stock[item]}], user=user, ago=ago)
 
@@ -61,7 +63,7 @@ def test_the_revenue_report_in_a_browser(owner_page, live_server, owner, staff, 
     with page.expect_download() as download:
         page.locator("[data-download=csv]").click()
     assert download.value.suggested_filename.endswith(".csv")
-    content = open(download.value.path(), encoding="utf-8-sig").read()
+    content = Path(download.value.path()).read_text(encoding="utf-8-sig")
     assert ";" in content and "209,24" in content
 
     page.set_viewport_size({"width": 390, "height": 844})
