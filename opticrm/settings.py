@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "orders",
     "invoices",
     "today",
+    "reports",
     "ninja",
     "corsheaders",
     "pgtrigger",

@@ -31,6 +31,7 @@ urlpatterns = [
     path("imports/", include("imports.urls")),
     path("orders/", include("orders.urls")),
     path("invoices/", include("invoices.urls")),
+    path("reports/", include("reports.urls")),
     path("live/", include("live.urls")),
     path("api/v1/", api_v1),
     re_path(r"^api/", api_not_found),

@@ -243,10 +243,10 @@ def sign_in() -> dict:
         },
     )
     user.groups.set([roles.staff_group(), roles.optician_group()])
-    # The import pages and the retention review (issue 27) are the owner's;
-    # the optician is given them.
+    # The import pages, the retention review (issue 27) and the reports
+    # (issue 30) are the owner's; the optician is given them.
     user.user_permissions.set(
-        Permission.objects.filter(codename__in=["add_importjob", "purge_customer"])
+        Permission.objects.filter(codename__in=["add_importjob", "purge_customer", "view_reports"])
     )
     client = Client()
     client.force_login(user)

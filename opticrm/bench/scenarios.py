@@ -135,6 +135,18 @@ def _invoices(marker: dict) -> list[dict]:
         _page("open items", reverse("invoices:open_items")),
         _page("open items, overdue", reverse("invoices:open_items"), {"overdue": "on"}),
         _page("day report", reverse("invoices:day_report"), {"day": last_day.strftime("%d.%m.%Y")}),
+        # The revenue report of the chain's year up to its last day, with the
+        # year before (reports_revenueday, filled at the load's end).
+        _page(
+            "revenue report, year",
+            reverse("reports:revenue"),
+            {
+                "period": "custom",
+                "since": last_day.replace(month=1, day=1).strftime("%d.%m.%Y"),
+                "until": last_day.strftime("%d.%m.%Y"),
+                "group": "month",
+            },
+        ),
     ]
     pool = marker.get("invoice_issue_pool") or []
     if pool:

@@ -19,6 +19,7 @@ APPS = [
     "orders",
     "invoices",
     "today",
+    "reports",
 ]
 # What each app may build on. Anything else is a dependency the wrong way.
 ALLOWED = {
@@ -49,6 +50,9 @@ ALLOWED = {
     "invoices": {"customers", "orders", "products", "messaging"},
     # The start page: the day's share of everything the shop does.
     "today": {"customers", "appointments", "products", "messaging", "orders", "live"},
+    # Reports: figures of the invoices (their positions' products, the
+    # orders' staff), read from summary tables the database keeps.
+    "reports": {"invoices", "orders", "products"},
 }
 
 

@@ -1,0 +1,23 @@
+from django.contrib import admin
+
+from reports.models import RevenueDay
+
+
+@admin.register(RevenueDay)
+class RevenueDayAdmin(admin.ModelAdmin):
+    """Read only: the database keeps these rows (migration 0001)."""
+
+    list_display = ["day", "category", "staff", "net", "gross", "cost", "positions"]
+    list_filter = ["category", "day"]
+    search_fields = ["staff__username", "staff__last_name"]
+    list_select_related = ["staff"]
+    date_hierarchy = "day"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
