@@ -60,7 +60,7 @@ def test_login_page_is_german(client):
 
 def test_login_and_logout(client, staff, password):
     response = client.post("/login/", {"username": staff.username, "password": password})
-    assert response.status_code == 302 and response.url == LIST
+    assert response.status_code == 302 and response.url == "/"  # the start page (Heute)
     assert client.post("/logout/").status_code == 302
     assert client.get(LIST).status_code == 302
 

@@ -38,6 +38,7 @@ def test_upload_assign_test_run_import_and_report(
     page, live_server, owner, password, artifacts, tmp_path
 ):
     login(page, live_server, owner, password)
+    page.get_by_role("button", name="Mehr").click()
     page.click("nav >> text=Import")
     expect(page.locator("h1")).to_have_text("Import")
     bad = tmp_path / "bild.csv"

@@ -94,10 +94,12 @@ def test_send_again_from_the_failed_list(logged_in_page: Page, live_server, cust
     page.goto(f"{live_server.url}/messaging/failed/")
     table = page.locator("#failed-table")
     expect(table.locator("tr.failed-row")).to_have_count(2)
-    # The nav link is there and marked as the current page.
+    # The nav link (behind "Mehr") is there and marked as the current page.
+    page.get_by_role("button", name="Mehr").click()
     expect(
         page.locator('.mainnav a[href="/messaging/failed/"][aria-current="page"]')
     ).to_be_visible()
+    page.keyboard.press("Escape")
     page.screenshot(path=artifacts / "messages-failed-desktop.png", full_page=True)
 
     mark_page(page)
