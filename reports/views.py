@@ -61,14 +61,16 @@ def _params(preset: str, report, **changes) -> str:
     return urlencode(params)
 
 
-def _context(form: PeriodForm, preset: str, report, rows, chart_title) -> dict:
+def _context(
+    form: PeriodForm, preset: str, report, rows, chart_title, *, whole: bool = False
+) -> dict:
     """What every report page shows: the period picker, the chart of
     ``rows`` ((label, value, the year before) per bucket), the downloads."""
     return {
         "form": form,
         "preset": preset,
         "report": report,
-        "chart": chart.bar_chart(rows),
+        "chart": chart.bar_chart(rows, whole=whole),
         "chart_title": chart_title,
         # The summaries are written in the transaction of each change:
         # current now.
@@ -118,6 +120,7 @@ def appointments(request: HttpRequest) -> HttpResponse:
             for bucket in report.buckets
         ],
         APPOINTMENT_CHART_TITLES[report.grouping],
+        whole=True,
     )
     return render_page_or_partial(request, "reports/appointments.html", "report", context)
 

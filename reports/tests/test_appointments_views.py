@@ -203,3 +203,10 @@ def test_the_xlsx_has_typed_numbers(owner_client, diary):
 def test_an_unknown_format_is_not_found(owner_client):
     download = reverse("reports:appointments_download", args=["pdf"])
     assert owner_client.get(download).status_code == 404
+
+
+def test_a_chart_of_counts_has_whole_steps():
+    from reports.chart import bar_chart
+
+    ticks = [value for value, _y in bar_chart([("Mo", Decimal(1), Decimal(0))], whole=True).ticks]
+    assert ticks == [Decimal(0), Decimal(1)]
