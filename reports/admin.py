@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from reports.models import RevenueDay
+from reports.models import AppointmentDay, RevenueDay
 
 
 @admin.register(RevenueDay)
@@ -11,6 +11,26 @@ class RevenueDayAdmin(admin.ModelAdmin):
     list_filter = ["category", "day"]
     search_fields = ["staff__username", "staff__last_name"]
     list_select_related = ["staff"]
+    date_hierarchy = "day"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AppointmentDay)
+class AppointmentDayAdmin(admin.ModelAdmin):
+    """Read only: the database keeps these rows (migration 0004)."""
+
+    list_display = ["day", "type", "staff", "booked", "done", "no_show", "cancelled", "minutes"]
+    list_filter = ["type", "day"]
+    search_fields = ["staff__username", "staff__last_name"]
+    list_select_related = ["type", "staff"]
     date_hierarchy = "day"
 
     def has_add_permission(self, request) -> bool:

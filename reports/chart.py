@@ -62,8 +62,9 @@ def nice_step(span: Decimal, ticks: int = 4) -> Decimal:
     return next(factor * power for factor in (1, 2, 5, 10) if factor * power >= raw)
 
 
-def bar_chart(rows: list[tuple[str, Decimal, Decimal | None]]) -> Chart:
-    """``rows``: (label, value, comparison or None) per period."""
+def bar_chart(rows: list[tuple[str, Decimal, Decimal | None]], *, whole: bool = False) -> Chart:
+    """``rows``: (label, value, comparison or None) per period; ``whole``:
+    the values are counts, so the scale's step is at least 1."""
     count = max(len(rows), 1)
     slot = max(NARROW_SLOT, min(WIDE_SLOT, PHONE_PLOT // count))
     width = LEFT + count * slot + RIGHT
@@ -71,6 +72,8 @@ def bar_chart(rows: list[tuple[str, Decimal, Decimal | None]]) -> Chart:
     high = max([Decimal(0), *values])
     low = min([Decimal(0), *values])
     step = nice_step(high - low)
+    if whole:
+        step = max(step, Decimal(1))
     top = math.ceil(high / step) * step if high > 0 else Decimal(0)
     bottom = math.floor(low / step) * step if low < 0 else Decimal(0)
     if top == bottom:

@@ -1,12 +1,17 @@
-"""The summary tables the reports read. The database fills them (triggers of
-migration 0001) in the transaction that issues an invoice; an issued
-invoice never changes (invoices migration 0002), so a row once added to
-stays right. Nothing in Python writes them."""
+"""The summary tables the reports read. The database fills them in the
+transaction that changes what they sum: RevenueDay when an invoice is
+issued (migration 0002; an issued invoice never changes, invoices
+migration 0002, so a row once added to stays right), AppointmentDay when an
+appointment is booked, changed or deleted (migration 0004: the old row
+taken out, the new one added). Nothing in Python writes them."""
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from opticrm.lib.constraints import CheckConstraint
 
 # Sums of a chain's day: wider than an invoice's amounts.
 SUM = {"max_digits": 14, "decimal_places": 2}
@@ -80,3 +85,60 @@ class RevenueDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.category} {self.staff_id}"
+
+
+class AppointmentDay(models.Model):
+    """The appointments of a day (their start's day in Berlin) and an
+    appointment type, or of a day and a staff member: how many were booked
+    (every one not deleted, cancelled ones too), done, no-shows and
+    cancelled, and the minutes booked by those not cancelled (end less
+    start, whole minutes). Each appointment counts in two rows, its type's
+    (no staff member) and its staff member's (no type): a chain's year by
+    day, type and staff member would be as many rows as appointments."""
+
+    day = models.DateField(_("day"), editable=False)
+    # No foreign keys in the database: a summary never blocks a deletion.
+    type = models.ForeignKey(
+        "appointments.AppointmentType",
+        verbose_name=_("appointment type"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+    booked = models.IntegerField(_("booked"), editable=False)
+    done = models.IntegerField(_("done"), editable=False)
+    no_show = models.IntegerField(_("no-shows"), editable=False)
+    cancelled = models.IntegerField(_("cancelled"), editable=False)
+    minutes = models.IntegerField(_("booked minutes"), editable=False)
+
+    class Meta:
+        verbose_name = _("appointments of a day")
+        verbose_name_plural = _("appointments by day")
+        default_permissions = ()
+        constraints = [
+            # One row per day and type, one per day and staff member: the
+            # trigger adds to them (ON CONFLICT); also the index of a period.
+            models.UniqueConstraint(
+                fields=["day", "type", "staff"],
+                name="appointmentday_unique",
+                nulls_distinct=False,
+            ),
+            CheckConstraint(
+                condition=Q(type__isnull=True) ^ Q(staff__isnull=True),
+                name="appointmentday_type_or_staff",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.type_id} {self.staff_id}"

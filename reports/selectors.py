@@ -1,21 +1,27 @@
-"""The revenue report (Umsatz), read from the summary table alone
-(models.RevenueDay, kept by the database): a year of a chain is a few
-thousand rows, so every figure is summed in SQL in three queries, whatever
-the period (per chart bucket, per product group, per staff member), each
-for the period and the same period a year before."""
+"""The reports, read from the summary tables alone (kept by the database):
+a year of a chain is a few thousand rows, so every figure is summed in SQL
+in three queries, whatever the period (per chart bucket, per product group
+or appointment type, per staff member), each for the period and the same
+period a year before.
+
+The revenue report (Umsatz) reads models.RevenueDay; the appointments
+report (Termine) models.AppointmentDay and, for the utilisation, the
+shop's opening hours (appointments.schedule)."""
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q, Sum
 from django.db.models.functions import Trunc
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from appointments import schedule
+from appointments.models import StaffCalendar
 from opticrm.lib.display import related_name
 from reports import periods
-from reports.models import Group, RevenueDay
+from reports.models import AppointmentDay, Group, RevenueDay
 
 ZERO = Decimal("0.00")
 
@@ -88,6 +94,39 @@ def bucket_label(start: datetime.date, grouping: str) -> str:
     return str(start.year)
 
 
+def _per_bucket(rows, grouping: str, **sums) -> dict:
+    """The ``sums`` of ``rows`` (a summary table's, with a ``day``) per
+    bucket of the grouping, by the bucket's first day."""
+    kind = {periods.DAY: "day", periods.WEEK: "week", periods.MONTH: "month"}.get(grouping, "year")
+    return {
+        row["bucket"]: row
+        for row in rows.annotate(bucket=Trunc("day", kind))
+        .values("bucket")
+        .annotate(**sums)
+        .order_by()
+    }
+
+
+def matched_buckets(
+    period: periods.Period, previous: periods.Period, grouping: str
+) -> list[tuple[datetime.date, datetime.date | None]]:
+    """The first day of each bucket of ``period`` and of the bucket at the
+    same position of ``previous`` (None beyond its end)."""
+    previous_starts = periods.buckets(previous, grouping)
+    return [
+        (start, previous_starts[index] if index < len(previous_starts) else None)
+        for index, start in enumerate(periods.buckets(period, grouping))
+    ]
+
+
+def _staff_label(row: dict) -> str:
+    if row["staff"] is None:
+        return _("Not recorded")
+    if row["staff__username"] is None:
+        return _("Former staff member")
+    return related_name(_Person(row))
+
+
 def _in(period: periods.Period) -> Q:
     return Q(day__range=(period.since, period.until))
 
@@ -121,22 +160,14 @@ def revenue_report(period: periods.Period, grouping: str) -> RevenueReport:
     rows = RevenueDay.objects.filter(_in(period) | _in(previous))
 
     # The chart: net per bucket of both periods, matched by position.
-    kind = {periods.DAY: "day", periods.WEEK: "week", periods.MONTH: "month"}.get(grouping, "year")
     # Each period's own days only (a bucket at the edge may hold days of both).
-    per_bucket = {
-        row["bucket"]: row
-        for row in rows.annotate(bucket=Trunc("day", kind))
-        .values("bucket")
-        .annotate(
-            sum_net=Sum("net", filter=_in(period), default=ZERO),
-            sum_previous_net=Sum("net", filter=_in(previous), default=ZERO),
-        )
-        .order_by()
-    }
-    starts = periods.buckets(period, grouping)
-    previous_starts = periods.buckets(previous, grouping)
-    for index, start in enumerate(starts):
-        before = previous_starts[index] if index < len(previous_starts) else None
+    per_bucket = _per_bucket(
+        rows,
+        grouping,
+        sum_net=Sum("net", filter=_in(period), default=ZERO),
+        sum_previous_net=Sum("net", filter=_in(previous), default=ZERO),
+    )
+    for start, before in matched_buckets(period, previous, grouping):
         previous_net = per_bucket.get(before, {}).get("sum_previous_net", ZERO) if before else None
         report.buckets.append(
             Bucket(
@@ -163,13 +194,7 @@ def revenue_report(period: periods.Period, grouping: str) -> RevenueReport:
         .order_by()
     )
     for row in staff:
-        if row["staff"] is None:
-            label = _("Not recorded")
-        elif row["staff__username"] is None:
-            label = _("Former staff member")
-        else:
-            label = related_name(_Person(row))
-        report.staff.append(_figures(row, str(row["staff"] or ""), label))
+        report.staff.append(_figures(row, str(row["staff"] or ""), _staff_label(row)))
     report.staff.sort(key=lambda figures: (-figures.net, figures.label))
 
     total = report.total
@@ -194,3 +219,203 @@ class _Person:
 
     def get_username(self) -> str:
         return self.row["staff__username"]
+
+
+# --- Appointments (Termine) ------------------------------------------------------------
+
+
+def percent(part: int, whole: int) -> Decimal | None:
+    """``part`` in per cent of ``whole``, one decimal rounded half up; None
+    of nothing."""
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+@dataclass
+class AppointmentFigures:
+    """The appointments of one row of a table (a type, a staff member, a
+    chart bucket, all). ``opening_minutes`` is the calendar's capacity (None
+    where it means nothing: an appointment type)."""
+
+    key: str
+    label: str
+    booked: int = 0
+    done: int = 0
+    no_show: int = 0
+    cancelled: int = 0
+    minutes: int = 0
+    opening_minutes: int | None = None
+    previous_booked: int | None = 0
+    start: datetime.date | None = None
+
+    @property
+    def done_rate(self) -> Decimal | None:
+        return percent(self.done, self.booked)
+
+    @property
+    def no_show_rate(self) -> Decimal | None:
+        return percent(self.no_show, self.booked)
+
+    @property
+    def cancelled_rate(self) -> Decimal | None:
+        return percent(self.cancelled, self.booked)
+
+    @property
+    def hours(self) -> Decimal:
+        return (Decimal(self.minutes) / 60).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+    @property
+    def utilisation(self) -> Decimal | None:
+        """Booked minutes (not cancelled) in per cent of the opening minutes."""
+        return percent(self.minutes, self.opening_minutes or 0)
+
+
+@dataclass
+class AppointmentsReport:
+    period: periods.Period
+    previous: periods.Period
+    grouping: str
+    # Minutes the shop is open in the period, and how many staff members'
+    # calendars it counts (the utilisation's denominator is their product).
+    opening_minutes: int = 0
+    staff_count: int = 0
+    buckets: list[AppointmentFigures] = field(default_factory=list)
+    types: list[AppointmentFigures] = field(default_factory=list)
+    staff: list[AppointmentFigures] = field(default_factory=list)
+    total: AppointmentFigures = field(default_factory=lambda: AppointmentFigures("total", ""))
+
+    @property
+    def opening_hours(self) -> Decimal:
+        return (Decimal(self.opening_minutes) / 60).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def opening_minutes_by_day(period: periods.Period) -> dict[datetime.date, int]:
+    """The minutes the shop is open on each day of the period: its weekday's
+    opening hours (merged), none on a public holiday or a closed day."""
+    days = [period.since + datetime.timedelta(days=n) for n in range(period.days)]
+    opening, closed = schedule.days_schedule(days)
+    minutes = {}
+    for day in days:
+        minutes[day] = (
+            0
+            if closed[day]
+            else sum(
+                (closes.hour * 60 + closes.minute) - (opens.hour * 60 + opens.minute)
+                for opens, closes in opening[day]
+            )
+        )
+    return minutes
+
+
+def _appointment_sums(only: Q) -> dict:
+    return {
+        "sum_booked": Sum("booked", filter=only, default=0),
+        "sum_done": Sum("done", filter=only, default=0),
+        "sum_no_show": Sum("no_show", filter=only, default=0),
+        "sum_cancelled": Sum("cancelled", filter=only, default=0),
+        "sum_minutes": Sum("minutes", filter=only, default=0),
+    }
+
+
+def _appointment_figures(row: dict, key: str, label: str, **more) -> AppointmentFigures:
+    return AppointmentFigures(
+        key=key,
+        label=label,
+        booked=row["sum_booked"],
+        done=row["sum_done"],
+        no_show=row["sum_no_show"],
+        cancelled=row["sum_cancelled"],
+        minutes=row["sum_minutes"],
+        **more,
+    )
+
+
+def appointments_report(period: periods.Period, grouping: str) -> AppointmentsReport:
+    previous = period.year_before()
+    report = AppointmentsReport(period=period, previous=previous, grouping=grouping)
+    now = _in(period)
+    # Each appointment is in a row of its type and a row of its staff member.
+    by_type = AppointmentDay.objects.filter(staff__isnull=True)
+    in_period = AppointmentDay.objects.filter(now)
+    sums = _appointment_sums(now)
+    empty = dict.fromkeys(sums, 0)
+
+    # Who the calendar counts: every staff member with an appointment in the
+    # period and everyone whose calendar takes appointments now.
+    staff_rows = {
+        row["staff"]: row
+        for row in in_period.filter(type__isnull=True)
+        .values("staff", "staff__username", "staff__first_name", "staff__last_name")
+        .annotate(**sums)
+        .order_by()
+    }
+    for row in StaffCalendar.objects.filter(active=True).values(
+        "staff", "staff__username", "staff__first_name", "staff__last_name"
+    ):
+        staff_rows.setdefault(row["staff"], row | empty)
+    report.staff_count = len(staff_rows)
+    opening = opening_minutes_by_day(period)
+    report.opening_minutes = sum(opening.values())
+
+    # The chart: booked per bucket, and a year before, matched by position.
+    per_bucket = _per_bucket(
+        by_type.filter(now | _in(previous)),
+        grouping,
+        **sums,
+        sum_previous_booked=Sum("booked", filter=_in(previous), default=0),
+    )
+    capacity: dict[datetime.date, int] = {}
+    for day, minutes in opening.items():
+        start = periods.start_of(day, grouping)
+        capacity[start] = capacity.get(start, 0) + minutes
+    for start, before in matched_buckets(period, previous, grouping):
+        row = per_bucket.get(start, empty)
+        previous_booked = (
+            per_bucket.get(before, {}).get("sum_previous_booked", 0) if before else None
+        )
+        report.buckets.append(
+            _appointment_figures(
+                row,
+                start.isoformat(),
+                bucket_label(start, grouping),
+                opening_minutes=capacity.get(start, 0) * report.staff_count,
+                previous_booked=previous_booked,
+                start=start,
+            )
+        )
+
+    # By appointment type, in the order of the types.
+    types = (
+        by_type.filter(now)
+        .values("type", "type__name", "type__position")
+        .annotate(**sums)
+        .order_by("type__position", "type__name")
+    )
+    report.types = [
+        _appointment_figures(
+            row, str(row["type"]), row["type__name"] or _("Former appointment type")
+        )
+        for row in types
+    ]
+
+    # By staff member, the most booked first.
+    report.staff = [
+        _appointment_figures(
+            row, str(pk), _staff_label(row), opening_minutes=report.opening_minutes
+        )
+        for pk, row in staff_rows.items()
+    ]
+    report.staff.sort(key=lambda figures: (-figures.booked, figures.label))
+
+    total = report.total
+    total.label = _("Total")
+    total.opening_minutes = report.opening_minutes * report.staff_count
+    for figures in report.buckets:
+        total.booked += figures.booked
+        total.done += figures.done
+        total.no_show += figures.no_show
+        total.cancelled += figures.cancelled
+        total.minutes += figures.minutes
+    total.previous_booked = sum(row["sum_previous_booked"] for row in per_bucket.values())
+    return report

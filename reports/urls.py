@@ -6,4 +6,10 @@ app_name = "reports"
 urlpatterns = [
     path("", views.revenue, name="revenue"),
     path("revenue.<str:file_format>", views.revenue_download, name="revenue_download"),
+    path("appointments/", views.appointments, name="appointments"),
+    path(
+        "appointments.<str:file_format>",
+        views.appointments_download,
+        name="appointments_download",
+    ),
 ]

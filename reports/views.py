@@ -1,6 +1,10 @@
-"""Reports (Auswertungen, issue 30): the revenue report as a page (the
-period and grouping changed by htmx) and as CSV and XLSX files of the same
-numbers. Only for ``reports.view_reports`` (the owner's)."""
+"""Reports (Auswertungen, issue 30): the revenue (Umsatz) and the
+appointments (Termine) report, each as a page (the period and grouping
+changed by htmx) and as CSV and XLSX files of the same numbers, sharing the
+period picker, the chart and the downloads. Only for
+``reports.view_reports`` (the owner's)."""
+
+from decimal import Decimal
 
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -28,13 +32,23 @@ def _german(day) -> str:
     return formats.date_format(day, "d.m.Y")
 
 
-def _report_of(request: HttpRequest):
+APPOINTMENT_CHART_TITLES = {
+    periods.DAY: gettext_lazy("Appointments booked per day"),
+    periods.WEEK: gettext_lazy("Appointments booked per week"),
+    periods.MONTH: gettext_lazy("Appointments booked per month"),
+    periods.YEAR: gettext_lazy("Appointments booked per year"),
+}
+
+
+def _report_of(request: HttpRequest, selector):
+    """The period form of the request, the preset and ``selector``'s report
+    of the period chosen."""
     form = PeriodForm(request.GET or None)
     preset, period, grouping = form.chosen(timezone.localdate())
-    return form, preset, selectors.revenue_report(period, grouping)
+    return form, preset, selector(period, grouping)
 
 
-def _params(preset: str, report: selectors.RevenueReport, **changes) -> str:
+def _params(preset: str, report, **changes) -> str:
     """The query string of the report shown, with ``changes``."""
     params = {"period": preset}
     if preset == periods.CUSTOM:
@@ -47,22 +61,21 @@ def _params(preset: str, report: selectors.RevenueReport, **changes) -> str:
     return urlencode(params)
 
 
-@permission_required(PERMISSION, raise_exception=True)
-@require_http_methods(["GET"])
-def revenue(request: HttpRequest) -> HttpResponse:
-    form, preset, report = _report_of(request)
-    query = _params(preset, report)
-    context = {
+def _context(
+    form: PeriodForm, preset: str, report, rows, chart_title, *, whole: bool = False
+) -> dict:
+    """What every report page shows: the period picker, the chart of
+    ``rows`` ((label, value, the year before) per bucket), the downloads."""
+    return {
         "form": form,
         "preset": preset,
         "report": report,
-        "chart": chart.bar_chart(
-            [(bucket.label, bucket.net, bucket.previous_net) for bucket in report.buckets]
-        ),
-        "chart_title": CHART_TITLES[report.grouping],
-        # The summary is written with each invoice's issue: current now.
+        "chart": chart.bar_chart(rows, whole=whole),
+        "chart_title": chart_title,
+        # The summaries are written in the transaction of each change:
+        # current now.
         "as_of": timezone.localtime(),
-        "query": query,
+        "query": _params(preset, report),
         "presets": [
             (value, label, _params(value, report, group=periods.DEFAULT_GROUPING[value]))
             for value, label in PERIOD_CHOICES
@@ -74,7 +87,42 @@ def revenue(request: HttpRequest) -> HttpResponse:
         ],
         "custom": periods.CUSTOM,
     }
+
+
+@permission_required(PERMISSION, raise_exception=True)
+@require_http_methods(["GET"])
+def revenue(request: HttpRequest) -> HttpResponse:
+    form, preset, report = _report_of(request, selectors.revenue_report)
+    context = _context(
+        form,
+        preset,
+        report,
+        [(bucket.label, bucket.net, bucket.previous_net) for bucket in report.buckets],
+        CHART_TITLES[report.grouping],
+    )
     return render_page_or_partial(request, "reports/revenue.html", "report", context)
+
+
+@permission_required(PERMISSION, raise_exception=True)
+@require_http_methods(["GET"])
+def appointments(request: HttpRequest) -> HttpResponse:
+    form, preset, report = _report_of(request, selectors.appointments_report)
+    context = _context(
+        form,
+        preset,
+        report,
+        [
+            (
+                bucket.label,
+                Decimal(bucket.booked),
+                None if bucket.previous_booked is None else Decimal(bucket.previous_booked),
+            )
+            for bucket in report.buckets
+        ],
+        APPOINTMENT_CHART_TITLES[report.grouping],
+        whole=True,
+    )
+    return render_page_or_partial(request, "reports/appointments.html", "report", context)
 
 
 def _rows(report: selectors.RevenueReport):
@@ -128,25 +176,99 @@ COLUMNS = [
 ]
 
 
-@permission_required(PERMISSION, raise_exception=True)
-@require_http_methods(["GET"])
-def revenue_download(request: HttpRequest, file_format: str) -> HttpResponse:
-    """The numbers of the page as CSV (``;``, decimal commas, BOM) or XLSX."""
+def _download(request, file_format, selector, columns, rows, name, title) -> HttpResponse:
+    """A report's numbers as CSV (``;``, decimal commas, BOM) or XLSX:
+    ``rows(report)`` under ``columns`` ((header, cell) pairs)."""
     if file_format not in FORMATS:
         raise Http404
-    _form, _preset, report = _report_of(request)
-    columns = [Column(header, value) for header, value in COLUMNS]
-    name = "-".join(
-        [
-            pgettext("file name", "revenue"),
-            report.period.since.isoformat(),
-            report.period.until.isoformat(),
-        ]
-    )
-    rows = list(_rows(report))
+    _form, _preset, report = _report_of(request, selector)
+    columns = [Column(header, value) for header, value in columns]
+    name = "-".join([name, report.period.since.isoformat(), report.period.until.isoformat()])
+    rows = list(rows(report))
     if file_format == CSV:
         response = csv_response(name, columns, rows)
     else:
-        response = xlsx_response(name, columns, rows, title=_("Revenue"))
+        response = xlsx_response(name, columns, rows, title=title)
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@permission_required(PERMISSION, raise_exception=True)
+@require_http_methods(["GET"])
+def revenue_download(request: HttpRequest, file_format: str) -> HttpResponse:
+    """The numbers of the revenue page as CSV or XLSX."""
+    return _download(
+        request,
+        file_format,
+        selectors.revenue_report,
+        COLUMNS,
+        _rows,
+        pgettext("file name", "revenue"),
+        _("Revenue"),
+    )
+
+
+def _appointment_rows(report: selectors.AppointmentsReport):
+    """The report as rows of one table: the chart's periods, then the
+    appointment types, the staff members and the total."""
+    grouping = str(dict(GROUPING_CHOICES)[report.grouping])
+    for table, rows in (
+        (grouping, report.buckets),
+        (_("Appointment type"), report.types),
+        (_("Staff member"), report.staff),
+        (_("Total"), [report.total]),
+    ):
+        for figures in rows:
+            yield {
+                "table": table,
+                "name": figures.label,
+                "since": figures.start,
+                "booked": figures.booked,
+                "done": figures.done,
+                "done_rate": figures.done_rate,
+                "no_show": figures.no_show,
+                "no_show_rate": figures.no_show_rate,
+                "cancelled": figures.cancelled,
+                "cancelled_rate": figures.cancelled_rate,
+                "hours": figures.hours,
+                "opening_hours": (
+                    None
+                    if figures.opening_minutes is None
+                    else (Decimal(figures.opening_minutes) / 60).quantize(Decimal("0.1"))
+                ),
+                "utilisation": figures.utilisation,
+                "previous_booked": figures.previous_booked if table == grouping else None,
+            }
+
+
+APPOINTMENT_COLUMNS = [
+    (gettext_lazy("Table"), _cell("table")),
+    (gettext_lazy("Name"), _cell("name")),
+    (gettext_lazy("From"), _cell("since")),
+    (gettext_lazy("Booked"), _cell("booked")),
+    (gettext_lazy("Done"), _cell("done")),
+    (gettext_lazy("Done (%)"), _cell("done_rate")),
+    (gettext_lazy("No-shows"), _cell("no_show")),
+    (gettext_lazy("No-shows (%)"), _cell("no_show_rate")),
+    (gettext_lazy("Cancelled"), _cell("cancelled")),
+    (gettext_lazy("Cancelled (%)"), _cell("cancelled_rate")),
+    (gettext_lazy("Booked hours"), _cell("hours")),
+    (gettext_lazy("Capacity (hours)"), _cell("opening_hours")),
+    (gettext_lazy("Utilisation (%)"), _cell("utilisation")),
+    (gettext_lazy("Booked a year before"), _cell("previous_booked")),
+]
+
+
+@permission_required(PERMISSION, raise_exception=True)
+@require_http_methods(["GET"])
+def appointments_download(request: HttpRequest, file_format: str) -> HttpResponse:
+    """The numbers of the appointments page as CSV or XLSX."""
+    return _download(
+        request,
+        file_format,
+        selectors.appointments_report,
+        APPOINTMENT_COLUMNS,
+        _appointment_rows,
+        pgettext("file name", "appointments"),
+        pgettext("report", "Appointments"),
+    )

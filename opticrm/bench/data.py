@@ -62,6 +62,7 @@ BENCH_STREETS = [
 # Tables the loader fills: what a reload or a test's clean-up empties.
 LOADED_TABLES = (
     "reports_revenueday",
+    "reports_appointmentday",
     "invoices_unsettled",
     "invoices_paymentevent",
     "invoices_payment",
@@ -1376,6 +1377,10 @@ def load(sizes: Sizes, *, seed: int = 8, rebuild_indexes: bool = True) -> Loaded
             ))  # fmt: skip
             # COPY skipped the trigger that keeps each customer's next appointment.
             _timed(loaded, "next appointments", lambda: cursor.execute(FILL_NEXT_APPOINTMENTS))
+            # And the appointments report's summary (reports migration 0004).
+            _timed(loaded, "appointment report", lambda: cursor.execute(
+                "SELECT reports_appointment_fill()"
+            ))  # fmt: skip
             _timed(loaded, "last refractions", lambda: cursor.execute(FILL_LAST_REFRACTIONS))
             _timed(loaded, "messaging", lambda: _add_messaging_data(
                 cursor, after=before, staff_ids=staff_ids, now=now, count=sizes.customers

@@ -147,6 +147,18 @@ def _invoices(marker: dict) -> list[dict]:
                 "group": "month",
             },
         ),
+        # The appointments report of the same year (reports_appointmentday,
+        # filled at the load's end; the utilisation reads the opening hours).
+        _page(
+            "appointments report, year",
+            reverse("reports:appointments"),
+            {
+                "period": "custom",
+                "since": last_day.replace(month=1, day=1).strftime("%d.%m.%Y"),
+                "until": last_day.strftime("%d.%m.%Y"),
+                "group": "month",
+            },
+        ),
     ]
     pool = marker.get("invoice_issue_pool") or []
     if pool:

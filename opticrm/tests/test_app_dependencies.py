@@ -51,8 +51,9 @@ ALLOWED = {
     # The start page: the day's share of everything the shop does.
     "today": {"customers", "appointments", "products", "messaging", "orders", "live"},
     # Reports: figures of the invoices (their positions' products, the
-    # orders' staff), read from summary tables the database keeps.
-    "reports": {"invoices", "orders", "products"},
+    # orders' staff) and of the appointments (against the opening hours),
+    # read from summary tables the database keeps.
+    "reports": {"invoices", "orders", "products", "appointments"},
 }
 
 

@@ -84,8 +84,9 @@ def test_a_small_benchmark_measures_every_scenario_over_http(
         "invoice issue",
         # The start page (issue 30).
         "start page",
-        # The revenue report (issue 30).
+        # The revenue and the appointments report (issue 30).
         "revenue report, year",
+        "appointments report, year",
     }
     if _has_recall_list():
         expected |= {

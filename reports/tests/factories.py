@@ -137,3 +137,76 @@ def shop_data(users: dict) -> dict:
     services.invoice_line_add(invoice_id=made["draft"].pk, data={"product": stock["frame"]})
     made["last_year"] = issued([{"product": stock["frame"]}], user=users["bernd"], ago=365)
     return made
+
+
+def booked(*, staff, day: datetime.date, hour: int, minute: int = 0, type_name="Sehtest", **more):
+    """An appointment at ``hour:minute`` in Berlin on ``day`` (opening hours,
+    past or not, left unchecked: the reports count what is there)."""
+    from appointments import services as appointment_services
+    from appointments.tests.factories import appointment_type, at
+
+    data = {
+        "customer": customer_factories.customer(),
+        "staff": staff,
+        "type": appointment_type(type_name),
+        "start": at(hour, minute, day),
+        **more,
+    }
+    return appointment_services.appointment_book(data=data, allow_outside_hours=True)
+
+
+def appointment_data(users: dict) -> dict:
+    """``users``: anna, bernd, clara. A year of a shop's appointments, every
+    status, type and staff member, each changed the ways they are: booked,
+    set done, no-show or cancelled, moved to another day, staff member or
+    type, edited in bulk, deleted; one at half past midnight (the day is
+    Berlin's, not UTC's) and some a year before."""
+    from appointments import services as appointment_services
+    from appointments.models import Appointment, AppointmentType
+
+    today = timezone.localdate()
+    names = list(AppointmentType.objects.values_list("name", flat=True))
+    staff = [users["anna"], users["bernd"], users["clara"]]
+    made = []
+    statuses = ["done", "done", "no_show", "cancelled", "done", "planned", "confirmed"]
+    for number in range(60):
+        day = today - datetime.timedelta(days=(number * 7) % 400 - 20)
+        person = staff[number % 3]
+        hour = 8 + (number % 9)
+        item = booked(
+            staff=person, day=day, hour=hour, minute=(number % 4) * 15,
+            type_name=names[number % len(names)],
+        )  # fmt: skip
+        status = statuses[number % len(statuses)]
+        if status != "planned":
+            appointment_services.appointment_set_status(appointment_id=item.pk, status=status)
+        made.append(item)
+    # A longer one, ending off the type's duration.
+    made.append(
+        booked(staff=staff[0], day=today - datetime.timedelta(days=3), hour=19,
+               end=timezone.make_aware(datetime.datetime.combine(
+                   today - datetime.timedelta(days=3), datetime.time(20, 37, 30))))
+    )  # fmt: skip
+    # Just after midnight in Berlin: the day before in UTC.
+    made.append(booked(staff=staff[1], day=today - datetime.timedelta(days=2), hour=0, minute=30))
+    # Moved: another day, staff member and type; cancelled, then planned again.
+    moved = made[1]
+    appointment_services.appointment_update(
+        appointment_id=moved.pk,
+        data={
+            "start": moved.start - datetime.timedelta(days=1, hours=1),
+            "end": moved.end - datetime.timedelta(days=1, hours=1) + datetime.timedelta(minutes=10),
+            "staff": staff[2],
+            "type": AppointmentType.objects.exclude(pk=moved.type_id).first(),
+        },
+        allow_outside_hours=True,
+    )
+    again = made[3]
+    appointment_services.appointment_set_status(appointment_id=again.pk, status="cancelled")
+    appointment_services.appointment_set_status(appointment_id=again.pk, status="planned")
+    # Edited in bulk (an UPDATE of many rows) and deleted (as the erasure does).
+    Appointment.objects.filter(pk__in=[made[5].pk, made[6].pk]).update(status="no_show")
+    Appointment.objects.filter(pk__in=[made[7].pk, made[8].pk]).delete()
+    # A notes change counts nothing.
+    Appointment.objects.filter(pk=made[9].pk).update(notes="Bitte Brille mitbringen")
+    return {"appointments": made, "moved": moved, "deleted": [made[7].pk, made[8].pk]}
