@@ -1,6 +1,6 @@
 """The summary tables the reports read. The database fills them in the
 transaction that changes what they sum: RevenueDay when an invoice is
-issued (migration 0002; an issued invoice never changes, invoices
+issued (migrations 0002 and 0005; an issued invoice never changes, invoices
 migration 0002, so a row once added to stays right), AppointmentDay when an
 appointment is booked, changed or deleted (migration 0004: the old row
 taken out, the new one added). Nothing in Python writes them."""
@@ -43,12 +43,17 @@ CATEGORY_GROUPS = {
 
 
 class RevenueDay(models.Model):
-    """The revenue of a day, a product group and a staff member, summed
-    over the issued invoices and cancellation invoices (negative) of that
-    day: net and gross, the net purchase cost of the products sold, and the
-    number of positions (a cancellation's count negative)."""
+    """The revenue of a day and a product group, or of a day and a staff
+    member, summed over the issued invoices and cancellation invoices
+    (negative) of that day: net and gross, the net purchase cost of the
+    products sold, and the number of positions (a cancellation's count
+    negative). Each invoice counts in two rows, its groups' (no staff
+    member) and its staff member's (product group "", staff member none
+    too): a chain's year by day, group and staff member would be half a
+    million rows (migration 0005)."""
 
     day = models.DateField(_("day"), editable=False)
+    # "" in a staff member's row.
     category = models.CharField(_("product group"), max_length=20, choices=Group, editable=False)
     # The order's staff member, else who made the invoice (for a
     # cancellation: who made the invoice it cancels); kept as when issued.
@@ -74,12 +79,17 @@ class RevenueDay(models.Model):
         default_permissions = ()
         permissions = [("view_reports", _("Can view reports"))]
         constraints = [
-            # One row per day, group and staff member ("no one" too): the
-            # trigger adds to it (ON CONFLICT); also the index of a period.
+            # One row per day and group, one per day and staff member ("no
+            # one" too): the trigger adds to them (ON CONFLICT); also the
+            # index of a period.
             models.UniqueConstraint(
                 fields=["day", "category", "staff"],
                 name="revenueday_unique",
                 nulls_distinct=False,
+            ),
+            CheckConstraint(
+                condition=Q(category="") | Q(staff__isnull=True),
+                name="revenueday_group_or_staff",
             ),
         ]
 

@@ -158,11 +158,15 @@ def revenue_report(period: periods.Period, grouping: str) -> RevenueReport:
     previous = period.year_before()
     report = RevenueReport(period=period, previous=previous, grouping=grouping)
     rows = RevenueDay.objects.filter(_in(period) | _in(previous))
+    # Each invoice is in a row of its product groups and a row of its staff
+    # member (models.RevenueDay): the chart and the groups read the former.
+    by_group = rows.exclude(category="")
+    by_staff = rows.filter(category="")
 
     # The chart: net per bucket of both periods, matched by position.
     # Each period's own days only (a bucket at the edge may hold days of both).
     per_bucket = _per_bucket(
-        rows,
+        by_group,
         grouping,
         sum_net=Sum("net", filter=_in(period), default=ZERO),
         sum_previous_net=Sum("net", filter=_in(previous), default=ZERO),
@@ -181,7 +185,9 @@ def revenue_report(period: periods.Period, grouping: str) -> RevenueReport:
 
     # By product group: every group, in the order of the choices.
     sums = _sums(period, previous)
-    found = {row["category"]: row for row in rows.values("category").annotate(**sums).order_by()}
+    found = {
+        row["category"]: row for row in by_group.values("category").annotate(**sums).order_by()
+    }
     empty = dict.fromkeys(sums, ZERO) | {"sum_positions": 0}
     report.groups = [
         _figures(found.get(group.value, empty), group.value, str(group.label)) for group in Group
@@ -189,7 +195,7 @@ def revenue_report(period: periods.Period, grouping: str) -> RevenueReport:
 
     # By staff member, the most revenue first.
     staff = (
-        rows.values("staff", "staff__username", "staff__first_name", "staff__last_name")
+        by_staff.values("staff", "staff__username", "staff__first_name", "staff__last_name")
         .annotate(**sums)
         .order_by()
     )
