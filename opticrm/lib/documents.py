@@ -168,12 +168,15 @@ class LetterDocument(FPDF):
         letters.letterhead(self, sender)
         letters.address_field(self, letters.return_address(sender), letters.window_lines(window))
         top = INFO_TOP
+        # As wide as the longest label ("Rechnungsdatum" is wider than 22 mm).
+        self.set_font(FONT, "", 8)
+        label_width = max([22, *(self.get_string_width(label) + 2 for label, _value in info)])
         for label, value in info:
             self.set_xy(INFO_LEFT, top)
             self.set_font(FONT, "", 8)
-            self.cell(22, 4.5, label)
+            self.cell(label_width, 4.5, label)
             self.set_font(FONT, "", 9)
-            self.multi_cell(INFO_WIDTH - 22, 4.5, value, new_x="LMARGIN", new_y="NEXT")
+            self.multi_cell(INFO_WIDTH - label_width, 4.5, value, new_x="LMARGIN", new_y="NEXT")
             top = self.get_y()
         self.set_xy(letters.MARGIN_LEFT, letters.DATE_TOP)
         self.set_font(FONT, "B", 12)
