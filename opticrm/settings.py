@@ -249,6 +249,10 @@ TASKS = {
     }
 }
 
+# The customer report's snapshot (reports.services) is counted anew by the
+# worker when it is older than this.
+CUSTOMER_FIGURES_MINUTES = env.int("CUSTOMER_FIGURES_MINUTES", default=15)
+
 PHONENUMBER_DEFAULT_REGION = "DE"
 PHONENUMBER_DB_FORMAT = "E164"
 

@@ -12,8 +12,10 @@ HEIGHT = 260
 TOP, BOTTOM = 16, 44  # room for the scale's top label and the period labels
 LEFT, RIGHT = 64, 12  # room for the scale's labels
 # Width of one period: two bars and a gap; a year's months still fit a
-# phone (340 px) at their own size, more periods scroll sideways.
+# phone (340 px) at their own size, more periods scroll sideways. A wide
+# screen gets a second drawing of the same bars, with wider periods.
 WIDE_SLOT, NARROW_SLOT, PHONE_PLOT = 44, 22, 264
+DESKTOP_SLOT, DESKTOP_PLOT = 72, 880
 # The label of one period takes about this many pixels.
 LABEL_WIDTH = 44
 
@@ -62,11 +64,18 @@ def nice_step(span: Decimal, ticks: int = 4) -> Decimal:
     return next(factor * power for factor in (1, 2, 5, 10) if factor * power >= raw)
 
 
-def bar_chart(rows: list[tuple[str, Decimal, Decimal | None]], *, whole: bool = False) -> Chart:
+def bar_chart(
+    rows: list[tuple[str, Decimal, Decimal | None]],
+    *,
+    whole: bool = False,
+    widest: int = WIDE_SLOT,
+    plot: int = PHONE_PLOT,
+) -> Chart:
     """``rows``: (label, value, comparison or None) per period; ``whole``:
-    the values are counts, so the scale's step is at least 1."""
+    the values are counts, so the scale's step is at least 1. The periods
+    share ``plot`` pixels, each between NARROW_SLOT and ``widest``."""
     count = max(len(rows), 1)
-    slot = max(NARROW_SLOT, min(WIDE_SLOT, PHONE_PLOT // count))
+    slot = max(NARROW_SLOT, min(widest, plot // count))
     width = LEFT + count * slot + RIGHT
     values = [value for _label, value, _c in rows] + [c for _l, _v, c in rows if c is not None]
     high = max([Decimal(0), *values])
@@ -120,3 +129,73 @@ def bar_chart(rows: list[tuple[str, Decimal, Decimal | None]], *, whole: bool = 
             )
         )
     return chart
+
+
+def bar_charts(rows: list[tuple[str, Decimal, Decimal | None]], *, whole: bool = False):
+    """The same bars drawn for a phone and for a wide screen (the page
+    shows one of them)."""
+    return (
+        bar_chart(rows, whole=whole),
+        bar_chart(rows, whole=whole, widest=DESKTOP_SLOT, plot=DESKTOP_PLOT),
+    )
+
+
+# A pie: its size in pixels (drawn at this size, as the bars), and the
+# slices' colours by position (CSS classes pie-0 … pie-7, repeated).
+PIE_SIZE = 200
+PIE_COLOURS = 8
+
+
+@dataclass
+class Slice:
+    label: str
+    value: int
+    share: Decimal | None
+    # The SVG path of the slice ("" for an empty one), or a whole circle.
+    path: str
+    whole: bool
+    colour: int
+
+
+@dataclass
+class Pie:
+    size: int
+    slices: list[Slice] = field(default_factory=list)
+
+    @property
+    def centre(self) -> float:
+        return self.size / 2
+
+    @property
+    def empty(self) -> bool:
+        return not any(piece.value for piece in self.slices)
+
+
+def _point(angle: float, radius: float, centre: float) -> tuple[float, float]:
+    """The point at ``angle`` (radians, clockwise from twelve o'clock)."""
+    return (
+        round(centre + radius * math.sin(angle), 2),
+        round(centre - radius * math.cos(angle), 2),
+    )
+
+
+def pie_chart(rows: list[tuple[str, int, Decimal | None]]) -> Pie:
+    """``rows``: (label, count, share in per cent) per slice, clockwise from
+    twelve o'clock in their order; the angles from the counts."""
+    pie = Pie(size=PIE_SIZE)
+    total = sum(value for _label, value, _share in rows)
+    centre = radius = PIE_SIZE / 2
+    angle = 0.0
+    for index, (label, value, share) in enumerate(rows):
+        path, whole = "", False
+        if total and value == total:
+            whole = True
+        elif total and value:
+            end = angle + 2 * math.pi * value / total
+            x1, y1 = _point(angle, radius, centre)
+            x2, y2 = _point(end, radius, centre)
+            large = 1 if end - angle > math.pi else 0
+            path = f"M{centre},{centre} L{x1},{y1} A{radius},{radius} 0 {large} 1 {x2},{y2} Z"
+            angle = end
+        pie.slices.append(Slice(label, value, share, path, whole, index % PIE_COLOURS))
+    return pie

@@ -3,7 +3,8 @@ transaction that changes what they sum: RevenueDay when an invoice is
 issued (migrations 0002 and 0005; an issued invoice never changes, invoices
 migration 0002, so a row once added to stays right), AppointmentDay when an
 appointment is booked, changed or deleted (migration 0004: the old row
-taken out, the new one added). Nothing in Python writes them."""
+taken out, the new one added). CustomerFigure is the exception: a snapshot
+of all customers, recomputed by the task queue (reports.services)."""
 
 from django.conf import settings
 from django.db import models
@@ -152,3 +153,57 @@ class AppointmentDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.type_id} {self.staff_id}"
+
+
+class Dimension(models.TextChoices):
+    """What a row of the customer snapshot counts the customers by."""
+
+    STATUS = "status", _("status")
+    INSURER = "insurer", _("insurance provider")
+    BIRTH = "birth", _("date of birth")
+    CREATED = "created", _("created on")
+
+
+class CustomerFigure(models.Model):
+    """The number of customers of one status, one insurer (key: its id, ""
+    for none) or one date of birth (day; none when not known), not deleted;
+    or of the customers created on one day (day, in Berlin; deleted and
+    erased ones too: they were new then). A chain's million customers are
+    a few ten thousand rows: the customer report sums these instead of
+    reading every customer on each view. Written only by
+    reports.services.customer_figures_refresh (the task queue, every
+    CUSTOMER_FIGURES_MINUTES)."""
+
+    dimension = models.CharField(_("dimension"), max_length=10, choices=Dimension, editable=False)
+    key = models.CharField(_("key"), max_length=20, blank=True, editable=False)
+    day = models.DateField(_("day"), null=True, editable=False)
+    count = models.PositiveIntegerField(_("count"), editable=False)
+
+    class Meta:
+        verbose_name = _("customer figure")
+        verbose_name_plural = _("customer figures")
+        default_permissions = ()
+        indexes = [models.Index(fields=["dimension", "day"], name="customerfigure_day")]
+
+    def __str__(self) -> str:
+        return f"{self.dimension} {self.key} {self.day}: {self.count}"
+
+
+# The customer report's snapshot (models.CustomerFigure).
+CUSTOMER_SNAPSHOT = "customers"
+
+
+class Snapshot(models.Model):
+    """When a snapshot table (by name) was last computed: the report's
+    "Stand"."""
+
+    name = models.CharField(_("name"), max_length=40, primary_key=True, editable=False)
+    refreshed_at = models.DateTimeField(_("refreshed at"), editable=False)
+
+    class Meta:
+        verbose_name = _("snapshot")
+        verbose_name_plural = _("snapshots")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.refreshed_at}"

@@ -6,22 +6,33 @@ period a year before.
 
 The revenue report (Umsatz) reads models.RevenueDay; the appointments
 report (Termine) models.AppointmentDay and, for the utilisation, the
-shop's opening hours (appointments.schedule)."""
+shop's opening hours (appointments.schedule); the customer report (Kunden)
+the customer snapshot (models.CustomerFigure) and the recalls sent."""
 
 import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
 from django.db.models import Q, Sum
 from django.db.models.functions import Trunc
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from appointments import schedule
 from appointments.models import StaffCalendar
+from opticrm.lib.dates import start_of_day
 from opticrm.lib.display import related_name
 from reports import periods
-from reports.models import AppointmentDay, Group, RevenueDay
+from reports.models import (
+    CUSTOMER_SNAPSHOT,
+    AppointmentDay,
+    CustomerFigure,
+    Dimension,
+    Group,
+    RevenueDay,
+    Snapshot,
+)
 
 ZERO = Decimal("0.00")
 
@@ -424,4 +435,259 @@ def appointments_report(period: periods.Period, grouping: str) -> AppointmentsRe
         total.cancelled += figures.cancelled
         total.minutes += figures.minutes
     total.previous_booked = sum(row["sum_previous_booked"] for row in per_bucket.values())
+    return report
+
+
+# --- Customers (Kunden) ----------------------------------------------------------------
+
+# Age groups (docs/rules.md "Reports"): the lower bound of each, in years;
+# 45 is where reading glasses begin (presbyopia), 75 where cataracts do.
+AGE_GROUPS = (0, 18, 30, 45, 60, 75)
+# A recall counts as a success when the customer books within this time.
+RECALL_WINDOW = datetime.timedelta(weeks=8)
+# The insurers shown by name, the most customers first; the rest in one row.
+TOP_INSURERS = 10
+
+
+@dataclass
+class Count:
+    """A row of a count table: a label, how many, its share of all."""
+
+    key: str
+    label: str
+    count: int = 0
+    share: Decimal | None = None
+
+
+@dataclass
+class RecallFigures:
+    """The recalls of one kind sent in the period: how many, how many of
+    them led to an appointment booked within RECALL_WINDOW, how many are
+    still inside their window without one (yet)."""
+
+    key: str
+    label: str
+    sent: int = 0
+    booked: int = 0
+    waiting: int = 0
+
+    @property
+    def decided(self) -> int:
+        return self.sent - self.waiting
+
+    @property
+    def success_rate(self) -> Decimal | None:
+        """Booked in per cent of the recalls whose window has ended or that
+        led to a booking already (the waiting ones may still)."""
+        return percent(self.booked, self.decided)
+
+
+@dataclass
+class NewCustomers:
+    start: datetime.date
+    label: str
+    count: int
+    previous_start: datetime.date | None
+    previous_count: int | None
+
+
+@dataclass
+class CustomersReport:
+    period: periods.Period
+    previous: periods.Period
+    grouping: str
+    # When the snapshot was counted (None: not yet).
+    as_of: datetime.datetime | None = None
+    buckets: list[NewCustomers] = field(default_factory=list)
+    new: int = 0
+    previous_new: int = 0
+    customers: int = 0
+    statuses: list[Count] = field(default_factory=list)
+    ages: list[Count] = field(default_factory=list)
+    insurer_kinds: list[Count] = field(default_factory=list)
+    insurers: list[Count] = field(default_factory=list)
+    recalls: list[RecallFigures] = field(default_factory=list)
+    recall_total: RecallFigures = field(default_factory=lambda: RecallFigures("total", ""))
+
+    @property
+    def change_percent(self) -> Decimal | None:
+        if not self.previous_new:
+            return None
+        change = (self.new - self.previous_new) * 100 / Decimal(self.previous_new)
+        return change.quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def _shares(rows: list[Count], whole: int) -> list[Count]:
+    for row in rows:
+        row.share = percent(row.count, whole)
+    return rows
+
+
+def age_group_label(low: int, high: int | None) -> str:
+    if low == 0:
+        return _("under %(age)s") % {"age": high}
+    if high is None:
+        return _("%(age)s and older") % {"age": low}
+    return _("%(low)s–%(high)s") % {"low": low, "high": high - 1}
+
+
+def _ages(figures, until: datetime.date) -> list[Count]:
+    """The customers per age group on ``until`` (their age that day), from
+    the snapshot's dates of birth: a customer is at least n years old on
+    the day n years after their birth (29 February: the 28th)."""
+    from customers.validators import years_before
+
+    bounds = list(AGE_GROUPS[1:])
+    sums = {}
+    for index, low in enumerate(AGE_GROUPS):
+        # Born after the day ``high`` years before, on or before ``low``.
+        only = Q(day__isnull=False)
+        if low:
+            only &= Q(day__lte=years_before(until, low))
+        if index < len(bounds):
+            only &= Q(day__gt=years_before(until, bounds[index]))
+        sums[f"age_{low}"] = Sum("count", filter=only, default=0)
+    sums["unknown"] = Sum("count", filter=Q(day__isnull=True), default=0)
+    row = figures.filter(dimension=Dimension.BIRTH).aggregate(**sums)
+    groups = [
+        Count(
+            str(low),
+            age_group_label(low, bounds[index] if index < len(bounds) else None),
+            row[f"age_{low}"],
+        )
+        for index, low in enumerate(AGE_GROUPS)
+    ]
+    groups.append(Count("unknown", _("Date of birth not known"), row["unknown"]))
+    return groups
+
+
+_RECALLS = """
+SELECT kind, count(*), count(*) FILTER (WHERE booked),
+       count(*) FILTER (WHERE NOT booked AND sent_at > %(open_since)s)
+FROM (
+    SELECT m.kind, m.sent_at, EXISTS (
+        SELECT 1 FROM appointments_appointment a
+        WHERE a.customer_id = m.customer_id
+          AND a.created_at >= m.sent_at AND a.created_at < m.sent_at + %(window)s
+          AND a.status <> %(cancelled)s
+    ) AS booked
+    FROM messaging_message m
+    WHERE m.kind = ANY(%(kinds)s) AND m.sent_at >= %(since)s AND m.sent_at < %(until)s
+    OFFSET 0  -- keeps each look-up to one: not folded into the counts
+) recalls
+GROUP BY kind
+"""
+
+
+def _recalls(period: periods.Period, now: datetime.datetime) -> list[RecallFigures]:
+    """The recalls sent in the period per kind, with their successes: an
+    appointment (not cancelled) booked by the customer within RECALL_WINDOW
+    after the recall was sent. In SQL of its own so that each recall's
+    look-up runs once (the ORM would repeat it for each count)."""
+    from appointments.models import AppointmentStatus
+    from messaging.models import RECALL_KINDS
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _RECALLS,
+            {
+                "open_since": now - RECALL_WINDOW,
+                "window": RECALL_WINDOW,
+                "cancelled": AppointmentStatus.CANCELLED.value,
+                "kinds": [kind.value for kind in RECALL_KINDS],
+                "since": start_of_day(period.since),
+                "until": start_of_day(period.until + datetime.timedelta(days=1)),
+            },
+        )
+        found = {kind: (sent, booked, waiting) for kind, sent, booked, waiting in cursor}
+    rows = []
+    for kind in RECALL_KINDS:
+        sent, booked, waiting = found.get(kind.value, (0, 0, 0))
+        rows.append(RecallFigures(kind.value, str(kind.label), sent, booked, waiting))
+    return rows
+
+
+def customers_report(period: periods.Period, grouping: str) -> CustomersReport:
+    """New customers per bucket (and a year before) and the period's
+    recalls from the live tables; status, age groups and insurers from the
+    snapshot (models.CustomerFigure, counted every few minutes)."""
+    from customers.models import Customer, InsuranceProvider
+
+    previous = period.year_before()
+    report = CustomersReport(period=period, previous=previous, grouping=grouping)
+    snapshot = Snapshot.objects.filter(name=CUSTOMER_SNAPSHOT).first()
+    report.as_of = snapshot.refreshed_at if snapshot else None
+    figures = CustomerFigure.objects.all()
+
+    # New customers per bucket of both periods, matched by position.
+    created = figures.filter(dimension=Dimension.CREATED)
+    per_bucket = _per_bucket(
+        created.filter(_in(period) | _in(previous)),
+        grouping,
+        sum_new=Sum("count", filter=_in(period), default=0),
+        sum_previous=Sum("count", filter=_in(previous), default=0),
+    )
+    for start, before in matched_buckets(period, previous, grouping):
+        count = per_bucket.get(start, {}).get("sum_new", 0)
+        previous_count = per_bucket.get(before, {}).get("sum_previous", 0) if before else None
+        report.buckets.append(
+            NewCustomers(start, bucket_label(start, grouping), count, before, previous_count)
+        )
+        report.new += count
+    report.previous_new = sum(row["sum_previous"] for row in per_bucket.values())
+
+    # Status, insurer and age: how the customers are now (the snapshot's).
+    by_status = {row.key: row.count for row in figures.filter(dimension=Dimension.STATUS)}
+    report.customers = sum(by_status.values())
+    report.statuses = _shares(
+        [
+            Count(status.value, str(status.label), by_status.get(status.value, 0))
+            for status in Customer.Status
+        ],
+        report.customers,
+    )
+    report.ages = _shares(_ages(figures, period.until), report.customers)
+
+    by_insurer = {row.key: row.count for row in figures.filter(dimension=Dimension.INSURER)}
+    providers = InsuranceProvider.objects.in_bulk(
+        [int(key) for key in by_insurer if key], field_name="pk"
+    )
+    kinds = {kind.value: 0 for kind in InsuranceProvider.Kind}
+    named = []
+    for key, count in by_insurer.items():
+        provider = providers.get(int(key)) if key else None
+        if provider is None:
+            continue
+        kinds[provider.kind] = kinds.get(provider.kind, 0) + count
+        named.append(Count(key, provider.name, count))
+    none = by_insurer.get("", 0)
+    report.insurer_kinds = _shares(
+        [
+            Count(kind.value, str(kind.label), kinds.get(kind.value, 0))
+            for kind in InsuranceProvider.Kind
+        ]
+        + [Count("none", _("No insurer recorded"), none)],
+        report.customers,
+    )
+    named.sort(key=lambda row: (-row.count, row.label))
+    insurers = named[:TOP_INSURERS]
+    rest = named[TOP_INSURERS:]
+    if rest:
+        insurers.append(
+            Count(
+                "other",
+                _("Other insurers (%(count)s)") % {"count": len(rest)},
+                sum(row.count for row in rest),
+            )
+        )
+    insurers.append(Count("none", _("No insurer recorded"), none))
+    report.insurers = _shares(insurers, report.customers)
+
+    report.recalls = _recalls(period, timezone.now())
+    total = report.recall_total
+    total.label = _("Total")
+    for row in report.recalls:
+        total.sent += row.sent
+        total.booked += row.booked
+        total.waiting += row.waiting
     return report

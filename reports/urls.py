@@ -12,4 +12,6 @@ urlpatterns = [
         views.appointments_download,
         name="appointments_download",
     ),
+    path("customers/", views.customers, name="customers"),
+    path("customers.<str:file_format>", views.customers_download, name="customers_download"),
 ]

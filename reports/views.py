@@ -1,11 +1,12 @@
-"""Reports (Auswertungen, issue 30): the revenue (Umsatz) and the
-appointments (Termine) report, each as a page (the period and grouping
+"""Reports (Auswertungen, issue 30): the revenue (Umsatz), the
+appointments (Termine) and the customer (Kunden) report, each as a page (the period and grouping
 changed by htmx) and as CSV and XLSX files of the same numbers, sharing the
 period picker, the chart and the downloads. Only for
 ``reports.view_reports`` (the owner's)."""
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import formats, timezone
@@ -30,6 +31,14 @@ CHART_TITLES = {
 
 def _german(day) -> str:
     return formats.date_format(day, "d.m.Y")
+
+
+CUSTOMER_CHART_TITLES = {
+    periods.DAY: gettext_lazy("New customers per day"),
+    periods.WEEK: gettext_lazy("New customers per week"),
+    periods.MONTH: gettext_lazy("New customers per month"),
+    periods.YEAR: gettext_lazy("New customers per year"),
+}
 
 
 APPOINTMENT_CHART_TITLES = {
@@ -70,7 +79,7 @@ def _context(
         "form": form,
         "preset": preset,
         "report": report,
-        "chart": chart.bar_chart(rows, whole=whole),
+        "charts": chart.bar_charts(rows, whole=whole),
         "chart_title": chart_title,
         # The summaries are written in the transaction of each change:
         # current now.
@@ -271,4 +280,94 @@ def appointments_download(request: HttpRequest, file_format: str) -> HttpRespons
         _appointment_rows,
         pgettext("file name", "appointments"),
         pgettext("report", "Appointments"),
+    )
+
+
+@permission_required(PERMISSION, raise_exception=True)
+@require_http_methods(["GET"])
+def customers(request: HttpRequest) -> HttpResponse:
+    form, preset, report = _report_of(request, selectors.customers_report)
+    context = _context(
+        form,
+        preset,
+        report,
+        [
+            (
+                bucket.label,
+                Decimal(bucket.count),
+                None if bucket.previous_count is None else Decimal(bucket.previous_count),
+            )
+            for bucket in report.buckets
+        ],
+        CUSTOMER_CHART_TITLES[report.grouping],
+        whole=True,
+    )
+    context["refresh_minutes"] = settings.CUSTOMER_FIGURES_MINUTES
+    context["pies"] = {
+        name: chart.pie_chart([(row.label, row.count, row.share) for row in rows])
+        for name, rows in (
+            ("statuses", report.statuses),
+            ("ages", report.ages),
+            ("kinds", report.insurer_kinds),
+        )
+    }
+    return render_page_or_partial(request, "reports/customers.html", "report", context)
+
+
+def _customer_rows(report: selectors.CustomersReport):
+    """The report as rows of one table: the new customers per period, the
+    customers by status, age group, kind of insurer and insurer, then the
+    recalls."""
+    grouping = str(dict(GROUPING_CHOICES)[report.grouping])
+    for bucket in report.buckets:
+        yield {
+            "table": grouping,
+            "name": bucket.label,
+            "since": bucket.start,
+            "count": bucket.count,
+            "previous": bucket.previous_count,
+        }
+    for table, rows in (
+        (_("Status"), report.statuses),
+        (_("Age group"), report.ages),
+        (_("Kind of insurance"), report.insurer_kinds),
+        (_("Insurer"), report.insurers),
+    ):
+        for row in rows:
+            yield {"table": table, "name": row.label, "count": row.count, "share": row.share}
+    for row in [*report.recalls, report.recall_total]:
+        yield {
+            "table": _("Recalls"),
+            "name": row.label,
+            "count": row.sent,
+            "booked": row.booked,
+            "waiting": row.waiting,
+            "share": row.success_rate,
+        }
+
+
+CUSTOMER_COLUMNS = [
+    (gettext_lazy("Table"), _cell("table")),
+    (gettext_lazy("Name"), _cell("name")),
+    (gettext_lazy("From"), _cell("since")),
+    (gettext_lazy("Count"), _cell("count")),
+    (gettext_lazy("A year before"), _cell("previous")),
+    (gettext_lazy("Share (%)"), _cell("share")),
+    (gettext_lazy("Booked within 8 weeks"), _cell("booked")),
+    (gettext_lazy("Still within 8 weeks"), _cell("waiting")),
+]
+
+
+@permission_required(PERMISSION, raise_exception=True)
+@require_http_methods(["GET"])
+def customers_download(request: HttpRequest, file_format: str) -> HttpResponse:
+    """The numbers of the customers page as CSV or XLSX."""
+    return _download(
+        request,
+        file_format,
+        selectors.customers_report,
+        CUSTOMER_COLUMNS,
+        _customer_rows,
+        pgettext("file name", "customers"),
+        pgettext("report", "Customers"),
     )

@@ -150,6 +150,20 @@ def _invoices(marker: dict) -> list[dict]:
             },
         )
         | {"targets": REPORT},
+        # The customer report of the same year: new customers and the
+        # customers now from the snapshot (reports_customerfigure, counted
+        # before the run), the recalls sent from the messages.
+        _page(
+            "customer report, year",
+            reverse("reports:customers"),
+            {
+                "period": "custom",
+                "since": last_day.replace(month=1, day=1).strftime("%d.%m.%Y"),
+                "until": last_day.strftime("%d.%m.%Y"),
+                "group": "month",
+            },
+        )
+        | {"targets": REPORT},
         # The appointments report of the same year (reports_appointmentday,
         # filled at the load's end; the utilisation reads the opening hours).
         _page(

@@ -41,7 +41,7 @@ def test_the_revenue_report_in_a_browser(owner_page, live_server, owner, staff, 
     page.locator("[data-nav-more-toggle]").click()
     page.locator("[data-nav=reports]").click()
     page.wait_for_url(live_server.url + reverse("reports:revenue"))
-    expect(page.locator("svg.bar-chart")).to_be_visible()
+    expect(page.locator("svg.bar-chart >> visible=true")).to_be_visible()
     expect(page.locator("#revenue-groups")).to_contain_text("209,24")
     month_net = page.locator("#total-net").inner_text()
     shot(page, artifacts, "reports-revenue-1280")

@@ -39,7 +39,7 @@ def test_the_appointments_report_in_a_browser(owner_page, live_server, owner, st
     page.locator("[data-report=appointments]").click()
     page.wait_for_url(live_server.url + reverse("reports:appointments"))
     expect(page.locator("[data-report=appointments]")).to_have_attribute("aria-current", "page")
-    expect(page.locator("svg.bar-chart")).to_be_visible()
+    expect(page.locator("svg.bar-chart >> visible=true")).to_be_visible()
     expect(page.locator("#appointments-types")).to_contain_text("Sehtest")
     booked_month = page.locator("#total-booked strong").inner_text()
     shot(page, artifacts, "reports-appointments-1280")
