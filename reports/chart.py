@@ -35,6 +35,7 @@ class Slot:
     compare_bar: Bar | None
     label_x: float
     show_label: bool
+    label_y: float = 0
 
 
 @dataclass
@@ -62,9 +63,13 @@ def nice_step(span: Decimal, ticks: int = 4) -> Decimal:
     return next(factor * power for factor in (1, 2, 5, 10) if factor * power >= raw)
 
 
-def bar_chart(rows: list[tuple[str, Decimal, Decimal | None]], *, whole: bool = False) -> Chart:
+def bar_chart(
+    rows: list[tuple[str, Decimal, Decimal | None]], *, whole: bool = False, stagger: bool = False
+) -> Chart:
     """``rows``: (label, value, comparison or None) per period; ``whole``:
-    the values are counts, so the scale's step is at least 1."""
+    the values are counts, so the scale's step is at least 1; ``stagger``:
+    every other label a line lower, for long ones (categories). Without any
+    comparison each bar stands in the middle of its slot."""
     count = max(len(rows), 1)
     slot = max(NARROW_SLOT, min(WIDE_SLOT, PHONE_PLOT // count))
     width = LEFT + count * slot + RIGHT
@@ -106,8 +111,13 @@ def bar_chart(rows: list[tuple[str, Decimal, Decimal | None]], *, whole: bool = 
         y = y_of(value)
         return Bar(x, min(y, zero_y), bar_width, abs(zero_y - y))
 
+    single = all(compare is None for _l, _v, compare in rows)
+    if stagger:
+        every = 1
     for index, (label, value, compare) in enumerate(rows):
         left = LEFT + index * slot + 3
+        if single:
+            left = LEFT + index * slot + slot / 2 - bar_width * 1.5
         chart.slots.append(
             Slot(
                 label=label,
@@ -117,6 +127,7 @@ def bar_chart(rows: list[tuple[str, Decimal, Decimal | None]], *, whole: bool = 
                 bar=bar(left + bar_width, value),
                 label_x=LEFT + index * slot + slot / 2,
                 show_label=index % every == 0,
+                label_y=chart.label_y + (14 if stagger and index % 2 else 0),
             )
         )
     return chart

@@ -13,3 +13,7 @@ urlpatterns = [
         name="appointments_download",
     ),
 ]
+urlpatterns += [
+    path("stock/", views.stock_view, name="stock"),
+    path("stock.<str:file_format>", views.stock_download, name="stock_download"),
+]
