@@ -192,8 +192,13 @@ class ProductSaleDay(ProductSales):
         verbose_name_plural = _("sales of products by day")
         default_permissions = ()
         constraints = [
-            # The trigger adds to the row (ON CONFLICT); also the index of a period.
-            models.UniqueConstraint(fields=["day", "product"], name="productsaleday_unique"),
+            # The trigger adds to the row (ON CONFLICT); also the index of a
+            # period, which the report reads without the table (INCLUDE).
+            models.UniqueConstraint(
+                fields=["day", "product"],
+                include=["net", "quantity"],
+                name="productsaleday_unique",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -209,7 +214,11 @@ class ProductSaleMonth(ProductSales):
         verbose_name_plural = _("sales of products by month")
         default_permissions = ()
         constraints = [
-            models.UniqueConstraint(fields=["month", "product"], name="productsalemonth_unique"),
+            models.UniqueConstraint(
+                fields=["month", "product"],
+                include=["net", "quantity"],
+                name="productsalemonth_unique",
+            ),
         ]
 
     def __str__(self) -> str:

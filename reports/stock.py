@@ -24,7 +24,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     Count,
     DecimalField,
@@ -336,7 +336,11 @@ def abc_analysis(report: StockReport, *, limit: int | None) -> None:
     """The classes (count, net, share) and the first ``limit`` products
     (all for None), in one query."""
     params = _abc_params(report.period) | {"limit": limit if limit is not None else 2**62}
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # A chain's year is some 220,000 rows: summed by one process in
+        # 130 ms, by three (a parallel plan) in 220 ms on two cores, the
+        # workers' gathering costing more than they save.
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         cursor.execute(_ABC, params)
         rows = cursor.fetchall()
     classes = {key: AbcClass(key) for key in "ABC"}
@@ -403,7 +407,7 @@ def stock_report(
 ) -> StockReport:
     """The whole report: the stock now, the slow movers of ``months``, the
     ABC analysis of ``period``, the reorder list; ``limit`` rows of each
-    list (None: all, for the download). Seven queries at most, whatever the
+    list (None: all, for the download). Eight queries at most, whatever the
     data."""
     today = today or timezone.localdate()
     report = StockReport(
