@@ -669,7 +669,16 @@ class StockMovement(models.Model):
                 field="quantity",
             ),
         ]
-        indexes = [models.Index(fields=["product", "-created_at"], name="movement_product")]
+        indexes = [
+            models.Index(fields=["product", "-created_at"], name="movement_product"),
+            # A product's last sale (the stock report's slow movers,
+            # reports.stock): one step in the index per product.
+            models.Index(
+                fields=["product", "-created_at"],
+                name="movement_sale",
+                condition=Q(kind="sale"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.quantity:+d} – {self.product}"

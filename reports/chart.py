@@ -37,6 +37,7 @@ class Slot:
     compare_bar: Bar | None
     label_x: float
     show_label: bool
+    label_y: float = 0
 
 
 @dataclass
@@ -68,12 +69,15 @@ def bar_chart(
     rows: list[tuple[str, Decimal, Decimal | None]],
     *,
     whole: bool = False,
+    stagger: bool = False,
     widest: int = WIDE_SLOT,
     plot: int = PHONE_PLOT,
 ) -> Chart:
     """``rows``: (label, value, comparison or None) per period; ``whole``:
-    the values are counts, so the scale's step is at least 1. The periods
-    share ``plot`` pixels, each between NARROW_SLOT and ``widest``."""
+    the values are counts, so the scale's step is at least 1; ``stagger``:
+    every other label a line lower, for long ones (categories). Without any
+    comparison each bar stands in the middle of its slot. The periods share
+    ``plot`` pixels, each between NARROW_SLOT and ``widest``."""
     count = max(len(rows), 1)
     slot = max(NARROW_SLOT, min(widest, plot // count))
     width = LEFT + count * slot + RIGHT
@@ -115,8 +119,13 @@ def bar_chart(
         y = y_of(value)
         return Bar(x, min(y, zero_y), bar_width, abs(zero_y - y))
 
+    single = all(compare is None for _l, _v, compare in rows)
+    if stagger:
+        every = 1
     for index, (label, value, compare) in enumerate(rows):
         left = LEFT + index * slot + 3
+        if single:
+            left = LEFT + index * slot + slot / 2 - bar_width * 1.5
         chart.slots.append(
             Slot(
                 label=label,
@@ -126,17 +135,20 @@ def bar_chart(
                 bar=bar(left + bar_width, value),
                 label_x=LEFT + index * slot + slot / 2,
                 show_label=index % every == 0,
+                label_y=chart.label_y + (14 if stagger and index % 2 else 0),
             )
         )
     return chart
 
 
-def bar_charts(rows: list[tuple[str, Decimal, Decimal | None]], *, whole: bool = False):
+def bar_charts(
+    rows: list[tuple[str, Decimal, Decimal | None]], *, whole: bool = False, stagger: bool = False
+):
     """The same bars drawn for a phone and for a wide screen (the page
     shows one of them)."""
     return (
-        bar_chart(rows, whole=whole),
-        bar_chart(rows, whole=whole, widest=DESKTOP_SLOT, plot=DESKTOP_PLOT),
+        bar_chart(rows, whole=whole, stagger=stagger),
+        bar_chart(rows, whole=whole, stagger=stagger, widest=DESKTOP_SLOT, plot=DESKTOP_PLOT),
     )
 
 

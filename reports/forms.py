@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from opticrm.lib.dates import is_plausible
 from opticrm.lib.forms import DateField
 from reports import periods
+from reports.stock import DEFAULT_SLOW_MONTHS, SLOW_MONTHS
 
 PERIOD_CHOICES = [
     (periods.TODAY, pgettext_lazy("period", "Today")),
@@ -81,3 +82,21 @@ class PeriodForm(forms.Form):
                 grouping = periods.DEFAULT_GROUPING[preset]
             grouping = self.cleaned_data.get("group") or grouping
         return preset, period, periods.fitting_grouping(period, grouping)
+
+
+class SlowMoversForm(forms.Form):
+    """The stock report's months without a sale that make a slow mover."""
+
+    months = forms.TypedChoiceField(
+        label=gettext_lazy("Months without a sale"),
+        choices=[(months, months) for months in SLOW_MONTHS],
+        coerce=int,
+        required=False,
+        error_messages={"invalid_choice": gettext_lazy("Please choose 3, 6, 12 or 24 months.")},
+    )
+
+    def chosen(self) -> int:
+        """The months asked for; the default for none or what does not parse."""
+        if not self.is_bound or not self.is_valid():
+            return DEFAULT_SLOW_MONTHS
+        return self.cleaned_data.get("months") or DEFAULT_SLOW_MONTHS

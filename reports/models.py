@@ -207,3 +207,74 @@ class Snapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.refreshed_at}"
+
+
+# --- Stock report (Lager): the sales of each product -----------------------------------
+
+
+class ProductSales(models.Model):
+    """The net sales revenue and the pieces sold of a product on a day
+    (ProductSaleDay) or in a month (ProductSaleMonth, its first day), summed
+    over the issued invoices and cancellation invoices (negative) with that
+    product: the stock report's ABC analysis (reports.stock.abc_analysis)
+    reads whole months from the month rows and the days at a period's edges
+    from the day rows, so a chain's year is some 250,000 rows, not two
+    million positions. Filled by the database when an invoice is issued
+    (migration 0007: reports_product_sales_add); nothing in Python writes
+    them."""
+
+    # No foreign key in the database: a summary never blocks a deletion.
+    product = models.ForeignKey(
+        "products.Product",
+        verbose_name=_("product"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        editable=False,
+        related_name="+",
+    )
+    net = models.DecimalField(_("net"), editable=False, **SUM)
+    quantity = models.IntegerField(_("quantity"), editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class ProductSaleDay(ProductSales):
+    day = models.DateField(_("day"), editable=False)
+
+    class Meta:
+        verbose_name = _("sales of a product on a day")
+        verbose_name_plural = _("sales of products by day")
+        default_permissions = ()
+        constraints = [
+            # The trigger adds to the row (ON CONFLICT); also the index of a
+            # period, which the report reads without the table (INCLUDE).
+            models.UniqueConstraint(
+                fields=["day", "product"],
+                include=["net", "quantity"],
+                name="productsaleday_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.product_id}"
+
+
+class ProductSaleMonth(ProductSales):
+    # The first day of the month.
+    month = models.DateField(_("month"), editable=False)
+
+    class Meta:
+        verbose_name = _("sales of a product in a month")
+        verbose_name_plural = _("sales of products by month")
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "product"],
+                include=["net", "quantity"],
+                name="productsalemonth_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.product_id}"

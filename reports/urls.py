@@ -15,3 +15,7 @@ urlpatterns = [
     path("customers/", views.customers, name="customers"),
     path("customers.<str:file_format>", views.customers_download, name="customers_download"),
 ]
+urlpatterns += [
+    path("stock/", views.stock_view, name="stock"),
+    path("stock.<str:file_format>", views.stock_download, name="stock_download"),
+]

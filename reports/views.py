@@ -4,6 +4,7 @@ changed by htmx) and as CSV and XLSX files of the same numbers, sharing the
 period picker, the chart and the downloads. Only for
 ``reports.view_reports`` (the owner's)."""
 
+import functools
 from decimal import Decimal
 
 from django.conf import settings
@@ -17,8 +18,8 @@ from django.views.decorators.http import require_http_methods
 
 from opticrm.lib.export import CSV, FORMATS, Column, csv_response, xlsx_response
 from opticrm.lib.htmx import render_page_or_partial
-from reports import chart, periods, selectors
-from reports.forms import GROUPING_CHOICES, PERIOD_CHOICES, PeriodForm
+from reports import chart, periods, selectors, stock
+from reports.forms import GROUPING_CHOICES, PERIOD_CHOICES, PeriodForm, SlowMoversForm
 
 PERMISSION = "reports.view_reports"
 CHART_TITLES = {
@@ -370,4 +371,147 @@ def customers_download(request: HttpRequest, file_format: str) -> HttpResponse:
         _customer_rows,
         pgettext("file name", "customers"),
         pgettext("report", "Customers"),
+    )
+
+
+# --- Stock (Lager) ---------------------------------------------------------------------
+# The stock now (value, slow movers, reorder list) and the ABC analysis of
+# the period's sales (reports.stock); the period picker chooses the latter.
+
+STOCK_CHART_TITLE = gettext_lazy("Stock value at purchase price (net) per category")
+ABC_CHART_TITLE = gettext_lazy("Net revenue per ABC class")
+
+
+def _stock_selector(request: HttpRequest, **more):
+    """The stock report of the request's months (SlowMoversForm), the form."""
+    months_form = SlowMoversForm(request.GET or None)
+    return months_form, functools.partial(stock.stock_report, months=months_form.chosen(), **more)
+
+
+@permission_required(PERMISSION, raise_exception=True)
+@require_http_methods(["GET"])
+def stock_view(request: HttpRequest) -> HttpResponse:
+    months_form, selector = _stock_selector(request)
+    form, preset, report = _report_of(request, selector)
+    rows = [(figures.label, figures.net, None) for figures in report.categories]
+    context = _context(form, preset, report, rows, STOCK_CHART_TITLE)
+    months = {"months": report.months}
+    context |= {
+        # The categories' names are long: every other a line lower.
+        "charts": chart.bar_charts(rows, stagger=True),
+        "query": _params(preset, report, **months),
+        "presets": [
+            (value, label, _params(value, report, group=periods.DEFAULT_GROUPING[value], **months))
+            for value, label in PERIOD_CHOICES
+            if value != periods.CUSTOM
+        ],
+        # The report has no chart over time: no grouping to choose.
+        "groupings": [],
+        "hidden": [("months", report.months)],
+        "months_form": months_form,
+        "month_choices": [
+            (value, _params(preset, report, months=value)) for value in stock.SLOW_MONTHS
+        ],
+        "abc_charts": chart.bar_charts([(item.key, item.net, None) for item in report.abc_classes]),
+        "abc_chart_title": ABC_CHART_TITLE,
+        "may_reorder": request.user.has_perm("products.view_product"),
+        "shown": stock.SHOWN,
+    }
+    return render_page_or_partial(request, "reports/stock.html", "report", context)
+
+
+def _stock_rows(report: stock.StockReport):
+    """The report as rows of one table: the categories and the total, every
+    slow mover, the ABC classes and every ranked product, the reorder list."""
+    for figures in [*report.categories, report.total]:
+        yield {
+            "table": _("Stock value"),
+            "name": figures.label,
+            "articles": figures.articles,
+            "units": figures.units,
+            "net": figures.net,
+            "gross": figures.gross,
+        }
+    table = _("Slow movers (no sale for %(months)s months)") % {"months": report.months}
+    for item in report.slow_movers:
+        product = item.product
+        yield {
+            "table": table,
+            "name": product.name,
+            "article_number": product.article_number,
+            "category": product.get_category_display(),
+            "units": product.stock,
+            "net": item.net_value,
+            "last_sale": item.last_sale,
+        }
+    for item in report.abc_classes:
+        yield {
+            "table": _("ABC classes"),
+            "name": item.key,
+            "articles": item.products,
+            "revenue": item.net,
+            "share": item.share,
+            "abc": item.key,
+        }
+    for item in report.abc_products:
+        yield {
+            "table": _("ABC analysis"),
+            "rank": item.rank,
+            "name": item.name,
+            "article_number": item.article_number,
+            "category": item.category,
+            "sold": item.quantity,
+            "revenue": item.net,
+            "share": item.share,
+            "running_share": item.running_share,
+            "abc": item.abc,
+        }
+    for product in report.reorder:
+        yield {
+            "table": _("Reorder list"),
+            "name": product.name,
+            "article_number": product.article_number,
+            "category": product.get_category_display(),
+            "units": product.stock,
+            "minimum": product.minimum_stock,
+            "on_order": product.on_order,
+            "missing": product.missing,
+        }
+
+
+STOCK_COLUMNS = [
+    (gettext_lazy("Table"), _cell("table")),
+    (gettext_lazy("Rank"), _cell("rank")),
+    (gettext_lazy("Name"), _cell("name")),
+    (gettext_lazy("Article number"), _cell("article_number")),
+    (gettext_lazy("Category"), _cell("category")),
+    (gettext_lazy("Articles"), _cell("articles")),
+    (gettext_lazy("Units in stock"), _cell("units")),
+    (gettext_lazy("Value at purchase price (net)"), _cell("net")),
+    (gettext_lazy("Value at purchase price (gross)"), _cell("gross")),
+    (gettext_lazy("Last sale"), _cell("last_sale")),
+    (gettext_lazy("Units sold"), _cell("sold")),
+    (gettext_lazy("Revenue (net)"), _cell("revenue")),
+    (gettext_lazy("Share (%)"), _cell("share")),
+    (gettext_lazy("Running share (%)"), _cell("running_share")),
+    (gettext_lazy("ABC class"), _cell("abc")),
+    (gettext_lazy("Minimum stock"), _cell("minimum")),
+    (gettext_lazy("On order"), _cell("on_order")),
+    (gettext_lazy("Missing"), _cell("missing")),
+]
+
+
+@permission_required(PERMISSION, raise_exception=True)
+@require_http_methods(["GET"])
+def stock_download(request: HttpRequest, file_format: str) -> HttpResponse:
+    """The numbers of the stock page as CSV or XLSX, every row of its lists."""
+    _months_form, selector = _stock_selector(request, limit=None)
+    return _download(
+        request,
+        file_format,
+        selector,
+        STOCK_COLUMNS,
+        _stock_rows,
+        pgettext("file name", "stock"),
+        pgettext("report", "Stock"),
     )

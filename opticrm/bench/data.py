@@ -62,6 +62,8 @@ BENCH_STREETS = [
 # Tables the loader fills: what a reload or a test's clean-up empties.
 LOADED_TABLES = (
     "reports_revenueday",
+    "reports_productsaleday",
+    "reports_productsalemonth",
     "reports_appointmentday",
     "invoices_unsettled",
     "invoices_paymentevent",
@@ -1119,6 +1121,8 @@ def _add_invoices(
     cursor.execute(FILL_UNSETTLED, {"before": before})
     # What reports migration 0002's trigger keeps, for the rows loaded past it.
     cursor.execute("SELECT reports_revenue_add(%s, 9223372036854775807)", [before + 1])
+    # And what reports migration 0007's trigger keeps (the stock report's sales).
+    cursor.execute("SELECT reports_product_sales_add(%s, 9223372036854775807)", [before + 1])
     cursor.execute(SET_INVOICE_COUNTERS)
     cursor.execute("SET LOCAL work_mem = DEFAULT")
 
@@ -1137,6 +1141,8 @@ def invoices_top_up(*, customers: int, now=None) -> dict[str, float]:
         "invoices_invoicedocument",
         "invoices_invoicecounter",
         "reports_revenueday",
+        "reports_productsaleday",
+        "reports_productsalemonth",
     ]
     events = ["invoices_paymentevent"]
     with connection.cursor() as cursor:

@@ -177,6 +177,20 @@ def _invoices(marker: dict) -> list[dict]:
             },
         )
         | {"targets": REPORT},
+        # The stock report: the stock value and slow movers of every
+        # product, the ABC analysis of the year's sales (reports_productsale
+        # month and day, filled at the load's end), the reorder list.
+        _page(
+            "stock report, year",
+            reverse("reports:stock"),
+            {
+                "period": "custom",
+                "since": last_day.replace(month=1, day=1).strftime("%d.%m.%Y"),
+                "until": last_day.strftime("%d.%m.%Y"),
+                "months": "6",
+            },
+        )
+        | {"targets": REPORT},
     ]
     pool = marker.get("invoice_issue_pool") or []
     if pool:

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reports", "0005_revenue_by_group_and_staff"),
+        ("reports", "0007_product_sales_trigger"),
     ]
 
     operations = [
