@@ -64,6 +64,8 @@ class Status(models.TextChoices):
 OPEN_STATUSES = [
     s for s in Status.values if s not in (Status.PICKED_UP, Status.CANCELLED, Status.QUOTE)
 ]
+# Open and not yet ready: what can be late.
+OVERDUE_STATUSES = tuple(status for status in OPEN_STATUSES if status != Status.READY)
 
 
 class Kind(models.TextChoices):
@@ -225,6 +227,13 @@ class Order(TimeStampedModel):
             models.Index(fields=["staff", "status", "promised_date"], name="order_staff_status"),
             # The board's quotes of the last weeks, and its date filter.
             models.Index(fields=["status", "created_at"], name="order_status_created"),
+            # The start page's overdue orders, the longest overdue first:
+            # read in order and stopped at the tile's few (not a sort of all).
+            models.Index(
+                fields=["promised_date", "id"],
+                name="order_overdue",
+                condition=Q(status__in=OVERDUE_STATUSES),
+            ),
             # The contact lens customers whose supply runs out (the recall).
             models.Index(
                 fields=["reorder_due"],

@@ -17,6 +17,7 @@ from opticrm.lib.dates import start_of_day
 from orders import gkv, rules
 from orders.models import (
     OPEN_STATUSES,
+    OVERDUE_STATUSES,
     FixedAmount,
     Kind,
     LensType,
@@ -268,8 +269,6 @@ def is_overdue(order: Order, today=None) -> bool:
     )
 
 
-# Open and not yet ready: what can be late.
-OVERDUE_STATUSES = tuple(status for status in OPEN_STATUSES if status != Status.READY)
 
 
 def eye_rows(order: Order) -> list[tuple[str, dict]]:
