@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "invoices",
     "today",
     "reports",
+    "documents",
     "ninja",
     "corsheaders",
     "pgtrigger",
@@ -415,3 +416,39 @@ PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # and how old the counters one process hands out may be (see live.selectors).
 LIVE_POLL_INTERVAL_MS = env.int("LIVE_POLL_INTERVAL_MS", default=1000)
 LIVE_COUNTER_MAX_AGE = env.float("LIVE_COUNTER_MAX_AGE", default=0.5)
+
+# Customer documents (issue 31): scans, consent forms and photos, kept in
+# STORAGES["documents"] and only ever served through the checked views
+# (never a public URL). Local files under MEDIA_ROOT/documents by default;
+# an S3-compatible bucket (Supabase Storage, AWS, MinIO) when
+# DOCUMENTS_S3_BUCKET is set, with its keys from the environment only.
+DOCUMENTS_S3_BUCKET = env.str("DOCUMENTS_S3_BUCKET", default="")
+if DOCUMENTS_S3_BUCKET:
+    STORAGES["documents"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": DOCUMENTS_S3_BUCKET,
+            "endpoint_url": env.str("DOCUMENTS_S3_ENDPOINT_URL", default="") or None,
+            "access_key": env.str("DOCUMENTS_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("DOCUMENTS_S3_SECRET_ACCESS_KEY", default="") or None,
+            "region_name": env.str("DOCUMENTS_S3_REGION", default="") or None,
+            "location": env.str("DOCUMENTS_S3_PREFIX", default="documents"),
+            # Path-style addresses: what Supabase Storage and MinIO speak.
+            "addressing_style": "path",
+            "signature_version": "s3v4",
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+else:
+    STORAGES["documents"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT / "documents", "base_url": "/no-public-url/"},
+    }
+DOCUMENTS_MAX_FILE_MB = env.int("DOCUMENTS_MAX_FILE_MB", default=20)
+DOCUMENTS_MAX_CUSTOMER_MB = env.int("DOCUMENTS_MAX_CUSTOMER_MB", default=200)
+if not 1 <= DOCUMENTS_MAX_FILE_MB <= DOCUMENTS_MAX_CUSTOMER_MB:
+    raise ImproperlyConfigured(
+        "DOCUMENTS_MAX_FILE_MB must be at least 1 and at most DOCUMENTS_MAX_CUSTOMER_MB."
+    )

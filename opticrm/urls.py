@@ -33,6 +33,7 @@ urlpatterns = [
     path("invoices/", include("invoices.urls")),
     path("reports/", include("reports.urls")),
     path("live/", include("live.urls")),
+    path("documents/", include("documents.urls")),
     path("api/v1/", api_v1),
     re_path(r"^api/", api_not_found),
     path(

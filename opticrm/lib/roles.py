@@ -34,6 +34,9 @@ STAFF_PERMISSIONS = {
         "add_payment",
         "delete_payment",
     ],
+    # Customer documents (issue 31): photos and consent forms; a
+    # prescription (Verordnung) also needs the refraction right below.
+    "documents": ["view_customerdocument", "add_customerdocument", "delete_customerdocument"],
 }
 OPTICIAN_GROUP = "Augenoptik"
 # Refractions and fittings are health data (DSGVO Art. 9): only those who

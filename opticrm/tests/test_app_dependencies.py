@@ -20,6 +20,7 @@ APPS = [
     "invoices",
     "today",
     "reports",
+    "documents",
 ]
 # What each app may build on. Anything else is a dependency the wrong way.
 ALLOWED = {
@@ -54,6 +55,8 @@ ALLOWED = {
     # orders' staff) and of the appointments (against the opening hours),
     # read from summary tables the database keeps.
     "reports": {"invoices", "orders", "products", "appointments"},
+    # Customer documents: of a customer, a prescription linked to its refraction.
+    "documents": {"customers", "prescriptions"},
 }
 
 

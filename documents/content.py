@@ -1,0 +1,139 @@
+"""What an uploaded file is, by its content and never by its name: JPEG,
+PNG, WebP and HEIC/HEIF photos (re-encoded by Pillow: EXIF and GPS gone,
+orientation applied, HEIC stored as JPEG) and PDFs that parse. Everything
+else (SVG, HTML, a renamed executable, a broken or truncated image, a
+decompression bomb) is refused with a German message that names the file."""
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
+
+register_heif_opener()
+
+# Pillow's format -> what is stored: (format to save, content type, extension).
+IMAGE_FORMATS = {
+    "JPEG": ("JPEG", "image/jpeg", ".jpg"),
+    "HEIF": ("JPEG", "image/jpeg", ".jpg"),
+    "PNG": ("PNG", "image/png", ".png"),
+    "WEBP": ("WEBP", "image/webp", ".webp"),
+}
+THUMBNAIL_SIZE = (320, 320)
+JPEG_QUALITY = 88
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A file ready to be stored: the bytes to keep and what they are."""
+
+    data: bytes
+    content_type: str
+    extension: str
+    thumbnail: bytes | None  # a small JPEG for images
+
+
+def _refuse(name: str, message: str) -> ValidationError:
+    return ValidationError(message, code="invalid_document", params={"name": name})
+
+
+def prepare(*, name: str, data: bytes, max_bytes: int) -> Prepared:
+    """The stored form of ``data`` (uploaded as ``name``), or ValidationError."""
+    if not data:
+        raise _refuse(name, _("“%(name)s” is empty."))
+    if len(data) > max_bytes:
+        raise ValidationError(
+            _("“%(name)s” is larger than %(limit)s MB."),
+            code="too_large",
+            params={"name": name, "limit": max_bytes // (1024 * 1024)},
+        )
+    if data.startswith(b"%PDF-"):
+        return _pdf(name, data)
+    return _image(name, data)
+
+
+def _pdf(name: str, data: bytes) -> Prepared:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise _refuse(
+                name, _("“%(name)s” is a password-protected PDF. Please upload it without.")
+            )
+        if len(reader.pages) < 1:
+            raise ValueError("no pages")
+        reader.pages[0].mediabox  # noqa: B018  (the first page must read)
+    except ValidationError:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError):
+        raise _refuse(
+            name, _("“%(name)s” is not a readable PDF (damaged or incomplete).")
+        ) from None
+    return Prepared(data=data, content_type="application/pdf", extension=".pdf", thumbnail=None)
+
+
+def _image(name: str, data: bytes) -> Prepared:
+    unsupported = _(
+        "“%(name)s” is not a supported file. Please upload a photo (JPEG, PNG, WebP, HEIC) "
+        "or a PDF."
+    )
+    try:
+        with warnings.catch_warnings():
+            # Between Pillow's limit and twice it Pillow only warns: refused too.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                if image.format not in IMAGE_FORMATS:
+                    raise _refuse(name, unsupported)
+                source_format = image.format
+                image.load()
+                upright = ImageOps.exif_transpose(image)
+    except ValidationError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _refuse(name, _("“%(name)s” has too many pixels to be processed.")) from None
+    except UnidentifiedImageError:
+        raise _refuse(name, unsupported) from None
+    except (OSError, ValueError, SyntaxError, EOFError):
+        raise _refuse(name, _("“%(name)s” is damaged or incomplete and cannot be read.")) from None
+
+    save_format, content_type, extension = IMAGE_FORMATS[source_format]
+    # Nothing of the camera's metadata (EXIF with GPS, XMP, comments) goes on.
+    upright.info = {}
+    if save_format == "JPEG":
+        upright = _flat(upright)
+    elif upright.mode not in ("RGB", "RGBA", "L", "LA", "P", "1", "I;16"):
+        upright = upright.convert("RGBA")
+    out = io.BytesIO()
+    options = {"quality": JPEG_QUALITY} if save_format in ("JPEG", "WEBP") else {"optimize": True}
+    upright.save(out, format=save_format, **options)
+    return Prepared(
+        data=out.getvalue(),
+        content_type=content_type,
+        extension=extension,
+        thumbnail=_thumbnail(upright),
+    )
+
+
+def _flat(image: Image.Image) -> Image.Image:
+    """RGB (or grey) for JPEG; transparency on white."""
+    if image.mode in ("RGB", "L"):
+        return image
+    if image.mode in ("RGBA", "LA", "P", "PA"):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, "white")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def _thumbnail(image: Image.Image) -> bytes:
+    small = _flat(image).copy()
+    small.thumbnail(THUMBNAIL_SIZE)
+    out = io.BytesIO()
+    small.save(out, format="JPEG", quality=80)
+    return out.getvalue()

@@ -1,0 +1,69 @@
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from documents.models import CustomerDocument
+from opticrm.lib.forms import DateField, ServiceErrorsMixin
+
+# What the file picker offers; the server decides by content (documents.content).
+ACCEPT = ".jpg,.jpeg,.png,.webp,.heic,.heif,.pdf,image/jpeg,image/png,image/webp,image/heic,image/heif,application/pdf"  # noqa: E501
+MAX_FILES = 20
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one <input type=file multiple>."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        if not files:
+            if self.required:
+                raise forms.ValidationError(_("Please choose at least one file."), code="required")
+            return []
+        if len(files) > MAX_FILES:
+            raise forms.ValidationError(
+                _("Please upload at most %(count)s files at once."),
+                code="too_many",
+                params={"count": MAX_FILES},
+            )
+        return [super(MultipleFileField, self).clean(file, initial) for file in files]
+
+
+class DocumentUploadForm(ServiceErrorsMixin, forms.Form):
+    service_fields = {"uploads": "files", "document_date": "document_date"}
+
+    files = MultipleFileField(
+        label=_("Files"),
+        help_text=_("JPEG, PNG, WebP, HEIC or PDF."),
+    )
+    kind = forms.ChoiceField(label=_("Kind"))
+    document_date = DateField(label=_("Date of the document"), two_digit_years="near")
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+    refraction = forms.TypedChoiceField(
+        label=_("Entered as refraction"), coerce=int, required=False, empty_value=None
+    )
+
+    def __init__(self, *args, kinds, refractions=(), **kwargs):
+        kwargs.setdefault("initial", {"document_date": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = kinds
+        self.fields["files"].widget.attrs.update({"accept": ACCEPT})
+        self.fields["files"].help_text = _(
+            "JPEG, PNG, WebP, HEIC or PDF; at most %(limit)s MB per file."
+        ) % {"limit": settings.DOCUMENTS_MAX_FILE_MB}
+        if refractions:
+            self.fields["refraction"].choices = [("", "—"), *refractions]
+        else:
+            del self.fields["refraction"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("refraction") and cleaned.get("kind") != CustomerDocument.Kind.PRESCRIPTION:
+            self.add_error("refraction", _("Only a prescription can be linked to a refraction."))
+        return cleaned

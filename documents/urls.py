@@ -1,0 +1,13 @@
+from django.urls import path
+
+from documents import views
+
+app_name = "documents"
+
+urlpatterns = [
+    path("customers/<int:customer_pk>/", views.customer_documents, name="customer"),
+    path("<int:pk>/view/", views.document_view, name="view"),
+    path("<int:pk>/download/", views.document_download, name="download"),
+    path("<int:pk>/thumbnail/", views.document_thumbnail, name="thumbnail"),
+    path("<int:pk>/delete/", views.document_delete, name="delete"),
+]
