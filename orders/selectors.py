@@ -269,8 +269,6 @@ def is_overdue(order: Order, today=None) -> bool:
     )
 
 
-
-
 def eye_rows(order: Order) -> list[tuple[str, dict]]:
     """The order's copy of the values per eye, for the page's table."""
     prescription = order.prescription or {}

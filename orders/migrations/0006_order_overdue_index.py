@@ -5,18 +5,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0030_birthday_index'),
-        ('orders', '0005_board_staff_index'),
-        ('prescriptions', '0010_access_where_order'),
-        ('products', '0013_stock_report'),
+        ("customers", "0030_birthday_index"),
+        ("orders", "0005_board_staff_index"),
+        ("prescriptions", "0010_access_where_order"),
+        ("products", "0013_stock_report"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(condition=models.Q(('status__in', ('ordered', 'lenses_ordered', 'lenses_arrived', 'workshop', 'complaint'))), fields=['promised_date', 'id'], name='order_overdue'),
+            model_name="order",
+            index=models.Index(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        ("ordered", "lenses_ordered", "lenses_arrived", "workshop", "complaint"),
+                    )
+                ),
+                fields=["promised_date", "id"],
+                name="order_overdue",
+            ),
         ),
     ]
