@@ -24,8 +24,14 @@ from opticrm.lib.htmx import close_modal
 
 SAVED_EVENT = "documentSaved"
 # Never run as a page of the app's origin: no script, no form, no plugin;
-# a PDF or an image still shows in the browser's own viewer.
+# an image still shows in the browser's own viewer.
 FILE_CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
+# A PDF is shown by the browser's PDF viewer, which Chromium refuses to
+# start in a sandboxed document or under object-src 'none': a PDF gets no
+# sandbox. It cannot become a page of the app's origin all the same: its
+# content type is application/pdf (checked at upload: it parses as one)
+# with nosniff, and it may only be framed by the app.
+PDF_CSP = "frame-ancestors 'self'"
 
 
 def _customer(pk: int) -> Customer:
@@ -153,7 +159,7 @@ def _file_response(document: CustomerDocument, name: str, *, attachment: bool, c
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = FILE_CSP
+    response["Content-Security-Policy"] = PDF_CSP if content_type == "application/pdf" else FILE_CSP
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     return response
 

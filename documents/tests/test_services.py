@@ -3,7 +3,7 @@ import io
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
-from django.utils import timezone
+from django.utils import timezone, translation
 from PIL import Image
 
 from customers.tests.factories import customer as make_customer
@@ -15,6 +15,14 @@ from documents.tests import files
 from prescriptions.tests.factories import refraction as make_refraction
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The rules' messages in their source language (the German catalogue
+    is checked by opticrm's translation tests; the views' tests read German)."""
+    with translation.override("en"):
+        yield
 
 
 def upload(customer, *uploads, kind=CustomerDocument.Kind.CONSENT, **extra):

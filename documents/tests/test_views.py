@@ -125,15 +125,19 @@ def test_download_headers(owner_client, documents):
     assert response["Content-Disposition"] == 'attachment; filename="einwilligung.pdf"'
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "private" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
-    assert response["Content-Security-Policy"].startswith("sandbox")
+    assert response["Content-Security-Policy"] == "frame-ancestors 'self'"
 
 
 def test_inline_view_headers(owner_client, documents):
     pdf = owner_client.get(f"/documents/{documents['consent'].pk}/view/")
     assert pdf["Content-Disposition"] == 'inline; filename="einwilligung.pdf"'
-    assert "sandbox" in pdf["Content-Security-Policy"]
-    assert "script-src" not in pdf["Content-Security-Policy"]
+    # The browser's PDF viewer does not start in a sandbox: the type alone
+    # (with nosniff) keeps it from being a page of the app.
+    assert pdf["Content-Security-Policy"] == "frame-ancestors 'self'"
+    assert pdf["Content-Type"] == "application/pdf" and pdf["X-Content-Type-Options"] == "nosniff"
     image = owner_client.get(f"/documents/{documents['photo'].pk}/view/")
+    assert image["Content-Security-Policy"].startswith("sandbox")
+    assert "script-src" not in image["Content-Security-Policy"]
     assert image["Content-Type"] == "image/jpeg"
     assert image["Content-Disposition"].startswith("inline")
     assert image["X-Content-Type-Options"] == "nosniff"

@@ -52,9 +52,10 @@ ALLOWED = {
     # The start page: the day's share of everything the shop does.
     "today": {"customers", "appointments", "products", "messaging", "orders", "live"},
     # Reports: figures of the invoices (their positions' products, the
-    # orders' staff) and of the appointments (against the opening hours),
+    # orders' staff), of the appointments (against the opening hours), of
+    # the customers (a snapshot the worker counts) and of the recalls sent,
     # read from summary tables the database keeps.
-    "reports": {"invoices", "orders", "products", "appointments"},
+    "reports": {"invoices", "orders", "products", "appointments", "customers", "messaging"},
     # Customer documents: of a customer, a prescription linked to its refraction.
     "documents": {"customers", "prescriptions"},
 }
