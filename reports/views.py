@@ -99,6 +99,21 @@ def _context(
     }
 
 
+def _counted(buckets, value: str, previous: str) -> list:
+    """A chart's rows of counts: (label, count, the year before's or None)."""
+    rows = []
+    for bucket in buckets:
+        before = getattr(bucket, previous)
+        rows.append(
+            (
+                bucket.label,
+                Decimal(getattr(bucket, value)),
+                None if before is None else Decimal(before),
+            )
+        )
+    return rows
+
+
 @permission_required(PERMISSION, raise_exception=True)
 @require_http_methods(["GET"])
 def revenue(request: HttpRequest) -> HttpResponse:
@@ -121,14 +136,7 @@ def appointments(request: HttpRequest) -> HttpResponse:
         form,
         preset,
         report,
-        [
-            (
-                bucket.label,
-                Decimal(bucket.booked),
-                None if bucket.previous_booked is None else Decimal(bucket.previous_booked),
-            )
-            for bucket in report.buckets
-        ],
+        _counted(report.buckets, "booked", "previous_booked"),
         APPOINTMENT_CHART_TITLES[report.grouping],
         whole=True,
     )
@@ -292,14 +300,7 @@ def customers(request: HttpRequest) -> HttpResponse:
         form,
         preset,
         report,
-        [
-            (
-                bucket.label,
-                Decimal(bucket.count),
-                None if bucket.previous_count is None else Decimal(bucket.previous_count),
-            )
-            for bucket in report.buckets
-        ],
+        _counted(report.buckets, "count", "previous_count"),
         CUSTOMER_CHART_TITLES[report.grouping],
         whole=True,
     )
