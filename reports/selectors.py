@@ -450,7 +450,7 @@ TOP_INSURERS = 10
 
 
 @dataclass
-class Count:
+class CountRow:
     """A row of a count table: a label, how many, its share of all."""
 
     key: str
@@ -502,10 +502,10 @@ class CustomersReport:
     new: int = 0
     previous_new: int = 0
     customers: int = 0
-    statuses: list[Count] = field(default_factory=list)
-    ages: list[Count] = field(default_factory=list)
-    insurer_kinds: list[Count] = field(default_factory=list)
-    insurers: list[Count] = field(default_factory=list)
+    statuses: list[CountRow] = field(default_factory=list)
+    ages: list[CountRow] = field(default_factory=list)
+    insurer_kinds: list[CountRow] = field(default_factory=list)
+    insurers: list[CountRow] = field(default_factory=list)
     recalls: list[RecallFigures] = field(default_factory=list)
     recall_total: RecallFigures = field(default_factory=lambda: RecallFigures("total", ""))
 
@@ -517,7 +517,7 @@ class CustomersReport:
         return change.quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
-def _shares(rows: list[Count], whole: int) -> list[Count]:
+def _shares(rows: list[CountRow], whole: int) -> list[CountRow]:
     for row in rows:
         row.share = percent(row.count, whole)
     return rows
@@ -531,7 +531,7 @@ def age_group_label(low: int, high: int | None) -> str:
     return _("%(low)s–%(high)s") % {"low": low, "high": high - 1}
 
 
-def _ages(figures, until: datetime.date) -> list[Count]:
+def _ages(figures, until: datetime.date) -> list[CountRow]:
     """The customers per age group on ``until`` (their age that day), from
     the snapshot's dates of birth: a customer is at least n years old on
     the day n years after their birth (29 February: the 28th)."""
@@ -550,14 +550,14 @@ def _ages(figures, until: datetime.date) -> list[Count]:
     sums["unknown"] = Sum("count", filter=Q(day__isnull=True), default=0)
     row = figures.filter(dimension=Dimension.BIRTH).aggregate(**sums)
     groups = [
-        Count(
+        CountRow(
             str(low),
             age_group_label(low, bounds[index] if index < len(bounds) else None),
             row[f"age_{low}"],
         )
         for index, low in enumerate(AGE_GROUPS)
     ]
-    groups.append(Count("unknown", _("Date of birth not known"), row["unknown"]))
+    groups.append(CountRow("unknown", _("Date of birth not known"), row["unknown"]))
     return groups
 
 
@@ -641,7 +641,7 @@ def customers_report(period: periods.Period, grouping: str) -> CustomersReport:
     report.customers = sum(by_status.values())
     report.statuses = _shares(
         [
-            Count(status.value, str(status.label), by_status.get(status.value, 0))
+            CountRow(status.value, str(status.label), by_status.get(status.value, 0))
             for status in Customer.Status
         ],
         report.customers,
@@ -659,14 +659,14 @@ def customers_report(period: periods.Period, grouping: str) -> CustomersReport:
         if provider is None:
             continue
         kinds[provider.kind] = kinds.get(provider.kind, 0) + count
-        named.append(Count(key, provider.name, count))
+        named.append(CountRow(key, provider.name, count))
     none = by_insurer.get("", 0)
     report.insurer_kinds = _shares(
         [
-            Count(kind.value, str(kind.label), kinds.get(kind.value, 0))
+            CountRow(kind.value, str(kind.label), kinds.get(kind.value, 0))
             for kind in InsuranceProvider.Kind
         ]
-        + [Count("none", _("No insurer recorded"), none)],
+        + [CountRow("none", _("No insurer recorded"), none)],
         report.customers,
     )
     named.sort(key=lambda row: (-row.count, row.label))
@@ -674,13 +674,13 @@ def customers_report(period: periods.Period, grouping: str) -> CustomersReport:
     rest = named[TOP_INSURERS:]
     if rest:
         insurers.append(
-            Count(
+            CountRow(
                 "other",
                 _("Other insurers (%(count)s)") % {"count": len(rest)},
                 sum(row.count for row in rest),
             )
         )
-    insurers.append(Count("none", _("No insurer recorded"), none))
+    insurers.append(CountRow("none", _("No insurer recorded"), none))
     report.insurers = _shares(insurers, report.customers)
 
     report.recalls = _recalls(period, timezone.now())

@@ -13,7 +13,7 @@ from django.utils import timezone
 from reports.models import CUSTOMER_SNAPSHOT, Snapshot
 
 # Any number: the key of the transaction lock that lets one refresh run at a time.
-_LOCK = 30_0001
+_LOCK = 300_001
 
 # Counted in one pass over the customers: the snapshot's dimensions
 # (models.Dimension). Deleted customers (deleted_at set, erased ones too)
