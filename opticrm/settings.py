@@ -111,7 +111,15 @@ TEMPLATES = [
             ],
             "builtins": ["opticrm.templatetags.common", "template_partials.templatetags.partials"],
         },
-    }
+    },
+    # Hot partials only (opticrm.lib.jinja), rendered by name from this engine.
+    {
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "opticrm.lib.jinja.environment", "autoescape": True},
+    },
 ]
 
 # Database: DATABASE_URL (Supabase in production), else the embedded server.

@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from appointments.models import Appointment, AppointmentStatus
 from appointments.selectors import appointment_between
@@ -75,6 +76,12 @@ class StaffDay:
     name: str
     count: int
     rows: list[AppointmentRow] = field(default_factory=list)
+
+    @property
+    def count_label(self) -> str:
+        return ngettext(
+            "%(counter)s appointment today", "%(counter)s appointments today", self.count
+        ) % {"counter": self.count}
 
 
 @dataclass(frozen=True)

@@ -117,6 +117,22 @@ def test_the_extraction_sees_what_makemessages_sees():
     assert ("", "%(counter)s entry") in messages  # blocktranslate with a plural
     assert ("optics", "Add") in messages  # pgettext with a context
     assert ("", "Menu") in messages  # a new {% translate %} in the top bar
+    assert ("", "Recalls due this week") in messages  # {{ _("…") }} in a Jinja2 partial
+
+
+def test_jinja2_partials_mark_text_only_as_makemessages_reads_it():
+    """makemessages reads a Jinja2 file as a Django template: it finds
+    ``{{ _("…") }}`` (with filters), not Jinja's ``{% trans %}`` blocks nor
+    ``_("…", name=…)`` or ngettext calls, which would stay English unseen."""
+    import re
+
+    unseen = re.compile(r"\{%-?\s*trans\b|\bngettext\(|\b_\(\s*(\"[^\"]*\"|'[^']*')\s*,")
+    offending = [
+        str(path.relative_to(BASE_DIR))
+        for path in (BASE_DIR / "templates" / "jinja2").rglob("*.html")
+        if unseen.search(path.read_text())
+    ]
+    assert not offending
 
 
 def test_every_python_string_is_in_the_catalog():

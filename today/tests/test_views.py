@@ -455,3 +455,13 @@ def test_the_benchmark_measures_the_start_page(optician_client):
     assert scenario["paths"] == [HOME] and scenario["group"] == "page"
     assert "targets" not in scenario  # the pages' target: p95 under 50 ms at 1 client
     assert optician_client.get(scenario["paths"][0]).status_code == 200
+
+
+def test_names_are_escaped_in_the_tiles(optician_client):
+    # The tiles are a Jinja2 template: its autoescape must be on.
+    factories.low_product(name='<script>alert("x")</script> & Etui')
+    factories.failed(last_name="<b>Fett</b>")
+    html = page(optician_client)
+    assert "<script>alert" not in html and "<b>Fett</b>" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Etui" in tile(html, "stock")
+    assert "&lt;b&gt;Fett&lt;/b&gt;" in tile(html, "failed")

@@ -1,0 +1,58 @@
+"""The Jinja2 environment for the few partials where Django's template
+language costs more than the page's queries (STYLE.md: a hot partial in
+Jinja2, autoescape on, markup in a template file). It offers what those
+templates need of Django: gettext, German dates as the ``date`` filter
+writes them, URLs and row URLs.
+
+Translatable text is the ``_`` function called with one string literal in
+``{{ }}``, followed by ``|format(name=…)`` for placeholders: that is the form
+makemessages finds in a template (it reads Jinja2 files as Django
+templates); plurals are made in Python (opticrm.tests.test_project)."""
+
+import datetime
+import functools
+
+from django.templatetags.static import static
+from django.urls import get_script_prefix, reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from jinja2 import Environment, StrictUndefined
+
+from opticrm.lib.fast_html import around_pk, date_formatter
+
+_formatter = functools.lru_cache(maxsize=64)(date_formatter)
+
+
+def date(value, django_format: str) -> str:
+    """Django's ``date`` (and ``time``) filter: an aware time in the
+    current time zone, "" for None."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return _formatter(django_format)(value)
+
+
+def pk_url(name: str, pk) -> str:
+    """As the ``pk_url`` tag: the URL named ``name`` for the row ``pk``,
+    reversed once per name."""
+    head, tail = around_pk(name, get_script_prefix())
+    return f"{head}{int(pk)}{tail}"
+
+
+@functools.lru_cache(maxsize=256)
+def _url(name: str, script_prefix: str) -> str:
+    return reverse(name)
+
+
+def url(name: str) -> str:
+    """The URL named ``name`` (one without arguments)."""
+    return _url(name, get_script_prefix())
+
+
+def environment(**options) -> Environment:
+    # Undefined names fail loudly: a typo must not render as nothing.
+    env = Environment(**{**options, "undefined": StrictUndefined})
+    env.globals.update({"_": gettext, "url": url, "pk_url": pk_url, "static": static})
+    env.filters["date"] = date
+    return env

@@ -1,0 +1,44 @@
+"""The Jinja2 environment of the hot partials (opticrm.lib.jinja): German
+dates as Django's filter writes them, URLs, escaping, and loud typos."""
+
+import datetime
+import zoneinfo
+
+import pytest
+from django.template import engines
+from django.utils import translation
+from jinja2 import UndefinedError
+
+BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
+
+
+def render(source: str, **context) -> str:
+    return engines["jinja2"].from_string(source).render(context)
+
+
+def test_dates_and_times_as_the_date_filter_writes_them():
+    moment = datetime.datetime(2026, 12, 31, 23, 30, tzinfo=datetime.UTC)
+    # In Berlin that is already the new year.
+    assert render("{{ m|date('d.m.Y H:i') }}", m=moment) == "01.01.2027 00:30"
+    assert render("{{ m|date('c') }}", m=moment) == "2027-01-01T00:30:00+01:00"
+    assert render("{{ d|date('d.m.Y') }}", d=datetime.date(2026, 3, 5)) == "05.03.2026"
+    assert render("{{ d|date('d.m.Y') }}", d=None) == ""
+    with translation.override("de"):
+        assert render("{{ d|date('l') }}", d=datetime.date(2026, 12, 7)) == "Montag"
+
+
+def test_text_is_translated_and_escaped():
+    with translation.override("de"):
+        text = render('{{ _("Show all") }}: {{ name }}', name="<b>&</b>")
+    assert text == "Alle anzeigen: &lt;b&gt;&amp;&lt;/b&gt;"
+
+
+@pytest.mark.urls("opticrm.urls")
+def test_urls():
+    assert render("{{ url('customers:list') }}") == "/customers/"
+    assert render("{{ pk_url('customers:detail', 12) }}") == "/customers/12/"
+
+
+def test_a_misspelt_name_fails_instead_of_rendering_nothing():
+    with pytest.raises(UndefinedError):
+        render("{{ tile.cuont }}", tile={})
