@@ -414,3 +414,60 @@ class Unsettled(models.Model):
 
     def __str__(self) -> str:
         return str(self.invoice_id)
+
+
+# A day's sums of a chain: thousands of invoices.
+DAY_SUM = {"max_digits": 14, "decimal_places": 2}
+
+
+class InvoiceDay(models.Model):
+    """What the invoices issued on a day add up to, kept by the database
+    (triggers of migration 0012, one function: invoices_day_add), for the
+    day report (accounting.day_report) without reading a chain's day
+    invoice by invoice: the invoices and cancellation invoices (their gross
+    negative) and the order deposits they settle. An issued invoice never
+    changes; a deposit row booked or removed on one later (the carry-back
+    of a cancellation) is added or taken off by its own trigger."""
+
+    day = models.DateField(_("day"), primary_key=True, editable=False)
+    invoices = models.IntegerField(_("invoices"), editable=False)
+    cancellations = models.IntegerField(_("cancellation invoices"), editable=False)
+    invoiced = models.DecimalField(_("invoiced (gross)"), editable=False, **DAY_SUM)
+    cancelled = models.DecimalField(_("cancelled (gross)"), editable=False, **DAY_SUM)
+    deposits = models.IntegerField(_("deposits"), editable=False)
+    deposits_total = models.DecimalField(_("deposits set off"), editable=False, **DAY_SUM)
+
+    class Meta:
+        verbose_name = _("invoices of a day")
+        verbose_name_plural = _("invoices by day")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.day:%d.%m.%Y}"
+
+
+class InvoiceDayRate(models.Model):
+    """The gross and VAT of the invoices issued on a day at one VAT rate,
+    the VAT taken out once per invoice and rate (RateTotal.vat), kept with
+    InvoiceDay by the same function."""
+
+    day = models.DateField(_("day"), editable=False)
+    vat_rate = models.PositiveSmallIntegerField(_("VAT rate"), editable=False)
+    gross = models.DecimalField(_("gross"), editable=False, **DAY_SUM)
+    vat = models.DecimalField(_("VAT"), editable=False, **DAY_SUM)
+
+    class Meta:
+        verbose_name = _("invoices of a day at a VAT rate")
+        verbose_name_plural = _("invoices by day and VAT rate")
+        default_permissions = ()
+        constraints = [
+            # The trigger adds to it (ON CONFLICT); also the index of a period.
+            models.UniqueConstraint(
+                fields=["day", "vat_rate"],
+                name="invoice_day_rate",
+                violation_error_message=_("This day has its sums at this VAT rate already."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day:%d.%m.%Y} {self.vat_rate} %"

@@ -22,7 +22,7 @@ from appointments.tests.test_browser_list import settled
 from customers.tests import factories as customer_factories
 from invoices import accounting, selectors, services
 from invoices.accounting_views import DAY_COLUMNS
-from invoices.models import Invoice, Kind, Method
+from invoices.models import Invoice, InvoiceDay, InvoiceDayRate, Kind, Method, Payment
 from invoices.tests.factories import ADDRESS, BOOK, FRAME, repair_order
 from invoices.tests.test_open_items import _shot, german, issued_with, pay, pdf_text, today
 
@@ -303,6 +303,73 @@ def test_the_sql_twin_of_the_rule(erika):
     assert {
         r.rate: (r.net, r.vat, r.gross) for r in accounting.rates_between(today(), today())
     } == sums
+
+
+def _raw_day(day: datetime.date) -> tuple:
+    """A day's sums counted from the invoices and payments themselves."""
+    issued = Invoice.objects.filter(status="issued", issued_on=day)
+    invoices = [i for i in issued if i.kind == Kind.INVOICE]
+    cancellations = [i for i in issued if i.kind == Kind.CANCELLATION]
+    deposits = list(
+        Payment.objects.filter(
+            method=Method.DEPOSIT, invoice__status="issued", invoice__issued_on=day
+        ).values_list("amount", flat=True)
+    )
+    return (
+        len(invoices),
+        len(cancellations),
+        sum((i.gross for i in invoices), Decimal("0.00")),
+        sum((i.gross for i in cancellations), Decimal("0.00")),
+        len(deposits),
+        sum(deposits, Decimal("0.00")),
+    )
+
+
+def _kept_day(day: datetime.date) -> tuple:
+    kept = InvoiceDay.objects.filter(day=day).first()
+    if kept is None:
+        return (0, 0, Decimal("0.00"), Decimal("0.00"), 0, Decimal("0.00"))
+    return (
+        kept.invoices,
+        kept.cancellations,
+        kept.invoiced,
+        kept.cancelled,
+        kept.deposits,
+        kept.deposits_total,
+    )
+
+
+def test_the_days_sums_the_database_keeps_are_the_invoices_own(day, erika):
+    """InvoiceDay follows every issue, cancellation (with the deposit carried
+    back to the order) and deposit row, and the migration's backfill (the
+    same function over all invoices) gives the same."""
+    # An order's invoice cancelled after the customer paid: the payment goes
+    # back to the order as a negative deposit row on the cancellation.
+    ordered = from_order(erika, "30.00")
+    pay(ordered, "10.00", Method.CASH)
+    services.invoice_cancel(invoice_id=ordered.pk, reason="Neu berechnet")
+    days = [today(), today() - datetime.timedelta(days=1)]
+    for each in days:
+        assert _kept_day(each) == _raw_day(each)
+    assert _raw_day(today())[4] == 3  # 50,00 and 30,00 taken over, 40,00 carried back
+    assert _raw_day(today())[5] == Decimal("40.00")
+    kept_rates = {(r.day, r.vat_rate): (r.gross, r.vat) for r in InvoiceDayRate.objects.all()}
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE invoices_invoiceday, invoices_invoicedayrate")
+        cursor.execute("SELECT invoices_day_add(0, 9223372036854775807, 1)")
+    for each in days:
+        assert _kept_day(each) == _raw_day(each)
+    assert {
+        (r.day, r.vat_rate): (r.gross, r.vat) for r in InvoiceDayRate.objects.all()
+    } == kept_rates
+
+
+def test_a_drafts_deposit_counts_only_once_it_is_issued(erika):
+    order = repair_order(erika, deposit=Decimal("25.00"))
+    draft = services.invoice_from_order(order_id=order.pk)
+    assert not InvoiceDay.objects.exists()
+    services.invoice_issue(invoice_id=draft.pk)
+    assert _kept_day(today())[4:] == (1, Decimal("25.00"))
 
 
 # --- The files -------------------------------------------------------------------------

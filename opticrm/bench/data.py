@@ -66,6 +66,8 @@ LOADED_TABLES = (
     "reports_productsalemonth",
     "reports_appointmentday",
     "invoices_unsettled",
+    "invoices_invoiceday",
+    "invoices_invoicedayrate",
     "invoices_paymentevent",
     "invoices_payment",
     "invoices_invoicedocument",
@@ -1119,6 +1121,8 @@ def _add_invoices(
     cursor.execute(ADD_CANCELLATION_LINES, {"before": before})
     cursor.execute(ADD_PAYMENTS, {"before": before, "today": timezone.localdate(now)})
     cursor.execute(FILL_UNSETTLED, {"before": before})
+    # What invoices migration 0012's triggers keep (the day report's sums).
+    cursor.execute("SELECT invoices_day_add(%s, 9223372036854775807, 1)", [before + 1])
     # What reports migration 0002's trigger keeps, for the rows loaded past it.
     cursor.execute("SELECT reports_revenue_add(%s, 9223372036854775807)", [before + 1])
     # And what reports migration 0007's trigger keeps (the stock report's sales).
@@ -1138,6 +1142,8 @@ def invoices_top_up(*, customers: int, now=None) -> dict[str, float]:
     tables = [
         *INVOICES_TABLES,
         "invoices_unsettled",
+        "invoices_invoiceday",
+        "invoices_invoicedayrate",
         "invoices_invoicedocument",
         "invoices_invoicecounter",
         "reports_revenueday",
@@ -1189,6 +1195,8 @@ def orders_top_up(*, customers: int, detail_customer_id: int, now=None) -> dict[
     # benchmark's database is its own; TRUNCATE passes the invoices' guards).
     invoices = [
         "invoices_unsettled",
+        "invoices_invoiceday",
+        "invoices_invoicedayrate",
         "invoices_paymentevent",
         "invoices_payment",
         "invoices_invoicedocument",

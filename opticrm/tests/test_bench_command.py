@@ -4,6 +4,7 @@ as JSON and Markdown. Timings are printed, not asserted (issue 8)."""
 
 import json
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import psycopg
@@ -224,6 +225,38 @@ def test_each_run_finds_the_order_writes_of_the_last_one_undone():
     assert not OrderEvent.objects.filter(pgh_obj_id__in=pool).exists()
     assert not Order.objects.filter(pk=created.pk).exists()
     assert Order.objects.exclude(pk__in=again["order_status_pool"]).count() == loaded
+
+
+def test_each_run_takes_the_last_runs_invoices_off_the_days_sums(settings):
+    """prepare.invoice_writes removes the invoices the last run issued, past
+    the guards, and their share of the day's sums with them (the day
+    report of today would count them otherwise)."""
+    from django.utils import timezone
+
+    from invoices import services
+    from invoices.models import Invoice, InvoiceDay
+    from opticrm.bench.data import Sizes, load
+    from opticrm.bench.prepare import invoice_writes, sign_in
+
+    settings.SHOP_NAME, settings.SHOP_ADDRESS = "Augenoptik Kette", "Hauptstraße 1, 80331 München"
+    settings.SHOP_TAX_NUMBER = "143/123/45678"
+    load(Sizes(customers=100, appointments=0, products=20), rebuild_indexes=False)
+    sign_in()
+    today = timezone.localdate()
+
+    def kept():
+        return InvoiceDay.objects.filter(day=today).values_list("invoices", "invoiced").first()
+
+    drafts = invoice_writes(3)["invoice_issue_pool"]
+    before = kept()
+    for pk in drafts:
+        services.invoice_issue(invoice_id=pk)
+    count, total = kept()
+    assert count == (before[0] if before else 0) + 3
+    assert total == (before[1] if before else 0) + 3 * Decimal("12.95")
+    invoice_writes(3)
+    assert kept() in (before, (0, Decimal("0.00")))
+    assert not Invoice.objects.filter(pk__in=drafts).exists()
 
 
 def test_a_write_made_once_has_a_request_for_every_one_a_run_sends():

@@ -359,3 +359,31 @@ def test_invoices_and_payments_pass_the_models_validation(loaded):
     for model in (Invoice, InvoiceLine, Payment):
         for row in model.objects.order_by("?")[:50]:
             row.full_clean(validate_unique=False)
+
+
+def test_the_days_invoice_sums_are_kept_for_the_loaded_invoices(loaded):
+    """The load fills what invoices migration 0012's triggers keep: each
+    day's sums as the invoices' own (the day report reads them)."""
+    from django.db.models import Sum
+
+    from invoices import accounting
+    from invoices.models import Invoice, InvoiceDay
+
+    busiest = (
+        Invoice.objects.filter(status="issued")
+        .values("issued_on")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .first()["issued_on"]
+    )
+    kept = InvoiceDay.objects.get(day=busiest)
+    issued = Invoice.objects.filter(status="issued", issued_on=busiest)
+    assert kept.invoices + kept.cancellations == issued.count()
+    assert kept.invoiced + kept.cancelled == issued.aggregate(total=Sum("gross"))["total"]
+    rates = accounting.document_rates_between(busiest, busiest)
+    assert sum(rate.gross for rate in accounting.rates_between(busiest, busiest)) == sum(
+        rate.gross for rate in rates
+    )
+    assert sum(rate.vat for rate in accounting.rates_between(busiest, busiest)) == sum(
+        rate.vat for rate in rates
+    )
