@@ -19,12 +19,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.template import engines
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.decorators.http import require_http_methods
 
 from invoices import accounting, accounting_documents, insurer_documents
@@ -217,8 +219,33 @@ def day_report(request: HttpRequest) -> HttpResponse:
         # None at the ends of the calendar (a day typed as 31.12.9999).
         "previous_day": german_date(report.day - step) if report.day > datetime.date.min else "",
         "next_day": german_date(report.day + step) if report.day < datetime.date.max else "",
+        "labels": {
+            "invoices": ngettext(
+                "%(count)s invoice issued", "%(count)s invoices issued", report.invoice_count
+            )
+            % {"count": report.invoice_count},
+            "cancellations": ngettext(
+                "%(count)s cancellation", "%(count)s cancellations", report.cancellation_count
+            )
+            % {"count": report.cancellation_count},
+            "shortened": ngettext(
+                "Each list below shows its first %(limit)s row; the PDF and the CSV file have "
+                "all of them.",
+                "Each list below shows its first %(limit)s rows; the PDF and the CSV file have "
+                "all of them.",
+                accounting.DAY_LIST_LIMIT,
+            )
+            % {"limit": accounting.DAY_LIST_LIMIT},
+        },
     }
-    return render_page_or_partial(request, "invoices/day_report.html", "report", context)
+    # The report in Jinja2: its 150 rows took most of the page's time in
+    # Django's template language (docs/benchmark.md, day report).
+    template = engines["jinja2"].get_template("invoices/day_report.html")
+    report_html = template.render(context, request)
+    if request.htmx and not request.htmx.history_restore_request:
+        return HttpResponse(report_html)
+    context["report_html"] = mark_safe(report_html)  # noqa: S308 (Jinja2 escaped it)
+    return render(request, "invoices/day_report.html", context)
 
 
 @permission_required(READ, raise_exception=True)

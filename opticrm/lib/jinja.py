@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from jinja2 import Environment, StrictUndefined
 
+from opticrm.lib import display
 from opticrm.lib.fast_html import around_pk, date_formatter
 
 _formatter = functools.lru_cache(maxsize=64)(date_formatter)
@@ -31,6 +32,11 @@ def date(value, django_format: str) -> str:
     if isinstance(value, datetime.datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
     return _formatter(django_format)(value)
+
+
+def money(value) -> str:
+    """As the ``money`` filter of the templates: 1.234,50 €, "—" for none."""
+    return "—" if value is None or value == "" else display.money(value)
 
 
 def pk_url(name: str, pk) -> str:
@@ -54,5 +60,5 @@ def environment(**options) -> Environment:
     # Undefined names fail loudly: a typo must not render as nothing.
     env = Environment(**{**options, "undefined": StrictUndefined})
     env.globals.update({"_": gettext, "url": url, "pk_url": pk_url, "static": static})
-    env.filters["date"] = date
+    env.filters.update({"date": date, "money": money})
     return env

@@ -42,3 +42,12 @@ def test_urls():
 def test_a_misspelt_name_fails_instead_of_rendering_nothing():
     with pytest.raises(UndefinedError):
         render("{{ tile.cuont }}", tile={})
+
+
+def test_money_as_the_templates_write_it():
+    from decimal import Decimal
+
+    with translation.override("de"):
+        assert render("{{ a|money }}", a=Decimal("1234.5")) == "1.234,50\u00a0€"
+        assert render("{{ a|money }}", a=Decimal("-0.05")) == "-0,05\u00a0€"
+        assert render("{{ a|money }}", a=None) == "—"
