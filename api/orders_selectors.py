@@ -6,7 +6,7 @@ import datetime
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from opticrm.lib.models import with_names_of
+from opticrm.lib.models import one_or_none, with_names_of
 from orders import selectors
 from orders.models import Order, OrderLine
 
@@ -90,7 +90,7 @@ def order_rows() -> QuerySet[Order]:
 def order_detail(order_id: int) -> Order | None:
     """One order as order_with_totals gives it, its positions read
     directly (a prefetch for one order cost 1 ms more than its query)."""
-    order = _orders().filter(pk=order_id).first()
+    order = one_or_none(_orders().filter(pk=order_id))
     if order is not None:
         order.positions = list(_lines().filter(order_id=order_id))
         order.money = selectors.order_money(order, order.positions)

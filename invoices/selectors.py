@@ -20,7 +20,7 @@ from invoices.models import (
     Status,
     Unsettled,
 )
-from opticrm.lib.models import with_names_of
+from opticrm.lib.models import one_or_none, with_names_of
 from orders import rules
 from products import selectors as product_selectors
 from products.models import Category, Product
@@ -280,10 +280,8 @@ class InvoicePage:
 def invoice_page(pk: int) -> InvoicePage | None:
     """The invoice with its customer, order, cancellation (either way) and
     document's existence, its positions, totals and payments."""
-    invoice = (
-        Invoice.objects.select_related("customer", "order", "cancels", "cancellation")
-        .filter(pk=pk)
-        .first()
+    invoice = one_or_none(
+        Invoice.objects.select_related("customer", "order", "cancels", "cancellation").filter(pk=pk)
     )
     if invoice is None:
         return None

@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from appointments.models import AppointmentType
 from customers.models import Customer, InsuranceProvider, person_name
 from opticrm.lib.dates import start_of_day
+from opticrm.lib.models import one_or_none
 from orders import gkv, rules
 from orders.models import (
     OPEN_STATUSES,
@@ -250,12 +251,10 @@ def order_money(order: Order, lines=None, rows: list[FixedAmount] | None = None)
 
 def order_page(pk: int) -> Order | None:
     """The order with what its page shows of the customer, frame and staff."""
-    return (
+    return one_or_none(
         Order.objects.select_related(
             "customer", "customer__insurance_provider", "frame", "staff", "fitting"
-        )
-        .filter(pk=pk)
-        .first()
+        ).filter(pk=pk)
     )
 
 

@@ -86,3 +86,15 @@ def test_cors_only_for_configured_origins(client, settings):
     # The screens are not opened up.
     page = client.options("/customers/", **preflight)
     assert "Access-Control-Allow-Origin" not in page
+
+
+def test_the_counters_are_not_written_to_the_wal():
+    # An API request's commit then need not wait for the log's flush.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relpersistence FROM pg_class WHERE relname = %s",
+            [RateCounter._meta.db_table],
+        )
+        assert cursor.fetchone() == ("u",)

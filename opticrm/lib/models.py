@@ -34,3 +34,12 @@ def event_meta(index_name: str) -> dict:
     read in order (opticrm.lib.history: record_history, with_latest_event_id) without a sort, and
     without the planner walking every event backwards by id instead."""
     return {"indexes": [models.Index(fields=["pgh_obj", "pgh_id"], name=index_name)]}
+
+
+def one_or_none(queryset: QuerySet):
+    """The row of ``queryset`` (filtered by a unique key), or None. Unlike
+    ``first()``, which sorts by the model's ordering before it takes one:
+    a sort of one row that, with several tables joined, was half of the
+    query's compiling (1.5 of 4.3 ms for an invoice's page)."""
+    found = list(queryset.order_by()[:1])
+    return found[0] if found else None
