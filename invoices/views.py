@@ -359,6 +359,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         "rows": selectors.list_rows(page.object_list),
         "filtered": filtered,
         "table_id": "#invoice-table",
+        "state_labels": dict(State.choices),
         "customer": (
             Customer.objects.filter(pk=filters["customer_id"]).first()
             if filters["customer_id"] and not request.htmx

@@ -51,3 +51,16 @@ def test_money_as_the_templates_write_it():
         assert render("{{ a|money }}", a=Decimal("1234.5")) == "1.234,50\u00a0€"
         assert render("{{ a|money }}", a=Decimal("-0.05")) == "-0,05\u00a0€"
         assert render("{{ a|money }}", a=None) == "—"
+
+
+def test_the_jinja_tag_renders_a_partial_with_the_django_templates_context():
+    from django.template import engines as all_engines
+
+    page = all_engines["django"].from_string(
+        '{% jinja "invoices/_list_rows.html" %}',
+    )
+    with translation.override("de"):
+        html = page.render({"rows": [], "filtered": True, "state_labels": {}})
+        empty = translation.gettext("No invoice matches.")
+    assert empty != "No invoice matches."
+    assert f'<tr><td colspan="6" class="empty-row muted">{empty}</td></tr>' in html
