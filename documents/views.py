@@ -240,7 +240,8 @@ def document_delete(request: HttpRequest, pk: int) -> HttpResponse:
     name = "documents/document_confirm.html"
     if request.htmx and not request.htmx.history_restore_request:
         name += "#modal"
-    return render(request, name, {"document": document})
+    context = {"document": document, "keep_days": settings.DOCUMENTS_DELETED_KEEP_DAYS}
+    return render(request, name, context)
 
 
 def _edit_form(request: HttpRequest, document: CustomerDocument, data=None) -> DocumentEditForm:
@@ -327,7 +328,12 @@ def compare(request: HttpRequest, customer_pk: int) -> HttpResponse:
     """The customer's try-on photos side by side, large, each with the
     frame worn and its price: the ones ticked in the list (``d``), or all."""
     customer = _customer(customer_pk)
-    chosen = {int(value) for value in request.GET.getlist("d") if value.isdigit()}
+    # Ids only (ASCII digits, within a bigint); anything else is left out.
+    chosen = {
+        int(value)
+        for value in request.GET.getlist("d")
+        if value.isascii() and value.isdigit() and len(value) <= 18
+    }
     photos = selectors.try_on_photos(customer.pk, request.user, ids=chosen)
     return render(
         request,

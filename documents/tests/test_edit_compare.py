@@ -209,7 +209,8 @@ def test_compare_shows_the_try_on_photos_with_frame_and_price(
     assert page.count("data-try-on=") == 2
     assert "Lindberg Air Titanium" in page and "389,00" in page and "199,00" in page
     assert f"/documents/{first.pk}/view/" in page and f"/documents/{second.pk}/view/" in page
-    chosen = staff_client.get(url, {"d": [second.pk, gone.pk, "x"]}).content.decode()
+    hostile = ["x", "²", "9" * 40, "-1"]
+    chosen = staff_client.get(url, {"d": [second.pk, gone.pk, *hostile]}).content.decode()
     assert chosen.count("data-try-on=") == 1 and f'data-try-on="{second.pk}"' in chosen
     # The list offers the comparison with a box per photo.
     listed = staff_client.get(f"/documents/customers/{customer.pk}/").content.decode()
