@@ -224,6 +224,17 @@ def document_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+@permission_required(selectors.VIEW_PERMISSION, raise_exception=True)
+@require_http_methods(["GET"])
+def document_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The list's thumbnail of one document (htmx asks while the worker
+    draws it); without htmx, the document itself."""
+    document = _document(request, pk)
+    if not request.htmx:
+        return redirect(reverse("documents:view", args=[document.pk]))
+    return render(request, "documents/customer_documents.html#thumb", {"document": document})
+
+
 @permission_required("documents.delete_customerdocument", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def document_delete(request: HttpRequest, pk: int) -> HttpResponse:

@@ -232,3 +232,33 @@ def test_without_javascript_the_form_still_uploads(
         expect(page.locator(".document-row")).to_contain_text("ohne.jpg")
     finally:
         context.close()
+
+
+def test_the_placeholder_turns_into_the_thumbnail_the_worker_drew(
+    page, live_server, staff, password, stored, settings, tmp_path
+):
+    settings.DOCUMENTS_THUMBNAIL_INLINE_MB = 0  # every PDF goes to the worker
+    customer = factories.customer(first_name="Paula", last_name="Platzhalter")
+    scan = tmp_path / "Scan gross.pdf"
+    scan.write_bytes(files.pdf())
+    login(page, live_server, staff, password)
+    page.goto(f"{live_server.url}/customers/{customer.pk}/")
+    section = page.locator("#customer-documents")
+    section.locator(".document-upload summary").click()
+    section.locator("input[name=document-files]").set_input_files([scan])
+    section.locator("select[name=document-kind]").select_option("consent")
+    section.locator(".document-upload button[type=submit]").click()
+    expect(page.locator("#customer-documents .document-thumb-pending")).to_have_count(1)
+    shoot_both(page, "documents-pending")
+    # The worker draws the first page; the open page picks it up by itself.
+    from django_tasks_db.models import DBTaskResult
+
+    from documents.tasks import make_thumbnail
+
+    for result in DBTaskResult.objects.filter(task_path__endswith=".make_thumbnail"):
+        make_thumbnail.call(**result.args_kwargs["kwargs"])
+    thumbnail = page.locator("#customer-documents .document-thumb img")
+    expect(thumbnail).to_have_count(1, timeout=10_000)
+    expect(thumbnail).to_have_js_property("complete", True)
+    expect(thumbnail).to_have_js_property("naturalHeight", 320)
+    expect(page.locator("#customer-documents .document-thumb-pending")).to_have_count(0)

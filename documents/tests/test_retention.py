@@ -125,3 +125,20 @@ def test_restore_needs_the_delete_right_and_hides_health_data(
     page = staff_client.get(f"/documents/customers/{customer.pk}/").content.decode()
     assert f'data-deleted-document="{photo.pk}"' in page
     assert f'data-deleted-document="{prescription.pk}"' not in page
+
+
+def test_the_owner_restores_in_the_admin(owner_client, settings, stored):
+    customer = make_customer()
+    recent, expired = keep(customer, "neu.jpg"), keep(customer, "alt.jpg")
+    deleted_days_ago(recent, 1)
+    deleted_days_ago(expired, settings.DOCUMENTS_DELETED_KEEP_DAYS + 1)
+    response = owner_client.post(
+        "/admin/documents/customerdocument/",
+        {"action": "restore", "_selected_action": [recent.pk, expired.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    recent.refresh_from_db()
+    expired.refresh_from_db()
+    assert recent.deleted_at is None and expired.deleted_at is not None
+    assert len(list(response.context["messages"])) == 2  # one restored, one too old

@@ -74,9 +74,19 @@ def test_a_large_pdf_gets_its_thumbnail_from_the_worker(
     page = owner_client.get(f"/documents/customers/{customer.pk}/").content.decode()
     assert "document-thumb-pending" in page and "/thumbnail/" not in page
 
+    # The placeholder asks for itself again; the answer is the placeholder
+    # until the worker has drawn the page.
+    preview = f"/documents/{document.pk}/preview/"
+    assert f'hx-get="{preview}"' in page
+    asked = owner_client.get(preview, headers={"HX-Request": "true"}).content.decode()
+    assert "document-thumb-pending" in asked and 'hx-trigger="every 4s"' in asked
+
     run_queued()
     document.refresh_from_db()
     assert document.thumbnail and not document.thumbnail_pending
+    asked = owner_client.get(preview, headers={"HX-Request": "true"}).content.decode()
+    assert f"thumbnail/?v={document.thumbnail_version}" in asked and "hx-trigger" not in asked
+    assert owner_client.get(preview).status_code == 302  # without htmx: the document
     assert sorted(stored()) == sorted([document.file.name, document.thumbnail.name])
     page = owner_client.get(f"/documents/customers/{customer.pk}/").content.decode()
     assert f"/documents/{document.pk}/thumbnail/?v={document.thumbnail_version}" in page
@@ -160,6 +170,7 @@ def test_the_cached_thumbnail_still_needs_the_right(outsider_client, stored):
     [document] = upload(make_customer(), Upload("foto.jpg", files.jpeg()))
     url = f"/documents/{document.pk}/thumbnail/?v={document.thumbnail_version}"
     assert outsider_client.get(url).status_code == 403
+    assert outsider_client.get(f"/documents/{document.pk}/preview/").status_code == 403
 
 
 def test_a_prescriptions_thumbnail_is_never_kept(owner_client, stored):
