@@ -262,3 +262,33 @@ def test_the_placeholder_turns_into_the_thumbnail_the_worker_drew(
     expect(thumbnail).to_have_js_property("complete", True)
     expect(thumbnail).to_have_js_property("naturalHeight", 320)
     expect(page.locator("#customer-documents .document-thumb-pending")).to_have_count(0)
+
+
+def test_on_a_phone_the_camera_is_offered(browser, live_server, staff, password, stored):
+    customer = factories.customer(first_name="Hanna", last_name="Handy")
+    context = browser.new_context(
+        locale="de-DE",
+        timezone_id="Europe/Berlin",
+        viewport={"width": 390, "height": 844},
+        has_touch=True,
+        is_mobile=True,
+    )
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/login/")
+        page.fill("#id_username", staff.username)
+        page.fill("#id_password", password)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/")
+        page.goto(f"{live_server.url}/customers/{customer.pk}/")
+        section = page.locator("#customer-documents")
+        section.locator(".document-upload summary").click()
+        camera = section.locator("input[name=document-camera]")
+        expect(camera).to_be_visible()
+        expect(camera).to_have_attribute("capture", "environment")
+        expect(camera).to_have_attribute("accept", "image/*")
+        section.scroll_into_view_if_needed()
+        SHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SHOTS / "documents-phone-camera-390.png"))
+    finally:
+        context.close()
