@@ -1,10 +1,13 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from documents.models import CustomerDocument
 from documents.selectors import without_health_data
+from documents.services import document_restore
 
 
 @admin.register(CustomerDocument)
@@ -62,6 +65,42 @@ class CustomerDocumentAdmin(admin.ModelAdmin):
             reverse("documents:view", args=[obj.pk]),
             obj.original_name,
         )
+
+    actions = ["restore"]
+
+    def has_restore_permission(self, request) -> bool:
+        return request.user.has_perm("documents.delete_customerdocument")
+
+    @admin.action(description=_("Restore the selected deleted documents"), permissions=["restore"])
+    def restore(self, request, queryset):
+        """The owner's way back for a document deleted by mistake, while it
+        is kept (documents.services.document_restore decides)."""
+        restored = refused = 0
+        for pk in queryset.filter(deleted_at__isnull=False).values_list("pk", flat=True):
+            try:
+                document_restore(document_id=pk, user=request.user)
+            except ValidationError:
+                refused += 1
+            else:
+                restored += 1
+        if restored:
+            self.message_user(
+                request,
+                ngettext("%(count)d document restored.", "%(count)d documents restored.", restored)
+                % {"count": restored},
+                messages.SUCCESS,
+            )
+        if refused:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d document can no longer be restored.",
+                    "%(count)d documents can no longer be restored.",
+                    refused,
+                )
+                % {"count": refused},
+                messages.WARNING,
+            )
 
     def has_add_permission(self, request):
         return False

@@ -10,6 +10,16 @@ class DocumentsConfig(AppConfig):
         from customers import erasure, sections
         from documents.selectors import may_see_documents
         from documents.services import documents_forget
+        from opticrm.lib import schedule
+
+        def purge() -> str:
+            from documents.services import documents_purge
+
+            count = documents_purge()
+            return f"{count} deleted document(s) removed for good" if count else ""
+
+        # Deleted documents past DOCUMENTS_DELETED_KEEP_DAYS (docs/rules.md).
+        schedule.register(schedule.Job(name="documents purge", run=purge))
 
         def documents_of(customer, request):
             # No query: the section loads its list from its own URL (htmx),

@@ -5,6 +5,8 @@ else (SVG, HTML, a renamed executable, a broken or truncated image, a
 decompression bomb) is refused with a German message that names the file."""
 
 import io
+import logging
+import threading
 import warnings
 from dataclasses import dataclass
 
@@ -14,6 +16,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
 register_heif_opener()
+logger = logging.getLogger(__name__)
 
 # Pillow's format -> what is stored: (format to save, content type, extension).
 IMAGE_FORMATS = {
@@ -61,7 +64,10 @@ def _pdf(name: str, data: bytes) -> Prepared:
 
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
+        # Only an owner password (printing or copying restricted, as doctors'
+        # and scanners' software often sets): it opens without a password,
+        # so it is kept; one that needs a password to open is not.
+        if reader.is_encrypted and not reader.decrypt(""):
             raise _refuse(
                 name, _("“%(name)s” is a password-protected PDF. Please upload it without.")
             )
@@ -137,3 +143,50 @@ def _thumbnail(image: Image.Image) -> bytes:
     out = io.BytesIO()
     small.save(out, format="JPEG", quality=80)
     return out.getvalue()
+
+
+# A PDF's first page is drawn this many pixels on its longer side, then made
+# a thumbnail as an image's (a little larger, so that text stays sharp).
+PDF_RENDER_PIXELS = 2 * max(THUMBNAIL_SIZE)
+
+
+def pdf_thumbnail(data: bytes) -> bytes | None:
+    """A JPEG thumbnail of the PDF's first page (PDFium), or None when it
+    cannot be drawn: a PDF that parses but PDFium cannot render (damaged
+    past what pypdf forgives) is still kept, and the list shows an icon."""
+    try:
+        return _thumbnail(_first_page(data))
+    except Exception:  # PDFium raises its own errors, and MemoryError on a hostile page
+        logger.warning("Could not draw the first page of a PDF", exc_info=True)
+        return None
+
+
+# PDFium is not thread-safe: one drawing at a time per process.
+_PDFIUM = threading.Lock()
+
+
+def _first_page(data: bytes) -> Image.Image:
+    with _PDFIUM:
+        return _draw_first_page(data)
+
+
+def _draw_first_page(data: bytes) -> Image.Image:
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(data)
+    try:
+        page = document[0]
+        try:
+            width, height = page.get_size()
+            longer = max(width, height)
+            if longer <= 0:
+                raise ValueError("page without size")
+            bitmap = page.render(scale=PDF_RENDER_PIXELS / longer)
+            try:
+                return bitmap.to_pil().copy()
+            finally:
+                bitmap.close()
+        finally:
+            page.close()
+    finally:
+        document.close()

@@ -63,6 +63,20 @@ class CustomerDocument(TimeStampedModel):
         related_name="documents",
         help_text=_("For a prescription: the refraction entered from it."),
     )
+    # A photo with a frame: the frame worn (the customer compares them).
+    product = models.ForeignKey(
+        "products.Product",
+        verbose_name=_("frame worn"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"category": "frame"},
+    )
+    # A PDF's first page is drawn by the worker (documents.tasks): until
+    # then the list shows a placeholder. Empty thumbnail and not pending:
+    # none could be made (the list shows the PDF icon).
+    thumbnail_pending = models.BooleanField(_("thumbnail being made"), default=False)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("uploaded by"),
@@ -92,6 +106,12 @@ class CustomerDocument(TimeStampedModel):
                 field="refraction",
             ),
             CheckConstraint(
+                condition=Q(product__isnull=True) | Q(kind="frame_photo"),
+                name="document_product_only_frame_photo",
+                violation_error_message=_("Only a photo with a frame names the frame worn."),
+                field="product",
+            ),
+            CheckConstraint(
                 condition=Q(content_type__in=CONTENT_TYPES),
                 name="document_content_type_known",
                 violation_error_message=_("Only JPEG, PNG, WebP and PDF files are kept."),
@@ -111,6 +131,17 @@ class CustomerDocument(TimeStampedModel):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+    @property
+    def is_try_on(self) -> bool:
+        return self.kind == self.Kind.FRAME_PHOTO and self.is_image
+
+    @property
+    def thumbnail_version(self) -> str:
+        """Part of the thumbnail's URL: a new thumbnail, a new URL, so the
+        browser may keep one for long (its key is random)."""
+        name = self.thumbnail.name or ""
+        return name.rsplit("/", 1)[-1].split("-", 1)[0][:12]
 
     @property
     def is_health_data(self) -> bool:

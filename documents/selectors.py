@@ -33,14 +33,73 @@ def without_health_data(documents: QuerySet, user) -> QuerySet:
     )
 
 
+# What the list and the comparison show of the frame worn.
+FRAME_FIELDS = ("name", "brand", "sale_price")
+
+
 def customer_documents(customer_id: int, user) -> list[CustomerDocument]:
     """The customer's documents this user may see, newest first: one query
     however many there are."""
     return list(
         with_names_of(
-            visible_documents(user).filter(customer_id=customer_id), users=["uploaded_by"]
+            visible_documents(user).filter(customer_id=customer_id),
+            users=["uploaded_by"],
+            others={"product": FRAME_FIELDS},
         )
     )
+
+
+def restorable_documents(customer_id: int, user) -> list[CustomerDocument]:
+    """The customer's deleted documents this user may see that can still
+    be restored (DOCUMENTS_DELETED_KEEP_DAYS), last deleted first."""
+    from documents.services import restorable_since
+
+    if not may_see_documents(user):
+        return []
+    documents = CustomerDocument.objects.filter(
+        customer_id=customer_id, deleted_at__gt=restorable_since()
+    )
+    return list(
+        without_health_data(documents, user)
+        .order_by("-deleted_at", "-id")
+        .only("id", "customer_id", "kind", "document_date", "original_name", "deleted_at")
+    )
+
+
+def try_on_photos(customer_id: int, user, *, ids=()) -> list[CustomerDocument]:
+    """The customer's photos with a frame (images only), with the frame
+    worn: those of ``ids``, or all when none is given; oldest first, the
+    order in which they were taken."""
+    photos = visible_documents(user).filter(
+        customer_id=customer_id,
+        kind=CustomerDocument.Kind.FRAME_PHOTO,
+        content_type__startswith="image/",
+    )
+    if ids:
+        photos = photos.filter(pk__in=ids)
+    return list(
+        with_names_of(photos, others={"product": FRAME_FIELDS}).order_by(
+            "document_date", "created_at", "id"
+        )
+    )
+
+
+def frame_choices(*, also: int | None = None) -> list[tuple[int, str]]:
+    """The frames a try-on photo can name: the active ones by brand and
+    name (and ``also``, the one named now, if it is no longer active)."""
+    from django.utils.formats import number_format
+
+    from products.models import Category, Product
+
+    frames = Product.objects.filter(category=Category.FRAME).filter(
+        Q(active=True) | Q(pk=also) if also else Q(active=True)
+    )
+    return [
+        (pk, " ".join(part for part in (brand, name) if part) + f" · {number_format(price, 2)} €")
+        for pk, brand, name, price in frames.order_by("brand", "name", "id").values_list(
+            "pk", "brand", "name", "sale_price"
+        )
+    ]
 
 
 def may_upload_kinds(user) -> list[tuple[str, str]]:

@@ -4,6 +4,7 @@ a public URL), and the soft delete."""
 
 import mimetypes
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from customers.models import Customer
 from documents import selectors, services
-from documents.forms import DocumentUploadForm
+from documents.forms import DocumentEditForm, DocumentUploadForm
 from documents.models import CustomerDocument
 from documents.storage import document_storage
 from opticrm.lib import health_data
@@ -32,6 +33,8 @@ FILE_CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe
 # content type is application/pdf (checked at upload: it parses as one)
 # with nosniff, and it may only be framed by the app.
 PDF_CSP = "frame-ancestors 'self'"
+# A thumbnail under its version never changes: kept by this browser only.
+THUMBNAIL_CACHE = "private, max-age=31536000, immutable"
 
 
 def _customer(pk: int) -> Customer:
@@ -76,17 +79,26 @@ def _form(request: HttpRequest, customer: Customer, data=None, files=None) -> Do
         files,
         kinds=selectors.may_upload_kinds(request.user),
         refractions=_refraction_choices(customer, request.user),
+        frames=selectors.frame_choices(),
         prefix="document",
     )
 
 
 def _render(request, customer, form, *, status: int = 200, oob_messages: bool = False):
+    documents = selectors.customer_documents(customer.pk, request.user)
+    may_delete = request.user.has_perm("documents.delete_customerdocument")
     context = {
         "customer": customer,
-        "documents": selectors.customer_documents(customer.pk, request.user),
+        "documents": documents,
+        "try_ons": sum(1 for document in documents if document.is_try_on),
+        "deleted": (
+            selectors.restorable_documents(customer.pk, request.user) if may_delete else []
+        ),
         "form": form,
         "may_add": request.user.has_perm("documents.add_customerdocument"),
-        "may_delete": request.user.has_perm("documents.delete_customerdocument"),
+        "may_change": request.user.has_perm("documents.change_customerdocument"),
+        "may_delete": may_delete,
+        "keep_days": settings.DOCUMENTS_DELETED_KEEP_DAYS,
         "oob_messages": oob_messages,
     }
     name = "documents/customer_documents.html"
@@ -110,11 +122,14 @@ def customer_documents(request: HttpRequest, customer_pk: int) -> HttpResponse:
         try:
             documents = services.document_upload(
                 customer_id=customer.pk,
-                uploads=[services.upload_from_file(file) for file in form.cleaned_data["files"]],
+                uploads=[
+                    services.upload_from_file(file) for file in form.cleaned_data["all_files"]
+                ],
                 kind=form.cleaned_data["kind"],
                 document_date=form.cleaned_data["document_date"],
                 note=form.cleaned_data["note"],
                 refraction_id=form.cleaned_data.get("refraction"),
+                product_id=form.cleaned_data.get("product"),
                 user=request.user,
             )
         except ValidationError as error:
@@ -137,7 +152,9 @@ def customer_documents(request: HttpRequest, customer_pk: int) -> HttpResponse:
     return _render(request, customer, form, status=200 if request.htmx else 400)
 
 
-def _file_response(document: CustomerDocument, name: str, *, attachment: bool, content_type):
+def _file_response(
+    document: CustomerDocument, name: str, *, attachment: bool, content_type, cache: str = ""
+):
     storage = document_storage()
     try:
         handle = storage.open(name, "rb")
@@ -158,7 +175,7 @@ def _file_response(document: CustomerDocument, name: str, *, attachment: bool, c
         filename=filename,
     )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
+    response["Cache-Control"] = cache or "private, no-store"
     response["Content-Security-Policy"] = PDF_CSP if content_type == "application/pdf" else FILE_CSP
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     return response
@@ -186,12 +203,36 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required(selectors.VIEW_PERMISSION, raise_exception=True)
 @require_http_methods(["GET"])
 def document_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The thumbnail, made once: under its version (?v=, from its random
+    key) the browser keeps it for a year, in its private cache only (the
+    check runs again on every request it does send); a prescription's is
+    never kept."""
     document = _document(request, pk)
     if not document.thumbnail:
         raise Http404
-    return _file_response(
-        document, document.thumbnail.name, attachment=False, content_type="image/jpeg"
+    # Health data (a prescription's first page) is never kept by a browser:
+    # a shop's PC is shared.
+    keep = request.GET.get("v") == document.thumbnail_version and not document.is_health_data
+    response = _file_response(
+        document,
+        document.thumbnail.name,
+        attachment=False,
+        content_type="image/jpeg",
+        cache=THUMBNAIL_CACHE if keep else "",
     )
+    response.private_cache = keep
+    return response
+
+
+@permission_required(selectors.VIEW_PERMISSION, raise_exception=True)
+@require_http_methods(["GET"])
+def document_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The list's thumbnail of one document (htmx asks while the worker
+    draws it); without htmx, the document itself."""
+    document = _document(request, pk)
+    if not request.htmx:
+        return redirect(reverse("documents:view", args=[document.pk]))
+    return render(request, "documents/customer_documents.html#thumb", {"document": document})
 
 
 @permission_required("documents.delete_customerdocument", raise_exception=True)
@@ -210,4 +251,103 @@ def document_delete(request: HttpRequest, pk: int) -> HttpResponse:
     name = "documents/document_confirm.html"
     if request.htmx and not request.htmx.history_restore_request:
         name += "#modal"
-    return render(request, name, {"document": document})
+    context = {"document": document, "keep_days": settings.DOCUMENTS_DELETED_KEEP_DAYS}
+    return render(request, name, context)
+
+
+def _edit_form(request: HttpRequest, document: CustomerDocument, data=None) -> DocumentEditForm:
+    customer = document.customer
+    kinds = selectors.may_upload_kinds(request.user)
+    frames = selectors.frame_choices(also=document.product_id)
+    return DocumentEditForm(
+        data,
+        kinds=kinds,
+        refractions=_refraction_choices(customer, request.user),
+        frames=frames,
+        prefix="edit",
+        initial={
+            "kind": document.kind,
+            "document_date": document.document_date,
+            "note": document.note,
+            "refraction": document.refraction_id,
+            "product": document.product_id,
+        },
+    )
+
+
+@permission_required("documents.change_customerdocument", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def document_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Kind, date, note and links of a document, in a modal."""
+    document = _document(request, pk)
+    form = _edit_form(request, document, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.document_update(
+                document_id=document.pk,
+                kind=form.cleaned_data["kind"],
+                document_date=form.cleaned_data["document_date"],
+                note=form.cleaned_data["note"],
+                refraction_id=form.cleaned_data.get("refraction"),
+                product_id=form.cleaned_data.get("product"),
+                user=request.user,
+            )
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(
+                request, _("Document “%(name)s” saved.") % {"name": document.original_name}
+            )
+            if not request.htmx:
+                return redirect(reverse("documents:customer", args=[document.customer_id]))
+            return close_modal(request, SAVED_EVENT)
+    name = "documents/document_edit.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        name += "#modal"
+    status = 400 if request.method == "POST" and not request.htmx else 200
+    return render(request, name, {"document": document, "form": form}, status=status)
+
+
+@permission_required("documents.delete_customerdocument", raise_exception=True)
+@require_http_methods(["POST"])
+def document_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    """A deleted document back in the list (while it is kept)."""
+    document = (
+        selectors.without_health_data(CustomerDocument.objects.all(), request.user)
+        .filter(pk=pk, deleted_at__isnull=False, customer__deleted_at__isnull=True)
+        .first()
+    )
+    if document is None:
+        raise Http404
+    try:
+        services.document_restore(document_id=document.pk, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("Document “%(name)s” restored.") % {"name": document.original_name}
+        )
+    if not request.htmx:
+        return redirect(reverse("documents:customer", args=[document.customer_id]))
+    customer = document.customer
+    return _render(request, customer, _form(request, customer), oob_messages=True)
+
+
+@permission_required(selectors.VIEW_PERMISSION, raise_exception=True)
+@require_http_methods(["GET"])
+def compare(request: HttpRequest, customer_pk: int) -> HttpResponse:
+    """The customer's try-on photos side by side, large, each with the
+    frame worn and its price: the ones ticked in the list (``d``), or all."""
+    customer = _customer(customer_pk)
+    # Ids only (ASCII digits, within a bigint); anything else is left out.
+    chosen = {
+        int(value)
+        for value in request.GET.getlist("d")
+        if value.isascii() and value.isdigit() and len(value) <= 18
+    }
+    photos = selectors.try_on_photos(customer.pk, request.user, ids=chosen)
+    return render(
+        request,
+        "documents/compare.html",
+        {"customer": customer, "photos": photos, "chosen": bool(chosen)},
+    )

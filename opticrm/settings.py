@@ -460,3 +460,13 @@ if not 1 <= DOCUMENTS_MAX_FILE_MB <= DOCUMENTS_MAX_CUSTOMER_MB:
     raise ImproperlyConfigured(
         "DOCUMENTS_MAX_FILE_MB must be at least 1 and at most DOCUMENTS_MAX_CUSTOMER_MB."
     )
+# A PDF up to this size gets its thumbnail (the first page) at upload; a
+# larger one from the worker, after the upload has answered.
+DOCUMENTS_THUMBNAIL_INLINE_MB = env.float("DOCUMENTS_THUMBNAIL_INLINE_MB", default=1.0)
+# A deleted document can be restored this many days; then the scheduler
+# removes its row and its file for good.
+DOCUMENTS_DELETED_KEEP_DAYS = env.int("DOCUMENTS_DELETED_KEEP_DAYS", default=30)
+if DOCUMENTS_THUMBNAIL_INLINE_MB < 0 or DOCUMENTS_DELETED_KEEP_DAYS < 0:
+    raise ImproperlyConfigured(
+        "DOCUMENTS_THUMBNAIL_INLINE_MB and DOCUMENTS_DELETED_KEEP_DAYS must not be negative."
+    )

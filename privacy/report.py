@@ -1,7 +1,9 @@
 """What OptiCRM stores about one person, for the access report of DSGVO
 Art. 15 ("Datenauskunft"): master data, consents, messages, appointments,
 refractions and contact lens fittings with every value (superseded versions
-included), and the change history of each (who changed what when).
+included), orders, the documents kept (kind, date, note, name, size: the
+files themselves are downloaded on the customer page, the report being a
+PDF or JSON file), and the change history of each (who changed what when).
 
 Each part is a ``Part`` of records; a record maps a field's name to its
 value as the person reads it (German labels, dates as 23.11.2026, choices
@@ -20,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from appointments.models import Appointment
 from customers.models import Customer
+from documents.models import CustomerDocument
 from messaging.models import Consent, Message
 from opticrm.lib.history import record_history
 from opticrm.lib.phone import format_phone
@@ -50,6 +53,11 @@ INTERNAL = {
     "attempts",
     "updated_by",
     "appointment",
+    # A document's storage keys and thumbnail state: where the file lies,
+    # not what it is (its kind, date, note, name and size are listed).
+    "file",
+    "thumbnail",
+    "thumbnail_pending",
 }
 
 
@@ -178,6 +186,12 @@ def access_report(customer: Customer) -> Report:
         .order_by("-created_at", "-id")
     )
     lines = OrderLine.objects.filter(order__customer=customer).order_by("order_id", "position")
+    # Deleted ones too, while they are kept (documents.services.documents_purge).
+    documents = (
+        CustomerDocument.objects.filter(customer=customer)
+        .select_related("refraction", "product", "uploaded_by")
+        .order_by("-document_date", "-created_at", "-id")
+    )
     parts = [
         Part("master_data", _("Master data"), [_record(customer, customer.full_name)]),
         Part(
@@ -219,6 +233,11 @@ def access_report(customer: Customer) -> Report:
                 _record(line, f"{_('Order %(number)s') % {'number': line.order_id}}, {line}")
                 for line in lines
             ],
+        ),
+        Part(
+            "documents",
+            _("Documents"),
+            [_record(d, f"{d.get_kind_display()}, {d.original_name}") for d in documents],
         ),
     ]
     return Report(

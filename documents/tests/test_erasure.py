@@ -34,7 +34,7 @@ def test_the_erasure_deletes_the_files(owner, stored, django_capture_on_commit_c
     [others] = keep(other, owner, Upload("c.pdf", files.pdf()))
     with django_capture_on_commit_callbacks(execute=True):
         customer_services.customer_erase(customer_id=customer.pk, user=owner)
-    assert stored() == [others.file.name]
+    assert stored() == sorted([others.file.name, others.thumbnail.name])
     assert list(CustomerDocument.objects.all()) == [others]
 
 
@@ -45,7 +45,7 @@ def test_the_files_stay_until_the_erasure_commits(
     keep(customer, owner, Upload("a.pdf", files.pdf()))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         customer_services.customer_erase(customer_id=customer.pk, user=owner)
-    assert len(stored()) == 1  # not yet: the erasure may still roll back
+    assert len(stored()) == 2  # not yet (file and thumbnail): the erasure may still roll back
     for callback in callbacks:
         callback()
     assert stored() == []

@@ -47,7 +47,8 @@ def read(name: str) -> bytes:
         ("scan.png", files.png, "image/png", True),
         ("photo.webp", files.webp, "image/webp", True),
         ("IMG_0001.HEIC", files.heic, "image/jpeg", True),
-        ("verordnung.pdf", files.pdf, "application/pdf", False),
+        # A small PDF's first page, drawn at upload (a large one's by the worker).
+        ("verordnung.pdf", files.pdf, "application/pdf", True),
     ],
 )
 def test_each_accepted_type_is_kept_under_a_random_key(
@@ -107,7 +108,7 @@ def test_several_files_at_once(owner, stored):
     )
     assert len(documents) == 2
     assert CustomerDocument.objects.filter(customer=customer).count() == 2
-    assert len(stored()) == 3  # two files and the photo's thumbnail
+    assert len(stored()) == 4  # two files and their thumbnails
 
 
 REJECTIONS = [
@@ -257,7 +258,7 @@ def test_soft_delete_keeps_the_file(owner, stored):
     services.document_soft_delete(document_id=document.pk, user=owner)
     document.refresh_from_db()
     assert document.deleted_at is not None
-    assert stored() == [document.file.name]
+    assert stored() == sorted([document.file.name, document.thumbnail.name])
     with pytest.raises(CustomerDocument.DoesNotExist):
         services.document_soft_delete(document_id=document.pk, user=owner)
 

@@ -38,7 +38,7 @@ def test_upload_download_and_erase(
     assert response.status_code == 302
     documents = {d.original_name: d for d in CustomerDocument.objects.filter(customer=customer)}
     assert set(documents) == {"foto.jpg", "einwilligung.pdf"}
-    assert len(any_storage()) == 3
+    assert len(any_storage()) == 4  # each with its thumbnail
 
     pdf = owner_client.get(f"/documents/{documents['einwilligung.pdf'].pk}/download/")
     assert b"".join(pdf.streaming_content) == pdf_bytes
@@ -51,7 +51,7 @@ def test_upload_download_and_erase(
 
     # Deleted in the list: the file stays; erased with the customer: gone.
     owner_client.post(f"/documents/{documents['foto.jpg'].pk}/delete/")
-    assert len(any_storage()) == 3
+    assert len(any_storage()) == 4  # each with its thumbnail
     customer_services.customer_soft_delete(customer_id=customer.pk)
     with django_capture_on_commit_callbacks(execute=True):
         customer_services.customer_purge(customer_id=customer.pk, user=owner)

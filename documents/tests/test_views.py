@@ -157,8 +157,9 @@ def test_a_name_with_umlauts_and_quotes_downloads_safely(owner_client, customer)
     assert '"Müller"' not in disposition
 
 
-def test_a_pdf_has_no_thumbnail(owner_client, documents):
-    assert owner_client.get(f"/documents/{documents['consent'].pk}/thumbnail/").status_code == 404
+def test_a_pdf_has_a_thumbnail_of_its_first_page(owner_client, documents):
+    response = owner_client.get(f"/documents/{documents['consent'].pk}/thumbnail/")
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
 
 
 def test_there_is_no_public_media_url(client, owner_client, documents):
@@ -321,7 +322,10 @@ def test_delete_asks_then_deletes_softly(staff_client, customer, documents, stor
     documents["photo"].refresh_from_db()
     assert documents["photo"].deleted_at is not None
     assert documents["photo"].file.name in stored()
-    assert "foto.jpg" not in staff_client.get(list_url(customer)).content.decode()
+    listed = staff_client.get(list_url(customer)).content.decode()
+    assert f'data-document="{documents["photo"].pk}"' not in listed
+    # Only among the deleted ones, which can be restored for a while.
+    assert f'data-deleted-document="{documents["photo"].pk}"' in listed
     assert staff_client.post(url).status_code == 404
 
 

@@ -61,6 +61,8 @@ BENCH_STREETS = [
 ]  # fmt: skip
 # Tables the loader fills: what a reload or a test's clean-up empties.
 LOADED_TABLES = (
+    "documents_customerdocumentevent",
+    "documents_customerdocument",
     "reports_revenueday",
     "reports_productsaleday",
     "reports_productsalemonth",
@@ -1454,3 +1456,81 @@ def top_up(*, now=None) -> dict[str, float]:
         cursor.execute("SET LOCAL session_replication_role = origin")
         _timed(loaded, "messaging indexes", lambda: [cursor.execute(d) for _n, d in indexes])
     return loaded.seconds
+
+
+DOCUMENTS_DATA_VERSION = 1
+# Customers with a long file of documents (issue 31: "a customer page with
+# 50 documents"), spread over the loaded ones; the scenario asks for their
+# documents section.
+DOCUMENTS_CUSTOMERS = 20
+DOCUMENTS_PER_CUSTOMER = 50
+DOCUMENTS_TABLES = ("documents_customerdocumentevent", "documents_customerdocument")
+# The rows only: the section reads rows (the thumbnails are the browser's
+# next requests, made once and kept by it), so the keys name files that are
+# not written. Every third a try-on photo naming a frame, every fifth a
+# prescription, one in ten deleted (the section lists those it can restore).
+ADD_DOCUMENTS = """
+INSERT INTO documents_customerdocument (
+    created_at, updated_at, customer_id, kind, document_date, note, file, thumbnail,
+    original_name, content_type, size, refraction_id, product_id, thumbnail_pending,
+    uploaded_by_id, deleted_at)
+SELECT %(now)s, %(now)s, c.id,
+    CASE WHEN n %% 3 = 0 THEN 'frame_photo' WHEN n %% 5 = 0 THEN 'prescription'
+         WHEN n %% 2 = 0 THEN 'consent' ELSE 'other' END,
+    %(today)s::date - n * 20,
+    CASE WHEN n %% 4 = 0 THEN 'Kundin unsicher, zweite Meinung' ELSE '' END,
+    'bench/' || c.id || '-' || n || CASE WHEN n %% 3 = 0 THEN '.jpg' ELSE '.pdf' END,
+    'bench/' || c.id || '-' || n || '-thumb.jpg',
+    CASE WHEN n %% 3 = 0 THEN 'Anprobe ' || n || '.jpg' ELSE 'Scan ' || n || '.pdf' END,
+    CASE WHEN n %% 3 = 0 THEN 'image/jpeg' ELSE 'application/pdf' END,
+    150000 + n * 1000,
+    NULL,
+    CASE WHEN n %% 3 = 0 AND cardinality(%(frames)s::bigint[]) > 0
+         THEN (%(frames)s::bigint[])[1 + (c.id + n) %% cardinality(%(frames)s::bigint[])] END,
+    false,
+    (%(staff)s::bigint[])[1 + n %% greatest(cardinality(%(staff)s::bigint[]), 1)],
+    CASE WHEN n %% 10 = 7 THEN %(now)s - interval '3 days' END
+FROM unnest(%(customers)s::bigint[]) AS c(id), generate_series(1, %(per)s) AS n
+"""
+
+
+def documents_customer_ids(count: int = DOCUMENTS_CUSTOMERS) -> list[int]:
+    """``count`` customers spread over the loaded ones, not deleted."""
+    ids = list(
+        Customer.objects.filter(deleted_at__isnull=True).order_by("pk").values_list("pk", flat=True)
+    )
+    if not ids:
+        return []
+    step = max(1, len(ids) // count)
+    return ids[::step][:count]
+
+
+def documents_top_up(*, now=None) -> tuple[dict[str, float], list[int]]:
+    """The documents (DOCUMENTS_DATA_VERSION): DOCUMENTS_PER_CUSTOMER rows
+    for each of DOCUMENTS_CUSTOMERS customers, replacing what was there.
+    Returns the seconds taken and the customers."""
+    from products.models import Product
+
+    loaded = Loaded()
+    now = now or timezone.now()
+    customers = documents_customer_ids()
+    frames = list(
+        Product.objects.filter(category=Category.FRAME, active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:200]
+    )
+    staff_ids = _bench_staff_ids() or [None]
+    with connection.cursor() as cursor:
+        with transaction.atomic():
+            # No history rows for a load (as the other tables' loads).
+            cursor.execute("SET LOCAL session_replication_role = replica")
+            cursor.execute(f"TRUNCATE {', '.join(DOCUMENTS_TABLES)} RESTART IDENTITY")
+            _timed(loaded, "documents", lambda: cursor.execute(ADD_DOCUMENTS, {
+                "now": now, "today": timezone.localdate(now), "customers": customers,
+                "per": DOCUMENTS_PER_CUSTOMER, "frames": frames, "staff": staff_ids,
+            }))  # fmt: skip
+            cursor.execute("SET LOCAL session_replication_role = origin")
+        _timed(loaded, "documents statistics", lambda: cursor.execute(
+            "ANALYZE documents_customerdocument"
+        ))  # fmt: skip
+    return loaded.seconds, customers

@@ -44,6 +44,8 @@ def _headers(scenario: dict, auth: dict) -> dict:
         headers["Cookie"] = f"{auth['session_cookie']}; {auth['csrf_cookie']}"
         headers["X-CSRFToken"] = auth["csrf_token"]
         headers["Content-Type"] = "application/x-www-form-urlencoded"
+    # A partial as htmx asks for it (HX-Request), where the scenario says so.
+    headers.update(scenario.get("headers") or {})
     return headers
 
 

@@ -47,10 +47,12 @@ def ensure_data(sizes, *, seed: int, reload: bool, log) -> dict:
 
     from customers.models import Customer
     from opticrm.bench.data import (
+        DOCUMENTS_DATA_VERSION,
         INVOICES_DATA_VERSION,
         LOADED_TABLES,
         MESSAGING_DATA_VERSION,
         ORDERS_DATA_VERSION,
+        documents_top_up,
         invoices_top_up,
         load,
         orders_top_up,
@@ -90,6 +92,8 @@ def ensure_data(sizes, *, seed: int, reload: bool, log) -> dict:
                 marker["load_seconds"] = {**marker["load_seconds"], **seconds}
                 _set_marker(cursor, marker)
                 log(f"Added invoices in {sum(seconds.values()):.0f} s: {seconds}")
+            if marker.get("documents_data") != DOCUMENTS_DATA_VERSION:
+                _add_documents(cursor, marker, documents_top_up, DOCUMENTS_DATA_VERSION, log)
             return marker
         if marker is None and Customer.objects.exists():
             raise NotABenchmarkDatabase(
@@ -125,8 +129,21 @@ def ensure_data(sizes, *, seed: int, reload: bool, log) -> dict:
     }
     with connection.cursor() as cursor:
         _set_marker(cursor, marker)
+        _add_documents(cursor, marker, documents_top_up, DOCUMENTS_DATA_VERSION, log)
     log(f"Loaded in {sum(loaded.seconds.values()):.0f} s: {loaded.seconds}")
     return marker
+
+
+def _add_documents(cursor, marker: dict, documents_top_up, version: int, log) -> None:
+    """Customer documents (issue 31) for a few customers, with the marker
+    naming them (their documents section is a scenario)."""
+    log("Adding customer documents …")
+    seconds, customers = documents_top_up()
+    marker["documents_data"] = version
+    marker["documents_customer_ids"] = customers
+    marker["load_seconds"] = {**marker["load_seconds"], **seconds}
+    _set_marker(cursor, marker)
+    log(f"Added documents in {sum(seconds.values()):.1f} s for {len(customers)} customers.")
 
 
 def vacuum() -> None:

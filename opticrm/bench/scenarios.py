@@ -15,6 +15,8 @@ API_CUSTOMERS = 64
 DETAIL = {1: 5.0}
 # Issue 30: every report for a year under 500 ms at 1 client.
 REPORT = {1: 500.0}
+# Issue 31: a customer's 50 documents under 50 ms.
+DOCUMENTS = {1: 50.0}
 
 
 def _page(name: str, path: str, params: dict | None = None, *, group: str = "page") -> dict:
@@ -77,6 +79,7 @@ def scenarios(marker: dict) -> list[dict]:
         _page("failed messages, page 50", reverse("messaging:failed"), {"page": 50}),
         *_orders(marker),
         *_invoices(marker),
+        *_documents(marker),
     ]
     plan += _api(marker)
     return plan
@@ -282,6 +285,27 @@ def _orders(marker: dict) -> list[dict]:
             )
         )
     return plan
+
+
+def _documents(marker: dict) -> list[dict]:
+    """Issue 31: a customer page with 50 documents in constant queries and
+    under 50 ms: its documents section (the part that grows with them,
+    loaded by htmx from its own URL), of the customers the loader gave 50."""
+    customers = marker.get("documents_customer_ids") or []
+    if not customers:
+        return []
+    return [
+        {
+            "name": "customer documents, 50",
+            "group": "page",
+            "method": "GET",
+            "paths": [reverse("documents:customer", args=[pk]) for pk in customers],
+            "auth": SESSION,
+            # As the customer page asks for it: the section alone.
+            "headers": {"HX-Request": "true"},
+            "targets": DOCUMENTS,
+        }
+    ]
 
 
 def _imports(marker: dict) -> list[dict]:

@@ -113,6 +113,11 @@ class NoStoreMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
+        # The one exception, asked for by the view: a document's thumbnail
+        # under its version (documents.views.document_thumbnail), a small
+        # image drawn once, kept by this browser only, never health data.
+        if getattr(response, "private_cache", False):
+            return response
         if "no-store" not in response.get("Cache-Control", ""):
             response["Cache-Control"] = "no-store, private"
         return response

@@ -36,7 +36,12 @@ STAFF_PERMISSIONS = {
     ],
     # Customer documents (issue 31): photos and consent forms; a
     # prescription (Verordnung) also needs the refraction right below.
-    "documents": ["view_customerdocument", "add_customerdocument", "delete_customerdocument"],
+    "documents": [
+        "view_customerdocument",
+        "add_customerdocument",
+        "change_customerdocument",
+        "delete_customerdocument",
+    ],
 }
 OPTICIAN_GROUP = "Augenoptik"
 # Refractions and fittings are health data (DSGVO Art. 9): only those who

@@ -40,8 +40,9 @@ ALLOWED = {
         "invoices",
     },
     "live": {"customers", "appointments", "products", "prescriptions", "messaging"},
-    # The person's data rights: everything stored about a customer.
-    "privacy": {"customers", "appointments", "prescriptions", "messaging", "orders"},
+    # The person's data rights: everything stored about a customer (their
+    # documents too).
+    "privacy": {"customers", "appointments", "prescriptions", "messaging", "orders", "documents"},
     # Bringing records over from the previous system, through their services.
     "imports": {"customers", "appointments", "products", "prescriptions"},
     # Orders: glasses made for a customer's refraction, from the products.
@@ -56,8 +57,9 @@ ALLOWED = {
     # the customers (a snapshot the worker counts) and of the recalls sent,
     # read from summary tables the database keeps.
     "reports": {"invoices", "orders", "products", "appointments", "customers", "messaging"},
-    # Customer documents: of a customer, a prescription linked to its refraction.
-    "documents": {"customers", "prescriptions"},
+    # Customer documents: of a customer, a prescription linked to its
+    # refraction, a try-on photo naming the frame (a product) worn.
+    "documents": {"customers", "prescriptions", "products"},
 }
 
 

@@ -93,6 +93,8 @@ def test_a_small_benchmark_measures_every_scenario_over_http(
         "appointments report, year",
         "customer report, year",
         "stock report, year",
+        # Customer documents (issue 31): a customer's 50 documents.
+        "customer documents, 50",
     }
     if _has_recall_list():
         expected |= {
