@@ -55,7 +55,7 @@ class DocumentFieldsForm(ServiceErrorsMixin, forms.Form):
         help_text=_("For a photo with a frame."),
     )
 
-    def __init__(self, *args, kinds, refractions=(), frames=(), **kwargs):
+    def __init__(self, *args, kinds, refractions=(), **kwargs):
         kwargs.setdefault("initial", {"document_date": timezone.localdate()})
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = kinds
@@ -63,7 +63,21 @@ class DocumentFieldsForm(ServiceErrorsMixin, forms.Form):
             self.fields["refraction"].choices = [("", "—"), *refractions]
         else:
             del self.fields["refraction"]
-        self.fields["product"].choices = [("", "—"), *frames]
+        # Any frame's id comes from the picker's search (documents:frames);
+        # the service checks that it is a frame.
+        self.fields["product"].valid_value = lambda value: True
+
+    @property
+    def chosen_frame(self) -> tuple[int, str] | None:
+        """The frame the picker shows chosen: the posted one, else the
+        saved one."""
+        from documents.selectors import frame_choice
+
+        value = self["product"].value()
+        try:
+            return frame_choice(int(value)) if value not in (None, "") else None
+        except (TypeError, ValueError):
+            return None
 
     def clean(self):
         cleaned = super().clean()

@@ -84,21 +84,37 @@ def try_on_photos(customer_id: int, user, *, ids=()) -> list[CustomerDocument]:
     )
 
 
-def frame_choices(*, also: int | None = None) -> list[tuple[int, str]]:
-    """The frames a try-on photo can name: the active ones by brand and
-    name (and ``also``, the one named now, if it is no longer active)."""
+def frame_label(brand: str, name: str, price) -> str:
+    """A frame as the pickers name it: brand, name and sales price."""
     from django.utils.formats import number_format
 
+    return " ".join(part for part in (brand, name) if part) + f" · {number_format(price, 2)} €"
+
+
+def frame_choice(pk: int | None) -> tuple[int, str] | None:
+    """(id, label) of the frame ``pk`` for a picker showing it chosen, or
+    None (no frame, or no such frame: the service refuses it on saving)."""
     from products.models import Category, Product
 
-    frames = Product.objects.filter(category=Category.FRAME).filter(
-        Q(active=True) | Q(pk=also) if also else Q(active=True)
+    if pk is None:
+        return None
+    found = (
+        Product.objects.filter(pk=pk, category=Category.FRAME)
+        .values_list("pk", "brand", "name", "sale_price")
+        .first()
     )
+    return (found[0], frame_label(*found[1:])) if found else None
+
+
+def frame_options(query: str) -> list[tuple[int, str]]:
+    """The frames a search finds for a try-on photo (products.selectors.
+    frame_search: name, brand, model, or the scanned EAN): a chain has
+    thousands, which no list can offer."""
+    from products.selectors import frame_search
+
     return [
-        (pk, " ".join(part for part in (brand, name) if part) + f" · {number_format(price, 2)} €")
-        for pk, brand, name, price in frames.order_by("brand", "name", "id").values_list(
-            "pk", "brand", "name", "sale_price"
-        )
+        (frame.pk, frame_label(frame.brand, frame.name, frame.sale_price))
+        for frame in frame_search(query)
     ]
 
 

@@ -14,4 +14,5 @@ urlpatterns = [
     path("<int:pk>/edit/", views.document_edit, name="edit"),
     path("<int:pk>/restore/", views.document_restore, name="restore"),
     path("customers/<int:customer_pk>/compare/", views.compare, name="compare"),
+    path("frames/", views.frame_options, name="frames"),
 ]

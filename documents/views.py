@@ -79,7 +79,6 @@ def _form(request: HttpRequest, customer: Customer, data=None, files=None) -> Do
         files,
         kinds=selectors.may_upload_kinds(request.user),
         refractions=_refraction_choices(customer, request.user),
-        frames=selectors.frame_choices(),
         prefix="document",
     )
 
@@ -258,12 +257,10 @@ def document_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def _edit_form(request: HttpRequest, document: CustomerDocument, data=None) -> DocumentEditForm:
     customer = document.customer
     kinds = selectors.may_upload_kinds(request.user)
-    frames = selectors.frame_choices(also=document.product_id)
     return DocumentEditForm(
         data,
         kinds=kinds,
         refractions=_refraction_choices(customer, request.user),
-        frames=frames,
         prefix="edit",
         initial={
             "kind": document.kind,
@@ -351,3 +348,24 @@ def compare(request: HttpRequest, customer_pk: int) -> HttpResponse:
         "documents/compare.html",
         {"customer": customer, "photos": photos, "chosen": bool(chosen)},
     )
+
+
+# The pickers' fields (the upload's and the edit's form prefixes).
+FRAME_FIELDS = ("document-product", "edit-product")
+
+
+@permission_required(selectors.VIEW_PERMISSION, raise_exception=True)
+@require_http_methods(["GET"])
+def frame_options(request: HttpRequest) -> HttpResponse:
+    """The frame picker's options for what was typed or scanned: radio
+    buttons of the form's field (``field``), for htmx."""
+    field = request.GET.get("field", "")
+    if field not in FRAME_FIELDS:
+        raise Http404
+    query = request.GET.get("frame_q", "").strip()[:80]
+    context = {
+        "name": field,
+        "query": query,
+        "options": selectors.frame_options(query) if query else [],
+    }
+    return render(request, "documents/_frame_picker.html#options", context)

@@ -29,8 +29,7 @@ from orders.models import (
 )
 from prescriptions.models import CURRENT, Refraction
 from prescriptions.optics import format_dioptre
-from products.models import ADDITION_DESIGNS, Category, Product
-from products.selectors import product_by_code, product_search
+from products.models import ADDITION_DESIGNS
 
 
 def default_refraction(customer_id: int) -> Refraction | None:
@@ -276,16 +275,6 @@ def eye_rows(order: Order) -> list[tuple[str, dict]]:
         for side, label in (("right", "R"), ("left", "L"))
         if prescription.get(side)
     ]
-
-
-def frame_search(query: str, limit: int = 12) -> list:
-    """Active frames by name, brand or model, or the one with the scanned
-    EAN / article number first."""
-    exact = product_by_code(query)
-    if exact is not None and exact.category == Category.FRAME and exact.active:
-        return [exact]
-    frames = Product.objects.filter(category=Category.FRAME, active=True)
-    return list(product_search(frames, query).order_by("name", "id")[:limit])
 
 
 def staff_members() -> QuerySet:

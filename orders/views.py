@@ -265,7 +265,7 @@ def order_frame(request: HttpRequest, pk: int) -> HttpResponse:
         initial={"version": order.version, "own_frame": order.own_frame},
     )
     query = request.GET.get("q", "").strip()[:80]
-    found = selectors.frame_search(query) if query else []
+    found = product_selectors.frame_search(query) if query else []
     if request.htmx and request.method == "GET" and "q" in request.GET:
         return render_page_or_partial(
             request,

@@ -238,3 +238,13 @@ def lens_price(product: Product, *, sphere: Decimal | None, cylinder: Decimal | 
         .first()
     )
     return product.sale_price if row is None else row
+
+
+def frame_search(query: str, limit: int = 12) -> list[Product]:
+    """Active frames by name, brand or model, or the one with the scanned
+    EAN / article number alone: the frame pickers of orders and documents."""
+    exact = product_by_code(query)
+    if exact is not None and exact.category == Category.FRAME and exact.active:
+        return [exact]
+    frames = Product.objects.filter(category=Category.FRAME, active=True)
+    return list(product_search(frames, query).order_by("name", "id")[:limit])

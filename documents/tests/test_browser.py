@@ -123,7 +123,9 @@ def drop(page, target, named: dict[str, bytes]) -> None:
 def test_drop_files_name_the_frames_and_compare(page, live_server, optician, password, stored):
     customer = factories.customer(first_name="Greta", last_name="Brillenträger")
     red = make_product(name="Air Titanium Rim", brand="Lindberg", sale_price=Decimal("389.00"))
-    round_ = make_product(name="Mini Round", brand="Silhouette", sale_price=Decimal("199.00"))
+    round_ = make_product(
+        name="Mini Round", brand="Silhouette", sale_price=Decimal("199.00"), ean="4006381333931"
+    )
     login(page, live_server, optician, password)
     page.goto(f"{live_server.url}/customers/{customer.pk}/")
     section = page.locator("#customer-documents")
@@ -140,7 +142,9 @@ def test_drop_files_name_the_frames_and_compare(page, live_server, optician, pas
     expect(upload.locator("[data-drop-chosen]")).to_have_text("rot.jpg, rund.jpg")
     shoot_both(page, "documents-dropped")
     upload.locator("select[name=document-kind]").select_option("frame_photo")
-    upload.locator("select[name=document-product]").select_option(str(red.pk))
+    # The frame found by its name (a chain has thousands: a search, no list).
+    upload.locator("input[name=frame_q]").fill("Air Tit")
+    upload.get_by_label("Lindberg Air Titanium Rim").check()
     upload.locator("button[type=submit]").click()
     rows = page.locator("#customer-documents .document-row")
     expect(rows).to_have_count(2)
@@ -150,8 +154,10 @@ def test_drop_files_name_the_frames_and_compare(page, live_server, optician, pas
     # The second photo showed the round frame: corrected in the edit modal.
     rows.filter(has_text="rund.jpg").get_by_role("link", name="Bearbeiten").click()
     modal = page.locator("#modal-content")
-    expect(modal.locator("select[name=edit-product]")).to_be_visible()
-    modal.locator("select[name=edit-product]").select_option(str(round_.pk))
+    # The frame named before is shown chosen; another found by scanning its EAN.
+    expect(modal.get_by_label("Lindberg Air Titanium Rim")).to_be_checked()
+    modal.locator("input[name=frame_q]").fill(round_.ean)
+    modal.get_by_label("Silhouette Mini Round").check()
     modal.locator("input[name=edit-note]").fill("Kundin lächelt")
     shoot_both(page, "documents-edit-modal", full_page=False)
     modal.locator("button[type=submit]").click()

@@ -44,7 +44,9 @@ def customer():
 
 @pytest.fixture
 def frame():
-    return make_product(name="Air Titanium", brand="Lindberg", sale_price=Decimal("389.00"))
+    return make_product(
+        name="Air Titanium", brand="Lindberg", sale_price=Decimal("389.00"), ean="4012345678901"
+    )
 
 
 def edit_data(**fields):
@@ -137,7 +139,9 @@ def test_the_edit_modal_saves(staff_client, customer, frame, stored):
     url = f"/documents/{photo.pk}/edit/"
     modal = staff_client.get(url, headers={"HX-Request": "true"})
     assert modal.status_code == 200 and "<html" not in modal.content.decode()
-    assert "Air Titanium" in modal.content.decode()
+    # A chain's thousands of frames are found by a search, not listed.
+    assert "Air Titanium" not in modal.content.decode()
+    assert 'name="frame_q"' in modal.content.decode()
     assert "<html" in staff_client.get(url).content.decode()
     response = staff_client.post(
         url, edit_data(product=frame.pk, note="Kundin mag sie"), headers={"HX-Request": "true"}
@@ -147,6 +151,37 @@ def test_the_edit_modal_saves(staff_client, customer, frame, stored):
     assert photo.product == frame and photo.note == "Kundin mag sie"
     listed = staff_client.get(f"/documents/customers/{customer.pk}/").content.decode()
     assert "Lindberg Air Titanium" in listed and "389,00" in listed
+
+
+def test_the_frame_picker_finds_frames_by_name_and_ean(staff_client, outsider_client, frame):
+    from products.models import Category
+
+    make_product(category=Category.CONTACT_LENS, name="Air Optix")
+    make_product(name="Air Alt", brand="Lindberg", active=False)
+    url = "/documents/frames/"
+    found = staff_client.get(
+        url, {"field": "edit-product", "frame_q": "Air"}, HTTP_HX_REQUEST="true"
+    )
+    html = found.content.decode()
+    assert found.status_code == 200
+    assert f'<input type="radio" name="edit-product" value="{frame.pk}">' in html
+    assert "Lindberg Air Titanium · 389,00 €" in html
+    assert "Air Optix" not in html and "Air Alt" not in html  # frames only, active only
+    assert 'id="id_edit-product-options"' in html
+    by_ean = staff_client.get(url, {"field": "document-product", "frame_q": frame.ean})
+    assert f'value="{frame.pk}"' in by_ean.content.decode()
+    nothing = staff_client.get(url, {"field": "document-product", "frame_q": "Zzz"})
+    assert "Keine Fassung gefunden." in nothing.content.decode()
+    assert staff_client.get(url, {"field": 'x" onclick="', "frame_q": "Air"}).status_code == 404
+    assert outsider_client.get(url, {"field": "edit-product", "frame_q": "Air"}).status_code == 403
+
+
+def test_the_edit_modal_shows_the_frame_named(staff_client, customer, frame, stored):
+    photo = keep(customer)
+    CustomerDocument.objects.filter(pk=photo.pk).update(product=frame)
+    html = staff_client.get(f"/documents/{photo.pk}/edit/", HTTP_HX_REQUEST="true").content.decode()
+    assert f'<input type="radio" name="edit-product" value="{frame.pk}" checked>' in html
+    assert "Lindberg Air Titanium · 389,00 €" in html
 
 
 def test_an_invalid_edit_stays_in_the_modal(staff_client, customer, frame, stored):
