@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import engines
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -231,7 +232,8 @@ def document_preview(request: HttpRequest, pk: int) -> HttpResponse:
     document = _document(request, pk)
     if not request.htmx:
         return redirect(reverse("documents:view", args=[document.pk]))
-    return render(request, "documents/customer_documents.html#thumb", {"document": document})
+    thumb = engines["jinja2"].get_template("documents/_thumb.html")
+    return HttpResponse(thumb.render({"document": document}, request))
 
 
 @permission_required("documents.delete_customerdocument", raise_exception=True)

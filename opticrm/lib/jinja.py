@@ -12,9 +12,11 @@ templates); plurals are made in Python (opticrm.tests.test_project)."""
 import datetime
 import functools
 
+from django.template.defaultfilters import filesizeformat
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+from django.utils.formats import get_format
 from django.utils.translation import gettext
 from jinja2 import Environment, StrictUndefined
 
@@ -29,6 +31,8 @@ def date(value, django_format: str) -> str:
     current time zone, "" for None."""
     if value is None:
         return ""
+    if django_format.isupper():  # a format setting's name, as "SHORT_DATE_FORMAT"
+        django_format = get_format(django_format)
     if isinstance(value, datetime.datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
     return _formatter(django_format)(value)
@@ -60,5 +64,5 @@ def environment(**options) -> Environment:
     # Undefined names fail loudly: a typo must not render as nothing.
     env = Environment(**{**options, "undefined": StrictUndefined})
     env.globals.update({"_": gettext, "url": url, "pk_url": pk_url, "static": static})
-    env.filters.update({"date": date, "money": money})
+    env.filters.update({"date": date, "money": money, "filesize": filesizeformat})
     return env

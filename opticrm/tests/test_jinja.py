@@ -64,3 +64,11 @@ def test_the_jinja_tag_renders_a_partial_with_the_django_templates_context():
         empty = translation.gettext("No invoice matches.")
     assert empty != "No invoice matches."
     assert f'<tr><td colspan="6" class="empty-row muted">{empty}</td></tr>' in html
+
+
+def test_a_format_settings_name_and_file_sizes_as_django_writes_them():
+    with translation.override("de"):
+        assert render("{{ d|date('SHORT_DATE_FORMAT') }}", d=datetime.date(2026, 3, 5)) == (
+            "05.03.2026"
+        )
+        assert render("{{ n|filesize }}", n=12_700) == "12,4\u00a0KB"
