@@ -232,6 +232,8 @@ def test_photos_in_the_list_and_the_appointment_modal(
     page.goto(f"{live_server.url}/appointments/day/?date={day:%Y-%m-%d}")
     block = page.locator(f"#appointment-{booked.pk}")
     expect(block.locator("img.appointment-thumb")).to_have_count(1)
+    assert loaded_width(block.locator("img.appointment-thumb")) == 96
+    shoot(page, artifacts, "calendar", full_page=False)
     block.click()
     modal_photo = page.locator("#modal-content img[data-customer-photo]")
     expect(modal_photo).to_be_visible()

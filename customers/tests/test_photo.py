@@ -462,3 +462,33 @@ def test_the_photo_column_escapes_names(staff_client):
     factories.customer(first_name='<img src=x onerror="1">', last_name="Böse")
     _count, body = measure(staff_client, "/customers/?photos=1")
     assert "<img src=x" not in body
+
+
+# --- the calendar and the appointment modal ----------------------------------
+
+
+def test_calendar_and_appointment_modal_show_the_photo_at_the_same_query_count(staff_client, staff):
+    from appointments.tests.factories import appointment, at, calendar_for, working_day
+    from customers.tests.test_query_counts import measure
+
+    calendar_for(staff)
+    day = working_day()
+    customer = factories.customer(first_name="Paula", last_name="Abbild")
+    booked = appointment(staff=staff, customer=customer, start=at(10, day=day))
+    calendar = f"/appointments/day/?date={day:%Y-%m-%d}"
+    modal = reverse("appointments:update", args=[booked.pk])
+    before = {url: measure(staff_client, url, **HTMX_HEADER) for url in (calendar, modal)}
+    assert "appointment-thumb" not in before[calendar][1]
+    assert "data-customer-photo" not in before[modal][1]
+    set_photo(customer, jpeg())
+    customer.refresh_from_db()
+    after = {url: measure(staff_client, url, **HTMX_HEADER) for url in (calendar, modal)}
+    thumb = customer.photo_thumb_url.replace("&", "&amp;")
+    assert f'class="appointment-thumb" src="{thumb}"' in after[calendar][1]
+    assert 'loading="lazy"' in after[calendar][1]
+    assert f'src="{thumb}"' in after[modal][1] and "data-customer-photo" in after[modal][1]
+    assert after[calendar][0] == before[calendar][0]
+    assert after[modal][0] == before[modal][0]
+    # A deleted customer's photo is not shown in the calendar.
+    services.customer_soft_delete(customer_id=customer.pk)
+    assert "appointment-thumb" not in measure(staff_client, calendar, **HTMX_HEADER)[1]
