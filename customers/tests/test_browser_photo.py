@@ -120,6 +120,13 @@ def test_photo_chosen_in_the_picker_cropped_and_removed(
     page.mouse.move(middle[0] - frame["width"], middle[1], steps=5)
     page.mouse.up()
     expect(modal.locator("[name=crop_x]")).to_have_value("0")
+    # The keyboard moves it too: down by a tenth of its side, and back.
+    modal.locator("[data-crop-frame]").focus()
+    before = int(modal.locator("[name=crop_y]").input_value())
+    page.keyboard.press("ArrowDown")
+    expect(modal.locator("[name=crop_y]")).to_have_value(str(before + 30))
+    page.keyboard.press("ArrowUp")
+    expect(modal.locator("[name=crop_y]")).to_have_value(str(before))
     shoot(page, artifacts, "crop", full_page=False)
 
     modal.locator("button[type=submit]").click()

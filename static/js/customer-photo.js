@@ -111,6 +111,15 @@
     };
     frame.addEventListener("pointerup", drop);
     frame.addEventListener("pointercancel", drop);
+    // Without a mouse: the arrow keys move the square by a tenth of its side.
+    const KEYS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+    frame.addEventListener("keydown", (event) => {
+      const step = KEYS[event.key];
+      if (!step || crop.hidden) return;
+      event.preventDefault();
+      const by = Math.max(1, box.size / 10);
+      place(box.x + step[0] * by, box.y + step[1] * by, box.size);
+    });
     window.addEventListener("resize", () => {
       if (!crop.hidden && image.naturalWidth) draw();
     });
