@@ -492,3 +492,83 @@ def test_calendar_and_appointment_modal_show_the_photo_at_the_same_query_count(s
     # A deleted customer's photo is not shown in the calendar.
     services.customer_soft_delete(customer_id=customer.pk)
     assert "appointment-thumb" not in measure(staff_client, calendar, **HTMX_HEADER)[1]
+
+
+# --- the same on an S3 bucket ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def in_bucket(settings, s3_endpoint):
+    """STORAGES["documents"] as an S3 bucket (moto on loopback), as the
+    settings make it with DOCUMENTS_S3_BUCKET; returns what it holds."""
+    import uuid
+
+    import boto3
+
+    bucket = f"photos-{uuid.uuid4().hex[:12]}"
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name="eu-central-1",
+    )
+    client.create_bucket(
+        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"}
+    )
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "documents": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": bucket,
+                "endpoint_url": s3_endpoint,
+                "access_key": "testing",
+                "secret_key": "testing",
+                "region_name": "eu-central-1",
+                "location": "documents",
+                "addressing_style": "path",
+                "signature_version": "s3v4",
+                "default_acl": None,
+                "file_overwrite": False,
+            },
+        },
+    }
+
+    def names() -> list[str]:
+        listed = client.list_objects_v2(Bucket=bucket)
+        return sorted(item["Key"].removeprefix("documents/") for item in listed.get("Contents", []))
+
+    return names
+
+
+def test_on_s3_the_photo_is_served_replaced_and_erased(
+    in_bucket, staff_client, django_capture_on_commit_callbacks
+):
+    customer = factories.customer()
+    with django_capture_on_commit_callbacks(execute=True):
+        first = set_photo(customer, jpeg()).photo
+    assert in_bucket() == sorted([first, photo_thumb_key(first)])
+    customer.refresh_from_db()
+    response = staff_client.get(customer.photo_thumb_url)
+    assert response.status_code == 200
+    assert Image.open(io.BytesIO(b"".join(response.streaming_content))).size == (96, 96)
+    with pytest.raises(ValidationError):
+        set_photo(customer, SVG)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = set_photo(customer, encoded("WEBP")).photo
+    assert in_bucket() == sorted([second, photo_thumb_key(second)])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.customer_erase(customer_id=customer.pk)
+    assert in_bucket() == []
