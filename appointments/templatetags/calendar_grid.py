@@ -70,7 +70,8 @@ def appointment_blocks(context, column) -> SafeString:
     of eight staff members, in Python for the reason the slots are."""
     can_change = context["perms"]["appointments"]["change_appointment"]
     # The photo's view asks for the customer right: no broken image without it.
-    with_photos = context["perms"]["customers"]["view_customer"]
+    # Only in the day view: a week's seven columns leave no room beside the name.
+    with_photos = context.get("view") == "day" and context["perms"]["customers"]["view_customer"]
     with_staff = context.get("view") == "week" and not column.staff_id
     # get_status_display() rebuilds the field's choices on every call.
     statuses = {status: escape(label) for status, label in Appointment.Status.choices}
