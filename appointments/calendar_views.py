@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from appointments import calendar, schedule, selectors
 from appointments.forms import CalendarDateForm
 from appointments.models import BLOCKING_STATUSES, staff_display_name
-from customers.models import DELETED_CUSTOMER, shown_name
+from customers.models import DELETED_CUSTOMER, photo_url, shown_name
 from opticrm.lib.htmx import render_page_or_partial
 
 
@@ -46,6 +46,8 @@ class Entry:
     customer_surname: str
     type_name: str
     type_colour: str
+    # The customer's small photo ("" without one, or once deleted).
+    customer_photo: str = ""
     # Worked out by _label for the appointments on the grid.
     local_start: datetime.datetime | None = None
     local_end: datetime.datetime | None = None
@@ -175,6 +177,8 @@ def _day_appointments(
             "customer__deleted_at",
             "type__name",
             "type__colour",
+            "customer_id",
+            "customer__photo",
         )
     )
     if staff_ids is not None:
@@ -184,7 +188,7 @@ def _day_appointments(
     entries = []
     for (
         pk, start, end, status, staff_id, staff_first, staff_last, username,
-        first_name, last_name, deleted_at, type_name, colour,
+        first_name, last_name, deleted_at, type_name, colour, customer_id, photo,
     ) in appointments:  # fmt: skip
         if staff_id not in staff:
             staff[staff_id] = user(
@@ -202,6 +206,9 @@ def _day_appointments(
                 customer_surname=str(DELETED_CUSTOMER) if deleted_at else (last_name or first_name),
                 type_name=type_name,
                 type_colour=colour,
+                customer_photo=(
+                    photo_url(customer_id, photo, thumb=True) if photo and not deleted_at else ""
+                ),
             )
         )
     return entries

@@ -93,3 +93,40 @@ class EraseForm(forms.Form):
         ),
         error_messages={"required": _("Please confirm the erasure first.")},
     )
+
+
+class PhotoForm(forms.Form):
+    """The customer photo: a file (chosen, or taken by the camera in the
+    browser) and the square the browser proposes to cut out, in the
+    upright photo's pixels; without it the middle square is taken."""
+
+    photo = forms.FileField(
+        label=_("Photo"),
+        error_messages={"required": _("Please choose a photo.")},
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp,image/heic,image/heif"}
+        ),
+    )
+    crop_x = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    crop_y = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    crop_size = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    def clean(self):
+        # The square is no field one sees: a garbled one is said at the photo.
+        crop_errors = [name for name in ("crop_x", "crop_y", "crop_size") if name in self.errors]
+        for name in crop_errors:
+            del self.errors[name]
+        if crop_errors:
+            from opticrm.lib.images import BAD_CROP
+
+            self.add_error("photo", BAD_CROP)
+        return super().clean()
+
+    def crop(self):
+        """The square asked for, or None (all three or nothing)."""
+        from opticrm.lib.images import Crop
+
+        values = [self.cleaned_data.get(name) for name in ("crop_x", "crop_y", "crop_size")]
+        if any(value is None for value in values):
+            return None
+        return Crop(*values)

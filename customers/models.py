@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import ExtractDay, ExtractMonth, Greatest, NullIf, Upper
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -45,6 +46,25 @@ def shown_name(first_name: str, last_name: str, deleted_at) -> str:
     appointment lists, the API's appointments): once deleted, with nothing
     personal, so the calendar keeps the slot but not the person."""
     return str(DELETED_CUSTOMER) if deleted_at else person_name(first_name, last_name)
+
+
+def photo_thumb_key(key: str) -> str:
+    """Where the small twin of the photo stored under ``key`` lies."""
+    return key.rsplit(".", 1)[0] + "-thumb.jpg"
+
+
+def photo_url(pk: int, key: str, *, thumb: bool = False) -> str:
+    """The checked view's URL of a customer's photo ("" without one); the
+    key's random part in it, so that a new photo is a new URL."""
+    if not key:
+        return ""
+    version = key.rsplit("/", 1)[-1].split(".", 1)[0][:12]
+    size = "&size=thumb" if thumb else ""
+    return f"{reverse('customers:photo', args=[pk])}?v={version}{size}"
+
+
+def photo_initials(first_name: str, last_name: str) -> str:
+    return "".join(part[:1] for part in (first_name, last_name) if part).upper()
 
 
 # Sort keys of the customer table: column -> expressions, then by id. Blank
@@ -227,7 +247,9 @@ TRIGGER_KEPT_FIELDS = (
 
 
 @pghistory.track(
-    exclude=["updated_at", "version", *DERIVED_FIELDS], meta=event_meta("customer_event_newest")
+    # The photo's storage key says nothing to a reader of the history.
+    exclude=["updated_at", "version", "photo", *DERIVED_FIELDS],
+    meta=event_meta("customer_event_newest"),
 )
 class Customer(TimeStampedModel):
     class Status(models.TextChoices):
@@ -344,6 +366,15 @@ class Customer(TimeStampedModel):
     # rule "Nachbestellung fällig" (messaging.recall) from an index; kept by
     # a trigger on orders (orders migration 0004).
     cl_reorder_due = models.DateField(_("contact lens reorder due"), null=True, editable=False)
+    # The customer photo (issue 31): the storage key of a square JPEG in the
+    # private storage (opticrm.lib.storage; never a public URL), its small
+    # twin beside it (photo_thumb_key). A column of the row, so the list, the
+    # calendar and the appointment modal show it without a query; a new key
+    # per upload, so its URL changes with the photo. Written only by
+    # customers.services.customer_photo_set / customer_photo_remove.
+    photo = models.CharField(
+        _("photo"), max_length=100, blank=True, default="", db_default="", editable=False
+    )
 
     objects = CustomerQuerySet.as_manager()
 
@@ -493,6 +524,19 @@ class Customer(TimeStampedModel):
     @property
     def has_address(self) -> bool:
         return bool(self.street or self.postcode or self.town)
+
+    @property
+    def initials(self) -> str:
+        """What stands in for a missing photo: "EM" for Erika Mustermann."""
+        return photo_initials(self.first_name, self.last_name)
+
+    @property
+    def photo_url(self) -> str:
+        return photo_url(self.pk, self.photo)
+
+    @property
+    def photo_thumb_url(self) -> str:
+        return photo_url(self.pk, self.photo, thumb=True)
 
     @property
     def is_deleted(self) -> bool:

@@ -1,7 +1,9 @@
 """Every write to customers goes through here: views, admin, commands and
 the API call these functions, so each rule has one home."""
 
-from collections.abc import Mapping
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.apps import apps
@@ -9,6 +11,7 @@ from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Now
@@ -16,8 +19,18 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from customers import erasure, next_appointment, selectors
-from customers.models import Customer, Erasure, RetentionCandidate, RetentionReview
+from customers.models import (
+    Customer,
+    Erasure,
+    RetentionCandidate,
+    RetentionReview,
+    photo_thumb_key,
+)
+from opticrm.lib import images
 from opticrm.lib.dates import start_of_day
+from opticrm.lib.storage import document_storage
+
+logger = logging.getLogger(__name__)
 
 EDITABLE_FIELDS = (
     "first_name",
@@ -234,6 +247,7 @@ ANONYMISED = {
     "postcode": "",
     "town": "",
     "external_number": "",
+    "photo": "",
     "status": Customer.Status.INACTIVE,
 }
 
@@ -256,6 +270,8 @@ def customer_erase(*, customer_id: int, user=None) -> Erasure:
         Customer.objects.filter(anonymised_at__isnull=True).select_for_update().get(pk=customer_id)
     )
     kept = selectors.erasure_plan(customer_id=customer_id).kept
+    # The photo's files go once the erasure commits (a rolled back one keeps them).
+    _delete_photo_after_commit(customer.photo)
     _leave_retention_review(customer_id)
     _anonymise_admin_log(customer_id)
     for scrub in erasure.scrubs():
@@ -400,3 +416,82 @@ def retention_review_if_due() -> RetentionReview | None:
         if RetentionReview.objects.filter(made_at__gte=start_of_day(first_of_month)).exists():
             return None
         return retention_review_make()
+
+
+MB = 1024 * 1024
+
+
+def _photo_files(key: str) -> list[str]:
+    return [key, photo_thumb_key(key)] if key else []
+
+
+def _delete_files(names: Sequence[str]) -> None:
+    storage = document_storage()
+    for name in names:
+        try:
+            storage.delete(name)
+        except Exception:  # the storage being down must not hide the first error
+            logger.exception("Could not delete the photo file %s", name)
+
+
+def _delete_photo_after_commit(key: str) -> None:
+    names = _photo_files(key)
+    if names:
+        transaction.on_commit(lambda: _delete_files(names), robust=True)
+
+
+def customer_photo_set(
+    *, customer_id: int, data: bytes, crop: images.Crop | None = None, user=None
+) -> Customer:
+    """The customer's photo from an upload or the camera: checked by its
+    content (JPEG, PNG, WebP, HEIC), the square ``crop`` (or the middle one)
+    cut out and encoded anew (no EXIF, no GPS), kept as a 512 and a 96 px
+    JPEG under a new random key. The photo it replaces is deleted once the
+    change commits; if anything fails, the files written are deleted and
+    nothing changes."""
+    if not data:
+        raise ValidationError(_("Please choose a photo."), code="no_photo")
+    limit = settings.CUSTOMER_PHOTO_MAX_MB
+    if len(data) > limit * MB:
+        raise ValidationError(
+            _("The photo is larger than %(limit)s MB."), code="too_large", params={"limit": limit}
+        )
+    photo, thumb = images.square_photo(data, crop)
+    storage = document_storage()
+    random = uuid.uuid4().hex
+    key = f"photos/{random[:2]}/{random}.jpg"
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            customer = (
+                Customer.objects.alive()
+                .select_for_update(no_key=True)
+                .filter(pk=customer_id)
+                .first()
+            )
+            if customer is None:
+                raise ValidationError(_("This customer no longer exists."), code="no_customer")
+            for name, content in ((key, photo), (photo_thumb_key(key), thumb)):
+                saved = storage.save(name, ContentFile(content))
+                written.append(saved)
+                if saved != name:  # the storage chose another name: never expected
+                    raise RuntimeError(f"Storage saved {name} as {saved}")
+            _delete_photo_after_commit(customer.photo)
+            customer.photo = key
+            customer.updated_by = user
+            customer.save(update_fields=["photo", "updated_by", "updated_at"])
+    except BaseException:
+        _delete_files(written)
+        raise
+    return customer
+
+
+@transaction.atomic
+def customer_photo_remove(*, customer_id: int, user=None) -> Customer:
+    """The customer without a photo; its files are deleted once this commits."""
+    customer = Customer.objects.alive().select_for_update(no_key=True).get(pk=customer_id)
+    _delete_photo_after_commit(customer.photo)
+    customer.photo = ""
+    customer.updated_by = user
+    customer.save(update_fields=["photo", "updated_by", "updated_at"])
+    return customer

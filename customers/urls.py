@@ -16,4 +16,7 @@ urlpatterns = [
     path("<int:pk>/restore/", views.customer_restore, name="restore"),
     path("<int:pk>/purge/", views.customer_purge, name="purge"),
     path("<int:pk>/erase/", views.customer_erase, name="erase"),
+    path("<int:pk>/photo/", views.customer_photo, name="photo"),
+    path("<int:pk>/photo/edit/", views.customer_photo_edit, name="photo_edit"),
+    path("<int:pk>/photo/remove/", views.customer_photo_remove, name="photo_remove"),
 ]

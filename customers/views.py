@@ -3,7 +3,7 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,8 +18,8 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from customers import sections, selectors, services
 from customers.filters import customer_export_rows, customer_table_page
-from customers.forms import CustomerForm, EraseForm
-from customers.models import Customer
+from customers.forms import CustomerForm, EraseForm, PhotoForm
+from customers.models import Customer, photo_thumb_key
 from opticrm.lib import health_data
 from opticrm.lib.conflicts import conflict_form
 from opticrm.lib.display import display_value
@@ -29,6 +29,7 @@ from opticrm.lib.history import record_history
 from opticrm.lib.htmx import close_modal, htmx_current_path, render_page_or_partial
 from opticrm.lib.pagination import KnownCountPaginator
 from opticrm.lib.phone import format_phone, stored_number
+from opticrm.lib.storage import private_file_response
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,9 @@ def _table_context(request: HttpRequest, *, deleted: bool) -> dict:
         "current_sort": customer_filter.current_sort,
         "deleted_view": deleted,
         "recall_view": not deleted and customer_filter.shows_last_refraction,
+        # The photo column, off unless switched on (a GET value, so the
+        # pages, the sorting and a bookmark keep it).
+        "show_photos": not deleted and request.GET.get("photos") == "1",
         # The list as a file (_export_links.html), for those who may.
         "export": (
             export_urls("customers:export")
@@ -379,3 +383,77 @@ def retention_list(request: HttpRequest) -> HttpResponse:
         page.object_list = selectors.retention_rows(page.object_list)
     context = {"review": review, "page": page, "table_id": "#retention-table"}
     return render_page_or_partial(request, "customers/retention_list.html", "table", context)
+
+
+@permission_required("customers.view_customer", raise_exception=True)
+@require_http_methods(["GET"])
+def customer_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """The photo itself (``?size=thumb``: the small one), only through this
+    view: whoever may see the customer sees it (a photo is no health data);
+    a deleted customer's is not shown."""
+    key = (
+        selectors.customer_list()
+        .filter(pk=pk)
+        .exclude(photo="")
+        .values_list("photo", flat=True)
+        .first()
+    )
+    if key is None:
+        raise Http404
+    thumb = request.GET.get("size") == "thumb"
+    return private_file_response(
+        photo_thumb_key(key) if thumb else key,
+        filename=f"kunde-{pk}{'-klein' if thumb else ''}.jpg",
+        content_type="image/jpeg",
+    )
+
+
+def _photo_done(request: HttpRequest, customer: Customer, text: str) -> HttpResponse:
+    messages.success(request, text)
+    if request.htmx:
+        return close_modal(request, SAVED_EVENT)
+    return redirect("customers:detail", pk=customer.pk)
+
+
+@permission_required("customers.change_customer", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def customer_photo_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload a photo or take one with the camera (``?camera=1`` starts it),
+    the square chosen in the browser; the server cuts and encodes it."""
+    customer = _get_customer(pk)
+    status = 200
+    if request.method == "POST":
+        form = PhotoForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["photo"]
+            # One byte past the limit is enough to refuse it.
+            data = upload.read(settings.CUSTOMER_PHOTO_MAX_MB * 1024 * 1024 + 1)
+            try:
+                services.customer_photo_set(
+                    customer_id=customer.pk, data=data, crop=form.crop(), user=request.user
+                )
+            except ValidationError as error:
+                form.add_error("photo", error)
+            else:
+                return _photo_done(request, customer, _("Photo saved."))
+        # htmx swaps only a 2xx answer: the form with its errors comes as 200 there.
+        status = 200 if request.htmx else 400
+    else:
+        form = PhotoForm()
+    context = {"customer": customer, "form": form, "camera": request.GET.get("camera") == "1"}
+    return render_page_or_partial(
+        request, "customers/customer_photo.html", "modal", context, status=status
+    )
+
+
+@permission_required("customers.change_customer", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def customer_photo_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = _get_customer(pk)
+    if request.method == "POST":
+        if customer.photo:
+            services.customer_photo_remove(customer_id=customer.pk, user=request.user)
+        return _photo_done(request, customer, _("Photo removed."))
+    return render_page_or_partial(
+        request, "customers/customer_photo_remove.html", "modal", {"customer": customer}
+    )

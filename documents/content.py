@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
-from pillow_heif import register_heif_opener
 
-register_heif_opener()
+from opticrm.lib.images import flat as _flat  # (importing it registers the HEIF opener)
+
 logger = logging.getLogger(__name__)
 
 # Pillow's format -> what is stored: (format to save, content type, extension).
@@ -123,18 +123,6 @@ def _image(name: str, data: bytes) -> Prepared:
         extension=extension,
         thumbnail=_thumbnail(upright),
     )
-
-
-def _flat(image: Image.Image) -> Image.Image:
-    """RGB (or grey) for JPEG; transparency on white."""
-    if image.mode in ("RGB", "L"):
-        return image
-    if image.mode in ("RGBA", "LA", "P", "PA"):
-        rgba = image.convert("RGBA")
-        background = Image.new("RGB", rgba.size, "white")
-        background.paste(rgba, mask=rgba.getchannel("A"))
-        return background
-    return image.convert("RGB")
 
 
 def _thumbnail(image: Image.Image) -> bytes:

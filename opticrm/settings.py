@@ -456,6 +456,11 @@ else:
     }
 DOCUMENTS_MAX_FILE_MB = env.int("DOCUMENTS_MAX_FILE_MB", default=20)
 DOCUMENTS_MAX_CUSTOMER_MB = env.int("DOCUMENTS_MAX_CUSTOMER_MB", default=200)
+# The customer photo (issue 31): the largest upload taken (a phone's photo
+# is 3–12 MB, a HEIC less); what is kept is a 512 px square of some 50 KB.
+CUSTOMER_PHOTO_MAX_MB = env.int("CUSTOMER_PHOTO_MAX_MB", default=15)
+if not 1 <= CUSTOMER_PHOTO_MAX_MB <= 100:
+    raise ImproperlyConfigured("CUSTOMER_PHOTO_MAX_MB must be between 1 and 100.")
 if not 1 <= DOCUMENTS_MAX_FILE_MB <= DOCUMENTS_MAX_CUSTOMER_MB:
     raise ImproperlyConfigured(
         "DOCUMENTS_MAX_FILE_MB must be at least 1 and at most DOCUMENTS_MAX_CUSTOMER_MB."

@@ -69,6 +69,9 @@ def appointment_blocks(context, column) -> SafeString:
     """The appointments of ``column``, placed on the grid: some 64 on a day
     of eight staff members, in Python for the reason the slots are."""
     can_change = context["perms"]["appointments"]["change_appointment"]
+    # The photo's view asks for the customer right: no broken image without it.
+    # Only in the day view: a week's seven columns leave no room beside the name.
+    with_photos = context.get("view") == "day" and context["perms"]["customers"]["view_customer"]
     with_staff = context.get("view") == "week" and not column.staff_id
     # get_status_display() rebuilds the field's choices on every call.
     statuses = {status: escape(label) for status, label in Appointment.Status.choices}
@@ -110,9 +113,17 @@ def appointment_blocks(context, column) -> SafeString:
                 f'  <strong class="appointment-customer">{surname}</strong>\n</a>'
             )
             continue
+        photo = ""
+        if with_photos and appointment.customer_photo and block.height >= 2 and block.lanes == 1:
+            # Small, lazy, a fixed size: a busy day has dozens of blocks.
+            photo = (
+                f'  <img class="appointment-thumb" src="{escape(appointment.customer_photo)}" '
+                f'width="24" height="24" loading="lazy" alt="">\n'
+            )
         blocks.append(
             f'<a class="{classes}" id="appointment-{int(appointment.pk)}"\n'
             f'   title="{title}"\n   style="{style}"\n  {link}>\n'
+            f"{photo}"
             f'  <span class="appointment-time">{times}{done}</span>\n'
             f'  <strong class="appointment-customer">{customer}</strong>\n'
             f'  <span class="appointment-type">{kind}</span>\n</a>'

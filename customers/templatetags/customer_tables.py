@@ -12,7 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from customers import list_marks
-from customers.models import Customer
+from customers.models import Customer, photo_initials
 from opticrm.lib.fast_html import date_formatter, escape, pk_url_builder, table_cell
 from opticrm.lib.phone import dial_target, format_phone, stored_number
 
@@ -29,6 +29,8 @@ class _RowContext:
         self.deleted_view = bool(context.get("deleted_view"))
         # The recall filter is on: the date it filters by gets a column.
         self.recall_view = bool(context.get("recall_view"))
+        # The photo column, when the user switched it on ("Fotos").
+        self.show_photos = bool(context.get("show_photos"))
         self.can_see_appointments = perms["appointments"]["view_appointment"]
         self.can_change = perms["customers"]["change_customer"]
         self.can_delete = perms["customers"]["delete_customer"]
@@ -40,6 +42,8 @@ class _RowContext:
         }
         if self.recall_view:
             self.labels["refraction"] = escape(context["refraction_label"])
+        if self.show_photos:
+            self.labels["photo"] = escape(context["photo_label"])
         self.edit = escape(gettext("Edit"))
         self.delete = escape(gettext("Delete"))
         self.restore = escape(gettext("Restore"))
@@ -51,7 +55,7 @@ class _RowContext:
         self.statuses = {value: escape(label) for value, label in Customer.Status.choices}
         self.url = {
             name: pk_url_builder(f"customers:{name}")
-            for name in ("detail", "update", "delete", "restore", "purge")
+            for name in ("detail", "update", "delete", "restore", "purge", "photo")
         }
         request = context.get("request")
         self.csrf = escape(get_token(request)) if self.deleted_view and request else ""
@@ -86,6 +90,7 @@ def _row(page: _RowContext, customer: Customer) -> str:
     number = stored_number(customer.phone_stored)
     phone = format_phone(number)
     cells = [
+        *([_photo_cell(page, customer, pk)] if page.show_photos else []),
         table_cell(labels["name"], "cell-name", name),
         table_cell(
             labels["email"],
@@ -125,6 +130,23 @@ def _row(page: _RowContext, customer: Customer) -> str:
         cells.append(table_cell(labels["next"], "cell-when", when))
     cells.append(f'<td class="actions">{_actions(page, pk)}</td>')
     return f'<tr id="customer-{pk}">{"".join(cells)}</tr>'
+
+
+def _photo_cell(page: _RowContext, customer: Customer, pk: int) -> str:
+    """The small photo (the ``photo`` column of the row: no query), lazy,
+    of a fixed size; the initials without one."""
+    key = customer.photo
+    if key:
+        version = escape(key.rsplit("/", 1)[-1].split(".", 1)[0][:12])
+        content = (
+            f'<img class="photo-thumb" src="{page.url["photo"](pk)}?v={version}&amp;size=thumb" '
+            f'width="32" height="32" loading="lazy" alt="{page.labels["photo"]}: '
+            f'{escape(customer.first_name)} {escape(customer.last_name)}">'
+        )
+    else:
+        initials = escape(photo_initials(customer.first_name, customer.last_name))
+        content = f'<span class="photo-thumb photo-thumb-none" aria-hidden="true">{initials}</span>'
+    return table_cell(page.labels["photo"], "cell-photo", content)
 
 
 def _actions(page: _RowContext, pk: int) -> str:
