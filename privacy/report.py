@@ -103,6 +103,10 @@ def shown(model_field: models.Field, value) -> str:
         return formats.date_format(value, "SHORT_DATE_FORMAT")
     if isinstance(value, Decimal):
         return formats.number_format(value, decimal_pos=getattr(model_field, "decimal_places", 2))
+    if model_field.name == "photo" and isinstance(model_field, models.CharField):
+        # The customer photo's storage key: where it lies says nothing; that
+        # one is kept does (a copy is downloaded on the customer page).
+        return _("stored (a copy on the customer page)")
     if model_field.name == "prescription" and isinstance(value, dict):
         # An order's copy of its refraction, as the optician writes it.
         return prescription_text(value) or "—"
@@ -121,6 +125,8 @@ def _plain(model_field: models.Field, value):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
+    if model_field.name == "photo" and isinstance(model_field, models.CharField):
+        return True  # kept, not where (see shown)
     if isinstance(value, bool | int | float | str | dict | list):
         return value
     return str(value)

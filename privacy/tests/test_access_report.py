@@ -183,3 +183,17 @@ def test_only_with_the_health_data_rights_too(client, django_user_model, person)
     client.force_login(user)
     assert client.post(url(person, "pdf")).status_code == 403
     assert 'id="customer-privacy"' not in client.get(f"/customers/{person.pk}/").content.decode()
+
+
+def test_a_photo_is_named_as_kept_not_where(optician_client, person):
+    from customers.models import Customer
+
+    Customer.objects.filter(pk=person.pk).update(photo="3f/3f9a1c0de5b24b7e8d2c1a0b9e8f7d6c.jpg")
+    response = optician_client.post(url(person, "json"))
+    master = json.loads(response.content)["parts"]["master_data"]["records"][0]["fields"]
+    assert master["photo"]["value"] is True
+    assert "3f9a1c0de5b2" not in response.content.decode()
+    pdf = optician_client.post(url(person, "pdf")).content
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "gespeichert (Kopie auf der Kundenseite)" in text.replace("\n", " ")
+    assert "3f9a1c0de5b2" not in text
