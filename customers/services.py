@@ -1,9 +1,8 @@
 """Every write to customers goes through here: views, admin, commands and
 the API call these functions, so each rule has one home."""
 
-import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from django.apps import apps
@@ -28,9 +27,7 @@ from customers.models import (
 )
 from opticrm.lib import images
 from opticrm.lib.dates import start_of_day
-from opticrm.lib.storage import document_storage
-
-logger = logging.getLogger(__name__)
+from opticrm.lib.storage import delete_files, document_storage
 
 EDITABLE_FIELDS = (
     "first_name",
@@ -425,19 +422,10 @@ def _photo_files(key: str) -> list[str]:
     return [key, photo_thumb_key(key)] if key else []
 
 
-def _delete_files(names: Sequence[str]) -> None:
-    storage = document_storage()
-    for name in names:
-        try:
-            storage.delete(name)
-        except Exception:  # the storage being down must not hide the first error
-            logger.exception("Could not delete the photo file %s", name)
-
-
 def _delete_photo_after_commit(key: str) -> None:
     names = _photo_files(key)
     if names:
-        transaction.on_commit(lambda: _delete_files(names), robust=True)
+        transaction.on_commit(lambda: delete_files(names), robust=True)
 
 
 def customer_photo_set(
@@ -481,7 +469,7 @@ def customer_photo_set(
             customer.updated_by = user
             customer.save(update_fields=["photo", "updated_by", "updated_at"])
     except BaseException:
-        _delete_files(written)
+        delete_files(written)
         raise
     return customer
 

@@ -23,6 +23,7 @@ from documents import content
 from documents.models import CustomerDocument
 from documents.storage import document_storage
 from opticrm.lib import health_data
+from opticrm.lib.storage import delete_files
 
 logger = logging.getLogger(__name__)
 
@@ -64,15 +65,6 @@ def _write(storage, name: str, data: bytes, written: list[str]) -> str:
     saved = storage.save(name, ContentFile(data))
     written.append(saved)
     return saved
-
-
-def _delete_files(names: Sequence[str]) -> None:
-    storage = document_storage()
-    for name in names:
-        try:
-            storage.delete(name)
-        except Exception:  # the storage being down must not hide the first error
-            logger.exception("Could not delete the document file %s", name)
 
 
 def document_upload(
@@ -119,7 +111,7 @@ def document_upload(
             if pending:
                 transaction.on_commit(lambda: _enqueue_thumbnails(pending))
     except BaseException:
-        _delete_files(written)
+        delete_files(written)
         raise
     return documents
 
@@ -353,7 +345,7 @@ def documents_purge(*, now=None) -> int:
             names = [name for _pk, *pair in rows for name in pair if name]
             CustomerDocument.objects.filter(pk__in=ids).delete()
             CustomerDocumentEvent.objects.filter(pgh_obj_id__in=ids).delete()
-            transaction.on_commit(lambda names=names: _delete_files(names), robust=True)
+            transaction.on_commit(lambda names=names: delete_files(names), robust=True)
         purged += len(ids)
 
 
@@ -390,7 +382,7 @@ def thumbnail_make(*, document_id: int) -> bool:
                 locked.thumbnail_pending = False
                 locked.save(update_fields=["thumbnail", "thumbnail_pending", "updated_at"])
     except BaseException:
-        _delete_files(written)
+        delete_files(written)
         raise
     return made is not None
 
@@ -408,4 +400,4 @@ def documents_forget(customer_id: int) -> None:
         if name
     ]
     if names:
-        transaction.on_commit(lambda: _delete_files(names), robust=True)
+        transaction.on_commit(lambda: delete_files(names), robust=True)

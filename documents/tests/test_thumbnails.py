@@ -148,9 +148,10 @@ def test_a_pdf_that_needs_a_password_is_refused(stored):
     writer.encrypt(user_password="geheim", owner_password="geheim")
     out = io.BytesIO()
     writer.write(out)
-    with translation.override("en"), pytest.raises(ValidationError) as error:
-        upload(make_customer(), Upload("geheim.pdf", out.getvalue()))
-    assert "password-protected" in str(error.value)
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as error:
+            upload(make_customer(), Upload("geheim.pdf", out.getvalue()))
+        assert "password-protected" in str(error.value)
     assert stored() == []
 
 

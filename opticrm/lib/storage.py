@@ -3,6 +3,9 @@ STORAGES["documents"], local files or an S3-compatible bucket as the
 settings decide. Never served from a URL of its own: only through views
 that check who asks (``private_file_response``)."""
 
+import logging
+from collections.abc import Sequence
+
 from django.core.files.storage import Storage, storages
 from django.http import FileResponse, Http404
 
@@ -11,8 +14,23 @@ from django.http import FileResponse, Http404
 IMAGE_CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
 
 
+logger = logging.getLogger(__name__)
+
+
 def document_storage() -> Storage:
     return storages["documents"]
+
+
+def delete_files(names: Sequence[str]) -> None:
+    """Delete these files of the private storage, each on its own: one
+    that cannot be deleted is logged, the others still go (and the storage
+    being down never hides the error that made a caller clean up)."""
+    storage = document_storage()
+    for name in names:
+        try:
+            storage.delete(name)
+        except Exception:
+            logger.exception("Could not delete the stored file %s", name)
 
 
 def private_file_response(name: str, *, filename: str, content_type: str) -> FileResponse:
