@@ -17,6 +17,7 @@ from customers.models import Customer, photo_thumb_key
 from customers.tests import factories
 from opticrm.lib.images import Crop
 from opticrm.lib.storage import document_storage
+from opticrm.tests.storage import local_private_storage
 
 pytestmark = pytest.mark.django_db
 
@@ -29,21 +30,7 @@ ORIENTATION = 0x0112
 @pytest.fixture(autouse=True)
 def stored(settings, tmp_path):
     """The private storage in a folder of the test's own; returns what it holds."""
-    location = tmp_path / "documents"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "documents": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": location, "base_url": "/no-public-url/"},
-        },
-    }
-
-    def names() -> list[str]:
-        if not location.exists():
-            return []
-        return sorted(str(p.relative_to(location)) for p in location.rglob("*") if p.is_file())
-
-    return names
+    return local_private_storage(settings, tmp_path)
 
 
 def jpeg(size=(120, 80), *, gps=False, orientation=None) -> bytes:

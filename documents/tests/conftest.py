@@ -2,9 +2,10 @@
 bucket on a local S3-compatible server (moto's server mode on loopback)."""
 
 import uuid
-from pathlib import Path
 
 import pytest
+
+from opticrm.tests.storage import local_private_storage
 
 
 @pytest.fixture(scope="session")
@@ -18,22 +19,7 @@ def s3_server():
     server.stop()
 
 
-def _fs(settings, tmp_path: Path):
-    location = tmp_path / "documents"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "documents": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": location, "base_url": "/no-public-url/"},
-        },
-    }
-
-    def names() -> list[str]:
-        if not location.exists():
-            return []
-        return sorted(str(p.relative_to(location)) for p in location.rglob("*") if p.is_file())
-
-    return names
+_fs = local_private_storage
 
 
 def _s3(settings, endpoint: str):
