@@ -17,7 +17,7 @@ from customers.models import Customer, photo_thumb_key
 from customers.tests import factories
 from opticrm.lib.images import Crop
 from opticrm.lib.storage import document_storage
-from opticrm.tests.storage import local_private_storage
+from opticrm.tests.storage import local_private_storage, s3_private_storage
 
 pytestmark = pytest.mark.django_db
 
@@ -501,45 +501,7 @@ def s3_endpoint():
 def in_bucket(settings, s3_endpoint):
     """STORAGES["documents"] as an S3 bucket (moto on loopback), as the
     settings make it with DOCUMENTS_S3_BUCKET; returns what it holds."""
-    import uuid
-
-    import boto3
-
-    bucket = f"photos-{uuid.uuid4().hex[:12]}"
-    client = boto3.client(
-        "s3",
-        endpoint_url=s3_endpoint,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        region_name="eu-central-1",
-    )
-    client.create_bucket(
-        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"}
-    )
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "documents": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": bucket,
-                "endpoint_url": s3_endpoint,
-                "access_key": "testing",
-                "secret_key": "testing",
-                "region_name": "eu-central-1",
-                "location": "documents",
-                "addressing_style": "path",
-                "signature_version": "s3v4",
-                "default_acl": None,
-                "file_overwrite": False,
-            },
-        },
-    }
-
-    def names() -> list[str]:
-        listed = client.list_objects_v2(Bucket=bucket)
-        return sorted(item["Key"].removeprefix("documents/") for item in listed.get("Contents", []))
-
-    return names
+    return s3_private_storage(settings, s3_endpoint)
 
 
 def test_on_s3_the_photo_is_served_replaced_and_erased(

@@ -1,11 +1,9 @@
 """The documents' storage for tests: a folder of the test's own, or a
 bucket on a local S3-compatible server (moto's server mode on loopback)."""
 
-import uuid
-
 import pytest
 
-from opticrm.tests.storage import local_private_storage
+from opticrm.tests.storage import local_private_storage, s3_private_storage
 
 
 @pytest.fixture(scope="session")
@@ -22,44 +20,7 @@ def s3_server():
 _fs = local_private_storage
 
 
-def _s3(settings, endpoint: str):
-    import boto3
-
-    bucket = f"docs-{uuid.uuid4().hex[:12]}"
-    options = {
-        "endpoint_url": endpoint,
-        "aws_access_key_id": "testing",
-        "aws_secret_access_key": "testing",
-        "region_name": "eu-central-1",
-    }
-    client = boto3.client("s3", **options)
-    client.create_bucket(
-        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"}
-    )
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "documents": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": bucket,
-                "endpoint_url": endpoint,
-                "access_key": "testing",
-                "secret_key": "testing",
-                "region_name": "eu-central-1",
-                "location": "documents",
-                "addressing_style": "path",
-                "signature_version": "s3v4",
-                "default_acl": None,
-                "file_overwrite": False,
-            },
-        },
-    }
-
-    def names() -> list[str]:
-        listed = client.list_objects_v2(Bucket=bucket)
-        return sorted(item["Key"] for item in listed.get("Contents", []))
-
-    return names
+_s3 = s3_private_storage
 
 
 @pytest.fixture(autouse=True)
