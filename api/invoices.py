@@ -249,7 +249,10 @@ class InvoiceOut(Schema):
 
     @staticmethod
     def resolve_cancelled_by(obj: Invoice) -> int | None:
-        # The reverse one-to-one, read with the row (select_related).
+        # A list row carries the id (selectors.invoice_list); one invoice
+        # reads the reverse one-to-one with the row (select_related).
+        if "cancellation_pk" in obj.__dict__:
+            return obj.cancellation_pk
         cancellation = getattr(obj, "cancellation", None)
         return cancellation.pk if cancellation is not None else None
 
@@ -489,8 +492,19 @@ def list_invoices(request: HttpRequest, filters: Query[InvoiceQuery]):
     # (else estimated at a chain's size); then only the page's rows, with
     # customer, cancellation and the sum paid, and the drafts' positions
     # in one query more.
+    known = invoices_selectors.invoice_filtered_count(
+        state=filters.state,
+        customer_id=filters.customer,
+        year=filters.year,
+        since=filters.date_from,
+        until=filters.date_to,
+        query=filters.search or "",
+    )
     paginator = TablePaginator(
-        invoices_selectors.invoice_ids(invoices), filters.page_size, filtered=filtered
+        invoices_selectors.invoice_ids(invoices),
+        filters.page_size,
+        filtered=filtered,
+        known_count=known,
     )
     page = paginator.get_page(filters.page)
     page.object_list = selectors.list_rows(page_rows(page, invoices_selectors.invoice_rows()))

@@ -70,7 +70,7 @@ def _standing(query: str = "") -> QuerySet[Invoice]:
     each with ``customer_open`` and ``insurer_open`` (as models.Unsettled keeps them)
     and ``customer_paid`` and ``insurer_paid``,
     oldest first: the most overdue on top."""
-    invoices = selectors.invoice_list(query=query).prefetch_related(None)
+    invoices = selectors.invoice_matches(query=query).prefetch_related(None)
     # Among the database's list of the unsettled ones (models.Unsettled):
     # an invoice open for either payer is paid less than its gross. The
     # chain's five million invoices are not summed up one by one.

@@ -343,9 +343,10 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     page_size = PageSizeForm(request.GET, sizes=settings.TABLE_PAGE_SIZES).size
     filtered = any(filters.values())
-    known = selectors.invoice_count(**filters)
+    invoices = selectors.invoice_list(**filters)
+    known = selectors.invoice_count(listed=invoices, **filters)
     paginator = TablePaginator(
-        selectors.invoice_list(**filters),
+        invoices,
         page_size,
         filtered=filtered,
         known_count=known[0] if known else None,

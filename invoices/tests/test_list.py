@@ -120,7 +120,9 @@ def test_the_list_pages_and_reads_the_same_queries_for_more_rows(staff_client, e
 
     issued(erika)
     draft(otto)
-    queries()  # the unfiltered table's size estimate is read once, then reused
+    # The table's size estimates (unfiltered, and for a search whether its
+    # matches may be many: match_before_sorting) are read once, then reused.
+    queries(), queries(state=State.OPEN, q="Muster")
     before, filtered_before = queries(), queries(state=State.OPEN, q="Muster")
     for _number in range(3):
         invoice = issued(erika)
@@ -141,6 +143,9 @@ def test_a_search_counts_up_to_its_limit_and_then_says_more_than(
     from invoices import selectors
 
     monkeypatch.setattr(selectors, "SEARCH_COUNT_UP_TO", 2)
+    # As for a chain's common name: the newest invoices are walked until a
+    # page is found, and the matches counted up to the limit.
+    monkeypatch.setattr(selectors, "SEARCH_SORTED_UP_TO", -1)
     for _ in range(3):
         issued(erika)
     issued(otto)
@@ -149,3 +154,27 @@ def test_a_search_counts_up_to_its_limit_and_then_says_more_than(
     assert many.count('href="/invoices/') - many.count('href="/invoices/?') >= 2
     few = staff_client.get(reverse("invoices:list"), {"q": "Brillmann"}).content.decode()
     assert "mehr als" not in few and "1–1 von 1" in few
+
+
+def test_a_rare_search_reads_its_matches_once_and_counts_them_with_the_page(
+    staff_client, erika, otto
+):
+    """Few matches (a number, a rare name) are read from the trigram index,
+    sorted and counted in one query: no count of its own that reads the
+    index a second time, and no walk of the newest invoices (3 s at a
+    chain's five million, the planner expecting 700 matches of a number)."""
+    hers = [issued(erika) for _ in range(3)]
+    issued(otto)
+    staff_client.get(reverse("invoices:list"), {"q": "Muster"})  # the size estimate
+    with CaptureQueriesContext(connection) as captured:
+        response = staff_client.get(reverse("invoices:list"), {"q": "Muster"})
+    # (The page's rows are read by their ids afterwards.)
+    searching = [
+        q["sql"] for q in captured if "LIKE UPPER(" in q["sql"] and '"id" IN (' not in q["sql"]
+    ]
+    assert len(searching) == 1, searching
+    assert "COUNT(*) OVER ()" in searching[0]
+    assert response.context["page"].paginator.count == 3
+    assert [row.pk for row in response.context["rows"]] == [i.pk for i in reversed(hers)]
+    html = response.content.decode()
+    assert "1–3 von 3" in html and "mehr als" not in html

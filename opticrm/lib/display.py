@@ -2,7 +2,7 @@
 name the value saved meanwhile with it, and any page may."""
 
 import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import phonenumbers
 from django.core.exceptions import FieldDoesNotExist
@@ -10,6 +10,7 @@ from django.db import models
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from phonenumber_field.phonenumber import PhoneNumber
 
@@ -24,9 +25,25 @@ def is_money(name: str) -> bool:
     return name == "price" or name.endswith("_price")
 
 
+_CENT = Decimal("0.01")
+
+
 def money(value: Decimal) -> str:
-    """1.234,50 € (German grouping, a non-breaking space before the sign)."""
-    return f"{floatformat(value, '2g')}\u00a0€"
+    """1.234,50 € (German grouping, a non-breaking space before the sign):
+    what ``floatformat(value, "2g")`` writes, rounded half up, with no
+    sign on a zero. An amount is written here directly, since a table of
+    invoices writes some sixty and floatformat cost 40 µs each."""
+    if (
+        not isinstance(value, Decimal | int)
+        or isinstance(value, bool)
+        or not Decimal(value).is_finite()
+    ):
+        return f"{floatformat(value, '2g')}\u00a0€"
+    amount = Decimal(value).quantize(_CENT, ROUND_HALF_UP)
+    whole, cents = f"{abs(amount):.2f}".split(".")
+    grouped = f"{int(whole):,}".replace(",", get_format("THOUSAND_SEPARATOR"))
+    sign = "-" if amount < 0 else ""
+    return f"{sign}{grouped}{get_format('DECIMAL_SEPARATOR')}{cents}\u00a0€"
 
 
 def related_name(related: models.Model) -> str:

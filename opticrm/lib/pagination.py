@@ -186,25 +186,27 @@ def page_rows(page, queryset: QuerySet) -> list:
 MATCH_FIRST_UP_TO = 100_000
 
 
-def match_before_sorting(queryset: QuerySet) -> QuerySet:
+def match_before_sorting(queryset: QuerySet, *, up_to: int | None = None) -> QuerySet:
     """Keep PostgreSQL from walking the sort's index and testing each row
     against a search: a surname's matches sit together in name order, so
     "Schmidt" read 640,000 index entries before the first match (2.5 s at a
     million customers), and "Ray-Ban" 8,000 products. A leading sort key
     that no index has makes it find the matches through the search index
-    and sort only those."""
-    if _may_match_many(queryset) and planner_rows(queryset) > MATCH_FIRST_UP_TO:
+    and sort only those; ``up_to``: where more matches are expected, the
+    index is walked after all (MATCH_FIRST_UP_TO unless given)."""
+    up_to = MATCH_FIRST_UP_TO if up_to is None else up_to
+    if _may_match_many(queryset, up_to) and planner_rows(queryset) > up_to:
         return queryset
     not_from_an_index = _MatchesFirst(Q(pk__gt=0), output_field=BooleanField())
     return queryset.order_by(not_from_an_index, *queryset.query.order_by)
 
 
-def _may_match_many(queryset: QuerySet) -> bool:
-    """Whether the whole table holds more than MATCH_FIRST_UP_TO rows: a
+def _may_match_many(queryset: QuerySet, up_to: int) -> bool:
+    """Whether the whole table holds more than ``up_to`` rows: a
     smaller one (20,000 products) cannot match more, and its size (the
     reused unfiltered_estimate) answers without planning the search once
     more on every page view."""
-    return unfiltered_estimate(queryset.model._base_manager.all()) > MATCH_FIRST_UP_TO
+    return unfiltered_estimate(queryset.model._base_manager.all()) > up_to
 
 
 class _MatchesFirst(ExpressionWrapper):

@@ -7,6 +7,8 @@ import zoneinfo
 import pytest
 from django.template import engines
 from django.utils import translation
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jinja2 import UndefinedError
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
@@ -51,6 +53,24 @@ def test_money_as_the_templates_write_it():
         assert render("{{ a|money }}", a=Decimal("1234.5")) == "1.234,50\u00a0€"
         assert render("{{ a|money }}", a=Decimal("-0.05")) == "-0,05\u00a0€"
         assert render("{{ a|money }}", a=None) == "—"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    amount=st.decimals(min_value=-10_000_000, max_value=10_000_000, allow_nan=False, places=4)
+    | st.integers(min_value=-(10**9), max_value=10**9),
+    language=st.sampled_from(["de", "en"]),
+)
+def test_money_writes_what_floatformat_writes(amount, language):
+    """display.money writes amounts itself (a page of invoices has sixty);
+    it must write exactly what Django's floatformat "2g" does, rounding
+    half up, grouping by the language's separators, no sign on a zero."""
+    from django.template.defaultfilters import floatformat
+
+    from opticrm.lib import display
+
+    with translation.override(language):
+        assert display.money(amount) == f"{floatformat(amount, '2g')}\u00a0€"
 
 
 def test_the_jinja_tag_renders_a_partial_with_the_django_templates_context():
