@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 
 from invoices.accounting import DayReport, reminder_due_on
 from invoices.documents import iban_groups
-from invoices.models import Invoice
+from invoices.models import Invoice, Kind, Method
+from opticrm.lib.display import choice_labels
 from opticrm.lib.documents import (
     SMALL_SIZE,
     TEXT_SIZE,
@@ -149,6 +150,7 @@ def _draw_day_report(report: DayReport) -> bytes:
     pdf.multi_cell(WIDTH, 6, title, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
 
+    kinds, methods = choice_labels(Kind), choice_labels(Method)
     pdf.heading(_("Invoices and cancellations"))
     if report.documents:
         pdf.table_of(
@@ -156,7 +158,7 @@ def _draw_day_report(report: DayReport) -> bytes:
             [
                 [
                     document.number,
-                    document.get_kind_display(),
+                    kinds[document.kind],
                     document.customer_name,
                     signed_money(document.gross),
                 ]
@@ -190,7 +192,7 @@ def _draw_day_report(report: DayReport) -> bytes:
             [_("Payment method"), _("Invoice no."), _("Till receipt"), _("Amount")],
             [
                 [
-                    payment.get_method_display(),
+                    methods[payment.method],
                     payment.invoice.number or "",
                     payment.receipt_number,
                     signed_money(payment.amount),

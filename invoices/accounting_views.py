@@ -30,6 +30,8 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.decorators.http import require_http_methods
 
 from invoices import accounting, accounting_documents, insurer_documents
+from invoices.models import Kind, Method
+from opticrm.lib.display import choice_labels
 from opticrm.lib.export import Column, csv_response
 from opticrm.lib.forms import DateField, PageSizeForm
 from opticrm.lib.htmx import render_page_or_partial
@@ -214,6 +216,8 @@ def day_report(request: HttpRequest) -> HttpResponse:
         "form": form,
         "report": report,
         "limit": accounting.DAY_LIST_LIMIT,
+        "kind_labels": choice_labels(Kind),
+        "method_labels": choice_labels(Method),
         "today": timezone.localdate(),
         "query": query,
         # None at the ends of the calendar (a day typed as 31.12.9999).
@@ -260,10 +264,11 @@ def _day_rows(report: accounting.DayReport):
     """The report as rows of one table: each invoice and cancellation per
     VAT rate, each payment, each deposit settled, in that order."""
     documents = {document.pk: document for document in report.documents}
+    kinds, methods = choice_labels(Kind), choice_labels(Method)
     for rate in accounting.document_rates_between(report.day, report.day):
         document = documents[rate.invoice_id]
         yield {
-            "kind": document.get_kind_display(),
+            "kind": kinds[document.kind],
             "date": report.day,
             "number": document.number,
             "customer": document.customer_name,
@@ -278,7 +283,7 @@ def _day_rows(report: accounting.DayReport):
             "date": payment.paid_on,
             "number": payment.invoice.number,
             "customer": payment.invoice.customer_name,
-            "method": payment.get_method_display(),
+            "method": methods[payment.method],
             "receipt": payment.receipt_number,
             "received": payment.amount,
         }
@@ -288,7 +293,7 @@ def _day_rows(report: accounting.DayReport):
             "date": report.day,
             "number": payment.invoice.number,
             "customer": payment.invoice.customer_name,
-            "method": payment.get_method_display(),
+            "method": methods[payment.method],
             "deposit": payment.amount,
         }
 

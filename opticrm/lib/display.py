@@ -46,6 +46,13 @@ def money(value: Decimal) -> str:
     return f"{sign}{grouped}{get_format('DECIMAL_SEPARATOR')}{cents}\u00a0€"
 
 
+def choice_labels(choices: type[models.Choices]) -> dict:
+    """Each choice's label in the active language, by value: for a list of
+    many rows, where a model's ``get_FOO_display`` costs 50 µs a row (it
+    hashes every label of the field anew)."""
+    return {choice.value: str(choice.label) for choice in choices}
+
+
 def related_name(related: models.Model) -> str:
     """A related record by its name: a customer as ``shown_name`` (a deleted
     one as "gelöschter Kunde"), a staff member by full name or user name."""
