@@ -91,13 +91,15 @@ def is_small_amount(invoice: Invoice, lines=None) -> bool:
 
 
 def lacks_address(invoice: Invoice, gross: Decimal) -> bool:
-    """A draft over 250 € (``gross``) whose customer has no postal address,
-    which UStG § 14 (4) asks for: issuing is refused (services._issue), the
-    page says so beforehand."""
+    """A draft over 250 € (``gross``) whose customer has no postal address
+    (and no company's address is entered instead), which UStG § 14 (4)
+    asks for: issuing is refused (services._issue), the page says so
+    beforehand."""
     return (
         invoice.status == Status.DRAFT
         and invoice.customer is not None
         and not invoice.customer.has_address
+        and not (invoice.is_e_invoice and invoice.company_address.strip())
         and abs(gross) > SMALL_AMOUNT
     )
 

@@ -240,7 +240,8 @@ def test_a_company_invoice_is_a_factur_x_pdf_with_the_invoices_own_amounts(staff
     )
 
 
-def test_the_insurers_share_and_the_deposit_are_prepaid(customer):
+def test_the_insurers_share_and_the_deposit_are_prepaid(customer, settings):
+    settings.SHOP_PHONE = "089 123456"
     order = repair_order(customer, deposit=Decimal("50.00"))
     invoice = services.invoice_from_order(order_id=order.pk)
     Invoice.objects.filter(pk=invoice.pk).update(insurer_share=Decimal("42.50"))
@@ -254,6 +255,9 @@ def test_the_insurers_share_and_the_deposit_are_prepaid(customer):
     assert total["TotalPrepaidAmount"] == Decimal("92.50")
     assert total["DuePayableAmount"] == Decimal("196.50")
     assert value(root, "//ram:SellerOrderReferencedDocument/ram:IssuerAssignedID") == str(order.pk)
+    assert value(root, "//ram:SellerTradeParty//ram:CompleteNumber") == "089 123456"
+    # The PDF's own words, in the XML too.
+    assert "42,50" in value(root, "//rsm:ExchangedDocument/ram:IncludedNote/ram:Content")
     assert_en16931_arithmetic(root)
 
 
@@ -396,3 +400,38 @@ def test_vat_ids():
     assert einvoice.buyer_country(Invoice(company_vat_id="ATU13585627")) == "AT"
     assert einvoice.buyer_country(Invoice(company_vat_id="EL094259216")) == "GR"
     assert einvoice.buyer_country(Invoice()) == "DE"
+
+
+def test_the_invoice_page_reads_as_many_queries_for_a_company(staff_client, customer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    private = draft(customer)
+    company = draft(customer)
+    services.invoice_update(invoice_id=company.pk, data=COMPANY, version=None)
+
+    def queries(invoice) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = staff_client.get(reverse("invoices:detail", args=[invoice.pk]))
+        assert response.status_code == 200
+        return len(captured)
+
+    assert queries(company) == queries(private)
+    services.invoice_issue(invoice_id=private.pk)
+    services.invoice_issue(invoice_id=company.pk)
+    assert queries(company) == queries(private)
+
+
+def test_an_invoice_paid_with_the_order_asks_for_nothing(customer):
+    order = repair_order(customer, deposit=Decimal("289.00"))
+    invoice = services.invoice_from_order(order_id=order.pk)
+    services.invoice_update(invoice_id=invoice.pk, data=COMPANY, version=None)
+    invoice = services.invoice_issue(invoice_id=invoice.pk)
+    root = xml_of(bytes(kept_document(invoice).pdf))
+
+    assert sums(root)["TotalPrepaidAmount"] == Decimal("289.00")
+    assert sums(root)["DuePayableAmount"] == Decimal("0.00")
+    assert not root.xpath("//ram:SpecifiedTradeSettlementPaymentMeans", namespaces=NS)
+    assert not root.xpath("//ram:DueDateDateTime", namespaces=NS)
+    assert root.xpath("//ram:SpecifiedTradePaymentTerms/ram:Description", namespaces=NS)
+    assert_en16931_arithmetic(root)
