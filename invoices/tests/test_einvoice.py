@@ -435,3 +435,19 @@ def test_an_invoice_paid_with_the_order_asks_for_nothing(customer):
     assert not root.xpath("//ram:DueDateDateTime", namespaces=NS)
     assert root.xpath("//ram:SpecifiedTradePaymentTerms/ram:Description", namespaces=NS)
     assert_en16931_arithmetic(root)
+
+
+def test_the_admin_sets_a_drafts_company_through_the_service(customer, owner_client):
+    from invoices.tests.test_immutability import change_form
+
+    invoice = draft(customer)
+    url = reverse("admin:invoices_invoice_change", args=[invoice.pk])
+    data = change_form(invoice, customer=customer.pk, company_name="Muster GmbH")
+    wrong = owner_client.post(url, {**data, "company_vat_id": "DE 123 456 789"})
+    assert wrong.status_code == 302  # refused by the service, with its message
+    invoice.refresh_from_db()
+    assert invoice.company_name == ""
+    answer = owner_client.post(url, {**data, "company_vat_id": "de 136 695 976"})
+    assert answer.status_code == 302
+    invoice.refresh_from_db()
+    assert (invoice.company_name, invoice.company_vat_id) == ("Muster GmbH", GOOD_VAT_ID)
