@@ -22,6 +22,10 @@ class InvoiceAdminForm(VersionedAdminForm):
         model = Invoice
         fields = list(services.DRAFT_FIELDS)
 
+    def clean_company_vat_id(self) -> str:
+        # Kept compact, as the service keeps it (which checks it then).
+        return services.vat_id_compact(self.cleaned_data.get("company_vat_id", ""))
+
 
 class InvoiceLineInline(admin.TabularInline):
     """Positions are added and removed through the services (invoice screens)."""
@@ -57,9 +61,9 @@ class StateFilter(admin.SimpleListFilter):
 
 @admin.register(Invoice)
 class InvoiceAdmin(admin.ModelAdmin):
-    """Invoices to look up; a draft's customer and delivery date may change
-    (services.invoice_update), an issued invoice is read only and never
-    deleted (GoBD)."""
+    """Invoices to look up; a draft's customer, delivery date and business
+    recipient may change (services.invoice_update), an issued invoice is
+    read only and never deleted (GoBD)."""
 
     form = InvoiceAdminForm
     list_display = ["__str__", "kind", "shown_customer", "issued_on", "shown_gross", "state"]

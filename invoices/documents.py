@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from invoices.models import Invoice, InvoiceLine, Kind, Payment
-from invoices.selectors import invoice_totals, priced_lines
+from invoices.selectors import InvoiceTotals, invoice_totals, priced_lines, recipient_lines
 from opticrm.lib.display import money
 from opticrm.lib.documents import (
     MINUS,
@@ -81,6 +81,10 @@ def _info(invoice: Invoice) -> list[tuple[str, str]]:
         info.append((_("Customer no."), str(invoice.customer_id)))
     if invoice.order_id:
         info.append((_("Order no."), str(invoice.order_id)))
+    if invoice.is_e_invoice and invoice.buyer_reference:
+        info.append((_("Your reference"), invoice.buyer_reference))
+    if invoice.is_e_invoice and invoice.company_vat_id:
+        info.append((_("Your VAT ID"), invoice.company_vat_id))
     if invoice.shop_tax_number:
         info.append((_("Tax no."), invoice.shop_tax_number))
     if invoice.shop_vat_id:
@@ -90,20 +94,41 @@ def _info(invoice: Invoice) -> list[tuple[str, str]]:
 
 def invoice_pdf(invoice: Invoice, lines=None, payments: Sequence[Payment] = ()) -> bytes:
     """The invoice (or cancellation invoice) as issued; ``payments``: those
-    received by then (the order's deposit), deducted from what is due."""
+    received by then (the order's deposit), deducted from what is due. For a
+    company (Invoice.is_e_invoice) a Factur-X PDF/A-3: the same pages as
+    PDF/A with the invoice as EN 16931 XML inside (invoices.einvoice)."""
     with translation.override(settings.LANGUAGE_CODE):
-        return _draw(invoice, priced_lines(invoice, lines), payments)
+        lines = priced_lines(invoice, lines)
+        pdf = _draw(invoice, lines, payments)
+        if invoice.is_e_invoice:
+            from invoices import einvoice  # which draws on this module
+
+            xml = einvoice.cii_xml(invoice, lines, payments)
+            pdf = einvoice.facturx_pdf(invoice, pdf, xml, title=subject_of(invoice))
+        return pdf
+
+
+def subject_of(invoice: Invoice) -> str:
+    if invoice.kind == Kind.CANCELLATION:
+        return _("Cancellation invoice no. %(number)s") % {"number": invoice.number}
+    return _("Invoice no. %(number)s") % {"number": invoice.number}
+
+
+def amounts_due(
+    invoice: Invoice, totals: InvoiceTotals, payments: Sequence[Payment]
+) -> tuple[Decimal, Decimal]:
+    """(received, due): the payments received by the issue (the order's
+    deposit) and what is left for the customer to pay, as the PDF says."""
+    received = sum((payment.amount for payment in payments), ZERO)
+    return received, totals.customer_pays - received
 
 
 def _draw(invoice: Invoice, lines: list[InvoiceLine], payments: Sequence[Payment]) -> bytes:
     totals = invoice_totals(invoice, lines)
     cancellation = invoice.kind == Kind.CANCELLATION
-    if cancellation:
-        subject = _("Cancellation invoice no. %(number)s") % {"number": invoice.number}
-    else:
-        subject = _("Invoice no. %(number)s") % {"number": invoice.number}
-    pdf = LetterDocument(subject)
-    window = [invoice.customer_name, *invoice.customer_address.splitlines()]
+    subject = subject_of(invoice)
+    pdf = LetterDocument(subject, compliance="PDFA_3B" if invoice.is_e_invoice else None)
+    window = recipient_lines(invoice)
     pdf.letter_head(
         window=[line for line in window if line.strip()], info=_info(invoice), subject=subject
     )
@@ -152,10 +177,9 @@ def _draw(invoice: Invoice, lines: list[InvoiceLine], payments: Sequence[Payment
             [_("Share of your health insurer, billed to it"), signed_money(-invoice.insurer_share)]
         )
         summary.append([_("Your own share"), signed_money(totals.customer_pays)])
-    received = sum((payment.amount for payment in payments), ZERO)
+    received, due = amounts_due(invoice, totals, payments)
     if received:
         summary.append([_("Received already"), signed_money(-received)])
-    due = totals.customer_pays - received
     if invoice.insurer_share or received:
         summary.append([_("Amount due"), signed_money(due)])
     pdf.table_of(
@@ -177,26 +201,31 @@ def _draw(invoice: Invoice, lines: list[InvoiceLine], payments: Sequence[Payment
     return bytes(pdf.output())
 
 
-def payment_terms(pdf: LetterDocument, invoice: Invoice, due: Decimal) -> None:
+def due_date(invoice: Invoice) -> datetime.date:
+    """The day the invoice is to be paid by: its date plus INVOICE_PAYMENT_DAYS."""
+    return invoice.issued_on + datetime.timedelta(days=settings.INVOICE_PAYMENT_DAYS)
+
+
+def payment_terms_text(invoice: Invoice, due: Decimal) -> str:
+    """The payment terms as the PDF states them (and the e-invoice, BT-20)."""
     if due <= 0:
-        pdf.paragraph(_("The amount has been paid in full. Thank you."))
-        return
+        return _("The amount has been paid in full. Thank you.")
     days = settings.INVOICE_PAYMENT_DAYS
     if days:
-        by = invoice.issued_on + datetime.timedelta(days=days)
-        pdf.paragraph(
-            ngettext(
-                "Please pay %(amount)s without deduction within %(days)d day, by %(date)s.",
-                "Please pay %(amount)s without deduction within %(days)d days, by %(date)s.",
-                days,
-            )
-            % {"amount": money(due), "days": days, "date": short_date(by)}
-        )
-    else:
-        pdf.paragraph(
-            _("Please pay %(amount)s without deduction on receipt of this invoice.")
-            % {"amount": money(due)}
-        )
+        return ngettext(
+            "Please pay %(amount)s without deduction within %(days)d day, by %(date)s.",
+            "Please pay %(amount)s without deduction within %(days)d days, by %(date)s.",
+            days,
+        ) % {"amount": money(due), "days": days, "date": short_date(due_date(invoice))}
+    return _("Please pay %(amount)s without deduction on receipt of this invoice.") % {
+        "amount": money(due)
+    }
+
+
+def payment_terms(pdf: LetterDocument, invoice: Invoice, due: Decimal) -> None:
+    pdf.paragraph(payment_terms_text(invoice, due))
+    if due <= 0:
+        return
     if settings.SHOP_BANK_IBAN:
         account = [
             part

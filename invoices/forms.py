@@ -81,13 +81,37 @@ class InvoiceFilterForm(forms.Form):
 
 
 class DraftForm(ServiceErrorsMixin, forms.Form):
-    """A draft's own fields (services.DRAFT_FIELDS): the delivery date."""
+    """A draft's own fields (services.DRAFT_FIELDS): the delivery date and
+    the business recipient (services.invoice_update checks the VAT ID)."""
 
     delivered_on = DateField(
         label=_("Delivery date"),
         two_digit_years="near",
         required=False,
         help_text=_("The day of the delivery or service; empty: the invoice date."),
+    )
+    company_name = forms.CharField(
+        label=_("Company"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "For a business customer, e.g. the employer paying for screen-work glasses: "
+            "the invoice is made out to the company, for the attention of the customer, "
+            "as an e-invoice (ZUGFeRD)."
+        ),
+    )
+    # Longer than kept: "DE 136 695 976" is kept as DE136695976.
+    company_vat_id = forms.CharField(label=_("Company's VAT ID"), max_length=30, required=False)
+    company_address = forms.CharField(
+        label=_("Company's address"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Street, postcode and town; empty: the customer's address."),
+    )
+    buyer_reference = forms.CharField(
+        label=_("Buyer's reference (Leitweg-ID, order reference)"),
+        max_length=100,
+        required=False,
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 

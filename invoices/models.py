@@ -3,11 +3,13 @@ the next number of the year and copies who sells to whom, and from then on
 nothing of it changes. A correction is a cancellation invoice (Storno) with
 its own number, and a new invoice."""
 
+import re
 from decimal import Decimal
 
 import pghistory
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
@@ -23,6 +25,18 @@ from products.models import Product
 
 # The gross amount up to which a small-amount invoice suffices (§ 33 UStDV).
 SMALL_AMOUNT = Decimal("250.00")
+
+# A VAT identification number as the EU writes them: the member state's
+# prefix (EL for Greece, XI for Northern Ireland), then 2 to 12 digits and
+# letters (services.vat_id_errors checks each state's own form and check
+# digit; this is the database's twin of its shape).
+VAT_ID_PATTERN = (
+    r"^(AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK|XI)"
+    r"[0-9A-Z+*]{2,12}$"
+)
+VAT_ID_INVALID = _(
+    "Please enter a valid VAT ID (the country's letters and the number, e.g. DE and 9 digits)."
+)
 
 
 class Kind(models.TextChoices):
@@ -44,6 +58,20 @@ class State(models.TextChoices):
     PARTLY_PAID = "partly_paid", pgettext_lazy("invoice state", "Partly paid")
     PAID = "paid", pgettext_lazy("invoice state", "Paid")
     CANCELLED = "cancelled", pgettext_lazy("invoice state", "Cancelled")
+
+
+class VatIdShape(CheckConstraint):
+    """The VAT ID's shape (VAT_ID_PATTERN), checked in Python as PostgreSQL
+    checks it: no query for it on every save of an invoice."""
+
+    def _validate(self, model, instance, exclude=None, using=None):
+        if exclude and "company_vat_id" in exclude:
+            return
+        value = instance.company_vat_id
+        if value and not re.fullmatch(VAT_ID_PATTERN, value):
+            raise ValidationError(
+                self.get_violation_error_message(), code=self.violation_error_code
+            )
 
 
 def _when_issued(name: str) -> Q:
@@ -115,6 +143,25 @@ class Invoice(TimeStampedModel):
     shop_address = models.TextField(_("shop's address"), blank=True)
     shop_tax_number = models.CharField(_("tax number"), max_length=30, blank=True)
     shop_vat_id = models.CharField(_("VAT ID"), max_length=30, blank=True)
+    # A business recipient (e.g. the employer paying for an employee's
+    # screen-work glasses): entered on the draft, kept as issued. With a
+    # company the invoice is made out to it, for the attention of the
+    # customer, and it is an e-invoice (ZUGFeRD / Factur-X: is_e_invoice).
+    # db_default: also for rows written by SQL (the benchmark's load).
+    company_name = models.CharField(
+        _("company"), max_length=200, blank=True, default="", db_default=""
+    )
+    company_vat_id = models.CharField(
+        _("company's VAT ID"), max_length=20, blank=True, default="", db_default=""
+    )
+    # Empty: the customer's address.
+    company_address = models.TextField(
+        _("company's address"), blank=True, default="", db_default=""
+    )
+    # The buyer's reference (Leitweg-ID of a public buyer, order reference).
+    buyer_reference = models.CharField(
+        _("buyer's reference"), max_length=100, blank=True, default="", db_default=""
+    )
     # The statutory insurer's share (GKV), deducted from what the customer pays.
     insurer_share = models.DecimalField(_("insurer's share"), default=Decimal("0.00"), **MONEY)
     # The gross amount, written once when the invoice is issued (it never
@@ -188,6 +235,22 @@ class Invoice(TimeStampedModel):
                 ),
                 field="kind",
             ),
+            CheckConstraint(
+                condition=Q(company_name="")
+                & Q(company_vat_id="")
+                & Q(company_address="")
+                & Q(buyer_reference="")
+                | ~Q(company_name=""),
+                name="invoice_company_details_need_company",
+                violation_error_message=_("Please enter the company's name."),
+                field="company_name",
+            ),
+            VatIdShape(
+                condition=Q(company_vat_id="") | Q(company_vat_id__regex=VAT_ID_PATTERN),
+                name="invoice_company_vat_id_valid",
+                violation_error_message=VAT_ID_INVALID,
+                field="company_vat_id",
+            ),
             models.UniqueConstraint(
                 fields=["year", "sequence"],
                 name="invoice_year_sequence_unique",
@@ -218,6 +281,13 @@ class Invoice(TimeStampedModel):
     @property
     def is_issued(self) -> bool:
         return self.status == Status.ISSUED
+
+    @property
+    def is_e_invoice(self) -> bool:
+        """Made out to a company: its PDF is a Factur-X PDF/A-3 with the
+        invoice as EN 16931 XML (invoices.einvoice); a private customer's
+        is the plain PDF."""
+        return bool(self.company_name)
 
 
 class InvoiceLine(PricedLine):

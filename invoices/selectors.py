@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from django.db.models import DecimalField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 
 from invoices.models import (
     SMALL_AMOUNT,
@@ -91,15 +92,36 @@ def is_small_amount(invoice: Invoice, lines=None) -> bool:
 
 
 def lacks_address(invoice: Invoice, gross: Decimal) -> bool:
-    """A draft over 250 € (``gross``) whose customer has no postal address,
-    which UStG § 14 (4) asks for: issuing is refused (services._issue), the
-    page says so beforehand."""
+    """A draft over 250 € (``gross``) whose customer has no postal address
+    (and no company's address is entered instead), which UStG § 14 (4)
+    asks for: issuing is refused (services._issue), the page says so
+    beforehand."""
     return (
         invoice.status == Status.DRAFT
         and invoice.customer is not None
         and not invoice.customer.has_address
+        and not (invoice.is_e_invoice and invoice.company_address.strip())
         and abs(gross) > SMALL_AMOUNT
     )
+
+
+def recipient_address(invoice: Invoice) -> str:
+    """The address the invoice is sent to: the company's where one is
+    entered, else the customer's (as copied at the issue)."""
+    if invoice.is_e_invoice and invoice.company_address.strip():
+        return invoice.company_address.strip()
+    return invoice.customer_address.strip()
+
+
+def recipient_lines(invoice: Invoice) -> list[str]:
+    """The address window of the invoice's PDF: the customer as copied at
+    the issue, or the company, for the attention of the customer."""
+    if not invoice.is_e_invoice:
+        return [invoice.customer_name, *invoice.customer_address.splitlines()]
+    lines = [invoice.company_name]
+    if invoice.customer_name:
+        lines.append(gettext("Attn. %(name)s") % {"name": invoice.customer_name})
+    return [*lines, *recipient_address(invoice).splitlines()]
 
 
 def is_cancelled(invoice: Invoice) -> bool:

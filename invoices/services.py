@@ -5,6 +5,7 @@ changed (the database refuses it too: migration 0002)."""
 
 import datetime
 import hashlib
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -15,11 +16,14 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from stdnum.eu import vat as eu_vat
 
 from customers.models import Customer, postal_address_lines
 from invoices import documents, selectors
 from invoices.models import (
     SMALL_AMOUNT,
+    VAT_ID_INVALID,
+    VAT_ID_PATTERN,
     Invoice,
     InvoiceCounter,
     InvoiceDocument,
@@ -46,9 +50,12 @@ LINE_FIELDS = (
     "discount_reason",
     "vat_rate",
 )
+# The business recipient (Invoice.company_name …): with a company the
+# invoice is an e-invoice (Invoice.is_e_invoice).
+COMPANY_FIELDS = ("company_name", "company_vat_id", "company_address", "buyer_reference")
 # What of a draft may change by hand; the rest comes from its order, the
 # issue or the cancellation.
-DRAFT_FIELDS = ("customer", "delivered_on")
+DRAFT_FIELDS = ("customer", "delivered_on", *COMPANY_FIELDS)
 
 
 class InvoiceConflict(Exception):
@@ -57,6 +64,33 @@ class InvoiceConflict(Exception):
     def __init__(self, current: Invoice):
         self.current = current
         super().__init__(f"invoice {current.pk} is at version {current.version}")
+
+
+def vat_id_compact(value: str) -> str:
+    """A VAT ID as it is kept: "de 136.695.976" → "DE136695976"."""
+    return re.sub(r"[\s.\-/]", "", value or "").upper()
+
+
+def vat_id_is_valid(value: str) -> bool:
+    """An EU VAT ID (compact): the member state's prefix and the number in
+    that state's form with its check digit (python-stdnum); the database
+    holds the shape (Invoice: VAT_ID_PATTERN)."""
+    return bool(re.fullmatch(VAT_ID_PATTERN, value)) and eu_vat.is_valid(value)
+
+
+def _clean_company(data: dict[str, Any]) -> None:
+    """The business recipient's fields as they are kept (trimmed, the VAT
+    ID compact), a VAT ID refused unless valid."""
+    for name in COMPANY_FIELDS:
+        if name in data:
+            data[name] = (data[name] or "").strip()
+    if "company_address" in data:
+        lines = (line.strip() for line in data["company_address"].splitlines())
+        data["company_address"] = "\n".join(line for line in lines if line)
+    if data.get("company_vat_id"):
+        data["company_vat_id"] = vat_id_compact(data["company_vat_id"])
+        if not vat_id_is_valid(data["company_vat_id"]):
+            raise ValidationError({"company_vat_id": VAT_ID_INVALID})
 
 
 def invoice_check_version(invoice: Invoice, expected_version: int | None) -> None:
@@ -172,12 +206,16 @@ def invoice_from_order(*, order_id: int, user=None) -> Invoice:
 def invoice_update(
     *, invoice_id: int, data: Mapping[str, Any], version: int | None, user=None
 ) -> Invoice:
-    """Change a draft's own fields (DRAFT_FIELDS in ``data``)."""
+    """Change a draft's own fields (DRAFT_FIELDS in ``data``): its customer,
+    delivery date and business recipient (a company, for whom it becomes an
+    e-invoice; its VAT ID checked: vat_id_is_valid)."""
     invoice = _locked(invoice_id, version)
     unknown = set(data) - set(DRAFT_FIELDS)
     if unknown:
         raise ValueError(f"not invoice fields: {sorted(unknown)}")
     _refuse_unless_draft(invoice)
+    data = dict(data)
+    _clean_company(data)
     if "customer" in data:
         customer = data["customer"]
         customer_id = getattr(customer, "pk", customer)
@@ -364,16 +402,24 @@ def _issue(invoice: Invoice, *, customer_copy: tuple[str, str] | None = None) ->
     elif invoice.customer_id is not None:
         lines = postal_address_lines(invoice.customer)
         invoice.customer_name, invoice.customer_address = lines[0], "\n".join(lines[1:])
+    if invoice.is_e_invoice and customer_copy is None and not selectors.recipient_address(invoice):
+        # EN 16931 (BR-10) and UStG § 14 (4): the buyer's postal address.
+        raise ValidationError(
+            _(
+                "An invoice to a company names its postal address; please enter the "
+                "company's address or choose a customer with an address."
+            )
+        )
     if abs(invoice.gross) > SMALL_AMOUNT:
         # UStG § 14 (4): only a small-amount invoice (§ 33 UStDV) may leave
         # out the customer's name and address. A cancellation repeats the
-        # original's, whatever they were.
-        if not invoice.customer_name.strip():
+        # original's, whatever they were. A company is named by its name.
+        if not (invoice.company_name or invoice.customer_name).strip():
             raise ValidationError(
                 _("An invoice over %(limit)s names the customer; please choose the customer first.")
                 % {"limit": money(SMALL_AMOUNT)}
             )
-        if customer_copy is None and not invoice.customer_address.strip():
+        if customer_copy is None and not selectors.recipient_address(invoice):
             raise ValidationError(
                 _(
                     "An invoice over %(limit)s needs the customer's postal address; "
@@ -504,6 +550,8 @@ def invoice_cancel(*, invoice_id: int, reason: str, user=None) -> Invoice:
         from_order=original.from_order,
         delivered_on=original.delivered_on,
         insurer_share=-original.insurer_share,
+        # The same business recipient: its e-invoice is the credit note.
+        **{name: getattr(original, name) for name in COMPANY_FIELDS},
         created_by=user,
     )
     cancellation.full_clean()

@@ -163,17 +163,22 @@ def _version_of(request: HttpRequest) -> int | None:
 @permission_required("invoices.change_invoice", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    """A draft's delivery date (the rest comes from the order)."""
+    """A draft's delivery date and business recipient (the rest comes from
+    the order)."""
     invoice = get_object_or_404(Invoice, pk=pk)
+    fields = ("delivered_on", *services.COMPANY_FIELDS)
     form = DraftForm(
         request.POST or None,
-        initial={"delivered_on": invoice.delivered_on, "version": invoice.version},
+        initial={
+            **{name: getattr(invoice, name) for name in fields},
+            "version": invoice.version,
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:
             services.invoice_update(
                 invoice_id=invoice.pk,
-                data={"delivered_on": form.cleaned_data["delivered_on"]},
+                data={name: form.cleaned_data[name] for name in fields},
                 version=form.cleaned_data["version"],
                 user=request.user,
             )

@@ -189,3 +189,41 @@ def test_a_counter_sale_by_scanning_the_ean(logged_in_page, live_server):
     expect(second.locator("#invoice-lines")).to_contain_text("All-in-one")
     assert second.evaluate("document.documentElement.scrollWidth") <= 390
     shot(second, "counter-sale-390")
+
+
+def test_a_company_is_entered_in_the_drafts_modal_and_the_invoice_is_an_e_invoice(
+    logged_in_page, live_server
+):
+    """The business recipient (issue 29): a wrong VAT ID is refused inside
+    the modal, the right one saved; the page then says it is an e-invoice."""
+    page = logged_in_page
+    customer = customer_factories.customer(
+        first_name="Erika",
+        last_name="Muster",
+        street="Lindenweg 3",
+        postcode="80331",
+        town="München",
+    )
+    order = repair_order(customer)
+    page.goto(live_server.url + reverse("orders:detail", args=[order.pk]))
+    page.locator("[data-create-invoice]").click()
+    invoice = Invoice.objects.get(order=order)
+    page.wait_for_url(live_server.url + reverse("invoices:detail", args=[invoice.pk]))
+    expect(page.locator("#invoice-e-invoice")).to_have_count(0)
+
+    page.locator("[data-edit]").click()
+    expect(modal(page)).to_be_visible()
+    settled(page)
+    dialog = modal(page)
+    dialog.locator("#id_company_name").fill("Muster Versicherungs GmbH")
+    dialog.locator("#id_company_vat_id").fill("DE12345678")
+    dialog.locator("#id_company_address").fill("Industriestraße 5\n80939 München")
+    dialog.locator("button[type=submit]").click()
+    expect(dialog.locator("#id_company_vat_id_error")).to_be_visible()
+    settled(page)
+    dialog.locator("#id_company_vat_id").fill("DE 136 695 976")
+    dialog.locator("button[type=submit]").click()
+    expect(modal(page)).to_be_hidden()
+    expect(page.locator("#invoice-e-invoice")).to_be_visible()
+    expect(page.locator("#invoice-company")).to_contain_text("DE136695976")
+    shot(page, "e-invoice-draft")

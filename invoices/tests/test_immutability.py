@@ -205,3 +205,46 @@ def test_the_admin_list_shows_number_customer_gross_and_state(customer, owner_cl
     assert found.context["cl"].result_count == 1
     by_name = owner_client.get(reverse("admin:invoices_invoice_changelist"), {"q": "Muster"})
     assert by_name.context["cl"].result_count == 3
+
+
+def test_raw_sql_cannot_change_an_issued_invoices_business_recipient(customer):
+    """The company columns (migration 0013) are kept by the same trigger."""
+    invoice = draft(customer)
+    services.invoice_update(
+        invoice_id=invoice.pk,
+        data={"company_name": "Muster GmbH", "company_vat_id": "DE136695976"},
+        version=None,
+    )
+    invoice = services.invoice_issue(invoice_id=invoice.pk)
+    for column, value in (
+        ("company_name", "Andere GmbH"),
+        ("company_vat_id", "ATU13585627"),
+        ("company_address", "Ring 2, 1010 Wien"),
+        ("buyer_reference", "4711"),
+    ):
+        refused_by_the_database(
+            f"UPDATE invoices_invoice SET {column} = %s WHERE id = %s", [value, invoice.pk]
+        )
+    invoice.refresh_from_db()
+    assert (invoice.company_name, invoice.company_vat_id) == ("Muster GmbH", "DE136695976")
+
+
+def test_the_database_holds_the_business_recipients_shape(customer):
+    invoice = draft(customer)
+    # A VAT ID that is none, or company details without a company.
+    refused_by_the_database(
+        "UPDATE invoices_invoice SET company_name = 'Muster GmbH', company_vat_id = 'US123' "
+        "WHERE id = %s",
+        [invoice.pk],
+    )
+    refused_by_the_database(
+        "UPDATE invoices_invoice SET buyer_reference = '4711' WHERE id = %s", [invoice.pk]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE invoices_invoice SET company_name = 'Muster GmbH', "
+            "company_vat_id = 'DE136695976' WHERE id = %s",
+            [invoice.pk],
+        )
+    invoice.refresh_from_db()
+    assert invoice.is_e_invoice

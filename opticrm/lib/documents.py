@@ -72,8 +72,12 @@ class LetterDocument(FPDF):
     """A4 with the letters' margins; the footer names the document and
     counts the pages."""
 
-    def __init__(self, reference: str):
-        super().__init__(orientation="portrait", unit="mm", format="A4")
+    def __init__(self, reference: str, *, compliance: str | None = None):
+        # ``compliance``: e.g. "PDFA_3B" (fpdf2 then embeds the sRGB output
+        # intent and refuses what PDF/A forbids), for the e-invoice.
+        super().__init__(
+            orientation="portrait", unit="mm", format="A4", enforce_compliance=compliance
+        )
         self.reference = reference
         add_dejavu(self)
         self.set_lang("de")
