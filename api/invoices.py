@@ -272,6 +272,35 @@ class InvoiceDetail(InvoiceOut):
     shop_address: str
     shop_tax_number: str
     shop_vat_id: str
+    company_name: str = Field(
+        description=describe(
+            "Firma als Rechnungsempfänger (z. B. der Arbeitgeber einer Bildschirmarbeitsplatz"
+            "brille); leer: der Kunde selbst",
+            "Company the invoice is made out to (e.g. the employer paying for screen-work "
+            "glasses); empty: the customer themself",
+        )
+    )
+    company_vat_id: str = Field(description=describe("USt-IdNr. der Firma", "The company's VAT ID"))
+    company_address: str = Field(
+        description=describe(
+            "Anschrift der Firma (Zeilen getrennt durch \\n); leer: die des Kunden",
+            "The company's address (lines separated by \\n); empty: the customer's",
+        )
+    )
+    buyer_reference: str = Field(
+        description=describe(
+            "Zeichen des Empfängers (Leitweg-ID, Bestellzeichen)",
+            "The buyer's reference (Leitweg-ID, order reference)",
+        )
+    )
+    e_invoice: bool = Field(
+        description=describe(
+            "E-Rechnung: das PDF enthält die Rechnung als XML (ZUGFeRD/Factur-X, EN 16931); "
+            "für eine Rechnung an eine Firma",
+            "E-invoice: the PDF carries the invoice as XML (ZUGFeRD/Factur-X, EN 16931); for "
+            "an invoice to a company",
+        )
+    )
     reason: str = Field(
         description=describe(
             "Stornorechnung: Grund der Stornierung", "Cancellation invoice: the reason"
@@ -305,6 +334,10 @@ class InvoiceDetail(InvoiceOut):
             "Payments by date; a cancelled invoice's too (they stay)",
         )
     )
+
+    @staticmethod
+    def resolve_e_invoice(obj: Invoice) -> bool:
+        return obj.is_e_invoice
 
     @staticmethod
     def resolve_small_amount(obj: Invoice) -> bool:

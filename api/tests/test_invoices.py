@@ -673,3 +673,31 @@ def test_openapi_describes_the_invoices(client):
     assert components["PaymentIn"]["properties"]["method"]["enum"] == [
         "cash", "ec", "credit_card", "transfer", "insurer",
     ]  # fmt: skip
+
+
+def test_an_invoice_to_a_company_is_an_e_invoice_through_the_api(client, auth, erika):
+    import facturx
+
+    invoice = draft(erika)
+    services.invoice_update(
+        invoice_id=invoice.pk,
+        data={
+            "company_name": "Muster Versicherungs GmbH",
+            "company_vat_id": "DE136695976",
+            "company_address": "Industriestraße 5\n80939 München",
+            "buyer_reference": "04011000-12345-06",
+        },
+        version=None,
+    )
+    issued_one = services.invoice_issue(invoice_id=invoice.pk)
+    one = send(client, auth, "get", f"{URL}/{issued_one.pk}").json()
+    assert (one["company_name"], one["company_vat_id"], one["e_invoice"]) == (
+        "Muster Versicherungs GmbH", "DE136695976", True,
+    )  # fmt: skip
+    assert one["company_address"] == "Industriestraße 5\n80939 München"
+    assert one["buyer_reference"] == "04011000-12345-06"
+    pdf = send(client, auth, "get", one["pdf"]).content
+    name, xml = facturx.get_xml_from_pdf(pdf, check_xsd=True)
+    assert name == "factur-x.xml" and issued_one.number.encode() in xml
+    private = send(client, auth, "get", f"{URL}/{issued(erika).pk}").json()
+    assert (private["company_name"], private["e_invoice"]) == ("", False)
