@@ -249,6 +249,18 @@ def _orders(marker: dict) -> list[dict]:
                 "paths": [reverse("orders:detail", args=[pk]) for pk in orders],
             }
         )
+        # The order's frame picker searching the chain's frames as one types
+        # a brand (the documents' picker asks the same: frame_search).
+        plan.append(
+            {
+                **_page(
+                    "frame search, Rodenstock",
+                    reverse("orders:frame", args=[orders[0]]),
+                    {"q": "Rodenstock"},
+                ),
+                "headers": {"HX-Request": "true"},
+            }
+        )
     optician = marker.get("optician_id")
     if optician:
         # "Neuer Auftrag" on the pages of API_CUSTOMERS customers: glasses

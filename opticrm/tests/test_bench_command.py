@@ -70,6 +70,7 @@ def test_a_small_benchmark_measures_every_scenario_over_http(
         "order board",
         "order board, staff",
         "order page",
+        "frame search, Rodenstock",
         "order create",
         "order status change",
         "API order list",
