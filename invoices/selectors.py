@@ -22,7 +22,7 @@ from invoices.models import (
     Unsettled,
 )
 from opticrm.lib.models import one_or_none, with_names_of
-from opticrm.lib.pagination import match_before_sorting, reads_every_match
+from opticrm.lib.pagination import match_before_sorting
 from orders import rules
 from products import selectors as product_selectors
 from products.models import Category, Product
@@ -440,31 +440,20 @@ SEARCH_COUNT_UP_TO = 200
 
 def invoice_count(
     *,
-    listed: QuerySet[Invoice] | None = None,
     state: str | None = None,
     since=None,
     until=None,
     query: str = "",
     customer_id: int | None = None,
-) -> tuple[int, bool] | None:
-    """The list's length where it is known without counting the whole
-    list, and whether it is a lower bound: filtered by the open states
-    alone, the database's list of unsettled invoices (22,000 of five
-    million) counted on its own; a search, up to SEARCH_COUNT_UP_TO
-    matches ("mehr als 200"); else None: the list counts itself, as a
-    search does whose list (``listed``) reads all its matches anyway, so
-    that the trigram index is read once, not twice."""
-    if listed is not None and reads_every_match(listed):
-        return None
-    if query.strip():
-        matches = _matching(
-            state=state, since=since, until=until, query=query, customer_id=customer_id
-        )
-        found = matches.order_by().values("pk")[: SEARCH_COUNT_UP_TO + 1].count()
-        return min(found, SEARCH_COUNT_UP_TO), found > SEARCH_COUNT_UP_TO
-    if state in (State.OPEN, State.PARTLY_PAID) and not (since or until or customer_id):
+) -> int | None:
+    """The list's length where it is known without counting the list:
+    filtered by the open states alone, the database's list of unsettled
+    invoices (22,000 of five million) counted on its own; else None, the
+    list counts itself (a search up to SEARCH_COUNT_UP_TO matches, with
+    its page: TablePaginator's count_up_to)."""
+    if state in (State.OPEN, State.PARTLY_PAID) and not (since or until or customer_id or query):
         paid = {"paid__lte": 0} if state == State.OPEN else {"paid__gt": 0}
-        return Unsettled.objects.filter(**paid).count(), False
+        return Unsettled.objects.filter(**paid).count()
     return None
 
 

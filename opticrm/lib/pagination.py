@@ -95,10 +95,13 @@ class TablePaginator(Paginator):
         filtered: bool,
         known_count: int | None = None,
         estimate_key: tuple[str, str] | None = None,
+        count_up_to: int | None = None,
         **kwargs,
     ):
         super().__init__(object_list, per_page, **kwargs)
         self.filtered = filtered
+        # Count a filtered list only so far ("mehr als …"), with its page.
+        self.count_up_to = count_up_to
         # What the reused estimates are kept under: the view's own name for
         # its filters, or else the model and the WHERE clause (_table_key).
         self.estimate_key = estimate_key
@@ -113,7 +116,34 @@ class TablePaginator(Paginator):
             page = self._page_and_count(number)
             if page is not None:
                 return page
+        elif self.filtered and self.known_count is None and self.count_up_to is not None:
+            page = self._page_and_count_up_to(number)
+            if page is not None:
+                return page
         return super().get_page(number)
+
+    def _page_and_count_up_to(self, number):
+        """The page and a count up to ``count_up_to`` from one query: the
+        ids of the list's first matches in its order, one more than are
+        counted. A common name's search walks the list's index until its
+        page is full: counting its matches apart read them a second time
+        (8,000 invoices for "Müller"). None for a page beyond them: the
+        paginator's own rules then, with the count made here."""
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            number = 1
+        ids = list(self.object_list.values_list("pk", flat=True)[: self.count_up_to + 1])
+        self.more_than = len(ids) > self.count_up_to
+        # Where cached_property keeps its value: count is not asked again.
+        self.__dict__["count"] = min(len(ids), self.count_up_to)
+        bottom = (number - 1) * self.per_page
+        if not 0 <= bottom < self.count or (number > 1 and bottom >= len(ids)):
+            return None
+        # Not the one read beyond those counted.
+        page_ids = ids[bottom : min(bottom + self.per_page, self.count)]
+        rows = self.object_list.order_by().in_bulk(page_ids)
+        return self._get_page([rows[pk] for pk in page_ids if pk in rows], number, self)
 
     def _page_and_count(self, number):
         """The page and, in the same query, how many rows there are: a list
