@@ -423,8 +423,10 @@ class InvoiceQuery(Input):
         None,
         max_length=80,
         description=describe(
-            "Teil der Rechnungsnummer oder des Kundennamens (bis zu 5 Wörter, alle müssen passen)",
-            "Part of the invoice number or the customer's name (up to 5 words, all must match)",
+            "Anfang oder Ende der Rechnungsnummer (ein Wort mit Ziffer) oder Teil des "
+            "Kundennamens (bis zu 5 Wörter, alle müssen passen)",
+            "The invoice number's start or end (a word with a digit) or part of the "
+            "customer's name (up to 5 words, all must match)",
         ),
     )
 

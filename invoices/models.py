@@ -12,7 +12,7 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Upper
+from django.db.models.functions import Reverse, Upper
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -265,7 +265,17 @@ class Invoice(TimeStampedModel):
             # The day report's and the booking list's invoices of a day or a
             # period, by number (the list's date range too).
             models.Index(fields=["issued_on", "year", "sequence"], name="invoice_day"),
-            # Its search by any part of the number or the customer's name.
+            # A number searched by its start or its end (selectors._term):
+            # the trigram index read every 2026 invoice's "202", "026" and
+            # "26-" for a whole number (56 ms at five million).
+            models.Index(
+                OpClass(Upper("number"), name="text_pattern_ops"), name="invoice_number_start"
+            ),
+            models.Index(
+                OpClass(Reverse(Upper("number")), name="text_pattern_ops"),
+                name="invoice_number_end",
+            ),
+            # Its search by any part of the customer's name (and the number's).
             GinIndex(
                 OpClass(Upper("number"), name="gin_trgm_ops"),
                 OpClass(Upper("customer_name"), name="gin_trgm_ops"),

@@ -7,7 +7,8 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db.models import DecimalField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Reverse, Upper
+from django.db.models.lookups import StartsWith
 from django.utils.translation import gettext
 
 from invoices.models import (
@@ -362,12 +363,26 @@ def _matching(
         invoices = invoices.filter(issued_on__gte=since)
     if until is not None:
         invoices = invoices.filter(issued_on__lte=until)
-    # The number and the name as issued, from their trigram index (a draft
-    # has neither: it is found by its state or from the customer's page;
-    # joined to the customers, the search read all five million invoices).
+    # The number and the name as issued (a draft has neither: it is found
+    # by its state or from the customer's page; joined to the customers,
+    # the search read all five million invoices).
     for term in _terms(query):
-        invoices = invoices.filter(Q(number__icontains=term) | Q(customer_name__icontains=term))
+        invoices = invoices.filter(_term(term))
     return invoices
+
+
+def _term(term: str) -> Q:
+    """A word with a digit is an invoice number's start or end ("2026-000123",
+    "000123", "123"; its index, models: invoice_number_start / _end), any
+    other a part of the customer's name (the trigram index). A number's
+    part by trigrams read every 2026 invoice's "202", "026" and "26-":
+    56 ms at five million for a whole number."""
+    if any(character.isdigit() for character in term):
+        upper = term.upper()
+        return Q(StartsWith(Upper("number"), upper)) | Q(
+            StartsWith(Reverse(Upper("number")), upper[::-1])
+        )
+    return Q(customer_name__icontains=term)
 
 
 def _terms(query: str) -> list[str]:
@@ -399,7 +414,7 @@ def invoice_list(
     customer_id: int | None = None,
 ) -> QuerySet[Invoice]:
     """Invoices newest first, filtered by state, invoice date, customer
-    (the customer page's link) and a search for any part of the number or
+    (the customer page's link) and a search for the number's start or end or
     the customer's name, with what a list shows of each: the customer, the
     cancellation's id (``cancellation_pk``), the sum paid (``paid``) and,
     for drafts, the positions (the gross)."""

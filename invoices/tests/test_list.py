@@ -111,6 +111,25 @@ def test_the_list_searches_number_and_customer_name(staff_client, erika, otto):
     assert listed(staff_client, q="niemand") == []
 
 
+def test_a_number_is_found_by_its_start_or_its_end(staff_client, erika, settings):
+    settings.INVOICE_NUMBER_PREFIX = "re"
+    hers = issued(erika)
+    assert hers.number.startswith("re")
+    year, sequence = hers.number[2:].split("-")
+    # Whole, its start (any case), its end: by their B-tree indexes.
+    for term in (hers.number, hers.number.upper(), f"RE{year}", sequence, sequence[-3:]):
+        assert listed(staff_client, q=term) == [hers.pk], term
+    # Not a part from the middle, and LIKE's wildcards are only characters.
+    middle = hers.number[3:-2]
+    assert any(c.isdigit() for c in middle)
+    assert listed(staff_client, q=middle) == []
+    for wildcard in (f"re{year}%", "%" + sequence, "_" + hers.number[1:]):
+        assert listed(staff_client, q=wildcard) == [], wildcard
+    # With a name: both must match.
+    assert listed(staff_client, q=f"Muster {sequence}") == [hers.pk]
+    assert listed(staff_client, q=f"Brillmann {sequence}") == []
+
+
 def test_the_list_pages_and_reads_the_same_queries_for_more_rows(staff_client, erika, otto):
     def queries(**params) -> int:
         with CaptureQueriesContext(connection) as captured:
