@@ -221,9 +221,20 @@ def test_a_company_is_entered_in_the_drafts_modal_and_the_invoice_is_an_e_invoic
     dialog.locator("button[type=submit]").click()
     expect(dialog.locator("#id_company_vat_id_error")).to_be_visible()
     settled(page)
+    shot(page, "e-invoice-modal-error")
     dialog.locator("#id_company_vat_id").fill("DE 136 695 976")
     dialog.locator("button[type=submit]").click()
     expect(modal(page)).to_be_hidden()
     expect(page.locator("#invoice-e-invoice")).to_be_visible()
     expect(page.locator("#invoice-company")).to_contain_text("DE136695976")
     shot(page, "e-invoice-draft")
+    # On a phone: the company's details stay inside the width.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    expect(page.locator("#invoice-e-invoice")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "e-invoice-draft-390")
+    page.locator("[data-edit]").click()
+    expect(modal(page)).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "e-invoice-modal-390")
