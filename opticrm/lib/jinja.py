@@ -12,7 +12,7 @@ templates); plurals are made in Python (opticrm.tests.test_project)."""
 import datetime
 import functools
 
-from django.template.defaultfilters import filesizeformat
+from django.template.defaultfilters import filesizeformat, floatformat
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
@@ -64,5 +64,13 @@ def environment(**options) -> Environment:
     # Undefined names fail loudly: a typo must not render as nothing.
     env = Environment(**{**options, "undefined": StrictUndefined})
     env.globals.update({"_": gettext, "url": url, "pk_url": pk_url, "static": static})
-    env.filters.update({"date": date, "money": money, "filesize": filesizeformat})
+    env.filters.update(
+        {
+            "date": date,
+            "money": money,
+            "filesize": filesizeformat,
+            "floatformat": floatformat,
+            "localtime": timezone.localtime,
+        }
+    )
     return env
