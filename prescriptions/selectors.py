@@ -99,14 +99,15 @@ def customer_prescriptions(customer, user, *, has_fittings: bool = True) -> dict
         context["refractions"] = {
             "history": history,
             "latest": latest(history),
-            "columns": [display.LABELS[name] for name in display.REFRACTION_COLUMNS],
+            # Translated once here, not once per cell (each names its column).
+            "columns": [str(display.LABELS[name]) for name in display.REFRACTION_COLUMNS],
         }
     if health_data.may_see_fittings(user):
         history = fitting_history(customer) if has_fittings else []
         context["fittings"] = {
             "history": history,
             "latest": latest(history),
-            "columns": [display.LABELS[name] for name in display.FITTING_COLUMNS],
+            "columns": [str(display.LABELS[name]) for name in display.FITTING_COLUMNS],
         }
     return context
 

@@ -17,7 +17,7 @@ from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.formats import get_format
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from jinja2 import Environment, StrictUndefined
 
 from opticrm.lib import display
@@ -41,6 +41,20 @@ def date(value, django_format: str) -> str:
 def money(value) -> str:
     """As the ``money`` filter of the templates: 1.234,50 €, "—" for none."""
     return "—" if value is None or value == "" else display.money(value)
+
+
+@functools.lru_cache(maxsize=256)
+def _choices(model, field_name: str, language: str | None) -> dict:
+    return {value: str(label) for value, label in model._meta.get_field(field_name).flatchoices}
+
+
+def choice(instance, field_name: str):
+    """As ``instance.get_<field_name>_display()``: the label of the field's
+    value (the value itself where it has none), with the field's choices
+    translated once per language instead of on every call (Django's builds
+    and hashes the whole list of lazy labels each time)."""
+    value = getattr(instance, field_name)
+    return _choices(type(instance), field_name, get_language()).get(value, value)
 
 
 def pk_url(name: str, pk) -> str:
@@ -71,6 +85,7 @@ def environment(**options) -> Environment:
             "filesize": filesizeformat,
             "floatformat": floatformat,
             "localtime": timezone.localtime,
+            "choice": choice,
         }
     )
     return env
