@@ -29,7 +29,7 @@ class Section:
     # customer's row instead of a query of its own (e.g. whether there are
     # contact lens fittings at all: most customers have none).
     annotate: Callable[[QuerySet], QuerySet] | None = None
-    # Buttons for the page's header (e.g. "Termin buchen"), a template
+    # Buttons for the page's header (e.g. "Termin buchen"), a Jinja2 template
     # rendered with ``customer`` and ``section``; it checks its own rights.
     actions: str | None = None
 

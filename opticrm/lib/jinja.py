@@ -22,6 +22,7 @@ from jinja2 import Environment, StrictUndefined
 
 from opticrm.lib import display
 from opticrm.lib.fast_html import around_pk, date_formatter
+from opticrm.templatetags.common import phone_link
 
 _formatter = functools.lru_cache(maxsize=64)(date_formatter)
 
@@ -86,6 +87,7 @@ def environment(**options) -> Environment:
             "floatformat": floatformat,
             "localtime": timezone.localtime,
             "choice": choice,
+            "phone_link": phone_link,
         }
     )
     return env
