@@ -120,3 +120,14 @@ def test_choice_is_get_display_translated_once_per_language():
         assert render('{{ c|choice("method") }}', c=consent) == "unknown"
     with translation.override("en"):
         assert render('{{ c|choice("purpose") }}', c=consent) == "Recall and advertising"
+
+
+def test_phone_link_as_the_template_filter_writes_it():
+    from django.template import engines as all_engines
+
+    django_link = all_engines["django"].from_string("{{ n|phone_link }}")
+    for number in ("+49 89 1234567", "0171 2345678", ""):
+        assert render("{{ n|phone_link }}", n=number) == django_link.render({"n": number})
+    link = render("{{ n|phone_link }}", n="+49 89 1234567")
+    assert link.startswith('<a href="tel:+49891234567">')
+    assert render('{{ n|phone_link or "—" }}', n="") == "—"
