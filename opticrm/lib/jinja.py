@@ -2,7 +2,9 @@
 language costs more than the page's queries (STYLE.md: a hot partial in
 Jinja2, autoescape on, markup in a template file). It offers what those
 templates need of Django: gettext, German dates as the ``date`` filter
-writes them, URLs and row URLs.
+writes them (``localtime`` for what a format cannot say, as the weekday
+in Berlin), URLs and row URLs, a choice field's label (``choice``),
+``floatformat`` and ``phone_link`` as the template filters write them.
 
 Translatable text is the ``_`` function called with one string literal in
 ``{{ }}``, followed by ``|format(name=…)`` for placeholders: that is the form
