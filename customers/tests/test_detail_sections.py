@@ -82,3 +82,23 @@ def test_an_optician_sees_the_health_data_with_every_text_escaped(
     escaped = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;"
     for text in ("Bemerkung ", "Trägt ", "Einverstanden ", "Postfach voll ", "Hallo "):
         assert text + escaped in body, text
+
+
+@pytest.mark.parametrize(
+    ("codename", "shown", "hidden"),
+    [
+        ("view_refraction", 'id="customer-refractions"', 'id="customer-fittings"'),
+        ("view_contactlensfitting", 'id="customer-fittings"', 'id="customer-refractions"'),
+    ],
+)
+def test_refractions_and_fittings_each_with_their_own_permission(
+    client, staff, measured, codename, shown, hidden
+):
+    from django.contrib.auth.models import Permission
+
+    staff.user_permissions.add(Permission.objects.get(codename=codename))
+    client.force_login(staff)
+    for headers in ({}, HTMX):
+        body = client.get(f"/customers/{measured.pk}/", **headers).content.decode()
+        assert shown in body
+        assert hidden not in body
