@@ -7,6 +7,7 @@ class AppointmentsConfig(AppConfig):
     verbose_name = _("Appointments")
 
     def ready(self):
+        from django.utils.dates import WEEKDAYS_ABBR
         from django.utils.translation import gettext as _
 
         from appointments.selectors import NextAppointmentStart, customer_appointments
@@ -23,7 +24,9 @@ class AppointmentsConfig(AppConfig):
                 "lists": [
                     (_("Upcoming"), shown["upcoming"], _("No upcoming appointments.")),
                     (_("Past"), shown["past"], _("No past appointments.")),
-                ]
+                ],
+                # "Mo 01.03.2027, 10:00": the weekdays' short names once.
+                "weekdays": [str(WEEKDAYS_ABBR[day]) for day in range(7)],
             }
 
         sections.register(

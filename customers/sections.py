@@ -17,6 +17,9 @@ from customers.models import Customer
 @dataclass(frozen=True)
 class Section:
     name: str  # unique, e.g. "prescriptions"
+    # A Jinja2 template (templates/jinja2/, opticrm.lib.jinja): the page is
+    # read all day, and Django's template language cost a third of it. It
+    # gets the page's context, its own as ``section``.
     template: str
     # The section's template context for this customer and user; None hides
     # the section (no permission, nothing to show).
@@ -26,7 +29,7 @@ class Section:
     # customer's row instead of a query of its own (e.g. whether there are
     # contact lens fittings at all: most customers have none).
     annotate: Callable[[QuerySet], QuerySet] | None = None
-    # Buttons for the page's header (e.g. "Termin buchen"), a template
+    # Buttons for the page's header (e.g. "Termin buchen"), a Jinja2 template
     # rendered with ``customer`` and ``section``; it checks its own rights.
     actions: str | None = None
 

@@ -4,7 +4,7 @@ take."""
 
 import datetime
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -79,12 +79,11 @@ def is_default_text(text: str) -> bool:
 
 def consents_of(customer) -> list[Consent]:
     """The customer's consents in one query: active first, then withdrawn;
-    each newest first. Who recorded them is read with them (names only)."""
+    each newest first. Who recorded them is read with them (names only);
+    who withdrew one is not (the page does not show it: the join was a
+    quarter of the query's cost)."""
     consents = list(
-        with_names_of(
-            Consent.objects.filter(customer=customer).order_by(),
-            users=("recorded_by", "withdrawn_by"),
-        )
+        with_names_of(Consent.objects.filter(customer=customer).order_by(), users=("recorded_by",))
     )
     consents.sort(key=lambda consent: (consent.given_at, consent.pk), reverse=True)
     consents.sort(key=lambda consent: not consent.is_active)
@@ -266,10 +265,12 @@ def last_allowed(moment: datetime.datetime, settings: MessageSettings) -> dateti
 
 
 def messages_of(customer: Customer, *, limit: int = 20) -> list[Message]:
-    """The customer's newest messages (the customer page's log), one query."""
+    """The customer's newest messages (the customer page's log), one query;
+    of a message's appointment only its start (``appointment_start``), not
+    a whole appointment built for every message."""
     return list(
         Message.objects.filter(customer=customer)
-        .select_related("appointment")
+        .annotate(appointment_start=F("appointment__start"))
         .order_by("-send_at", "-id")[:limit]
     )
 

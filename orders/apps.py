@@ -8,6 +8,7 @@ class OrdersConfig(AppConfig):
 
     def ready(self):
         from customers import erasure, list_marks, sections
+        from orders import rules
         from orders.selectors import customer_orders, open_order_marks
 
         shown = 20
@@ -20,7 +21,11 @@ class OrdersConfig(AppConfig):
                     "id", "kind", "status", "created_at", "promised_date"
                 )[: shown + 1]
             )
-            return {"orders": orders[:shown], "more": len(orders) > shown}
+            return {
+                "orders": orders[:shown],
+                "more": len(orders) > shown,
+                "status_label": rules.status_label,
+            }
 
         list_marks.register("orders", open_order_marks)
         sections.register(

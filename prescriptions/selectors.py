@@ -19,6 +19,9 @@ class HistoryEntry:
     previous: Record | None = None
     # Per eye: (label, cells) in the history table's columns.
     rows: list = field(default_factory=list)
+    # Per column: empty in both eyes and unchanged (the phone layout leaves
+    # such a value out of the record's card).
+    blank: list = field(default_factory=list)
 
 
 def _history(records: list[Record], group, columns) -> list[HistoryEntry]:
@@ -35,6 +38,10 @@ def _history(records: list[Record], group, columns) -> list[HistoryEntry]:
     texts: dict = {}
     for entry in entries:
         entry.rows = display.eye_rows(entry.record, entry.previous, columns, texts=texts)
+        entry.blank = [
+            not any(cell.text or cell.changed for cell in column)
+            for column in zip(*(cells for _label, cells in entry.rows), strict=True)
+        ]
     return entries
 
 
@@ -92,14 +99,15 @@ def customer_prescriptions(customer, user, *, has_fittings: bool = True) -> dict
         context["refractions"] = {
             "history": history,
             "latest": latest(history),
-            "columns": [display.LABELS[name] for name in display.REFRACTION_COLUMNS],
+            # Translated once here, not once per cell (each names its column).
+            "columns": [str(display.LABELS[name]) for name in display.REFRACTION_COLUMNS],
         }
     if health_data.may_see_fittings(user):
         history = fitting_history(customer) if has_fittings else []
         context["fittings"] = {
             "history": history,
             "latest": latest(history),
-            "columns": [display.LABELS[name] for name in display.FITTING_COLUMNS],
+            "columns": [str(display.LABELS[name]) for name in display.FITTING_COLUMNS],
         }
     return context
 

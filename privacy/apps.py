@@ -7,6 +7,8 @@ class PrivacyConfig(AppConfig):
     verbose_name = _("Data protection")
 
     def ready(self):
+        from django.urls import reverse
+
         from customers import sections
         from privacy.views import may_make_report
 
@@ -17,9 +19,10 @@ class PrivacyConfig(AppConfig):
             erase = request.user.has_perm("customers.purge_customer")
             if not (reports or erase):
                 return None
+            labels = {"pdf": _("Access report (PDF)"), "json": _("Access report (JSON)")}
             formats = [
-                ("pdf", _("Access report (PDF)")),
-                ("json", _("Access report (JSON)")),
+                (name, label, reverse("privacy:access_report", args=[customer.pk, name]))
+                for name, label in labels.items()
             ]
             return {"formats": formats if reports else [], "erase": erase}
 

@@ -2,7 +2,9 @@
 language costs more than the page's queries (STYLE.md: a hot partial in
 Jinja2, autoescape on, markup in a template file). It offers what those
 templates need of Django: gettext, German dates as the ``date`` filter
-writes them, URLs and row URLs.
+writes them (``localtime`` for what a format cannot say, as the weekday
+in Berlin), URLs and row URLs, a choice field's label (``choice``),
+``floatformat`` and ``phone_link`` as the template filters write them.
 
 Translatable text is the ``_`` function called with one string literal in
 ``{{ }}``, followed by ``|format(name=…)`` for placeholders: that is the form
@@ -12,16 +14,17 @@ templates); plurals are made in Python (opticrm.tests.test_project)."""
 import datetime
 import functools
 
-from django.template.defaultfilters import filesizeformat
+from django.template.defaultfilters import filesizeformat, floatformat
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.formats import get_format
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from jinja2 import Environment, StrictUndefined
 
 from opticrm.lib import display
 from opticrm.lib.fast_html import around_pk, date_formatter
+from opticrm.templatetags.common import phone_link
 
 _formatter = functools.lru_cache(maxsize=64)(date_formatter)
 
@@ -41,6 +44,20 @@ def date(value, django_format: str) -> str:
 def money(value) -> str:
     """As the ``money`` filter of the templates: 1.234,50 €, "—" for none."""
     return "—" if value is None or value == "" else display.money(value)
+
+
+@functools.lru_cache(maxsize=256)
+def _choices(model, field_name: str, language: str | None) -> dict:
+    return {value: str(label) for value, label in model._meta.get_field(field_name).flatchoices}
+
+
+def choice(instance, field_name: str):
+    """As ``instance.get_<field_name>_display()``: the label of the field's
+    value (the value itself where it has none), with the field's choices
+    translated once per language instead of on every call (Django's builds
+    and hashes the whole list of lazy labels each time)."""
+    value = getattr(instance, field_name)
+    return _choices(type(instance), field_name, get_language()).get(value, value)
 
 
 def pk_url(name: str, pk) -> str:
@@ -64,5 +81,15 @@ def environment(**options) -> Environment:
     # Undefined names fail loudly: a typo must not render as nothing.
     env = Environment(**{**options, "undefined": StrictUndefined})
     env.globals.update({"_": gettext, "url": url, "pk_url": pk_url, "static": static})
-    env.filters.update({"date": date, "money": money, "filesize": filesizeformat})
+    env.filters.update(
+        {
+            "date": date,
+            "money": money,
+            "filesize": filesizeformat,
+            "floatformat": floatformat,
+            "localtime": timezone.localtime,
+            "choice": choice,
+            "phone_link": phone_link,
+        }
+    )
     return env

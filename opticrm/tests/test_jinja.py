@@ -92,3 +92,42 @@ def test_a_format_settings_name_and_file_sizes_as_django_writes_them():
             "05.03.2026"
         )
         assert render("{{ n|filesize }}", n=12_700) == "12,4\u00a0KB"
+
+
+def test_floatformat_as_django_writes_it():
+    from decimal import Decimal
+
+    with translation.override("de"):
+        assert render("{{ v|floatformat(1) }}", v=Decimal("12")) == "12,0"
+        assert render("{{ v|floatformat(1) }}", v=Decimal("13.75")) == "13,8"
+
+
+def test_localtime_for_what_a_format_cannot_say():
+    # 23:30 UTC on a Sunday is already Monday in Berlin.
+    moment = datetime.datetime(2026, 12, 6, 23, 30, tzinfo=datetime.UTC)
+    assert render("{{ (m|localtime).weekday() }}", m=moment) == "0"
+    assert render("{{ (m|localtime).tzinfo }}", m=moment) == "Europe/Berlin"
+
+
+def test_choice_is_get_display_translated_once_per_language():
+    from messaging.models import Consent
+
+    consent = Consent(channel="sms", purpose="marketing", method="unknown")
+    with translation.override("de"):
+        assert render('{{ c|choice("channel") }}', c=consent) == consent.get_channel_display()
+        assert render('{{ c|choice("purpose") }}', c=consent) == "Recall und Werbung"
+        # A value without a label is shown as it is, as Django does.
+        assert render('{{ c|choice("method") }}', c=consent) == "unknown"
+    with translation.override("en"):
+        assert render('{{ c|choice("purpose") }}', c=consent) == "Recall and advertising"
+
+
+def test_phone_link_as_the_template_filter_writes_it():
+    from django.template import engines as all_engines
+
+    django_link = all_engines["django"].from_string("{{ n|phone_link }}")
+    for number in ("+49 89 1234567", "0171 2345678", ""):
+        assert render("{{ n|phone_link }}", n=number) == django_link.render({"n": number})
+    link = render("{{ n|phone_link }}", n="+49 89 1234567")
+    assert link.startswith('<a href="tel:+49891234567">')
+    assert render('{{ n|phone_link or "—" }}', n="") == "—"

@@ -154,26 +154,3 @@ def board_cards(context, cards) -> SafeString:
             f'<span class="muted small">{escape(since)}</span>{button}</li>'
         )
     return mark_safe("".join(html))  # noqa: S308 (every value above is escaped)
-
-
-@register.simple_tag
-def customer_order_items(orders) -> SafeString:
-    """The customer page's orders as list items, built here (a template
-    loop cost 0.2 ms an order; the page lists up to 20)."""
-    detail = pk_url_builder("orders:detail")
-    day = date_formatter("d.m.Y")
-    kinds = dict(Kind.choices)
-    ready_by = escape(gettext("Ready by"))
-    html = []
-    for order in orders:
-        pk = int(order.pk)
-        created = day(timezone.localtime(order.created_at).date())
-        promised = f" · {ready_by} {day(order.promised_date)}" if order.promised_date else ""
-        number = escape(gettext("Order %(number)s") % {"number": pk})
-        html.append(
-            f'<li><a href="{detail(pk)}">{number}</a> · {escape(kinds[order.kind])} · '
-            f'<span class="badge badge-order-{escape(order.status)}">'
-            f"{escape(rules.status_label(order.status, order.kind))}</span>\n"
-            f'      <span class="muted small">{created}{promised}</span></li>'
-        )
-    return mark_safe("".join(html))  # noqa: S308 (every value above is escaped)
