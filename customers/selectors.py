@@ -43,6 +43,7 @@ from opticrm.lib import pagination, text
 from opticrm.lib.dates import start_of_day
 from opticrm.lib.history import with_latest_event_id
 from opticrm.lib.models import with_names_of
+from opticrm.lib.prepared import Prepared
 
 DEFAULT_SORT = "name"
 # The search-as-you-type pickers (appointments, invoices) show this many.
@@ -73,6 +74,16 @@ def customer_list(*, deleted: bool = False) -> QuerySet[Customer]:
     deleted ones (the list of deleted customers)."""
     customers = Customer.objects.select_related("insurance_provider")
     return customers.deleted() if deleted else customers.alive()
+
+
+def customer_page(pk: int) -> Customer | None:
+    """The living customer ``pk`` as the customer page reads them
+    (customer_page_queryset), compiled once per process."""
+    found = list(_CUSTOMER_PAGE(pk))
+    return found[0] if found else None
+
+
+_CUSTOMER_PAGE = Prepared(lambda pk: customer_page_queryset().filter(pk=pk).order_by()[:1])
 
 
 def customer_page_queryset() -> QuerySet[Customer]:

@@ -27,7 +27,6 @@ from opticrm.lib.export import Column, export_response, export_urls
 from opticrm.lib.forms import PageSizeForm
 from opticrm.lib.history import record_history
 from opticrm.lib.htmx import close_modal, htmx_current_path, render_page_or_partial
-from opticrm.lib.models import one_or_none
 from opticrm.lib.pagination import KnownCountPaginator
 from opticrm.lib.phone import format_phone, stored_number
 from opticrm.lib.storage import private_file_response
@@ -153,7 +152,7 @@ def customer_deleted_list(request: HttpRequest) -> HttpResponse:
 @permission_required("customers.view_customer", raise_exception=True)
 @require_http_methods(["GET"])
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    customer = one_or_none(selectors.customer_page_queryset().filter(pk=pk))
+    customer = selectors.customer_page(pk)
     if customer is None:
         return _deleted_or_missing(request, pk)
     context = {

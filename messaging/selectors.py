@@ -22,6 +22,7 @@ from messaging.models import (
     State,
 )
 from opticrm.lib.models import with_names_of
+from opticrm.lib.prepared import Prepared
 
 # The wording offered in the form, per channel and purpose (editable there;
 # what was agreed to is stored with the consent).
@@ -77,14 +78,19 @@ def is_default_text(text: str) -> bool:
     return not text or any(text == str(default) for default in DEFAULT_TEXTS.values())
 
 
+_CONSENTS = Prepared(
+    lambda customer_id: with_names_of(
+        Consent.objects.filter(customer_id=customer_id).order_by(), users=("recorded_by",)
+    )
+)
+
+
 def consents_of(customer) -> list[Consent]:
     """The customer's consents in one query: active first, then withdrawn;
     each newest first. Who recorded them is read with them (names only);
     who withdrew one is not (the page does not show it: the join was a
     quarter of the query's cost)."""
-    consents = list(
-        with_names_of(Consent.objects.filter(customer=customer).order_by(), users=("recorded_by",))
-    )
+    consents = list(_CONSENTS(customer.pk))
     consents.sort(key=lambda consent: (consent.given_at, consent.pk), reverse=True)
     consents.sort(key=lambda consent: not consent.is_active)
     return consents
@@ -264,15 +270,29 @@ def last_allowed(moment: datetime.datetime, settings: MessageSettings) -> dateti
     return start - datetime.timedelta(minutes=1)
 
 
-def messages_of(customer: Customer, *, limit: int = 20) -> list[Message]:
+# How many messages the customer page's log shows.
+MESSAGES_SHOWN = 20
+
+
+def messages_of(customer: Customer, *, limit: int = MESSAGES_SHOWN) -> list[Message]:
     """The customer's newest messages (the customer page's log), one query;
     of a message's appointment only its start (``appointment_start``), not
     a whole appointment built for every message."""
-    return list(
-        Message.objects.filter(customer=customer)
+    if limit == MESSAGES_SHOWN:
+        return list(_NEWEST_MESSAGES(customer.pk))
+    return list(_newest_messages(customer.pk, limit))
+
+
+def _newest_messages(customer_id: int, limit: int = 20) -> QuerySet:
+    return (
+        Message.objects.filter(customer_id=customer_id)
         .annotate(appointment_start=F("appointment__start"))
         .order_by("-send_at", "-id")[:limit]
     )
+
+
+# The customer page's log, compiled once per process (opticrm.lib.prepared).
+_NEWEST_MESSAGES = Prepared(_newest_messages)
 
 
 def failed_messages() -> QuerySet:

@@ -9,18 +9,14 @@ class OrdersConfig(AppConfig):
     def ready(self):
         from customers import erasure, list_marks, sections
         from orders import rules
-        from orders.selectors import customer_orders, open_order_marks
+        from orders.selectors import CUSTOMER_PAGE_ORDERS, customer_page_orders, open_order_marks
 
-        shown = 20
+        shown = CUSTOMER_PAGE_ORDERS
 
         def orders_of(customer, request):
             if not request.user.has_perm("orders.view_order"):
                 return None
-            orders = list(
-                customer_orders(customer.pk).only(
-                    "id", "kind", "status", "created_at", "promised_date"
-                )[: shown + 1]
-            )
+            orders = customer_page_orders(customer.pk)
             return {
                 "orders": orders[:shown],
                 "more": len(orders) > shown,

@@ -15,6 +15,7 @@ from appointments.models import AppointmentType
 from customers.models import Customer, InsuranceProvider, person_name
 from opticrm.lib.dates import start_of_day
 from opticrm.lib.models import one_or_none
+from opticrm.lib.prepared import Prepared
 from orders import gkv, rules
 from orders.models import (
     OPEN_STATUSES,
@@ -49,6 +50,21 @@ def order_lines(order_id: int) -> QuerySet[OrderLine]:
 
 def customer_orders(customer_id: int) -> QuerySet[Order]:
     return Order.objects.filter(customer_id=customer_id).order_by("-created_at", "-id")
+
+
+# The customer page's orders: the newest 20, and whether there are more.
+CUSTOMER_PAGE_ORDERS = 20
+_CUSTOMER_PAGE_ORDERS = Prepared(
+    lambda customer_id: customer_orders(customer_id).only(
+        "id", "kind", "status", "created_at", "promised_date"
+    )[: CUSTOMER_PAGE_ORDERS + 1]
+)
+
+
+def customer_page_orders(customer_id: int) -> list[Order]:
+    """The newest CUSTOMER_PAGE_ORDERS + 1 orders of the customer (the one
+    more says there are more), compiled once per process."""
+    return list(_CUSTOMER_PAGE_ORDERS(customer_id))
 
 
 def customer_open_orders(customer_id: int) -> QuerySet[Order]:

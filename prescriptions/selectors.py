@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 
 from opticrm.lib import health_data
 from opticrm.lib.models import with_names_of
+from opticrm.lib.prepared import Prepared
 from prescriptions import display, optics
 from prescriptions.models import CURRENT, ContactLensFitting, Record, Refraction
 
@@ -57,26 +58,34 @@ def _newest_first(queryset: QuerySet) -> list[Record]:
     than by PostgreSQL: with an ORDER BY, Django hashes every selected
     column while compiling the query, a third of its cost for these wide
     rows; a customer's few dozen records sort in microseconds."""
-    records = list(queryset.order_by())
+    records = list(queryset)
     records.sort(key=lambda record: (record.date, record.created_at, record.pk), reverse=True)
     return records
 
 
+# A customer's records with their people's (and lenses') names, compiled
+# once per process (opticrm.lib.prepared): the page reads them every view.
+_REFRACTIONS = Prepared(
+    lambda customer_id: _joined(
+        Refraction.objects.filter(customer_id=customer_id), users=("examiner", "superseded_by")
+    ).order_by()
+)
+_FITTINGS = Prepared(
+    lambda customer_id: _joined(
+        ContactLensFitting.objects.filter(customer_id=customer_id),
+        users=("examiner", "superseded_by"),
+        products=("right_product", "left_product"),
+    ).order_by()
+)
+
+
 def refraction_history(customer) -> list[HistoryEntry]:
-    records = _newest_first(
-        _joined(Refraction.objects.filter(customer=customer), users=("examiner", "superseded_by"))
-    )
+    records = _newest_first(_REFRACTIONS(customer.pk))
     return _history(records, lambda r: r.kind, display.REFRACTION_COLUMNS)
 
 
 def fitting_history(customer) -> list[HistoryEntry]:
-    records = _newest_first(
-        _joined(
-            ContactLensFitting.objects.filter(customer=customer),
-            users=("examiner", "superseded_by"),
-            products=("right_product", "left_product"),
-        )
-    )
+    records = _newest_first(_FITTINGS(customer.pk))
     return _history(records, lambda r: None, display.FITTING_COLUMNS)
 
 
