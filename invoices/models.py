@@ -3,13 +3,11 @@ the next number of the year and copies who sells to whom, and from then on
 nothing of it changes. A correction is a cancellation invoice (Storno) with
 its own number, and a new invoice."""
 
-import re
 from decimal import Decimal
 
 import pghistory
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Reverse, Upper
@@ -58,20 +56,6 @@ class State(models.TextChoices):
     PARTLY_PAID = "partly_paid", pgettext_lazy("invoice state", "Partly paid")
     PAID = "paid", pgettext_lazy("invoice state", "Paid")
     CANCELLED = "cancelled", pgettext_lazy("invoice state", "Cancelled")
-
-
-class VatIdShape(CheckConstraint):
-    """The VAT ID's shape (VAT_ID_PATTERN), checked in Python as PostgreSQL
-    checks it: no query for it on every save of an invoice."""
-
-    def _validate(self, model, instance, exclude=None, using=None):
-        if exclude and "company_vat_id" in exclude:
-            return
-        value = instance.company_vat_id
-        if value and not re.fullmatch(VAT_ID_PATTERN, value):
-            raise ValidationError(
-                self.get_violation_error_message(), code=self.violation_error_code
-            )
 
 
 def _when_issued(name: str) -> Q:
@@ -235,17 +219,18 @@ class Invoice(TimeStampedModel):
                 ),
                 field="kind",
             ),
-            CheckConstraint(
-                condition=Q(company_name="")
-                & Q(company_vat_id="")
-                & Q(company_address="")
-                & Q(buyer_reference="")
-                | ~Q(company_name=""),
-                name="invoice_company_details_need_company",
-                violation_error_message=_("Please enter the company's name."),
-                field="company_name",
+            # A company's details only with its name: one constraint per
+            # detail (each with two columns the project's checks can try).
+            *(
+                CheckConstraint(
+                    condition=Q(**{detail: ""}) | ~Q(company_name=""),
+                    name=f"invoice_{detail}_needs_company",
+                    violation_error_message=_("Please enter the company's name."),
+                    field="company_name",
+                )
+                for detail in ("company_vat_id", "company_address", "buyer_reference")
             ),
-            VatIdShape(
+            CheckConstraint(
                 condition=Q(company_vat_id="") | Q(company_vat_id__regex=VAT_ID_PATTERN),
                 name="invoice_company_vat_id_valid",
                 violation_error_message=VAT_ID_INVALID,

@@ -48,22 +48,20 @@ class Migration(migrations.Migration):
                 verbose_name="company's VAT ID",
             ),
         ),
-        migrations.AddConstraint(
-            model_name="invoice",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(
-                        ("company_name", ""),
-                        ("company_vat_id", ""),
-                        ("company_address", ""),
-                        ("buyer_reference", ""),
+        *(
+            migrations.AddConstraint(
+                model_name="invoice",
+                constraint=models.CheckConstraint(
+                    condition=models.Q(
+                        (detail, ""),
+                        models.Q(("company_name", ""), _negated=True),
+                        _connector="OR",
                     ),
-                    models.Q(("company_name", ""), _negated=True),
-                    _connector="OR",
+                    name=f"invoice_{detail}_needs_company",
+                    violation_error_message="Please enter the company's name.",
                 ),
-                name="invoice_company_details_need_company",
-                violation_error_message="Please enter the company's name.",
-            ),
+            )
+            for detail in ("company_vat_id", "company_address", "buyer_reference")
         ),
         migrations.AddConstraint(
             model_name="invoice",

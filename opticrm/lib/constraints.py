@@ -12,6 +12,7 @@ whether.
 
 import datetime
 import operator
+import re
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -77,6 +78,10 @@ def _lookup(lookup: str, operand, against: dict, negated: bool) -> bool | None:
         )
     elif kind in _COMPARISONS:
         result = _compare(_COMPARISONS[kind], value, _operand(operand, against), lookup)
+    elif kind == "regex" and isinstance(operand, str):
+        # PostgreSQL's ~ and Python's re read the project's patterns alike
+        # (anchors, classes, alternatives, counts: the VAT ID's shape).
+        result = None if value is None else re.search(operand, str(value)) is not None
     else:
         raise NotInPython(lookup)  # also a lookup across a relation (a__b)
     if result is None and negated:
