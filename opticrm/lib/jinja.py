@@ -2,8 +2,8 @@
 language costs more than the page's queries (STYLE.md: a hot partial in
 Jinja2, autoescape on, markup in a template file). It offers what those
 templates need of Django: gettext, German dates as the ``date`` filter
-writes them (``localtime`` for what a format cannot say, as the weekday
-in Berlin), URLs and row URLs, a choice field's label (``choice``),
+writes them (``berlin``, the local time, for what a format cannot say,
+as the weekday in Berlin), URLs and row URLs, a choice field's label (``choice``),
 ``floatformat`` and ``phone_link`` as the template filters write them.
 
 Translatable text is the ``_`` function called with one string literal in
@@ -87,7 +87,9 @@ def environment(**options) -> Environment:
             "money": money,
             "filesize": filesizeformat,
             "floatformat": floatformat,
-            "localtime": timezone.localtime,
+            # The time in the current time zone (Europe/Berlin): Django's
+            # timezone.localtime, named so as not to read as SQL's keyword.
+            "berlin": timezone.localtime,
             "choice": choice,
             "phone_link": phone_link,
         }

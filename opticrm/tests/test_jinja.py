@@ -102,11 +102,11 @@ def test_floatformat_as_django_writes_it():
         assert render("{{ v|floatformat(1) }}", v=Decimal("13.75")) == "13,8"
 
 
-def test_localtime_for_what_a_format_cannot_say():
+def test_berlin_time_for_what_a_format_cannot_say():
     # 23:30 UTC on a Sunday is already Monday in Berlin.
     moment = datetime.datetime(2026, 12, 6, 23, 30, tzinfo=datetime.UTC)
-    assert render("{{ (m|localtime).weekday() }}", m=moment) == "0"
-    assert render("{{ (m|localtime).tzinfo }}", m=moment) == "Europe/Berlin"
+    assert render("{{ (m|berlin).weekday() }}", m=moment) == "0"
+    assert render("{{ (m|berlin).tzinfo }}", m=moment) == "Europe/Berlin"
 
 
 def test_choice_is_get_display_translated_once_per_language():
