@@ -11,12 +11,16 @@ from django.utils.http import urlencode
 SESSION, API = "session", "api"
 # How many different customers the API detail and update calls spread over.
 API_CUSTOMERS = 64
-# The API's detail calls, p95 by clients: tighter at 1 client (issue 25).
-DETAIL = {1: 5.0}
-# Issue 30: every report for a year under 500 ms at 1 client.
+# A scenario's own targets, p95 ms by clients, replace the common ones
+# (report.target_ms): a client count not named has none.
+# The API's detail calls: tighter at 1 client (issue 25).
+DETAIL = {1: 5.0, 16: 200.0}
+# Issue 30: "every report for a year answers p95 under 500 ms and the start
+# page under 50 ms at 1 client".
 REPORT = {1: 500.0}
+START_PAGE = {1: 50.0}
 # Issue 31: a customer's 50 documents under 50 ms.
-DOCUMENTS = {1: 50.0}
+DOCUMENTS = {1: 50.0, 16: 200.0}
 
 
 def _page(name: str, path: str, params: dict | None = None, *, group: str = "page") -> dict:
@@ -31,8 +35,9 @@ def scenarios(marker: dict) -> list[dict]:
     customers = reverse("customers:list")
     insurer = _busiest_insurer()
     plan = [
-        # The start page "Heute" (issue 30): every tile an optician sees.
-        _page("start page", reverse("home")),
+        # The start page "Heute" (issue 30): every tile an optician sees;
+        # the issue's target is for one client, as for the reports.
+        {**_page("start page", reverse("home")), "targets": START_PAGE},
         _page("customer list", customers),
         _page("customer list, page 2000", customers, {"page": 2000}),
         *(

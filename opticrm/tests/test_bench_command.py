@@ -272,3 +272,17 @@ def test_a_write_made_once_has_a_request_for_every_one_a_run_sends():
     # Warm-up: 3 clients, a request each and 3 more; then per row a warm-up
     # request per client and the 200 measured.
     assert writes_per_run(options) == 6 + (1 + 200) + (16 + 200)
+
+
+def test_a_scenarios_own_targets_replace_the_common_ones():
+    """An issue's targets stand as it sets them: the start page and the
+    reports for one client only, the API's details tighter at one client
+    and the common 200 ms at sixteen."""
+    from opticrm.bench import report, scenarios
+
+    assert report.target_ms(1) == 50.0 and report.target_ms(16) == 200.0
+    start = {"targets": scenarios.START_PAGE}
+    assert (report.target_ms(1, start), report.target_ms(16, start)) == (50.0, None)
+    detail = {"targets": scenarios.DETAIL}
+    assert (report.target_ms(1, detail), report.target_ms(16, detail)) == (5.0, 200.0)
+    assert report.row_ok({"errors": [], "group": "page", "target_ms": None, "p95_ms": 900}) is None
