@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -367,12 +367,25 @@ def _next_sequence(year: int) -> int:
     """The year's next number, counted in the caller's transaction: the
     counter row stays locked until it commits (the next issue waits), and
     a rollback gives the number back, so none is skipped or given twice.
-    The year's first issue creates the row; two at once create it once."""
-    InvoiceCounter.objects.bulk_create([InvoiceCounter(year=year)], ignore_conflicts=True)
-    counter = InvoiceCounter.objects.select_for_update().get(year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return counter.last
+    The year's first issue creates the row; two at once create it once.
+    One statement on all but the year's first issue: the row is locked for
+    the rest of the issue, and every statement less before the commit is a
+    shorter wait for the next till (it took three, each compiled by the ORM). The
+    database's rule (migration 0002) has the row start at 0 and count up
+    by one."""
+    table = connection.ops.quote_name(InvoiceCounter._meta.db_table)
+    count_up = f"UPDATE {table} SET last = last + 1 WHERE year = %s RETURNING last"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(count_up, [year])
+        counted = cursor.fetchone()
+        if counted is None:
+            cursor.execute(
+                f"INSERT INTO {table} (year, last) VALUES (%s, 0) ON CONFLICT (year) DO NOTHING",  # noqa: S608
+                [year],
+            )
+            cursor.execute(count_up, [year])
+            counted = cursor.fetchone()
+    return counted[0]
 
 
 def _refuse_without_shop_details() -> None:
@@ -428,9 +441,6 @@ def _issue(invoice: Invoice, *, customer_copy: tuple[str, str] | None = None) ->
                 % {"limit": money(SMALL_AMOUNT)}
             )
     today = timezone.localdate()
-    invoice.year = today.year
-    invoice.sequence = _next_sequence(today.year)
-    invoice.number = invoice_number(invoice.year, invoice.sequence)
     invoice.issued_on = today
     invoice.delivered_on = invoice.delivered_on or today
     invoice.shop_name = settings.SHOP_NAME
@@ -438,13 +448,19 @@ def _issue(invoice: Invoice, *, customer_copy: tuple[str, str] | None = None) ->
     invoice.shop_tax_number = settings.SHOP_TAX_NUMBER
     invoice.shop_vat_id = settings.SHOP_VAT_ID
     invoice.status = Status.ISSUED
-    _save(
-        invoice,
-        {
+    invoice.version += 1
+    # Checked before the number is taken: from then on the year's counter
+    # row is locked and every other till waits (the number's uniqueness
+    # is the counter's, and the database's constraints stand behind it).
+    number_fields = ["number", "year", "sequence"]
+    invoice.full_clean(exclude=number_fields)
+    invoice.year = today.year
+    invoice.sequence = _next_sequence(today.year)
+    invoice.number = invoice_number(invoice.year, invoice.sequence)
+    invoice.save(
+        update_fields=[
+            *number_fields,
             "status",
-            "number",
-            "year",
-            "sequence",
             "issued_on",
             "delivered_on",
             "customer_name",
@@ -454,7 +470,9 @@ def _issue(invoice: Invoice, *, customer_copy: tuple[str, str] | None = None) ->
             "shop_tax_number",
             "shop_vat_id",
             "gross",
-        },
+            "version",
+            "updated_at",
+        ]
     )
 
 
@@ -466,12 +484,14 @@ def invoice_issue(*, invoice_id: int, version: int | None = None, user=None) -> 
     with transaction.atomic():
         invoice = _locked(invoice_id, version)
         _refuse_unless_draft(invoice)
+        # Queued first: the worker sees it only with the commit, and the
+        # year's counter, locked from the number on, is not held for it.
+        _draw_later(invoice)
         _issue(invoice)
         if is_counter_sale(invoice):
             with translation.override(settings.LANGUAGE_CODE):  # kept as written
                 note = _("Invoice %(number)s") % {"number": invoice.number}
             _stock_moves(invoice, kind=StockMovement.Kind.SALE, note=note, user=user)
-        _draw_later(invoice)
     return invoice
 
 
