@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from invoices.accounting import DayReport, reminder_due_on
 from invoices.documents import iban_groups
-from invoices.models import Invoice, Kind, Method
+from invoices.models import Invoice, Payment
 from opticrm.lib.display import choice_labels
 from opticrm.lib.documents import (
     SMALL_SIZE,
@@ -150,7 +150,7 @@ def _draw_day_report(report: DayReport) -> bytes:
     pdf.multi_cell(WIDTH, 6, title, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
 
-    kinds, methods = choice_labels(Kind), choice_labels(Method)
+    kinds, methods = choice_labels(Invoice, "kind"), choice_labels(Payment, "method")
     pdf.heading(_("Invoices and cancellations"))
     if report.documents:
         pdf.table_of(

@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.decorators.http import require_http_methods
 
 from invoices import accounting, accounting_documents, insurer_documents
-from invoices.models import Kind, Method
+from invoices.models import Invoice, Payment
 from opticrm.lib.display import choice_labels
 from opticrm.lib.export import Column, csv_response
 from opticrm.lib.forms import DateField, PageSizeForm
@@ -216,8 +216,6 @@ def day_report(request: HttpRequest) -> HttpResponse:
         "form": form,
         "report": report,
         "limit": accounting.DAY_LIST_LIMIT,
-        "kind_labels": choice_labels(Kind),
-        "method_labels": choice_labels(Method),
         "today": timezone.localdate(),
         "query": query,
         # None at the ends of the calendar (a day typed as 31.12.9999).
@@ -264,7 +262,7 @@ def _day_rows(report: accounting.DayReport):
     """The report as rows of one table: each invoice and cancellation per
     VAT rate, each payment, each deposit settled, in that order."""
     documents = {document.pk: document for document in report.documents}
-    kinds, methods = choice_labels(Kind), choice_labels(Method)
+    kinds, methods = choice_labels(Invoice, "kind"), choice_labels(Payment, "method")
     for rate in accounting.document_rates_between(report.day, report.day):
         document = documents[rate.invoice_id]
         yield {

@@ -10,3 +10,13 @@ def shop(settings):
     settings.SHOP_VAT_ID = "DE123456789"
     settings.INVOICE_NUMBER_PREFIX = ""
     return settings
+
+
+@pytest.fixture
+def bank(settings):
+    """The shop's bank and payment terms, as the PDF and the e-invoice
+    name them."""
+    settings.SHOP_BANK_IBAN = "DE89370400440532013000"
+    settings.SHOP_BANK_BIC = "COBADEFFXXX"
+    settings.SHOP_BANK_NAME = "Commerzbank München"
+    settings.INVOICE_PAYMENT_DAYS = 14

@@ -7,6 +7,14 @@ from invoices.models import Invoice, InvoiceDocument
 
 FRAME = {"description": "Fassung Lindberg", "unit_price": Decimal("289.00"), "vat_rate": 19}
 BOOK = {"description": "Fachbuch", "quantity": 2, "unit_price": Decimal("9.99"), "vat_rate": 7}
+# A service with a percent discount and its reason.
+DISCOUNTED = {
+    "description": "Anpassung",
+    "unit_price": Decimal("100.00"),
+    "discount_percent": Decimal("10"),
+    "discount_reason": "Stammkunde",
+    "vat_rate": 19,
+}
 
 
 # A customer with a postal address is made unless one (or None: a counter

@@ -19,6 +19,7 @@ from invoices import selectors, services
 from invoices.models import Invoice, InvoiceDocument
 from invoices.tests.factories import (
     BOOK,
+    DISCOUNTED,
     FRAME,
     draft,
     issued,
@@ -27,23 +28,8 @@ from invoices.tests.factories import (
     run_queued_drawings,
 )
 
-pytestmark = pytest.mark.django_db
-
-DISCOUNTED = {
-    "description": "Anpassung",
-    "unit_price": Decimal("100.00"),
-    "discount_percent": Decimal("10"),
-    "discount_reason": "Stammkunde",
-    "vat_rate": 19,
-}
-
-
-@pytest.fixture(autouse=True)
-def bank(settings):
-    settings.SHOP_BANK_IBAN = "DE89370400440532013000"
-    settings.SHOP_BANK_BIC = "COBADEFFXXX"
-    settings.SHOP_BANK_NAME = "Commerzbank München"
-    settings.INVOICE_PAYMENT_DAYS = 14
+# The shop's bank (invoices.tests.conftest.bank): the payment terms name it.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("bank")]
 
 
 @pytest.fixture

@@ -24,22 +24,24 @@ from pypdf import PdfReader
 from customers.tests import factories as customer_factories
 from invoices import einvoice, selectors, services
 from invoices.models import VAT_ID_INVALID, Invoice, InvoiceDocument, Kind
-from invoices.tests.factories import BOOK, FRAME, draft, issued, kept_document, repair_order
+from invoices.tests.factories import (
+    BOOK,
+    DISCOUNTED,
+    FRAME,
+    draft,
+    issued,
+    kept_document,
+    repair_order,
+)
 
-pytestmark = pytest.mark.django_db
+# The shop's bank (invoices.tests.conftest.bank): the payment terms name it.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("bank")]
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 NS = einvoice.NS
 RATES = "//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax"
 # A VAT ID with its check digit right (DE123456789's is not).
 GOOD_VAT_ID = "DE136695976"
-DISCOUNTED = {
-    "description": "Anpassung",
-    "unit_price": Decimal("100.00"),
-    "discount_percent": Decimal("10"),
-    "discount_reason": "Stammkunde",
-    "vat_rate": 19,
-}
 # Three at 0,10 €: each 0,08 net, the rate 0,25 net: a rounding cent to place.
 CLOTH = {"description": "Putztuch", "unit_price": Decimal("0.10"), "vat_rate": 19}
 COMPANY = {
@@ -48,14 +50,6 @@ COMPANY = {
     "company_address": "Personalabteilung\nIndustriestraße 5\n80939 München",
     "buyer_reference": "04011000-12345-06",
 }
-
-
-@pytest.fixture(autouse=True)
-def bank(settings):
-    settings.SHOP_BANK_IBAN = "DE89370400440532013000"
-    settings.SHOP_BANK_BIC = "COBADEFFXXX"
-    settings.SHOP_BANK_NAME = "Commerzbank München"
-    settings.INVOICE_PAYMENT_DAYS = 14
 
 
 @pytest.fixture

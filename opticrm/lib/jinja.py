@@ -19,7 +19,7 @@ from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.formats import get_format
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 from jinja2 import Environment, StrictUndefined
 
 from opticrm.lib import display
@@ -46,18 +46,13 @@ def money(value) -> str:
     return "—" if value is None or value == "" else display.money(value)
 
 
-@functools.lru_cache(maxsize=256)
-def _choices(model, field_name: str, language: str | None) -> dict:
-    return {value: str(label) for value, label in model._meta.get_field(field_name).flatchoices}
-
-
 def choice(instance, field_name: str):
     """As ``instance.get_<field_name>_display()``: the label of the field's
     value (the value itself where it has none), with the field's choices
     translated once per language instead of on every call (Django's builds
     and hashes the whole list of lazy labels each time)."""
     value = getattr(instance, field_name)
-    return _choices(type(instance), field_name, get_language()).get(value, value)
+    return display.choice_labels(type(instance), field_name).get(value, value)
 
 
 def pk_url(name: str, pk) -> str:
