@@ -182,7 +182,10 @@ def test_photo_taken_with_the_camera_on_a_phone(
     page.wait_for_function("() => document.querySelector('[data-camera-video]').videoWidth > 0")
     shoot(page, artifacts, "camera", full_page=False)
     modal.locator("[data-camera-take]").click()
-    expect(modal.locator("[data-photo-crop]")).to_be_visible()
+    # The frame is encoded as a JPEG, read back as a data URL and decoded
+    # in the browser before the crop shows: seconds on a loaded CI machine
+    # (once over the default 5 s while both cores ran the other tests).
+    expect(modal.locator("[data-photo-crop]")).to_be_visible(timeout=20_000)
     expect(video).not_to_be_visible()
     assert modal.locator("[data-photo-input]").evaluate("input => input.files.length") == 1
     shoot(page, artifacts, "camera-crop", full_page=False)
